@@ -1,0 +1,7 @@
+/**
+ * The Kargo Portal backend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { kargoPlugin as default } from './plugin';

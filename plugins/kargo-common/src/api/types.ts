@@ -1,0 +1,28 @@
+/** A Kargo project as listed by the API. @public */
+export interface ProjectSummary {
+  name: string;
+  stageCount: number;
+  warehouseCount: number;
+}
+
+/** One stage of a project's pipeline. @public */
+export interface PipelineStage {
+  name: string;
+  /** The `kargo.akuity.io/color` annotation, when set. */
+  color?: string;
+  upstream: string[];
+  warehouses: string[];
+  depth: number;
+}
+
+/** A project's stages in pipeline order. @public */
+export interface Pipeline {
+  project: string;
+  warehouses: string[];
+  stages: PipelineStage[];
+}
+
+/** The response of `GET /projects`. @public */
+export interface ProjectList {
+  items: ProjectSummary[];
+}

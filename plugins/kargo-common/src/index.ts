@@ -1,0 +1,13 @@
+/**
+ * Isomorphic model of the Kargo Portal plugins: Kargo manifest schemas and parser, pipeline ordering, catalog
+ * annotations and the API client.
+ *
+ * @packageDocumentation
+ */
+
+export * from './manifests/types';
+export * from './manifests/parse';
+export * from './pipeline';
+export * from './annotations';
+export * from './api/types';
+export * from './api/KargoClient';

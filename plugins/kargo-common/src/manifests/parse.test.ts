@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { ManifestError, parseManifests } from './parse';
+
+const examplesDir = path.resolve(__dirname, '../../../../examples/kargo');
+
+function problemsOf(text: string): string[] {
+  try {
+    parseManifests({ source: 'bad.yaml', text });
+  } catch (error) {
+    if (error instanceof ManifestError) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('expected a ManifestError');
+}
+
+const stage = (spec: string) => `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata:
+  name: dev
+  namespace: demo
+spec:
+${spec}`;
+
+describe('parseManifests', () => {
+  it('loads the demo pipeline', () => {
+    const file = path.join(examplesDir, 'guestbook.yaml');
+    const manifests = parseManifests({
+      source: file,
+      text: fs.readFileSync(file, 'utf8'),
+    });
+    expect(manifests.map(m => `${m.kind}/${m.metadata.name}`)).toEqual([
+      'Project/guestbook',
+      'Warehouse/guestbook',
+      'Stage/dev',
+      'Stage/staging',
+      'Stage/prod',
+      'PromotionTask/promote',
+    ]);
+  });
+
+  it('gives namespace-less documents the namespace of the Project in the same source', () => {
+    const manifests = parseManifests({
+      source: 'p.yaml',
+      text: `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: shop }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: images }
+spec:
+  subscriptions: [{ image: { repoURL: ghcr.io/acme/shop } }]
+---
+`,
+    });
+    expect(manifests[1].metadata.namespace).toBe('shop');
+  });
+
+  it.each([
+    [
+      'a YAML syntax error',
+      'kind: [Stage',
+      /^bad\.yaml \(document 1\): .*flow sequence/i,
+    ],
+    [
+      'a foreign apiVersion',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }',
+      'bad.yaml (document 1): apiVersion: must be "kargo.akuity.io/v1alpha1", got "v1"',
+    ],
+    [
+      'an unknown kind',
+      'apiVersion: kargo.akuity.io/v1alpha1\nkind: Freight\nmetadata: { name: x }',
+      'bad.yaml (document 1): kind: must be one of Project, ProjectConfig, Warehouse, Stage, PromotionTask, ClusterPromotionTask, got "Freight"',
+    ],
+    [
+      'an unknown top-level field',
+      `${stage(
+        '  requestedFreight: [{ origin: { kind: Warehouse, name: w }, sources: { direct: true } }]',
+      )}\nstatus: {}`,
+      'bad.yaml (document 1): unknown field "status"',
+    ],
+    [
+      'a stage without sources',
+      stage(
+        '  requestedFreight: [{ origin: { kind: Warehouse, name: w }, sources: {} }]',
+      ),
+      'bad.yaml (document 1): spec.requestedFreight[0].sources: must set direct: true or list at least one upstream stage',
+    ],
+    [
+      'a bad origin kind',
+      stage(
+        '  requestedFreight: [{ origin: { kind: Stage, name: w }, sources: { direct: true } }]',
+      ),
+      'bad.yaml (document 1): spec.requestedFreight[0].origin.kind: Invalid literal value, expected "Warehouse"',
+    ],
+    [
+      'an invalid name',
+      'apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: { name: My_Project }',
+      'bad.yaml (document 1): metadata.name: must be a lowercase DNS-1123 name (a-z, 0-9, "-" and ".")',
+    ],
+    [
+      'a warehouse without namespace or project',
+      'apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\nmetadata: { name: w }\nspec: { subscriptions: [{ git: {} }] }',
+      'bad.yaml (document 1): metadata.namespace: is required: it names the Kargo project of this Warehouse',
+    ],
+  ])('reports %s with the source, document and field', (_, text, expected) => {
+    const problems = problemsOf(text);
+    if (typeof expected === 'string') {
+      expect(problems).toContain(expected);
+    } else {
+      expect(problems.some(p => expected.test(p))).toBe(true);
+    }
+  });
+
+  it('numbers documents from one and reports every invalid one', () => {
+    const good =
+      'apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: { name: ok }';
+    const bad = 'apiVersion: kargo.akuity.io/v1alpha1\nkind: Nope';
+    expect(problemsOf([good, bad, good, bad].join('\n---\n'))).toEqual([
+      expect.stringMatching(/^bad\.yaml \(document 2\): kind:/),
+      expect.stringMatching(/^bad\.yaml \(document 4\): kind:/),
+    ]);
+  });
+});

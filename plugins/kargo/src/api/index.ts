@@ -1,0 +1,1 @@
+export { kargoApiRef } from './KargoApi';

@@ -1,0 +1,1 @@
+export { KargoPipelineCard } from './KargoPipelineCard';
