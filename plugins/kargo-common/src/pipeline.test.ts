@@ -61,8 +61,18 @@ describe('orderStages', () => {
       stage('prod', { stages: ['dev'] }),
       stage('dev', { direct: true }),
     ]);
-    expect(dev).toEqual({ name: 'dev', upstream: [], warehouses: ['w'], depth: 0 });
-    expect(prod).toEqual({ name: 'prod', upstream: ['dev'], warehouses: [], depth: 1 });
+    expect(dev).toEqual({
+      name: 'dev',
+      upstream: [],
+      warehouses: ['w'],
+      depth: 0,
+    });
+    expect(prod).toEqual({
+      name: 'prod',
+      upstream: ['dev'],
+      warehouses: [],
+      depth: 1,
+    });
   });
 
   it('names the stages of a cycle', () => {

@@ -33,9 +33,7 @@ export const EntityKargoPipelineCard = kargoPlugin.provide(
     name: 'EntityKargoPipelineCard',
     component: {
       lazy: () =>
-        import('./components/KargoPipelineCard').then(
-          m => m.KargoPipelineCard,
-        ),
+        import('./components/KargoPipelineCard').then(m => m.KargoPipelineCard),
     },
   }),
 );

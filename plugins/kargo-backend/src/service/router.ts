@@ -35,7 +35,9 @@ export async function createRouter(options: {
   router.get('/projects/:project/pipeline', (req, res) => {
     const project = definitions.getProject(req.params.project);
     if (!project) {
-      throw new NotFoundError(`Kargo project "${req.params.project}" not found`);
+      throw new NotFoundError(
+        `Kargo project "${req.params.project}" not found`,
+      );
     }
     const stages = new Map(project.stages.map(s => [s.metadata.name, s]));
     const body: Pipeline = {
@@ -43,7 +45,9 @@ export async function createRouter(options: {
       warehouses: project.warehouses.map(w => w.metadata.name).sort(),
       stages: orderStages(project.stages).map(node => ({
         ...node,
-        color: stages.get(node.name)?.metadata.annotations?.[KARGO_COLOR_ANNOTATION],
+        color: stages.get(node.name)?.metadata.annotations?.[
+          KARGO_COLOR_ANNOTATION
+        ],
       })),
     };
     res.json(body);

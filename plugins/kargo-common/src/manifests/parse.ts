@@ -75,7 +75,9 @@ export interface ParseManifestsOptions {
  * @throws ManifestError listing every problem found; nothing is returned from an invalid source.
  * @public
  */
-export function parseManifests(options: ParseManifestsOptions): KargoManifest[] {
+export function parseManifests(
+  options: ParseManifestsOptions,
+): KargoManifest[] {
   const { source, text } = options;
   const problems: ManifestProblem[] = [];
   const parsed: Array<{ manifest: KargoManifest; document: number }> = [];
@@ -84,7 +86,9 @@ export function parseManifests(options: ParseManifestsOptions): KargoManifest[] 
     const document = index + 1;
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
-        problems.push({ source, document, path: '', message: error.message });
+        // The yaml library appends a source excerpt after the first line; the line and column say enough.
+        const message = error.message.split('\n')[0].replace(/:$/, '');
+        problems.push({ source, document, path: '', message });
       }
       return;
     }
@@ -93,7 +97,12 @@ export function parseManifests(options: ParseManifestsOptions): KargoManifest[] 
       return; // an empty document, e.g. a trailing `---`
     }
     if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({ source, document, path: '', message: 'must be a mapping' });
+      problems.push({
+        source,
+        document,
+        path: '',
+        message: 'must be a mapping',
+      });
       return;
     }
     const { apiVersion, kind } = value as Record<string, unknown>;
@@ -102,7 +111,9 @@ export function parseManifests(options: ParseManifestsOptions): KargoManifest[] 
         source,
         document,
         path: 'apiVersion',
-        message: `must be "${KARGO_API_VERSION}", got ${JSON.stringify(apiVersion)}`,
+        message: `must be "${KARGO_API_VERSION}", got ${JSON.stringify(
+          apiVersion,
+        )}`,
       });
       return;
     }
@@ -111,7 +122,9 @@ export function parseManifests(options: ParseManifestsOptions): KargoManifest[] 
         source,
         document,
         path: 'kind',
-        message: `must be one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`,
+        message: `must be one of ${kinds.join(', ')}, got ${JSON.stringify(
+          kind,
+        )}`,
       });
       return;
     }

@@ -59,7 +59,9 @@ export const manifestSchemas = {
   ),
   Stage: envelope(
     'Stage',
-    z.object({ requestedFreight: z.array(freightRequest).min(1) }).passthrough(),
+    z
+      .object({ requestedFreight: z.array(freightRequest).min(1) })
+      .passthrough(),
   ),
   PromotionTask: envelope('PromotionTask', z.record(z.unknown()).optional()),
   ClusterPromotionTask: envelope(

@@ -37,7 +37,9 @@ describe('kargo:project:create', () => {
       'Stage/prod',
     ]);
     const prod = manifests[4];
-    expect(prod.kind === 'Stage' && prod.spec.requestedFreight[0].sources).toEqual({
+    expect(
+      prod.kind === 'Stage' && prod.spec.requestedFreight[0].sources,
+    ).toEqual({
       stages: ['staging'],
     });
     expect(ctx.output).toHaveBeenCalledWith('path', 'kargo/project.yaml');
@@ -72,7 +74,10 @@ describe('kargo:project:create', () => {
       'outside',
     ],
   ])('rejects %s', async (_, input, message) => {
-    const ctx = createMockActionContext({ workspacePath: workspace.path, input });
+    const ctx = createMockActionContext({
+      workspacePath: workspace.path,
+      input,
+    });
     await expect(action.handler(ctx)).rejects.toThrow(message);
   });
 });

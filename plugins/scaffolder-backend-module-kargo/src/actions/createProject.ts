@@ -84,7 +84,9 @@ export function createKargoProjectAction() {
       }
       if (new Set(stages).size !== stages.length) {
         throw new InputError(
-          `kargo:project:create: "stages" lists a stage twice: ${stages.join(', ')}`,
+          `kargo:project:create: "stages" lists a stage twice: ${stages.join(
+            ', ',
+          )}`,
         );
       }
       const manifests = renderProject({
@@ -103,7 +105,9 @@ export function createKargoProjectAction() {
       await fs.mkdir(path.dirname(file), { recursive: true });
       await fs.writeFile(file, text, 'utf8');
       ctx.logger.info(
-        `Wrote Kargo project ${project} (${stages.join(' -> ')}) to ${targetPath}`,
+        `Wrote Kargo project ${project} (${stages.join(
+          ' -> ',
+        )}) to ${targetPath}`,
       );
       ctx.output('path', targetPath);
       ctx.output('project', project);

@@ -24,9 +24,7 @@ export function renderProject(spec: ProjectSpec): KargoManifest[] {
       image: {
         repoURL: spec.image.repoURL,
         imageSelectionStrategy: 'SemVer',
-        ...(spec.image.constraint
-          ? { constraint: spec.image.constraint }
-          : {}),
+        ...(spec.image.constraint ? { constraint: spec.image.constraint } : {}),
       },
     });
   }
@@ -52,19 +50,21 @@ export function renderProject(spec: ProjectSpec): KargoManifest[] {
       metadata: { name: spec.warehouse, namespace },
       spec: { subscriptions },
     },
-    ...spec.stages.map((stage, i): KargoManifest => ({
-      apiVersion: KARGO_API_VERSION,
-      kind: 'Stage',
-      metadata: { name: stage, namespace },
-      spec: {
-        requestedFreight: [
-          {
-            origin,
-            sources:
-              i === 0 ? { direct: true } : { stages: [spec.stages[i - 1]] },
-          },
-        ],
-      },
-    })),
+    ...spec.stages.map(
+      (stage, i): KargoManifest => ({
+        apiVersion: KARGO_API_VERSION,
+        kind: 'Stage',
+        metadata: { name: stage, namespace },
+        spec: {
+          requestedFreight: [
+            {
+              origin,
+              sources:
+                i === 0 ? { direct: true } : { stages: [spec.stages[i - 1]] },
+            },
+          ],
+        },
+      }),
+    ),
   ];
 }

@@ -18,7 +18,13 @@ const pipeline: Pipeline = {
   project: 'guestbook',
   warehouses: ['guestbook'],
   stages: [
-    { name: 'dev', upstream: [], warehouses: ['guestbook'], depth: 0, color: 'green' },
+    {
+      name: 'dev',
+      upstream: [],
+      warehouses: ['guestbook'],
+      depth: 0,
+      color: 'green',
+    },
     { name: 'staging', upstream: ['dev'], warehouses: [], depth: 1 },
     { name: 'prod', upstream: ['staging'], warehouses: [], depth: 2 },
   ],
