@@ -17,6 +17,7 @@ import {
   PipelineStage,
 } from '@kargo-portal/plugin-kargo-common';
 import { usePipeline } from './usePipeline';
+import { stageColor } from './stageColor';
 
 const useStyles = makeStyles(theme => ({
   pipeline: {
@@ -43,7 +44,7 @@ function StageBox({ stage }: { stage: PipelineStage }) {
   return (
     <Box
       className={classes.stage}
-      style={{ borderLeftColor: stage.color }}
+      style={{ borderLeftColor: stageColor(stage.color) }}
       data-testid={`kargo-stage-${stage.name}`}
     >
       <Typography variant="subtitle1" component="h3">

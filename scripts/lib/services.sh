@@ -1,0 +1,47 @@
+# shellcheck shell=bash
+# Sourced by ./portal. Makes the services the tests use available: PostgreSQL and Chromium.
+
+kp_apt_install() {
+  [ "$(id -u)" = 0 ] || kp_die "$* missing: install it (apt-get install $*) or run as root so ./portal can"
+  if [ ! -f "$KP_CACHE/.apt-updated" ] || [ -n "$(find "$KP_CACHE/.apt-updated" -mmin +1440)" ]; then
+    kp_log "apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || kp_die "apt-get update failed"
+    mkdir -p "$KP_CACHE" && touch "$KP_CACHE/.apt-updated"
+  fi
+  kp_log "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >&2 ||
+    kp_die "apt-get install $* failed"
+}
+
+# The store tests run on PostgreSQL as well as SQLite. KARGO_TEST_POSTGRES_URL points them at a server of your
+# own; otherwise the machine's local cluster on 127.0.0.1:5432 (user postgres, trust auth) is started if needed.
+kp_ensure_postgres() {
+  local url="${KARGO_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
+  if [ -z "${KARGO_TEST_POSTGRES_URL:-}" ]; then
+    command -v pg_ctlcluster >/dev/null || kp_apt_install postgresql
+    if ! pg_isready -q -h 127.0.0.1 -p 5432; then
+      local version
+      version="$(ls /etc/postgresql | sort -n | tail -n 1)"
+      kp_log "starting PostgreSQL $version"
+      pg_ctlcluster --skip-systemctl-redirect "$version" main start >&2 || kp_die "could not start PostgreSQL $version"
+      for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+    fi
+  fi
+  local num
+  num="$(psql "$url" -Atc 'show server_version_num' 2>&1)" ||
+    kp_die "PostgreSQL at $url does not answer: $num"
+  KP_PG_MAJOR=$((num / 10000))
+  # Backstage's TestDatabases reads the server of each database id from these variables; no Docker is used.
+  export "BACKSTAGE_TEST_DATABASE_POSTGRES${KP_PG_MAJOR}_CONNECTION_STRING=$url"
+  export KARGO_TEST_POSTGRES_ID="POSTGRES_${KP_PG_MAJOR}"
+  export BACKSTAGE_TEST_DISABLE_DOCKER=1
+}
+
+# Playwright drives the system's Chromium: its own browser download cannot work without internet.
+kp_ensure_chromium() {
+  export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ ! -x "$CHROMIUM_PATH" ]; then
+    [ "$CHROMIUM_PATH" = /usr/bin/chromium ] || kp_die "CHROMIUM_PATH=$CHROMIUM_PATH is not an executable"
+    kp_apt_install chromium
+  fi
+}
