@@ -11,3 +11,4 @@ export * from './pipeline';
 export * from './annotations';
 export * from './api/types';
 export * from './api/KargoClient';
+export * from './permissions';

@@ -1,7 +1,8 @@
 /**
- * Extension points of the Kargo Portal backend, for backend modules that add promotion steps or artifact sources.
+ * Node library of the Kargo Portal backend: permission resources, rules and conditions for policies, and the
+ * extension points backend modules use.
  *
  * @packageDocumentation
  */
 
-export {};
+export * from './permissions';

@@ -1,0 +1,4 @@
+export * from './resources';
+export * from './rules';
+export * from './filter';
+export * from './conditions';
