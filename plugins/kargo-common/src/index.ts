@@ -9,6 +9,7 @@ export * from './manifests/types';
 export * from './manifests/parse';
 export * from './pipeline';
 export * from './annotations';
+export * from './api/model';
 export * from './api/types';
 export * from './api/KargoClient';
 export * from './permissions';

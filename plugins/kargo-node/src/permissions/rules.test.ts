@@ -1,6 +1,7 @@
 import { kargoProjectRules, kargoStageRules } from './rules';
 import { globMatches, matchesCriteria } from './filter';
-import { KargoStageResource } from './resources';
+import { PermissionCriteria } from '@backstage/plugin-permission-common';
+import { KargoResourceFilter, KargoStageResource } from './resources';
 
 const stage = (name: string, owners: string[] = []): KargoStageResource => ({
   project: 'guestbook',
@@ -56,13 +57,13 @@ describe('kargo permission rules', () => {
   });
 
   it('evaluates criteria trees the way the rules apply', () => {
-    const ownersButNotProd = {
+    const ownersButNotProd: PermissionCriteria<KargoResourceFilter> = {
       allOf: [
         kargoStageRules.isProjectOwner.toQuery({
           claims: ['group:default/guests'],
         }),
         { not: kargoStageRules.isStage.toQuery({ stages: ['prod*'] }) },
-      ],
+      ] as const,
     };
     expect(
       matchesCriteria(ownersButNotProd, stage('dev', ['group:default/guests'])),

@@ -1,0 +1,729 @@
+import crypto from 'node:crypto';
+import { Knex } from 'knex';
+import {
+  DatabaseService,
+  isDatabaseConflictError,
+} from '@backstage/backend-plugin-api';
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import {
+  DefinitionSourceStatus,
+  FreightRecord,
+  FreightStatus,
+  FreightView,
+  Page,
+  Promotion,
+  StageHistoryEntry,
+  TERMINAL_PROMOTION_PHASES,
+  WarehouseStatus,
+} from '@kargo-portal/plugin-kargo-common';
+import { decodeCursor, encodeCursor } from './cursor';
+import {
+  freightFromRow,
+  freightStatusFromRows,
+  promotionFromRow,
+  sourceFromRow,
+  warehouseFromRow,
+} from './mappers';
+import { applyDatabaseMigrations } from './migrations';
+import {
+  DefinitionSourceRow,
+  DefinitionVersionRow,
+  FreightRow,
+  FreightStageRow,
+  PromotionRow,
+  StageHistoryRow,
+  WarehouseRow,
+} from './tables';
+import { toDbTime } from './time';
+import {
+  KargoStore,
+  NewFreight,
+  StageSummary,
+  StoredDefinition,
+} from './KargoStore';
+
+const MAX_ALIAS_ATTEMPTS = 5;
+// Bound the size of `IN (...)` lists: SQLite allows 32766 parameters, PostgreSQL 65535.
+const IN_CHUNK = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) {
+    out.push(items.slice(i, i + size));
+  }
+  return out;
+}
+
+/**
+ * The Kargo store on Backstage's database service: SQLite or PostgreSQL through one query path.
+ */
+export class DatabaseKargoStore implements KargoStore {
+  static async create(options: {
+    database: DatabaseService;
+    skipMigrations?: boolean;
+  }): Promise<DatabaseKargoStore> {
+    const knex = await options.database.getClient();
+    if (!options.database.migrations?.skip && !options.skipMigrations) {
+      await applyDatabaseMigrations(knex);
+    }
+    return new DatabaseKargoStore(knex);
+  }
+
+  /** For tests and tools that hold a migrated connection already. */
+  static fromKnex(knex: Knex): DatabaseKargoStore {
+    return new DatabaseKargoStore(knex);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  // ---------------------------------------------------------------- definitions
+
+  async getDefinitionRevision(): Promise<number> {
+    const row = await this.db('kargo_definition_state')
+      .where({ id: 1 })
+      .first('revision');
+    return Number(row?.revision ?? 0);
+  }
+
+  async loadDefinitions(): Promise<StoredDefinition[]> {
+    const rows: Array<DefinitionSourceRow & DefinitionVersionRow> =
+      await this.db('kargo_definition_sources as s')
+        .join('kargo_definition_versions as v', join =>
+          join
+            .on('v.source_key', '=', 's.source_key')
+            .andOn('v.version', '=', 's.current_version'),
+        )
+        .select('s.*', 'v.version', 'v.content')
+        .orderBy('s.source_key');
+    return rows.map(row => ({
+      sourceKey: row.source_key,
+      kind: sourceFromRow(row, []).kind,
+      target: row.target,
+      version: row.version,
+      content: row.content,
+    }));
+  }
+
+  async saveDefinitionVersion(options: {
+    sourceKey: string;
+    kind: StoredDefinition['kind'];
+    target: string;
+    content: string;
+    projects: string[];
+    actor?: string;
+  }): Promise<{ version: number; changed: boolean }> {
+    const hash = crypto
+      .createHash('sha256')
+      .update(options.content)
+      .digest('hex');
+    const now = toDbTime(new Date());
+    return this.db.transaction(async tx => {
+      const source: DefinitionSourceRow | undefined = await tx(
+        'kargo_definition_sources',
+      )
+        .where({ source_key: options.sourceKey })
+        .forUpdate()
+        .first();
+      if (source?.current_version) {
+        const current: DefinitionVersionRow | undefined = await tx(
+          'kargo_definition_versions',
+        )
+          .where({
+            source_key: options.sourceKey,
+            version: source.current_version,
+          })
+          .first();
+        if (current?.content_hash === hash) {
+          await tx('kargo_definition_sources')
+            .where({ source_key: options.sourceKey })
+            .update({ checked_at: now, last_error: null, last_error_at: null });
+          return { version: source.current_version, changed: false };
+        }
+      }
+      const latest = await tx('kargo_definition_versions')
+        .where({ source_key: options.sourceKey })
+        .max<{ max: number | null }>('version as max')
+        .first();
+      const version = Number(latest?.max ?? 0) + 1;
+      await tx('kargo_definition_versions').insert({
+        source_key: options.sourceKey,
+        version,
+        content_hash: hash,
+        content: options.content,
+        projects: JSON.stringify(options.projects),
+        created_by: options.actor ?? null,
+        created_at: now,
+      });
+      await tx('kargo_definition_sources')
+        .insert({
+          source_key: options.sourceKey,
+          kind: options.kind,
+          target: options.target,
+          current_version: version,
+          last_error: null,
+          last_error_at: null,
+          checked_at: now,
+        })
+        .onConflict('source_key')
+        .merge();
+      await tx('kargo_definition_state')
+        .where({ id: 1 })
+        .increment('revision', 1);
+      return { version, changed: true };
+    });
+  }
+
+  async recordDefinitionError(options: {
+    sourceKey: string;
+    kind: StoredDefinition['kind'];
+    target: string;
+    error: string;
+  }): Promise<void> {
+    const now = toDbTime(new Date());
+    await this.db('kargo_definition_sources')
+      .insert({
+        source_key: options.sourceKey,
+        kind: options.kind,
+        target: options.target,
+        current_version: null,
+        last_error: options.error,
+        last_error_at: now,
+        checked_at: now,
+      })
+      .onConflict('source_key')
+      .merge(['last_error', 'last_error_at', 'checked_at']);
+  }
+
+  async removeDefinitionSource(sourceKey: string): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const updated = await tx('kargo_definition_sources')
+        .where({ source_key: sourceKey })
+        .whereNotNull('current_version')
+        .update({ current_version: null, checked_at: toDbTime(new Date()) });
+      if (updated > 0) {
+        await tx('kargo_definition_state')
+          .where({ id: 1 })
+          .increment('revision', 1);
+      }
+      return updated > 0;
+    });
+  }
+
+  async listDefinitionSources(): Promise<DefinitionSourceStatus[]> {
+    const rows: Array<DefinitionSourceRow & { projects: string | null }> =
+      await this.db('kargo_definition_sources as s')
+        .leftJoin('kargo_definition_versions as v', join =>
+          join
+            .on('v.source_key', '=', 's.source_key')
+            .andOn('v.version', '=', 's.current_version'),
+        )
+        .select('s.*', 'v.projects')
+        .orderBy('s.source_key');
+    return rows.map(row =>
+      sourceFromRow(row, row.projects ? JSON.parse(row.projects) : []),
+    );
+  }
+
+  // ---------------------------------------------------------------- freight
+
+  async insertFreight(
+    freight: NewFreight,
+    options: {
+      generateAlias: (
+        isTaken: (alias: string) => Promise<boolean>,
+      ) => Promise<string>;
+    },
+  ): Promise<{ freight: FreightRecord; created: boolean }> {
+    const isTaken = async (alias: string) =>
+      Boolean(
+        await this.db('kargo_freight')
+          .where({ project: freight.project, alias })
+          .first('id'),
+      );
+    for (let attempt = 1; ; attempt++) {
+      const existing = await this.getFreightRow(freight.project, freight.id);
+      if (existing)
+        return { freight: freightFromRow(existing), created: false };
+      const row: FreightRow = {
+        project: freight.project,
+        id: freight.id,
+        alias: await options.generateAlias(isTaken),
+        origin_kind: freight.origin.kind,
+        origin_name: freight.origin.name,
+        commits: JSON.stringify(freight.commits),
+        images: JSON.stringify(freight.images),
+        charts: JSON.stringify(freight.charts),
+        created_at: toDbTime(freight.createdAt),
+      };
+      try {
+        const inserted = await this.db('kargo_freight')
+          .insert(row)
+          .onConflict(['project', 'id'])
+          .ignore()
+          .returning('id');
+        if (inserted.length === 0) continue; // another writer stored the same freight first
+        return { freight: freightFromRow(row), created: true };
+      } catch (error) {
+        // The alias was taken between the check and the insert: pick another.
+        if (!isDatabaseConflictError(error) || attempt >= MAX_ALIAS_ATTEMPTS) {
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async getFreightRow(
+    project: string,
+    idOrAlias: string,
+  ): Promise<FreightRow | undefined> {
+    return this.db('kargo_freight')
+      .where({ project })
+      .andWhere(q => q.where({ id: idOrAlias }).orWhere({ alias: idOrAlias }))
+      .first();
+  }
+
+  private async statusesOf(
+    project: string,
+    freightIds: string[],
+  ): Promise<Map<string, FreightStatus>> {
+    const rows: FreightStageRow[] = [];
+    for (const ids of chunks(freightIds, IN_CHUNK)) {
+      rows.push(
+        ...(await this.db('kargo_freight_stages')
+          .where({ project })
+          .whereIn('freight_id', ids)),
+      );
+    }
+    const byFreight = new Map<string, FreightStageRow[]>();
+    for (const row of rows) {
+      const list = byFreight.get(row.freight_id) ?? [];
+      list.push(row);
+      byFreight.set(row.freight_id, list);
+    }
+    return new Map(
+      freightIds.map(id => [
+        id,
+        freightStatusFromRows(byFreight.get(id) ?? []),
+      ]),
+    );
+  }
+
+  async getFreight(
+    project: string,
+    idOrAlias: string,
+  ): Promise<FreightView | undefined> {
+    const row = await this.getFreightRow(project, idOrAlias);
+    if (!row) return undefined;
+    const statuses = await this.statusesOf(project, [row.id]);
+    return { ...freightFromRow(row), status: statuses.get(row.id)! };
+  }
+
+  async listFreight(options: {
+    project: string;
+    origins?: string[];
+    ids?: string[];
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<FreightView>> {
+    const query = this.db<FreightRow>('kargo_freight')
+      .where({ project: options.project })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit + 1);
+    if (options.origins) query.whereIn('origin_name', options.origins);
+    if (options.ids) query.whereIn('id', options.ids);
+    if (options.cursor) {
+      const { t, id } = decodeCursor(options.cursor);
+      query.andWhere(q =>
+        q
+          .where('created_at', '<', t)
+          .orWhere(q2 =>
+            q2.where('created_at', '=', t).andWhere('id', '<', id),
+          ),
+      );
+    }
+    const rows: FreightRow[] = await query;
+    const page = rows.slice(0, options.limit);
+    const statuses = await this.statusesOf(
+      options.project,
+      page.map(r => r.id),
+    );
+    const last = page[page.length - 1];
+    return {
+      items: page.map(r => ({
+        ...freightFromRow(r),
+        status: statuses.get(r.id)!,
+      })),
+      nextCursor:
+        rows.length > options.limit && last
+          ? encodeCursor({ t: last.created_at, id: last.id })
+          : undefined,
+    };
+  }
+
+  async countFreight(options: {
+    project: string;
+    origins: string[];
+  }): Promise<number> {
+    if (options.origins.length === 0) return 0;
+    const row = await this.db('kargo_freight')
+      .where({ project: options.project })
+      .whereIn('origin_name', options.origins)
+      .count<{ count: string | number }>('* as count')
+      .first();
+    return Number(row?.count ?? 0);
+  }
+
+  async listFreightCandidates(options: {
+    project: string;
+    origins: string[];
+    verifiedIn: string[];
+    approvedFor: string;
+  }): Promise<Array<{ freight: FreightRecord; status: FreightStatus }>> {
+    if (options.origins.length === 0) return [];
+    const candidateIds = this.db('kargo_freight_stages')
+      .select('freight_id')
+      .where({ project: options.project })
+      .andWhere(q => {
+        q.where(q2 =>
+          q2.where({ stage: options.approvedFor }).whereNotNull('approved_at'),
+        );
+        if (options.verifiedIn.length > 0) {
+          q.orWhere(q2 =>
+            q2.whereIn('stage', options.verifiedIn).whereNotNull('verified_at'),
+          );
+        }
+      });
+    const rows: FreightRow[] = await this.db('kargo_freight')
+      .where({ project: options.project })
+      .whereIn('origin_name', options.origins)
+      .whereIn('id', candidateIds);
+    const statuses = await this.statusesOf(
+      options.project,
+      rows.map(r => r.id),
+    );
+    return rows.map(r => ({
+      freight: freightFromRow(r),
+      status: statuses.get(r.id)!,
+    }));
+  }
+
+  private async upsertFreightStage(
+    tx: Knex | Knex.Transaction,
+    key: { project: string; freightId: string; stage: string },
+    values: Partial<FreightStageRow>,
+  ) {
+    await tx('kargo_freight_stages')
+      .insert({
+        project: key.project,
+        freight_id: key.freightId,
+        stage: key.stage,
+        currently_in: false,
+        ...values,
+      })
+      .onConflict(['project', 'freight_id', 'stage'])
+      .merge(Object.keys(values));
+  }
+
+  private async requireFreight(
+    tx: Knex | Knex.Transaction,
+    project: string,
+    freightId: string,
+  ) {
+    const row = await tx('kargo_freight')
+      .where({ project, id: freightId })
+      .first('id');
+    if (!row) {
+      throw new NotFoundError(
+        `Freight "${freightId}" not found in project "${project}"`,
+      );
+    }
+  }
+
+  async approveFreight(options: {
+    project: string;
+    freightId: string;
+    stage: string;
+    actor: string;
+    at: Date;
+  }): Promise<void> {
+    await this.db.transaction(async tx => {
+      await this.requireFreight(tx, options.project, options.freightId);
+      await this.upsertFreightStage(tx, options, {
+        approved_at: toDbTime(options.at),
+        approved_by: options.actor,
+      });
+    });
+  }
+
+  async markVerified(options: {
+    project: string;
+    freightId: string;
+    stage: string;
+    at: Date;
+  }): Promise<void> {
+    await this.db.transaction(async tx => {
+      await this.requireFreight(tx, options.project, options.freightId);
+      await this.upsertFreightStage(tx, options, {
+        verified_at: toDbTime(options.at),
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- stages
+
+  async setCurrentFreight(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+    promotionId?: string;
+    at: Date;
+  }): Promise<void> {
+    const at = toDbTime(options.at);
+    await this.db.transaction(async tx => {
+      await this.requireFreight(tx, options.project, options.freightId);
+      const previous: FreightStageRow[] = await tx('kargo_freight_stages')
+        .where({ project: options.project, stage: options.stage })
+        .where('currently_in', true)
+        .forUpdate();
+      for (const row of previous) {
+        if (row.freight_id === options.freightId) continue;
+        // Leaving the stage completes a soak: keep the longest one, as Kargo does.
+        const soakMs = row.current_since
+          ? Math.max(0, options.at.getTime() - Date.parse(row.current_since))
+          : 0;
+        const longest = Math.max(Number(row.longest_soak_ms ?? 0), soakMs);
+        await tx('kargo_freight_stages')
+          .where({
+            project: options.project,
+            stage: options.stage,
+            freight_id: row.freight_id,
+          })
+          .update({
+            currently_in: false,
+            current_since: null,
+            longest_soak_ms: row.verified_at ? longest : row.longest_soak_ms,
+          });
+      }
+      const stillCurrent = previous.some(
+        r => r.freight_id === options.freightId,
+      );
+      if (!stillCurrent) {
+        await this.upsertFreightStage(tx, options, {
+          currently_in: true,
+          current_since: at,
+        });
+      }
+      await tx('kargo_stage_history').insert({
+        project: options.project,
+        stage: options.stage,
+        freight_id: options.freightId,
+        promotion_id: options.promotionId ?? null,
+        promoted_at: at,
+      });
+    });
+  }
+
+  async getStageSummaries(project: string): Promise<StageSummary[]> {
+    const current: Array<FreightRow & { stage: string }> = await this.db(
+      'kargo_freight_stages as s',
+    )
+      .join('kargo_freight as f', join =>
+        join
+          .on('f.project', '=', 's.project')
+          .andOn('f.id', '=', 's.freight_id'),
+      )
+      .where('s.project', project)
+      .where('s.currently_in', true)
+      .select('f.*', 's.stage');
+    const latest: PromotionRow[] = await this.db
+      .select('*')
+      .from(
+        this.db('kargo_promotions')
+          .where({ project })
+          .select(
+            '*',
+            this.db.raw(
+              'row_number() over (partition by stage order by created_at desc, id desc) as rn',
+            ),
+          )
+          .as('ranked'),
+      )
+      .where('rn', 1);
+    const summaries = new Map<string, StageSummary>();
+    const summaryOf = (stage: string) => {
+      let summary = summaries.get(stage);
+      if (!summary) {
+        summary = { stage };
+        summaries.set(stage, summary);
+      }
+      return summary;
+    };
+    for (const row of current) {
+      summaryOf(row.stage).currentFreight = freightFromRow(row);
+    }
+    for (const row of latest) {
+      summaryOf(row.stage).lastPromotion = promotionFromRow(row);
+    }
+    return [...summaries.values()];
+  }
+
+  async getStageHistory(options: {
+    project: string;
+    stage: string;
+    limit: number;
+  }): Promise<StageHistoryEntry[]> {
+    const rows: StageHistoryRow[] = await this.db('kargo_stage_history')
+      .where({ project: options.project, stage: options.stage })
+      .orderBy('seq', 'desc')
+      .limit(options.limit);
+    return rows.map(row => ({
+      freight: row.freight_id,
+      promotion: row.promotion_id ?? undefined,
+      promotedAt: row.promoted_at,
+    }));
+  }
+
+  // ---------------------------------------------------------------- promotions
+
+  async createPromotion(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+    actor?: string;
+    at: Date;
+  }): Promise<Promotion> {
+    const row: PromotionRow = {
+      id: crypto.randomUUID(),
+      project: options.project,
+      stage: options.stage,
+      freight_id: options.freightId,
+      phase: 'Pending',
+      message: null,
+      steps: '[]',
+      created_by: options.actor ?? null,
+      created_at: toDbTime(options.at),
+      started_at: null,
+      finished_at: null,
+      abort_requested_by: null,
+    };
+    await this.db.transaction(async tx => {
+      await this.requireFreight(tx, options.project, options.freightId);
+      await tx('kargo_promotions').insert(row);
+    });
+    return promotionFromRow(row);
+  }
+
+  async getPromotion(
+    project: string,
+    id: string,
+  ): Promise<Promotion | undefined> {
+    const row: PromotionRow | undefined = await this.db('kargo_promotions')
+      .where({ project, id })
+      .first();
+    return row ? promotionFromRow(row) : undefined;
+  }
+
+  async listPromotions(options: {
+    project: string;
+    stage?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Promotion>> {
+    const query = this.db<PromotionRow>('kargo_promotions')
+      .where({ project: options.project })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit + 1);
+    if (options.stage) query.andWhere({ stage: options.stage });
+    if (options.cursor) {
+      const { t, id } = decodeCursor(options.cursor);
+      query.andWhere(q =>
+        q
+          .where('created_at', '<', t)
+          .orWhere(q2 =>
+            q2.where('created_at', '=', t).andWhere('id', '<', id),
+          ),
+      );
+    }
+    const rows: PromotionRow[] = await query;
+    const page = rows.slice(0, options.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(promotionFromRow),
+      nextCursor:
+        rows.length > options.limit && last
+          ? encodeCursor({ t: last.created_at, id: last.id })
+          : undefined,
+    };
+  }
+
+  async requestAbort(options: {
+    project: string;
+    id: string;
+    actor: string;
+    at: Date;
+  }): Promise<Promotion> {
+    return this.db.transaction(async tx => {
+      const row: PromotionRow | undefined = await tx('kargo_promotions')
+        .where({ project: options.project, id: options.id })
+        .forUpdate()
+        .first();
+      if (!row) {
+        throw new NotFoundError(
+          `Promotion "${options.id}" not found in project "${options.project}"`,
+        );
+      }
+      const promotion = promotionFromRow(row);
+      if (TERMINAL_PROMOTION_PHASES.includes(promotion.phase)) {
+        throw new ConflictError(
+          `Promotion "${options.id}" is already ${promotion.phase}`,
+        );
+      }
+      const update: Partial<PromotionRow> =
+        promotion.phase === 'Pending'
+          ? {
+              phase: 'Aborted',
+              message: `Aborted by ${options.actor} before it started`,
+              finished_at: toDbTime(options.at),
+              abort_requested_by: options.actor,
+            }
+          : { abort_requested_by: options.actor };
+      await tx('kargo_promotions').where({ id: options.id }).update(update);
+      return promotionFromRow({ ...row, ...update });
+    });
+  }
+
+  // ---------------------------------------------------------------- warehouses
+
+  async requestRefresh(options: {
+    project: string;
+    warehouse: string;
+    actor: string;
+    at: Date;
+  }): Promise<WarehouseStatus> {
+    const values = {
+      refresh_requested_at: toDbTime(options.at),
+      refresh_requested_by: options.actor,
+    };
+    await this.db('kargo_warehouses')
+      .insert({ project: options.project, name: options.warehouse, ...values })
+      .onConflict(['project', 'name'])
+      .merge(Object.keys(values));
+    const row: WarehouseRow = await this.db('kargo_warehouses')
+      .where({ project: options.project, name: options.warehouse })
+      .first();
+    return warehouseFromRow(row);
+  }
+
+  async listWarehouses(project: string): Promise<WarehouseStatus[]> {
+    const rows: WarehouseRow[] = await this.db('kargo_warehouses')
+      .where({ project })
+      .orderBy('name');
+    return rows.map(warehouseFromRow);
+  }
+}

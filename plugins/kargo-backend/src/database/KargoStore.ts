@@ -1,0 +1,155 @@
+import {
+  DefinitionSourceStatus,
+  FreightChart,
+  FreightCommit,
+  FreightImage,
+  FreightOrigin,
+  FreightRecord,
+  FreightStatus,
+  FreightView,
+  Page,
+  Promotion,
+  StageHistoryEntry,
+  WarehouseStatus,
+} from '@kargo-portal/plugin-kargo-common';
+
+/** The current good version of a manifest source. */
+export interface StoredDefinition {
+  sourceKey: string;
+  kind: DefinitionSourceStatus['kind'];
+  target: string;
+  version: number;
+  content: string;
+}
+
+/** What a stage looks like now, for the pipeline view. */
+export interface StageSummary {
+  stage: string;
+  currentFreight?: FreightRecord;
+  lastPromotion?: Promotion;
+}
+
+/** Freight to store; the id is computed by the caller from the artifacts. */
+export interface NewFreight {
+  project: string;
+  id: string;
+  origin: FreightOrigin;
+  commits: FreightCommit[];
+  images: FreightImage[];
+  charts: FreightChart[];
+  createdAt: Date;
+}
+
+/** The runtime state of Kargo Portal: the database is its source of truth. */
+export interface KargoStore {
+  // manifest sources
+  getDefinitionRevision(): Promise<number>;
+  loadDefinitions(): Promise<StoredDefinition[]>;
+  saveDefinitionVersion(options: {
+    sourceKey: string;
+    kind: StoredDefinition['kind'];
+    target: string;
+    content: string;
+    projects: string[];
+    actor?: string;
+  }): Promise<{ version: number; changed: boolean }>;
+  recordDefinitionError(options: {
+    sourceKey: string;
+    kind: StoredDefinition['kind'];
+    target: string;
+    error: string;
+  }): Promise<void>;
+  removeDefinitionSource(sourceKey: string): Promise<boolean>;
+  listDefinitionSources(): Promise<DefinitionSourceStatus[]>;
+
+  // freight
+  insertFreight(
+    freight: NewFreight,
+    options: {
+      generateAlias: (
+        isTaken: (alias: string) => Promise<boolean>,
+      ) => Promise<string>;
+    },
+  ): Promise<{ freight: FreightRecord; created: boolean }>;
+  getFreight(
+    project: string,
+    idOrAlias: string,
+  ): Promise<FreightView | undefined>;
+  listFreight(options: {
+    project: string;
+    origins?: string[];
+    ids?: string[];
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<FreightView>>;
+  countFreight(options: {
+    project: string;
+    origins: string[];
+  }): Promise<number>;
+  /** Freight that is verified in one of `verifiedIn` or approved for `approvedFor`, with its status. */
+  listFreightCandidates(options: {
+    project: string;
+    origins: string[];
+    verifiedIn: string[];
+    approvedFor: string;
+  }): Promise<Array<{ freight: FreightRecord; status: FreightStatus }>>;
+  approveFreight(options: {
+    project: string;
+    freightId: string;
+    stage: string;
+    actor: string;
+    at: Date;
+  }): Promise<void>;
+  markVerified(options: {
+    project: string;
+    freightId: string;
+    stage: string;
+    at: Date;
+  }): Promise<void>;
+
+  // stages
+  setCurrentFreight(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+    promotionId?: string;
+    at: Date;
+  }): Promise<void>;
+  getStageSummaries(project: string): Promise<StageSummary[]>;
+  getStageHistory(options: {
+    project: string;
+    stage: string;
+    limit: number;
+  }): Promise<StageHistoryEntry[]>;
+
+  // promotions
+  createPromotion(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+    actor?: string;
+    at: Date;
+  }): Promise<Promotion>;
+  getPromotion(project: string, id: string): Promise<Promotion | undefined>;
+  listPromotions(options: {
+    project: string;
+    stage?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Promotion>>;
+  requestAbort(options: {
+    project: string;
+    id: string;
+    actor: string;
+    at: Date;
+  }): Promise<Promotion>;
+
+  // warehouses
+  requestRefresh(options: {
+    project: string;
+    warehouse: string;
+    actor: string;
+    at: Date;
+  }): Promise<WarehouseStatus>;
+  listWarehouses(project: string): Promise<WarehouseStatus[]>;
+}

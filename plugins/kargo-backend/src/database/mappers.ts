@@ -1,0 +1,132 @@
+import {
+  DefinitionSourceStatus,
+  FreightRecord,
+  FreightStatus,
+  Promotion,
+  PromotionPhase,
+  PromotionStepState,
+  WarehouseStatus,
+} from '@kargo-portal/plugin-kargo-common';
+import {
+  DefinitionSourceRow,
+  FreightRow,
+  FreightStageRow,
+  PromotionRow,
+  WarehouseRow,
+} from './tables';
+
+// The one place rows become domain objects.
+
+function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new Error(`Corrupt ${what} in the Kargo store: ${error}`);
+  }
+}
+
+const optional = <T>(value: T | null): T | undefined => value ?? undefined;
+
+export function freightFromRow(row: FreightRow): FreightRecord {
+  return {
+    id: row.id,
+    alias: row.alias,
+    project: row.project,
+    origin: { kind: 'Warehouse', name: row.origin_name },
+    commits: parseJson(row.commits, `commits of freight ${row.id}`),
+    images: parseJson(row.images, `images of freight ${row.id}`),
+    charts: parseJson(row.charts, `charts of freight ${row.id}`),
+    createdAt: row.created_at,
+  };
+}
+
+export function freightStatusFromRows(rows: FreightStageRow[]): FreightStatus {
+  const status: FreightStatus = {
+    currentlyIn: [],
+    verifiedIn: {},
+    approvedFor: {},
+  };
+  for (const row of rows) {
+    if (row.currently_in === true || row.currently_in === 1) {
+      status.currentlyIn.push(row.stage);
+    }
+    if (row.verified_at) {
+      status.verifiedIn[row.stage] = {
+        verifiedAt: row.verified_at,
+        longestSoakMs:
+          row.longest_soak_ms === null
+            ? undefined
+            : Number(row.longest_soak_ms),
+      };
+    }
+    if (row.approved_at) {
+      status.approvedFor[row.stage] = {
+        approvedAt: row.approved_at,
+        approvedBy: optional(row.approved_by),
+      };
+    }
+  }
+  status.currentlyIn.sort();
+  return status;
+}
+
+const phases: PromotionPhase[] = [
+  'Pending',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'Errored',
+  'Aborted',
+];
+
+export function promotionFromRow(row: PromotionRow): Promotion {
+  const phase = phases.find(p => p === row.phase);
+  if (!phase) {
+    throw new Error(`Unknown phase "${row.phase}" of promotion ${row.id}`);
+  }
+  return {
+    id: row.id,
+    project: row.project,
+    stage: row.stage,
+    freight: row.freight_id,
+    phase,
+    message: optional(row.message),
+    steps: parseJson<PromotionStepState[]>(
+      row.steps,
+      `steps of promotion ${row.id}`,
+    ),
+    createdBy: optional(row.created_by),
+    createdAt: row.created_at,
+    startedAt: optional(row.started_at),
+    finishedAt: optional(row.finished_at),
+  };
+}
+
+export function warehouseFromRow(row: WarehouseRow): WarehouseStatus {
+  return {
+    project: row.project,
+    name: row.name,
+    refreshRequestedAt: optional(row.refresh_requested_at),
+    refreshRequestedBy: optional(row.refresh_requested_by),
+    lastDiscoveryAt: optional(row.last_discovery_at),
+    lastError: optional(row.last_error),
+  };
+}
+
+export function sourceFromRow(
+  row: DefinitionSourceRow,
+  projects: string[],
+): DefinitionSourceStatus {
+  const kind = (['file', 'url', 'api'] as const).find(k => k === row.kind);
+  if (!kind) throw new Error(`Unknown definition source kind "${row.kind}"`);
+  return {
+    key: row.source_key,
+    kind,
+    target: row.target,
+    version: optional(row.current_version),
+    projects,
+    lastError: optional(row.last_error),
+    lastErrorAt: optional(row.last_error_at),
+    checkedAt: row.checked_at,
+  };
+}

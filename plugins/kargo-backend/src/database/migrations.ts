@@ -1,0 +1,23 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { Knex } from 'knex';
+
+const migrationsDir = resolvePackagePath(
+  '@kargo-portal/plugin-kargo-backend',
+  'migrations',
+);
+
+/** Brings the database schema up to date. */
+export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
+  await knex.migrate.latest({
+    directory: migrationsDir,
+    tableName: 'kargo_knex_migrations',
+  });
+}
+
+/** Undoes every migration (used by the migration tests). */
+export async function rollbackDatabaseMigrations(knex: Knex): Promise<void> {
+  await knex.migrate.rollback(
+    { directory: migrationsDir, tableName: 'kargo_knex_migrations' },
+    true,
+  );
+}

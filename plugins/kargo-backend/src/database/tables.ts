@@ -1,0 +1,79 @@
+// Row types of the Kargo store, as the database returns them. Mapped to domain objects in ./mappers.ts only.
+
+export interface DefinitionSourceRow {
+  source_key: string;
+  kind: string;
+  target: string;
+  current_version: number | null;
+  last_error: string | null;
+  last_error_at: string | null;
+  checked_at: string;
+}
+
+export interface DefinitionVersionRow {
+  source_key: string;
+  version: number;
+  content_hash: string;
+  content: string;
+  projects: string;
+  created_by: string | null;
+  created_at: string;
+}
+
+export interface FreightRow {
+  project: string;
+  id: string;
+  alias: string;
+  origin_kind: string;
+  origin_name: string;
+  commits: string;
+  images: string;
+  charts: string;
+  created_at: string;
+}
+
+export interface FreightStageRow {
+  project: string;
+  freight_id: string;
+  stage: string;
+  currently_in: boolean | number;
+  current_since: string | null;
+  verified_at: string | null;
+  longest_soak_ms: string | number | null;
+  approved_at: string | null;
+  approved_by: string | null;
+}
+
+export interface StageHistoryRow {
+  seq: string | number;
+  project: string;
+  stage: string;
+  freight_id: string;
+  promotion_id: string | null;
+  promoted_at: string;
+}
+
+export interface PromotionRow {
+  id: string;
+  project: string;
+  stage: string;
+  freight_id: string;
+  phase: string;
+  message: string | null;
+  steps: string;
+  created_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  abort_requested_by: string | null;
+}
+
+export interface WarehouseRow {
+  project: string;
+  name: string;
+  refresh_requested_at: string | null;
+  refresh_requested_by: string | null;
+  last_discovery_at: string | null;
+  last_error: string | null;
+  discovered: string | null;
+}

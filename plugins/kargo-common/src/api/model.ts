@@ -1,0 +1,138 @@
+import { FreightOrigin } from '../manifests/types';
+
+/** A commit of a Git repository, as freight carries it (Kargo's field names). @public */
+export interface FreightCommit {
+  repoURL: string;
+  id: string;
+  branch?: string;
+  tag?: string;
+  message?: string;
+  author?: string;
+  committer?: string;
+}
+
+/** A container image, as freight carries it. @public */
+export interface FreightImage {
+  repoURL: string;
+  tag: string;
+  digest: string;
+  annotations?: Record<string, string>;
+}
+
+/** A Helm chart, as freight carries it. @public */
+export interface FreightChart {
+  repoURL: string;
+  name: string;
+  version: string;
+}
+
+/** An immutable bundle of artifact versions that moves through the stages. @public */
+export interface FreightRecord {
+  /** Kargo's content id: the same artifacts from the same origin give the same id everywhere. */
+  id: string;
+  /** Human-friendly name, unique within the project. */
+  alias: string;
+  project: string;
+  origin: FreightOrigin;
+  commits: FreightCommit[];
+  images: FreightImage[];
+  charts: FreightChart[];
+  /** ISO-8601 time of discovery. */
+  createdAt: string;
+}
+
+/** Where a freight is, was verified and is approved. @public */
+export interface FreightStatus {
+  currentlyIn: string[];
+  verifiedIn: Record<string, { verifiedAt?: string; longestSoakMs?: number }>;
+  approvedFor: Record<string, { approvedAt: string; approvedBy?: string }>;
+}
+
+/** Freight with its status, as the API serves it. @public */
+export interface FreightView extends FreightRecord {
+  status: FreightStatus;
+}
+
+/** Phases of a promotion: the last four are terminal. @public */
+export type PromotionPhase =
+  | 'Pending'
+  | 'Running'
+  | 'Succeeded'
+  | 'Failed'
+  | 'Errored'
+  | 'Aborted';
+
+/** Terminal phases of a promotion. @public */
+export const TERMINAL_PROMOTION_PHASES: readonly PromotionPhase[] = [
+  'Succeeded',
+  'Failed',
+  'Errored',
+  'Aborted',
+];
+
+/** State of one step of a promotion. @public */
+export interface PromotionStepState {
+  alias: string;
+  uses?: string;
+  status:
+    | 'Pending'
+    | 'Running'
+    | 'Succeeded'
+    | 'Skipped'
+    | 'Failed'
+    | 'Errored'
+    | 'Aborted';
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** A request to move a freight into a stage. @public */
+export interface Promotion {
+  id: string;
+  project: string;
+  stage: string;
+  freight: string;
+  phase: PromotionPhase;
+  message?: string;
+  steps: PromotionStepState[];
+  createdBy?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** One entry of a stage's freight history, newest first in lists. @public */
+export interface StageHistoryEntry {
+  freight: string;
+  promotion?: string;
+  promotedAt: string;
+}
+
+/** A page of a list; pass `nextCursor` back as `cursor` for the next one. @public */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+/** Discovery state of a warehouse. @public */
+export interface WarehouseStatus {
+  project: string;
+  name: string;
+  refreshRequestedAt?: string;
+  refreshRequestedBy?: string;
+  lastDiscoveryAt?: string;
+  lastError?: string;
+}
+
+/** State of one manifest source. @public */
+export interface DefinitionSourceStatus {
+  key: string;
+  kind: 'file' | 'url' | 'api';
+  target: string;
+  version?: number;
+  projects: string[];
+  lastError?: string;
+  lastErrorAt?: string;
+  checkedAt: string;
+}
