@@ -13,3 +13,5 @@ export * from './api/model';
 export * from './api/types';
 export * from './api/KargoClient';
 export * from './permissions';
+export * from './freight';
+export * from './promotion/stepAlias';

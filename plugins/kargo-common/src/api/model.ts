@@ -1,45 +1,16 @@
-import { FreightOrigin } from '../manifests/types';
+import { Chart, Freight, GitCommit, Image } from '../freight/types';
 
-/** A commit of a Git repository, as freight carries it (Kargo's field names). @public */
-export interface FreightCommit {
-  repoURL: string;
-  id: string;
-  branch?: string;
-  tag?: string;
-  message?: string;
-  author?: string;
-  committer?: string;
-}
+/** A commit as freight carries it. @public */
+export type FreightCommit = GitCommit;
 
-/** A container image, as freight carries it. @public */
-export interface FreightImage {
-  repoURL: string;
-  tag: string;
-  digest: string;
-  annotations?: Record<string, string>;
-}
+/** A container image as freight carries it. @public */
+export type FreightImage = Image;
 
-/** A Helm chart, as freight carries it. @public */
-export interface FreightChart {
-  repoURL: string;
-  name: string;
-  version: string;
-}
+/** A Helm chart as freight carries it. @public */
+export type FreightChart = Chart;
 
 /** An immutable bundle of artifact versions that moves through the stages. @public */
-export interface FreightRecord {
-  /** Kargo's content id: the same artifacts from the same origin give the same id everywhere. */
-  id: string;
-  /** Human-friendly name, unique within the project. */
-  alias: string;
-  project: string;
-  origin: FreightOrigin;
-  commits: FreightCommit[];
-  images: FreightImage[];
-  charts: FreightChart[];
-  /** ISO-8601 time of discovery. */
-  createdAt: string;
-}
+export type FreightRecord = Freight;
 
 /** Where a freight is, was verified and is approved. @public */
 export interface FreightStatus {
