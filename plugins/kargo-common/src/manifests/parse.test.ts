@@ -3,10 +3,21 @@ import path from 'node:path';
 import { ManifestError, parseManifests } from './parse';
 
 const examplesDir = path.resolve(__dirname, '../../../../examples/kargo');
+const fixturesDir = path.resolve(__dirname, '__fixtures__');
 
-function problemsOf(text: string): string[] {
+/** The YAML files of a fixtures folder, as [name, path]. */
+function fixtures(folder: string): Array<[string, string]> {
+  const dir = path.join(fixturesDir, folder);
+  return fs
+    .readdirSync(dir)
+    .filter(name => name.endsWith('.yaml'))
+    .sort()
+    .map(name => [name, path.join(dir, name)]);
+}
+
+function problemsOf(text: string, source = 'bad.yaml'): string[] {
   try {
-    parseManifests({ source: 'bad.yaml', text });
+    parseManifests({ source, text });
   } catch (error) {
     if (error instanceof ManifestError) return error.message.split('\n');
     throw error;
@@ -89,12 +100,12 @@ spec:
       stage(
         '  requestedFreight: [{ origin: { kind: Stage, name: w }, sources: { direct: true } }]',
       ),
-      'bad.yaml (document 1): spec.requestedFreight[0].origin.kind: Invalid literal value, expected "Warehouse"',
+      'bad.yaml (document 1): spec.requestedFreight[0].origin.kind: must be "Warehouse", got "Stage"',
     ],
     [
       'an invalid name',
       'apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: { name: My_Project }',
-      'bad.yaml (document 1): metadata.name: must be a lowercase DNS-1123 name (a-z, 0-9, "-" and ".")',
+      'bad.yaml (document 1): metadata.name: must be a lowercase DNS-1123 label (a-z, 0-9 and "-")',
     ],
     [
       'a warehouse without namespace or project',
@@ -119,5 +130,54 @@ spec:
       expect.stringMatching(/^bad\.yaml \(document 2\): kind:/),
       expect.stringMatching(/^bad\.yaml \(document 4\): kind:/),
     ]);
+  });
+
+  describe('valid manifests', () => {
+    it.each([
+      ...fixtures('valid'),
+      [
+        'examples/kargo/guestbook.yaml',
+        path.join(examplesDir, 'guestbook.yaml'),
+      ],
+    ])('loads %s', (_, file) => {
+      const manifests = parseManifests({
+        source: file,
+        text: fs.readFileSync(file, 'utf8'),
+      });
+      expect(manifests.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('invalid manifests', () => {
+    const cases = fixtures('invalid');
+
+    it('has a corpus covering every kind', () => {
+      expect(cases.length).toBeGreaterThanOrEqual(30);
+      const kinds = new Set(
+        cases.flatMap(([, file]) =>
+          [...fs.readFileSync(file, 'utf8').matchAll(/^kind: (\w+)$/gm)].map(
+            m => m[1],
+          ),
+        ),
+      );
+      expect([...kinds].sort()).toEqual(
+        expect.arrayContaining([
+          'ClusterPromotionTask',
+          'Project',
+          'ProjectConfig',
+          'PromotionTask',
+          'Stage',
+          'Warehouse',
+        ]),
+      );
+    });
+
+    // Each fixture states every problem it must produce, in order, in leading "# expect: " comment lines.
+    it.each(cases)('%s reports exactly its expected problems', (name, file) => {
+      const text = fs.readFileSync(file, 'utf8');
+      const expected = [...text.matchAll(/^# expect: (.*)$/gm)].map(m => m[1]);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(problemsOf(text, name)).toEqual(expected);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { parseAllDocuments } from 'yaml';
-import { ZodIssue } from 'zod';
+import { ZodErrorMap, ZodIssue, ZodIssueCode, ZodParsedType } from 'zod';
+import { formatPath } from './common';
 import { manifestSchemas } from './schema';
 import { KARGO_API_VERSION, KargoKind, KargoManifest } from './types';
 
@@ -7,7 +8,7 @@ import { KARGO_API_VERSION, KargoKind, KargoManifest } from './types';
 export interface ManifestProblem {
   /** The file or URL the manifest came from. */
   source: string;
-  /** 1-based index of the YAML document within the source. */
+  /** 1-based index of the YAML document within the source; 0 when the problem spans documents. */
   document: number;
   /** Dotted path of the offending field, empty for the whole document. */
   path: string;
@@ -30,11 +31,12 @@ export class ManifestError extends Error {
   }
 }
 
-/** Formats a problem as `source#document: path: message`. @public */
+/** Formats a problem as `source (document N): path: message`. @public */
 export function formatProblem(p: ManifestProblem): string {
-  return `${p.source} (document ${p.document})${p.path ? `: ${p.path}` : ''}: ${
-    p.message
-  }`;
+  // Document 0 marks a problem between documents (e.g. a stage naming a warehouse no document defines).
+  const where =
+    p.document > 0 ? `${p.source} (document ${p.document})` : p.source;
+  return `${where}${p.path ? `: ${p.path}` : ''}: ${p.message}`;
 }
 
 const kinds = Object.keys(manifestSchemas) as KargoKind[];
@@ -43,13 +45,79 @@ function isKind(value: unknown): value is KargoKind {
   return typeof value === 'string' && (kinds as string[]).includes(value);
 }
 
-function issuePath(issue: ZodIssue): string {
-  return issue.path
-    .map((part, i) =>
-      typeof part === 'number' ? `[${part}]` : `${i === 0 ? '' : '.'}${part}`,
-    )
-    .join('');
-}
+// Manifests are YAML: name types the way a YAML author sees them.
+const TYPE_NAMES: Partial<Record<string, string>> = {
+  [ZodParsedType.object]: 'a mapping',
+  [ZodParsedType.array]: 'a list',
+  [ZodParsedType.string]: 'a string',
+  [ZodParsedType.number]: 'a number',
+  [ZodParsedType.integer]: 'an integer',
+  [ZodParsedType.float]: 'a number with a fraction',
+  [ZodParsedType.boolean]: 'a boolean (true or false)',
+  [ZodParsedType.null]: 'null',
+};
+const typeName = (type: string) => TYPE_NAMES[type] ?? type;
+
+const countOf = (n: number | bigint, noun: string) =>
+  `${n} ${noun}${Number(n) === 1 ? '' : 's'}`;
+
+/** Messages for the issues zod raises itself; messages given in the schemas take precedence. */
+const errorMap: ZodErrorMap = (issue, ctx) => {
+  switch (issue.code) {
+    case ZodIssueCode.invalid_type:
+      if (issue.received === ZodParsedType.undefined) {
+        return { message: 'is required' };
+      }
+      return {
+        message: `must be ${typeName(issue.expected)}, got ${typeName(
+          issue.received,
+        )}`,
+      };
+    case ZodIssueCode.invalid_literal:
+      return {
+        message: `must be ${JSON.stringify(
+          issue.expected,
+        )}, got ${JSON.stringify(ctx.data)}`,
+      };
+    case ZodIssueCode.invalid_enum_value:
+      return {
+        message: `must be one of ${issue.options
+          .map(option => (option === '' ? '""' : String(option)))
+          .join(', ')}, got ${JSON.stringify(issue.received)}`,
+      };
+    case ZodIssueCode.too_small:
+      if (issue.type === 'array') {
+        return {
+          message: `must have at least ${countOf(issue.minimum, 'item')}`,
+        };
+      }
+      if (issue.type === 'string') {
+        return issue.minimum === 1
+          ? { message: 'must not be empty' }
+          : {
+              message: `must be at least ${countOf(
+                issue.minimum,
+                'character',
+              )}`,
+            };
+      }
+      return { message: `must be at least ${issue.minimum}` };
+    case ZodIssueCode.too_big:
+      if (issue.type === 'array') {
+        return {
+          message: `must have at most ${countOf(issue.maximum, 'item')}`,
+        };
+      }
+      if (issue.type === 'string') {
+        return {
+          message: `must be at most ${countOf(issue.maximum, 'character')}`,
+        };
+      }
+      return { message: `must be at most ${issue.maximum}` };
+    default:
+      return { message: ctx.defaultError };
+  }
+};
 
 function issueMessage(issue: ZodIssue): string {
   if (issue.code === 'unrecognized_keys') {
@@ -68,9 +136,23 @@ export interface ParseManifestsOptions {
   text: string;
 }
 
+/** What is known of a document whose apiVersion and kind are valid, even if the rest is not. */
+interface Recognized {
+  document: number;
+  kind: KargoKind;
+  name?: string;
+  namespace?: string;
+  /** The validated manifest, if the document is valid. */
+  manifest?: KargoManifest;
+}
+
+const stringOrUndefined = (value: unknown) =>
+  typeof value === 'string' ? value : undefined;
+
 /**
- * Parses and validates the Kargo manifests in a multi-document YAML text. Documents without a namespace take the
- * name of the Project declared in the same text, as a Kargo project's resources live in the project's namespace.
+ * Parses and validates the Kargo manifests in a multi-document YAML text, applying Kargo's defaults. Documents
+ * without a namespace take the name of the Project declared in the same text, as a Kargo project's resources live
+ * in the project's namespace; a ProjectConfig without either takes its own name, which must be its project's.
  *
  * @throws ManifestError listing every problem found; nothing is returned from an invalid source.
  * @public
@@ -80,15 +162,16 @@ export function parseManifests(
 ): KargoManifest[] {
   const { source, text } = options;
   const problems: ManifestProblem[] = [];
-  const parsed: Array<{ manifest: KargoManifest; document: number }> = [];
+  const recognized: Recognized[] = [];
+  const problem = (document: number, path: string, message: string) =>
+    problems.push({ source, document, path, message });
 
   parseAllDocuments(text).forEach((doc, index) => {
     const document = index + 1;
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         // The yaml library appends a source excerpt after the first line; the line and column say enough.
-        const message = error.message.split('\n')[0].replace(/:$/, '');
-        problems.push({ source, document, path: '', message });
+        problem(document, '', error.message.split('\n')[0].replace(/:$/, ''));
       }
       return;
     }
@@ -97,70 +180,88 @@ export function parseManifests(
       return; // an empty document, e.g. a trailing `---`
     }
     if (typeof value !== 'object' || Array.isArray(value)) {
-      problems.push({
-        source,
-        document,
-        path: '',
-        message: 'must be a mapping',
-      });
+      problem(document, '', 'must be a mapping');
       return;
     }
-    const { apiVersion, kind } = value as Record<string, unknown>;
+    const { apiVersion, kind, metadata } = value as Record<string, unknown>;
     if (apiVersion !== KARGO_API_VERSION) {
-      problems.push({
-        source,
+      problem(
         document,
-        path: 'apiVersion',
-        message: `must be "${KARGO_API_VERSION}", got ${JSON.stringify(
-          apiVersion,
-        )}`,
-      });
+        'apiVersion',
+        `must be "${KARGO_API_VERSION}", got ${JSON.stringify(apiVersion)}`,
+      );
       return;
     }
     if (!isKind(kind)) {
-      problems.push({
-        source,
+      problem(
         document,
-        path: 'kind',
-        message: `must be one of ${kinds.join(', ')}, got ${JSON.stringify(
-          kind,
-        )}`,
-      });
+        'kind',
+        `must be one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`,
+      );
       return;
     }
-    const result = manifestSchemas[kind].safeParse(value);
+    const meta =
+      typeof metadata === 'object' && metadata !== null
+        ? (metadata as Record<string, unknown>)
+        : {};
+    const entry: Recognized = {
+      document,
+      kind,
+      name: stringOrUndefined(meta.name),
+      namespace: stringOrUndefined(meta.namespace),
+    };
+    recognized.push(entry);
+    const result = manifestSchemas[kind].safeParse(value, { errorMap });
     if (!result.success) {
       for (const issue of result.error.issues) {
-        problems.push({
-          source,
-          document,
-          path: issuePath(issue),
-          message: issueMessage(issue),
-        });
+        problem(document, formatPath(issue.path), issueMessage(issue));
       }
       return;
     }
-    parsed.push({ manifest: result.data, document });
+    entry.manifest = result.data;
   });
 
-  const projects = parsed.filter(p => p.manifest.kind === 'Project');
-  for (const { manifest: m, document } of parsed) {
-    if (m.kind === 'Project' || m.kind === 'ClusterPromotionTask') continue;
-    if (m.metadata.namespace) continue;
-    if (projects.length === 1) {
-      m.metadata.namespace = projects[0].manifest.metadata.name;
-    } else {
-      problems.push({
-        source,
-        document,
-        path: 'metadata.namespace',
-        message: `is required: it names the Kargo project of this ${m.kind}`,
-      });
-    }
-  }
+  resolveNamespaces(recognized, problem);
 
   if (problems.length > 0) {
+    // Stable: problems of one document keep the order they were found in.
+    problems.sort((a, b) => a.document - b.document);
     throw new ManifestError(problems);
   }
-  return parsed.map(p => p.manifest);
+  return recognized.flatMap(r => (r.manifest ? [r.manifest] : []));
+}
+
+type Report = (document: number, path: string, message: string) => void;
+
+/** Gives namespace-less documents their project's namespace; checks that a ProjectConfig names its project. */
+function resolveNamespaces(recognized: Recognized[], problem: Report): void {
+  const projects = recognized.filter(r => r.kind === 'Project' && r.name);
+  for (const entry of recognized) {
+    if (entry.kind === 'Project' || entry.kind === 'ClusterPromotionTask') {
+      continue;
+    }
+    if (entry.kind === 'ProjectConfig') {
+      // Kargo requires a ProjectConfig to be named after its project: without a namespace or a Project alongside,
+      // its name says where it belongs.
+      entry.namespace ??= projects.length === 1 ? projects[0].name : entry.name;
+      if (entry.name && entry.namespace !== entry.name) {
+        problem(
+          entry.document,
+          'metadata.name',
+          `must be the name of the project, "${entry.namespace}": a project has one ProjectConfig, named after it`,
+        );
+      }
+    } else if (entry.namespace === undefined && projects.length === 1) {
+      entry.namespace = projects[0].name;
+    } else if (entry.namespace === undefined) {
+      problem(
+        entry.document,
+        'metadata.namespace',
+        `is required: it names the Kargo project of this ${entry.kind}`,
+      );
+    }
+    if (entry.manifest && entry.namespace) {
+      entry.manifest.metadata.namespace = entry.namespace;
+    }
+  }
 }

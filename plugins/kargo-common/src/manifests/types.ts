@@ -1,8 +1,42 @@
 /**
- * The Kargo manifest model (apiVersion `kargo.akuity.io/v1alpha1`) as far as the portal reads it.
+ * The Kargo manifest model (apiVersion `kargo.akuity.io/v1alpha1`). The types are derived from the zod schemas
+ * that validate manifests, so they describe exactly what {@link parseManifests} returns: defaults applied, unknown
+ * fields rejected.
  *
  * @packageDocumentation
  */
+
+import type { z } from 'zod';
+import type { metadata, labelSelector, stageSelector } from './common';
+import type {
+  clusterPromotionTaskManifestSchema,
+  projectConfigManifestSchema,
+  projectManifestSchema,
+  promotionPolicySchema,
+  promotionStepSchema,
+  promotionTaskManifestSchema,
+  stageManifestSchema,
+  warehouseSpecSchema,
+  webhookReceiverSchema,
+} from './schema';
+import type {
+  chartSubscriptionSchema,
+  genericSubscriptionSchema,
+  gitSubscriptionSchema,
+  imageSubscriptionSchema,
+} from './subscriptions';
+
+export {
+  findPromotionPolicy,
+  matchesLabelSelector,
+  matchesStageSelector,
+  namePatternProblem,
+  parseNamePattern,
+} from './stageSelector';
+export type { NameMatcher, SelectableStage } from './stageSelector';
+export { KUBE_DURATION_PATTERN, parseDuration } from './duration';
+export { isValidSemverConstraint } from './semverConstraint';
+export { genericSubscriptionOf, subscriptionTypeOf } from './subscriptions';
 
 /** The API version of every Kargo manifest the portal accepts. @public */
 export const KARGO_API_VERSION = 'kargo.akuity.io/v1alpha1';
@@ -16,72 +50,155 @@ export type KargoKind =
   | 'PromotionTask'
   | 'ClusterPromotionTask';
 
-/** Object metadata, as in Kubernetes. @public */
-export interface KargoObjectMeta {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
+/** Object metadata, as in Kubernetes: name, namespace, labels and annotations. @public */
+export type KargoObjectMeta = z.output<typeof metadata>;
 
-/** Where freight comes from: a warehouse. @public */
-export interface FreightOrigin {
-  kind: 'Warehouse';
-  name: string;
-}
+/** A Kubernetes label selector (`matchLabels`, `matchExpressions`). @public */
+export type LabelSelector = z.output<typeof labelSelector>;
 
-/** One entry of a stage's `requestedFreight`. @public */
-export interface FreightRequest {
-  origin: FreightOrigin;
-  sources: {
-    /** The stage takes freight straight from the warehouse. */
-    direct?: boolean;
-    /** The stage takes freight verified in these upstream stages. */
-    stages?: string[];
-  };
-}
+/**
+ * Selects stages by `name` (exact, `regex:`, `regexp:` or `glob:`) and/or labels; see
+ * {@link matchesStageSelector}. @public
+ */
+export type StageSelector = z.output<typeof stageSelector>;
+
+// --- Stage -------------------------------------------------------------------------------------------------------
 
 /** A Kargo Stage: an environment that freight is promoted into. @public */
-export interface StageManifest {
-  apiVersion: typeof KARGO_API_VERSION;
-  kind: 'Stage';
-  metadata: KargoObjectMeta;
-  spec: {
-    requestedFreight: FreightRequest[];
-    [field: string]: unknown;
-  };
+export type StageManifest = z.output<typeof stageManifestSchema>;
+
+/** The spec of a Stage. @public */
+export type StageSpec = StageManifest['spec'];
+
+/** One entry of a stage's `requestedFreight`: an origin and where freight from it may come from. @public */
+export type FreightRequest = StageSpec['requestedFreight'][number];
+
+/** Where freight comes from: a warehouse. @public */
+export type FreightOrigin = FreightRequest['origin'];
+
+/**
+ * Where a stage may take freight from: straight from the warehouse (`direct`) and/or once verified (and soaked for
+ * `requiredSoakTime`) in upstream `stages`; `availabilityStrategy` `All` requires every upstream stage, `OneOf`
+ * or empty any one. @public
+ */
+export type FreightSources = FreightRequest['sources'];
+
+/** A stage's promotion template: variables and steps. @public */
+export type PromotionTemplate = NonNullable<StageSpec['promotionTemplate']>;
+
+/** How a stage's current freight is verified (Argo Rollouts analysis). @public */
+export type Verification = NonNullable<StageSpec['verification']>;
+
+/**
+ * One promotion step: it runs a registered step (`uses` with a free-form `config`) or, in a stage's template only,
+ * inflates a (Cluster)PromotionTask (`task`). @public
+ */
+export type PromotionStepSpec = z.output<typeof promotionStepSchema>;
+
+/** A reference from a step to a PromotionTask or ClusterPromotionTask. @public */
+export type PromotionTaskReference = NonNullable<PromotionStepSpec['task']>;
+
+/** A step's retry policy. @public */
+export type PromotionStepRetry = NonNullable<PromotionStepSpec['retry']>;
+
+/** A variable that expressions can reference as `vars.<name>`. @public */
+export type ExpressionVariable = NonNullable<PromotionStepSpec['vars']>[number];
+
+// --- Warehouse ---------------------------------------------------------------------------------------------------
+
+/** A subscription to a container image repository, with Kargo's defaults applied. @public */
+export type ImageSubscription = z.output<typeof imageSubscriptionSchema>;
+
+/** A subscription to a Git repository, with Kargo's defaults applied. @public */
+export type GitSubscription = z.output<typeof gitSubscriptionSchema>;
+
+/** A subscription to a Helm chart repository, with Kargo's defaults applied. @public */
+export type ChartSubscription = z.output<typeof chartSubscriptionSchema>;
+
+/**
+ * A subscription of another type, served by a subscriber that a backend module registers: opaque `config` and a
+ * `discoveryLimit`. @public
+ */
+export type GenericSubscription = z.output<typeof genericSubscriptionSchema>;
+
+/**
+ * One of a Warehouse's subscriptions. Exactly one field names its type: `image`, `git`, `chart`, or, for other
+ * types, a field named after the type holding a {@link GenericSubscription} (a `name` is then required); see
+ * `genericSubscriptionOf`. This mirrors Kargo's RepoSubscription. @public
+ */
+export interface WarehouseSubscription {
+  /** Identifies the subscription within its Warehouse; a DNS-1123 label. */
+  name?: string;
+  image?: ImageSubscription;
+  git?: GitSubscription;
+  chart?: ChartSubscription;
 }
+
+type ParsedWarehouseSpec = z.output<typeof warehouseSpecSchema>;
+
+/**
+ * The spec of a Warehouse. {@link parseManifests} always sets `interval` (default `5m0s`) and
+ * `freightCreationPolicy` (default `Automatic`); they are optional in this type, as in a manifest, so that code
+ * can build a Warehouse to be written out without spelling out Kargo's defaults. @public
+ */
+export type WarehouseSpec = Omit<
+  ParsedWarehouseSpec,
+  'interval' | 'freightCreationPolicy'
+> &
+  Partial<Pick<ParsedWarehouseSpec, 'interval' | 'freightCreationPolicy'>>;
 
 /** A Kargo Warehouse: a source of freight. @public */
 export interface WarehouseManifest {
   apiVersion: typeof KARGO_API_VERSION;
   kind: 'Warehouse';
   metadata: KargoObjectMeta;
-  spec: {
-    subscriptions: Array<Record<string, unknown>>;
-    [field: string]: unknown;
-  };
+  spec: WarehouseSpec;
 }
 
-/** A Kargo Project. @public */
-export interface ProjectManifest {
-  apiVersion: typeof KARGO_API_VERSION;
-  kind: 'Project';
-  metadata: KargoObjectMeta;
-  spec?: Record<string, unknown>;
-}
+// --- Project, ProjectConfig ----------------------------------------------------------------------------------------
 
-/** Any other Kargo manifest the portal keeps but does not yet interpret. @public */
-export interface OtherKargoManifest {
-  apiVersion: typeof KARGO_API_VERSION;
-  kind: 'ProjectConfig' | 'PromotionTask' | 'ClusterPromotionTask';
-  metadata: KargoObjectMeta;
-  spec?: Record<string, unknown>;
-}
+/** A Kargo Project; `spec.promotionPolicies` is the legacy (Kargo < 1.5) place of promotion policies. @public */
+export type ProjectManifest = z.output<typeof projectManifestSchema>;
+
+/** A promotion policy of a legacy Project spec: an exact stage name. @public */
+export type LegacyPromotionPolicy = NonNullable<
+  NonNullable<ProjectManifest['spec']>['promotionPolicies']
+>[number];
+
+/** A Kargo ProjectConfig: promotion policies, webhook receivers, links and promotion windows of a project. @public */
+export type ProjectConfigManifest = z.output<
+  typeof projectConfigManifestSchema
+>;
+
+/** The spec of a ProjectConfig. @public */
+export type ProjectConfigSpec = NonNullable<ProjectConfigManifest['spec']>;
+
+/** Whether stages matching a selector (or the legacy exact `stage`) auto-promote. @public */
+export type PromotionPolicy = z.output<typeof promotionPolicySchema>;
+
+/** A project webhook receiver: a name and exactly one platform configuration. @public */
+export type WebhookReceiverConfig = z.output<typeof webhookReceiverSchema>;
+
+// --- PromotionTask, ClusterPromotionTask -------------------------------------------------------------------------
+
+/** A Kargo PromotionTask: reusable steps with default variables, in a project. @public */
+export type PromotionTaskManifest = z.output<
+  typeof promotionTaskManifestSchema
+>;
+
+/** A Kargo ClusterPromotionTask: a PromotionTask available to every project. @public */
+export type ClusterPromotionTaskManifest = z.output<
+  typeof clusterPromotionTaskManifestSchema
+>;
+
+/** The spec of a (Cluster)PromotionTask. @public */
+export type PromotionTaskSpec = PromotionTaskManifest['spec'];
 
 /** A parsed, validated Kargo manifest. @public */
 export type KargoManifest =
   | ProjectManifest
+  | ProjectConfigManifest
   | WarehouseManifest
   | StageManifest
-  | OtherKargoManifest;
+  | PromotionTaskManifest
+  | ClusterPromotionTaskManifest;

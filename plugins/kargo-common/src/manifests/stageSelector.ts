@@ -1,0 +1,260 @@
+import { InputError } from '@backstage/errors';
+import type { LabelSelector, StageSelector } from './types';
+
+/*
+ * Selecting stages the way Kargo's ProjectConfig promotion policies do (akuity/kargo pkg/pattern and
+ * pkg/api/auto_promotion.go): a name that is exact, `regex:`/`regexp:` (Go RE2, unanchored search) or `glob:`
+ * (doublestar syntax), ANDed with a Kubernetes label selector.
+ */
+
+const GLOB_PREFIX = 'glob:';
+const REGEX_PREFIXES = ['regex:', 'regexp:'];
+
+/** Tests a name against a parsed name pattern. @public */
+export type NameMatcher = (name: string) => boolean;
+
+/**
+ * Why a stage name pattern is invalid, or `undefined` if it is valid. Names without a `:` are exact names.
+ *
+ * @public
+ */
+export function namePatternProblem(pattern: string): string | undefined {
+  const result = compileNamePattern(pattern);
+  return typeof result === 'string' ? result : undefined;
+}
+
+/**
+ * Parses a stage name pattern: an exact name, `regex:<RE2 expression>`, `regexp:<RE2 expression>` or
+ * `glob:<glob>`.
+ *
+ * @throws InputError if the pattern is invalid.
+ * @public
+ */
+export function parseNamePattern(pattern: string): NameMatcher {
+  const result = compileNamePattern(pattern);
+  if (typeof result === 'string') {
+    throw new InputError(`Invalid name pattern "${pattern}": ${result}`);
+  }
+  return result;
+}
+
+function compileNamePattern(pattern: string): NameMatcher | string {
+  if (pattern.startsWith(GLOB_PREFIX)) {
+    const glob = pattern.slice(GLOB_PREFIX.length);
+    const regex = globToRegExp(glob);
+    if (!regex) return `invalid glob pattern "${glob}"`;
+    return name => regex.test(name);
+  }
+  const regexPrefix = REGEX_PREFIXES.find(p => pattern.startsWith(p));
+  if (regexPrefix) {
+    const regex = re2ToRegExp(pattern.slice(regexPrefix.length));
+    if (typeof regex === 'string') return regex;
+    return name => regex.test(name);
+  }
+  const colon = pattern.indexOf(':');
+  if (colon >= 0) {
+    // Kargo's webhook rejects a name with an unknown "<identifier>:" prefix rather than treating it as exact.
+    return `invalid pattern identifier "${pattern.slice(
+      0,
+      colon,
+    )}": must be "regex", "regexp" or "glob"`;
+  }
+  return name => name === pattern;
+}
+
+const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
+const escapeRegExp = (text: string) => text.replace(REGEX_SPECIAL, '\\$&');
+
+/**
+ * Translates a doublestar glob into an anchored RegExp: `*` and `?` do not cross `/`, `**` does, `[...]` and
+ * `[!...]` are character classes, `{a,b}` alternatives, `\` escapes. Returns `undefined` for a malformed glob
+ * (unclosed `[` or `{`, trailing `\`, empty class).
+ */
+function globToRegExp(glob: string): RegExp | undefined {
+  let source = '';
+  let braces = 0;
+  let i = 0;
+  while (i < glob.length) {
+    const c = glob[i];
+    if (c === '\\') {
+      if (i + 1 >= glob.length) return undefined;
+      source += escapeRegExp(glob[i + 1]);
+      i += 2;
+    } else if (c === '*') {
+      const double = glob[i + 1] === '*';
+      source += double ? '.*' : '[^/]*';
+      i += double ? 2 : 1;
+    } else if (c === '?') {
+      source += '[^/]';
+      i += 1;
+    } else if (c === '[') {
+      const parsed = globClass(glob, i);
+      if (!parsed) return undefined;
+      source += parsed.source;
+      i = parsed.next;
+    } else if (c === '{') {
+      braces += 1;
+      source += '(?:';
+      i += 1;
+    } else if (c === ',' && braces > 0) {
+      source += '|';
+      i += 1;
+    } else if (c === '}' && braces > 0) {
+      braces -= 1;
+      source += ')';
+      i += 1;
+    } else {
+      source += escapeRegExp(c);
+      i += 1;
+    }
+  }
+  if (braces > 0) return undefined;
+  return new RegExp(`^${source}$`);
+}
+
+function globClass(
+  glob: string,
+  start: number,
+): { source: string; next: number } | undefined {
+  let i = start + 1;
+  let negate = false;
+  if (glob[i] === '!' || glob[i] === '^') {
+    negate = true;
+    i += 1;
+  }
+  let body = '';
+  while (i < glob.length && glob[i] !== ']') {
+    if (glob[i] === '\\') {
+      if (i + 1 >= glob.length) return undefined;
+      body += `\\${glob[i + 1]}`;
+      i += 2;
+    } else {
+      // Inside a class only "\", "]" and "^" are special to RegExp; "-" keeps its range meaning.
+      body += /[\\\]^]/.test(glob[i]) ? `\\${glob[i]}` : glob[i];
+      i += 1;
+    }
+  }
+  if (i >= glob.length || body === '') return undefined;
+  return { source: `[${negate ? '^' : ''}${body}]`, next: i + 1 };
+}
+
+/**
+ * Compiles a Go RE2 expression as a JavaScript RegExp for an unanchored search, translating the RE2 syntax that
+ * JavaScript spells differently: leading flags `(?i)`, `(?s)`, `(?m)`, named groups `(?P<name>...)`, and the
+ * `\A` / `\z` text anchors. Returns the problem as a string when the expression does not compile.
+ */
+function re2ToRegExp(expression: string): RegExp | string {
+  let rest = expression;
+  let flags = '';
+  const leadingFlags = /^\(\?([a-zA-Z]+)\)/.exec(rest);
+  if (leadingFlags) {
+    for (const flag of leadingFlags[1]) {
+      if (!'ims'.includes(flag)) {
+        return `invalid regular expression "${expression}": flag "${flag}" is not supported`;
+      }
+      if (!flags.includes(flag)) flags += flag;
+    }
+    rest = rest.slice(leadingFlags[0].length);
+  }
+  let source = '';
+  for (let i = 0; i < rest.length; i++) {
+    if (rest[i] === '\\' && i + 1 < rest.length) {
+      const next = rest[i + 1];
+      if (next === 'A') source += '^';
+      else if (next === 'z') source += '$';
+      else source += `\\${next}`;
+      i += 1;
+    } else if (rest.startsWith('(?P<', i)) {
+      source += '(?<';
+      i += 3;
+    } else {
+      source += rest[i];
+    }
+  }
+  try {
+    return new RegExp(source, flags);
+  } catch (error) {
+    const reason =
+      error instanceof SyntaxError
+        ? error.message.replace(/^Invalid regular expression: \/.*\/\w*: /, '')
+        : String(error);
+    return `invalid regular expression "${expression}": ${reason}`;
+  }
+}
+
+const hasLabel = (labels: Record<string, string>, key: string) =>
+  Object.prototype.hasOwnProperty.call(labels, key);
+
+/**
+ * Whether labels satisfy a Kubernetes label selector: every `matchLabels` pair and every `matchExpressions`
+ * requirement (`In`, `NotIn`, `Exists`, `DoesNotExist`). An empty selector matches everything.
+ *
+ * @public
+ */
+export function matchesLabelSelector(
+  selector: LabelSelector,
+  labels: Record<string, string> = {},
+): boolean {
+  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
+    if (!hasLabel(labels, key) || labels[key] !== value) return false;
+  }
+  for (const { key, operator, values = [] } of selector.matchExpressions ??
+    []) {
+    const present = hasLabel(labels, key);
+    switch (operator) {
+      case 'In':
+        if (!present || !values.includes(labels[key])) return false;
+        break;
+      case 'NotIn':
+        if (present && values.includes(labels[key])) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** The parts of a Stage that a stage selector looks at. @public */
+export interface SelectableStage {
+  metadata: { name: string; labels?: Record<string, string> };
+}
+
+/**
+ * Whether a stage matches a ProjectConfig stage selector: its name matches `name` (exact, `regex:`, `regexp:` or
+ * `glob:`) when `name` is set, and its labels match `matchLabels` / `matchExpressions` when they are set. A
+ * selector with neither matches every stage.
+ *
+ * @throws InputError if the selector's name pattern is invalid (validated manifests never have one).
+ * @public
+ */
+export function matchesStageSelector(
+  selector: StageSelector,
+  stage: SelectableStage,
+): boolean {
+  if (selector.name && !parseNamePattern(selector.name)(stage.metadata.name)) {
+    return false;
+  }
+  return matchesLabelSelector(selector, stage.metadata.labels);
+}
+
+/**
+ * The promotion policy that applies to a stage: the first policy, in order, whose selector matches it. A policy
+ * with the legacy `stage` field selects that exact name. Works for `ProjectConfig.spec.promotionPolicies` and the
+ * legacy `Project.spec.promotionPolicies`.
+ *
+ * @public
+ */
+export function findPromotionPolicy<
+  P extends { stage?: string; stageSelector?: StageSelector },
+>(policies: readonly P[] | undefined, stage: SelectableStage): P | undefined {
+  return policies?.find(policy =>
+    matchesStageSelector(policy.stageSelector ?? { name: policy.stage }, stage),
+  );
+}
