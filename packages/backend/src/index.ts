@@ -15,11 +15,9 @@ backend.add(
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
-// permissions
+// permissions: the demo policy (owners promote to non-production stages, release-managers everywhere)
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(import('./modules/permissionPolicy'));
 
 // scaffolder, with the Kargo actions
 backend.add(import('@backstage/plugin-scaffolder-backend'));

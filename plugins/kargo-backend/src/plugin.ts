@@ -1,8 +1,27 @@
 import {
   coreServices,
   createBackendPlugin,
+  readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
-import { DefinitionCatalog } from './definitions/DefinitionCatalog';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import {
+  kargoFreightApprovePermission,
+  kargoProjectCreatePermission,
+  kargoProjectReadPermission,
+  kargoProjectUpdatePermission,
+  kargoPromotionAbortPermission,
+  kargoStagePromotePermission,
+  kargoWarehouseRefreshPermission,
+} from '@kargo-portal/plugin-kargo-common';
+import {
+  kargoProjectResourceRef,
+  kargoProjectRules,
+  kargoStageResourceRef,
+  kargoStageRules,
+} from '@kargo-portal/plugin-kargo-node';
+import { DatabaseKargoStore } from './database/DatabaseKargoStore';
+import { DefinitionService } from './definitions/DefinitionService';
+import { KargoAuthorizer } from './service/KargoAuthorizer';
 import { createRouter } from './service/router';
 
 /**
@@ -18,13 +37,77 @@ export const kargoPlugin = createBackendPlugin({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
+        auditor: coreServices.auditor,
+        database: coreServices.database,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+        urlReader: coreServices.urlReader,
+        catalog: catalogServiceRef,
       },
-      async init({ config, logger, httpRouter }) {
-        const definitions = await DefinitionCatalog.create({ config, logger });
-        logger.info(
-          `Loaded ${definitions.listProjects().length} Kargo project(s)`,
+      async init(deps) {
+        const { config, logger, httpRouter, scheduler } = deps;
+        const store = await DatabaseKargoStore.create({
+          database: deps.database,
+        });
+        const definitions = DefinitionService.fromConfig({
+          config,
+          store,
+          logger,
+          urlReader: deps.urlReader,
+        });
+        const authorizer = new KargoAuthorizer({
+          permissions: deps.permissions,
+          catalog: deps.catalog,
+          auth: deps.auth,
+        });
+
+        deps.permissionsRegistry.addPermissions([kargoProjectCreatePermission]);
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: kargoProjectResourceRef,
+          permissions: [
+            kargoProjectReadPermission,
+            kargoProjectUpdatePermission,
+            kargoWarehouseRefreshPermission,
+          ],
+          rules: Object.values(kargoProjectRules),
+          getResources: refs => authorizer.getProjectResources(refs),
+        });
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: kargoStageResourceRef,
+          permissions: [
+            kargoStagePromotePermission,
+            kargoFreightApprovePermission,
+            kargoPromotionAbortPermission,
+          ],
+          rules: Object.values(kargoStageRules),
+          getResources: refs => authorizer.getStageResources(refs),
+        });
+
+        // One replica reads the configured manifest files and URLs; every replica serves what is stored.
+        await scheduler.scheduleTask({
+          id: 'kargo-definitions-sync',
+          scope: 'global',
+          ...(config.has('kargo.definitionsSchedule')
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                config.getConfig('kargo.definitionsSchedule'),
+              )
+            : { frequency: { minutes: 1 }, timeout: { minutes: 2 } }),
+          initialDelay: { seconds: 0 },
+          fn: () => definitions.syncConfiguredSources(),
+        });
+
+        httpRouter.use(
+          await createRouter({
+            store,
+            definitions,
+            authorizer,
+            httpAuth: deps.httpAuth,
+            auditor: deps.auditor,
+          }),
         );
-        httpRouter.use(await createRouter({ definitions }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
       },
     });

@@ -19,6 +19,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor';
 import {
   freightFromRow,
+  freightStageStateFromRow,
   freightStatusFromRows,
   promotionFromRow,
   sourceFromRow,
@@ -36,6 +37,7 @@ import {
 } from './tables';
 import { toDbTime } from './time';
 import {
+  FreightStageState,
   KargoStore,
   NewFreight,
   StageSummary,
@@ -321,7 +323,7 @@ export class DatabaseKargoStore implements KargoStore {
   async listFreight(options: {
     project: string;
     origins?: string[];
-    ids?: string[];
+    match?: { origins: string[]; ids: string[] };
     limit: number;
     cursor?: string;
   }): Promise<Page<FreightView>> {
@@ -333,7 +335,13 @@ export class DatabaseKargoStore implements KargoStore {
       ])
       .limit(options.limit + 1);
     if (options.origins) query.whereIn('origin_name', options.origins);
-    if (options.ids) query.whereIn('id', options.ids);
+    const match = options.match;
+    if (match) {
+      query.andWhere(q => {
+        q.whereIn('origin_name', match.origins);
+        for (const ids of chunks(match.ids, IN_CHUNK)) q.orWhereIn('id', ids);
+      });
+    }
     if (options.cursor) {
       const { t, id } = decodeCursor(options.cursor);
       query.andWhere(q =>
@@ -381,7 +389,7 @@ export class DatabaseKargoStore implements KargoStore {
     origins: string[];
     verifiedIn: string[];
     approvedFor: string;
-  }): Promise<Array<{ freight: FreightRecord; status: FreightStatus }>> {
+  }): Promise<Array<{ freight: FreightRecord; stages: FreightStageState[] }>> {
     if (options.origins.length === 0) return [];
     const candidateIds = this.db('kargo_freight_stages')
       .select('freight_id')
@@ -400,13 +408,26 @@ export class DatabaseKargoStore implements KargoStore {
       .where({ project: options.project })
       .whereIn('origin_name', options.origins)
       .whereIn('id', candidateIds);
-    const statuses = await this.statusesOf(
-      options.project,
+    const stageRows: FreightStageRow[] = [];
+    for (const ids of chunks(
       rows.map(r => r.id),
-    );
+      IN_CHUNK,
+    )) {
+      stageRows.push(
+        ...(await this.db('kargo_freight_stages')
+          .where({ project: options.project })
+          .whereIn('freight_id', ids)),
+      );
+    }
+    const byFreight = new Map<string, FreightStageState[]>();
+    for (const row of stageRows) {
+      const list = byFreight.get(row.freight_id) ?? [];
+      list.push(freightStageStateFromRow(row));
+      byFreight.set(row.freight_id, list);
+    }
     return rows.map(r => ({
       freight: freightFromRow(r),
-      status: statuses.get(r.id)!,
+      stages: byFreight.get(r.id) ?? [],
     }));
   }
 

@@ -5,7 +5,6 @@ import {
   FreightImage,
   FreightOrigin,
   FreightRecord,
-  FreightStatus,
   FreightView,
   Page,
   Promotion,
@@ -27,6 +26,15 @@ export interface StageSummary {
   stage: string;
   currentFreight?: FreightRecord;
   lastPromotion?: Promotion;
+}
+
+/** One stage's record of a freight, as eligibility needs it. */
+export interface FreightStageState {
+  stage: string;
+  currentSince?: Date;
+  verifiedAt?: Date;
+  longestSoakMs?: number;
+  approvedAt?: Date;
 }
 
 /** Freight to store; the id is computed by the caller from the artifacts. */
@@ -75,10 +83,14 @@ export interface KargoStore {
     project: string,
     idOrAlias: string,
   ): Promise<FreightView | undefined>;
+  /**
+   * Freight newest first. `origins` narrows to those warehouses; `match`, when given, keeps only freight whose
+   * origin is one of `match.origins` or whose id is one of `match.ids`.
+   */
   listFreight(options: {
     project: string;
     origins?: string[];
-    ids?: string[];
+    match?: { origins: string[]; ids: string[] };
     limit: number;
     cursor?: string;
   }): Promise<Page<FreightView>>;
@@ -92,7 +104,7 @@ export interface KargoStore {
     origins: string[];
     verifiedIn: string[];
     approvedFor: string;
-  }): Promise<Array<{ freight: FreightRecord; status: FreightStatus }>>;
+  }): Promise<Array<{ freight: FreightRecord; stages: FreightStageState[] }>>;
   approveFreight(options: {
     project: string;
     freightId: string;

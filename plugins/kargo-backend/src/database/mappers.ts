@@ -7,6 +7,7 @@ import {
   PromotionStepState,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
+import { FreightStageState } from './KargoStore';
 import {
   DefinitionSourceRow,
   FreightRow,
@@ -37,6 +38,21 @@ export function freightFromRow(row: FreightRow): FreightRecord {
     images: parseJson(row.images, `images of freight ${row.id}`),
     charts: parseJson(row.charts, `charts of freight ${row.id}`),
     createdAt: row.created_at,
+  };
+}
+
+export function freightStageStateFromRow(
+  row: FreightStageRow,
+): FreightStageState {
+  const isCurrent = row.currently_in === true || row.currently_in === 1;
+  return {
+    stage: row.stage,
+    currentSince:
+      isCurrent && row.current_since ? new Date(row.current_since) : undefined,
+    verifiedAt: row.verified_at ? new Date(row.verified_at) : undefined,
+    longestSoakMs:
+      row.longest_soak_ms === null ? undefined : Number(row.longest_soak_ms),
+    approvedAt: row.approved_at ? new Date(row.approved_at) : undefined,
   };
 }
 

@@ -1,13 +1,9 @@
-import fs from 'node:fs/promises';
-import path from 'node:path';
-import { Config } from '@backstage/config';
-import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   KargoManifest,
-  ManifestError,
+  ManifestProblem,
   StageManifest,
   WarehouseManifest,
-  parseManifests,
+  orderStages,
 } from '@kargo-portal/plugin-kargo-common';
 
 /** The manifests of one Kargo project. */
@@ -18,76 +14,97 @@ export interface ProjectDefinition {
   manifests: KargoManifest[];
 }
 
-/** A configured source of manifests. */
-export interface DefinitionLocation {
-  type: 'file';
-  target: string;
+function projectName(manifest: KargoManifest): string | undefined {
+  return manifest.kind === 'Project'
+    ? manifest.metadata.name
+    : manifest.metadata.namespace;
 }
 
-/** Reads the configured manifest locations into the projects they define. */
-export class DefinitionCatalog {
-  private readonly projects: Map<string, ProjectDefinition>;
+function groupByProject(manifests: KargoManifest[]) {
+  const projects = new Map<string, ProjectDefinition>();
+  for (const manifest of manifests) {
+    const name = projectName(manifest);
+    if (!name) continue; // cluster-scoped (ClusterPromotionTask)
+    let project = projects.get(name);
+    if (!project) {
+      project = { name, warehouses: [], stages: [], manifests: [] };
+      projects.set(name, project);
+    }
+    project.manifests.push(manifest);
+    if (manifest.kind === 'Warehouse') project.warehouses.push(manifest);
+    if (manifest.kind === 'Stage') project.stages.push(manifest);
+  }
+  return projects;
+}
 
-  static async create(options: {
-    config: Config;
-    logger: LoggerService;
-    /** Base directory of relative file targets; the working directory by default. */
-    baseDir?: string;
-  }): Promise<DefinitionCatalog> {
-    const locations = readLocations(options.config);
-    const baseDir = options.baseDir ?? process.cwd();
-    const manifests: KargoManifest[] = [];
-    for (const location of locations) {
-      const files = await expand(path.resolve(baseDir, location.target));
-      if (files.length === 0) {
-        options.logger.warn(
-          `kargo.definitions: no file matches ${location.target} (resolved from ${baseDir})`,
-        );
-      }
-      for (const file of files) {
-        const text = await fs.readFile(file, 'utf8');
-        try {
-          manifests.push(...parseManifests({ source: file, text }));
-        } catch (error) {
-          if (error instanceof ManifestError) {
-            // One broken file must not take the other projects down with it.
-            options.logger.error(`Invalid Kargo manifests:\n${error.message}`);
-            continue;
-          }
-          throw error;
+/**
+ * What a project's manifests must agree on beyond each document's schema: unique names, a Project document,
+ * requested warehouses and upstream stages that exist, and no cycle between stages.
+ */
+export function validateProjects(
+  manifests: KargoManifest[],
+  source: string,
+): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  const problem = (path: string, message: string) =>
+    problems.push({ source, document: 0, path, message });
+
+  const seen = new Set<string>();
+  for (const m of manifests) {
+    const key = `${m.kind}/${projectName(m) ?? ''}/${m.metadata.name}`;
+    if (seen.has(key)) {
+      problem(`${m.kind} ${m.metadata.name}`, 'is defined twice');
+    }
+    seen.add(key);
+  }
+
+  for (const project of groupByProject(manifests).values()) {
+    if (!project.manifests.some(m => m.kind === 'Project')) {
+      problem(
+        `project ${project.name}`,
+        'has no Project document; add one (kind: Project, metadata.name: ' +
+          `${project.name})`,
+      );
+    }
+    const warehouses = new Set(project.warehouses.map(w => w.metadata.name));
+    const stages = new Set(project.stages.map(s => s.metadata.name));
+    for (const stage of project.stages) {
+      stage.spec.requestedFreight.forEach((request, i) => {
+        const at = `Stage ${stage.metadata.name}: spec.requestedFreight[${i}]`;
+        if (!warehouses.has(request.origin.name)) {
+          problem(
+            `${at}.origin.name`,
+            `Warehouse "${request.origin.name}" is not defined in project "${project.name}"`,
+          );
         }
-      }
+        for (const upstream of request.sources.stages ?? []) {
+          if (!stages.has(upstream)) {
+            problem(
+              `${at}.sources.stages`,
+              `Stage "${upstream}" is not defined in project "${project.name}"`,
+            );
+          }
+        }
+      });
     }
-    return DefinitionCatalog.fromManifests(manifests);
+    try {
+      orderStages(project.stages);
+    } catch (error) {
+      problem(`project ${project.name}`, String((error as Error).message));
+    }
   }
+  return problems;
+}
 
+/** The projects defined by the current manifests, for reading. */
+export class DefinitionCatalog {
   static fromManifests(manifests: KargoManifest[]): DefinitionCatalog {
-    const projects = new Map<string, ProjectDefinition>();
-    const projectOf = (name: string) => {
-      let project = projects.get(name);
-      if (!project) {
-        project = { name, warehouses: [], stages: [], manifests: [] };
-        projects.set(name, project);
-      }
-      return project;
-    };
-    for (const manifest of manifests) {
-      const name =
-        manifest.kind === 'Project'
-          ? manifest.metadata.name
-          : manifest.metadata.namespace;
-      if (!name) continue; // cluster-scoped (ClusterPromotionTask)
-      const project = projectOf(name);
-      project.manifests.push(manifest);
-      if (manifest.kind === 'Warehouse') project.warehouses.push(manifest);
-      if (manifest.kind === 'Stage') project.stages.push(manifest);
-    }
-    return new DefinitionCatalog(projects);
+    return new DefinitionCatalog(groupByProject(manifests));
   }
 
-  private constructor(projects: Map<string, ProjectDefinition>) {
-    this.projects = projects;
-  }
+  private constructor(
+    private readonly projects: Map<string, ProjectDefinition>,
+  ) {}
 
   listProjects(): ProjectDefinition[] {
     return [...this.projects.values()].sort((a, b) =>
@@ -97,37 +114,5 @@ export class DefinitionCatalog {
 
   getProject(name: string): ProjectDefinition | undefined {
     return this.projects.get(name);
-  }
-}
-
-function readLocations(config: Config): DefinitionLocation[] {
-  return (config.getOptionalConfigArray('kargo.definitions') ?? []).map(
-    (location, index) => {
-      const type = location.getString('type');
-      if (type !== 'file') {
-        throw new Error(
-          `kargo.definitions[${index}].type: unsupported location type "${type}", expected "file"`,
-        );
-      }
-      return { type, target: location.getString('target') };
-    },
-  );
-}
-
-async function expand(pattern: string): Promise<string[]> {
-  if (!/[*?[{]/.test(pattern)) {
-    return (await exists(pattern)) ? [pattern] : [];
-  }
-  const files: string[] = [];
-  for await (const file of fs.glob(pattern)) files.push(file);
-  return files.sort();
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.access(file);
-    return true;
-  } catch {
-    return false;
   }
 }

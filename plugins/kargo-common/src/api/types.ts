@@ -1,3 +1,5 @@
+import { FreightRecord, Promotion } from './model';
+
 /** A Kargo project as listed by the API. @public */
 export interface ProjectSummary {
   name: string;
@@ -13,6 +15,12 @@ export interface PipelineStage {
   upstream: string[];
   warehouses: string[];
   depth: number;
+  /** The freight the stage runs now. */
+  currentFreight?: FreightRecord;
+  /** The newest promotion of the stage, whatever its phase. */
+  lastPromotion?: Promotion;
+  /** How many freight the stage may receive now. */
+  eligibleFreightCount: number;
 }
 
 /** A project's stages in pipeline order. @public */

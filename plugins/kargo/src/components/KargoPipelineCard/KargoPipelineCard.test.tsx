@@ -24,9 +24,45 @@ const pipeline: Pipeline = {
       warehouses: ['guestbook'],
       depth: 0,
       color: 'green',
+      eligibleFreightCount: 3,
+      currentFreight: {
+        id: 'f'.repeat(40),
+        alias: 'tidy-otter',
+        project: 'guestbook',
+        origin: { kind: 'Warehouse', name: 'guestbook' },
+        commits: [
+          { repoURL: 'https://git.example/app', id: '0123456789abcdef' },
+        ],
+        images: [
+          { repoURL: 'ghcr.io/acme/app', tag: 'v1.2.3', digest: 'sha256:00' },
+        ],
+        charts: [],
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
+      lastPromotion: {
+        id: 'p1',
+        project: 'guestbook',
+        stage: 'dev',
+        freight: 'f'.repeat(40),
+        phase: 'Succeeded',
+        steps: [],
+        createdAt: '2026-01-01T00:00:00.000Z',
+      },
     },
-    { name: 'staging', upstream: ['dev'], warehouses: [], depth: 1 },
-    { name: 'prod', upstream: ['staging'], warehouses: [], depth: 2 },
+    {
+      name: 'staging',
+      upstream: ['dev'],
+      warehouses: [],
+      depth: 1,
+      eligibleFreightCount: 0,
+    },
+    {
+      name: 'prod',
+      upstream: ['staging'],
+      warehouses: [],
+      depth: 2,
+      eligibleFreightCount: 0,
+    },
   ],
 };
 
@@ -56,6 +92,12 @@ describe('KargoPipelineCard', () => {
       'prod',
     ]);
     expect(screen.getByText('from staging')).toBeInTheDocument();
+    expect(
+      screen.getByText('tidy-otter (v1.2.3, 0123456)'),
+    ).toBeInTheDocument();
+    expect(screen.getByText('last promotion Succeeded')).toBeInTheDocument();
+    expect(screen.getByText('3 freight eligible')).toBeInTheDocument();
+    expect(screen.getAllByText('no freight yet')).toHaveLength(2);
     expect(getPipeline).toHaveBeenCalledWith('guestbook');
   });
 

@@ -13,6 +13,7 @@ import {
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { ResponseError } from '@backstage/errors';
 import {
+  FreightRecord,
   KARGO_PROJECT_ANNOTATION,
   PipelineStage,
 } from '@kargo-portal/plugin-kargo-common';
@@ -35,12 +36,22 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
+/** The versions a freight carries, shortest form first: image tags, short commits, chart versions. */
+function artifactSummary(freight: FreightRecord): string {
+  return [
+    ...freight.images.map(i => i.tag || i.digest.slice(0, 19)),
+    ...freight.commits.map(c => c.tag || c.id.slice(0, 7)),
+    ...freight.charts.map(c => `${c.name}@${c.version}`),
+  ].join(', ');
+}
+
 function StageBox({ stage }: { stage: PipelineStage }) {
   const classes = useStyles();
   const from =
     stage.upstream.length > 0
       ? `from ${stage.upstream.join(', ')}`
       : `from ${stage.warehouses.join(', ')}`;
+  const { currentFreight, lastPromotion } = stage;
   return (
     <Box
       className={classes.stage}
@@ -50,8 +61,21 @@ function StageBox({ stage }: { stage: PipelineStage }) {
       <Typography variant="subtitle1" component="h3">
         {stage.name}
       </Typography>
-      <Typography variant="caption" color="textSecondary">
+      <Typography variant="caption" color="textSecondary" display="block">
         {from}
+      </Typography>
+      <Typography variant="body2" display="block">
+        {currentFreight
+          ? `${currentFreight.alias} (${artifactSummary(currentFreight)})`
+          : 'no freight yet'}
+      </Typography>
+      {lastPromotion && (
+        <Typography variant="caption" display="block">
+          last promotion {lastPromotion.phase}
+        </Typography>
+      )}
+      <Typography variant="caption" color="textSecondary" display="block">
+        {stage.eligibleFreightCount} freight eligible
       </Typography>
     </Box>
   );

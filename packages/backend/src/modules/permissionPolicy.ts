@@ -1,0 +1,88 @@
+import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  PolicyDecision,
+  isPermission,
+  isResourcePermission,
+} from '@backstage/plugin-permission-common';
+import {
+  PermissionPolicy,
+  PolicyQuery,
+  PolicyQueryUser,
+} from '@backstage/plugin-permission-node';
+import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import {
+  KARGO_PROJECT_RESOURCE_TYPE,
+  KARGO_STAGE_RESOURCE_TYPE,
+  kargoProjectCreatePermission,
+  kargoProjectReadPermission,
+} from '@kargo-portal/plugin-kargo-common';
+import {
+  createKargoProjectConditionalDecision,
+  createKargoStageConditionalDecision,
+  kargoProjectConditions,
+  kargoStageConditions,
+} from '@kargo-portal/plugin-kargo-node';
+
+/** Members of this group may do everything Kargo offers, production included. */
+export const RELEASE_MANAGERS = 'group:default/release-managers';
+/** Stages whose name matches one of these count as production. */
+export const PRODUCTION_STAGES = ['prod*', 'production*'];
+
+/**
+ * The demo's policy: everyone reads; the owners of a service (the user or one of their groups owns a catalog
+ * entity annotated with the project) promote, approve, abort and refresh in non-production stages; the group
+ * release-managers does all of that in production too and creates projects. Other plugins: allowed.
+ */
+export class KargoDemoPolicy implements PermissionPolicy {
+  async handle(
+    request: PolicyQuery,
+    user?: PolicyQueryUser,
+  ): Promise<PolicyDecision> {
+    const claims = user?.info.ownershipEntityRefs ?? [];
+    const releaseManager = claims.includes(RELEASE_MANAGERS);
+    const { permission } = request;
+
+    if (isResourcePermission(permission, KARGO_STAGE_RESOURCE_TYPE)) {
+      if (releaseManager) return { result: AuthorizeResult.ALLOW };
+      return createKargoStageConditionalDecision(permission, {
+        allOf: [
+          kargoStageConditions.isProjectOwner({ claims }),
+          { not: kargoStageConditions.isStage({ stages: PRODUCTION_STAGES }) },
+        ],
+      });
+    }
+    if (isResourcePermission(permission, KARGO_PROJECT_RESOURCE_TYPE)) {
+      if (
+        releaseManager ||
+        isPermission(permission, kargoProjectReadPermission)
+      ) {
+        return { result: AuthorizeResult.ALLOW };
+      }
+      return createKargoProjectConditionalDecision(
+        permission,
+        kargoProjectConditions.isProjectOwner({ claims }),
+      );
+    }
+    if (isPermission(permission, kargoProjectCreatePermission)) {
+      return {
+        result: releaseManager ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+      };
+    }
+    return { result: AuthorizeResult.ALLOW };
+  }
+}
+
+/** Installs {@link KargoDemoPolicy} as the permission policy. */
+export default createBackendModule({
+  pluginId: 'permission',
+  moduleId: 'kargo-demo-policy',
+  register(reg) {
+    reg.registerInit({
+      deps: { policy: policyExtensionPoint },
+      async init({ policy }) {
+        policy.setPolicy(new KargoDemoPolicy());
+      },
+    });
+  },
+});

@@ -1,0 +1,150 @@
+import path from 'node:path';
+import express from 'express';
+import { Knex } from 'knex';
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { mockErrorHandler, mockServices } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import {
+  AuthorizeResult,
+  ConditionalPolicyDecision,
+  DefinitivePolicyDecision,
+  Permission,
+} from '@backstage/plugin-permission-common';
+import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { DefinitionService } from '../definitions/DefinitionService';
+import { KargoAuthorizer } from '../service/KargoAuthorizer';
+import { createRouter } from '../service/router';
+
+export const examplesDir = path.resolve(
+  __dirname,
+  '../../../../examples/kargo',
+);
+
+/** The decision the fake permission policy gives, per permission name; ALLOW when not listed. */
+export type Decisions = Record<
+  string,
+  DefinitivePolicyDecision | ConditionalPolicyDecision
+>;
+
+/**
+ * A permission service whose policy is a table: what a real policy would return, without the permission
+ * backend. Conditional decisions are applied by the code under test, as in production.
+ */
+export class TablePermissions implements PermissionsService {
+  decisions: Decisions = {};
+
+  private decide(permission: Permission) {
+    return this.decisions[permission.name] ?? { result: AuthorizeResult.ALLOW };
+  }
+
+  async authorize(requests: Array<{ permission: Permission }>) {
+    return requests.map(({ permission }) => {
+      const decision = this.decide(permission);
+      if (decision.result === AuthorizeResult.CONDITIONAL) {
+        throw new Error(`${permission.name} is not a resource permission`);
+      }
+      return decision;
+    });
+  }
+
+  async authorizeConditional(requests: Array<{ permission: Permission }>) {
+    return requests.map(({ permission }) => this.decide(permission));
+  }
+}
+
+/** Audit events as the router recorded them. */
+export interface RecordedAudit {
+  eventId: string;
+  meta?: unknown;
+  outcome?: 'success' | 'fail';
+  error?: string;
+}
+
+/** The router on a real database, with the demo manifests loaded, a fake policy and a recording auditor. */
+export async function createApiFixture(options: {
+  knex: Knex;
+  now?: () => Date;
+}) {
+  await applyDatabaseMigrations(options.knex);
+  const store = DatabaseKargoStore.fromKnex(options.knex);
+  const logger = mockServices.logger.mock();
+  const definitions = new DefinitionService({
+    locations: [{ type: 'file', target: path.join(examplesDir, '*.yaml') }],
+    store,
+    logger,
+    urlReader: mockServices.urlReader.mock(),
+    baseDir: examplesDir,
+  });
+  await definitions.syncConfiguredSources();
+
+  const permissions = new TablePermissions();
+  const catalog = catalogServiceMock({
+    entities: [
+      {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'guestbook',
+          namespace: 'default',
+          annotations: { 'kargo/project': 'guestbook' },
+        },
+        spec: { owner: 'group:default/guests' },
+        relations: [{ type: 'ownedBy', targetRef: 'group:default/guests' }],
+      },
+    ],
+  });
+  const audits: RecordedAudit[] = [];
+  const auditor = mockServices.auditor.mock({
+    createEvent: async ({ eventId, meta }) => {
+      const record: RecordedAudit = { eventId, meta };
+      audits.push(record);
+      return {
+        success: async () => {
+          record.outcome = 'success';
+        },
+        fail: async ({ error }) => {
+          record.outcome = 'fail';
+          record.error = error.message;
+        },
+      };
+    },
+  });
+  let credentials: BackstageCredentials = {
+    $$type: '@backstage/BackstageCredentials',
+    principal: { type: 'user', userEntityRef: 'user:default/guest' },
+  };
+  const httpAuth = mockServices.httpAuth.mock({
+    credentials: async () => credentials as never,
+  });
+
+  const router = await createRouter({
+    store,
+    definitions,
+    authorizer: new KargoAuthorizer({
+      permissions,
+      catalog,
+      auth: mockServices.auth(),
+    }),
+    httpAuth,
+    auditor,
+    now: options.now,
+  });
+  const app = express().use(router).use(mockErrorHandler());
+  return {
+    app,
+    store,
+    definitions,
+    permissions,
+    audits,
+    setUser(userEntityRef: string) {
+      credentials = {
+        $$type: '@backstage/BackstageCredentials',
+        principal: { type: 'user', userEntityRef },
+      };
+    },
+  };
+}

@@ -1,0 +1,1172 @@
+// ******************************************************************
+// * THIS IS A GENERATED FILE. DO NOT EDIT IT: edit src/schema/openapi.yaml and run
+// * `yarn generate:openapi` in plugins/kargo-backend.
+// ******************************************************************
+import { createValidatedOpenApiRouter } from '@backstage/backend-openapi-utils';
+
+export const spec = {
+  openapi: '3.1.0',
+  info: {
+    title: 'kargo',
+    version: '1',
+    description:
+      'The HTTP API of the Kargo Portal backend plugin, mounted at `/api/kargo`. It serves Kargo projects loaded from\nmanifests (`kargo.akuity.io/v1alpha1`), their pipelines, freight and promotions. Every route needs a Backstage\ntoken and checks the Kargo permissions (`kargo.project.read`, `kargo.stage.promote`, ...) in the backend.\n',
+    license: {
+      name: 'Apache-2.0',
+      url: 'http://www.apache.org/licenses/LICENSE-2.0.html',
+    },
+    contact: {},
+  },
+  servers: [
+    {
+      url: '/',
+    },
+  ],
+  components: {
+    parameters: {
+      project: {
+        name: 'project',
+        in: 'path',
+        required: true,
+        description: 'Name of the Kargo project',
+        schema: {
+          type: 'string',
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          maxLength: 253,
+        },
+      },
+      stage: {
+        name: 'stage',
+        in: 'path',
+        required: true,
+        description: 'Name of the stage',
+        schema: {
+          type: 'string',
+          pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+          maxLength: 253,
+        },
+      },
+      limit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: 'Page size (default 50)',
+        schema: {
+          type: 'string',
+          pattern: '^[1-9][0-9]{0,2}$',
+        },
+      },
+      cursor: {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'The `nextCursor` of the previous page',
+        schema: {
+          type: 'string',
+          maxLength: 1024,
+        },
+      },
+    },
+    schemas: {
+      Error: {
+        type: 'object',
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              name: {
+                type: 'string',
+              },
+              message: {
+                type: 'string',
+              },
+            },
+            required: ['name', 'message'],
+          },
+          request: {
+            type: 'object',
+          },
+          response: {
+            type: 'object',
+          },
+        },
+        required: ['error'],
+      },
+      ManifestsInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          manifests: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 1048576,
+            description: 'Multi-document YAML of Kargo manifests',
+          },
+        },
+        required: ['manifests'],
+      },
+      FreightInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          freight: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 253,
+            description: 'Id or alias of the freight',
+          },
+        },
+        required: ['freight'],
+      },
+      ProjectSummary: {
+        type: 'object',
+        properties: {
+          name: {
+            type: 'string',
+          },
+          stageCount: {
+            type: 'integer',
+          },
+          warehouseCount: {
+            type: 'integer',
+          },
+        },
+        required: ['name', 'stageCount', 'warehouseCount'],
+      },
+      ProjectList: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ProjectSummary',
+            },
+          },
+        },
+        required: ['items'],
+      },
+      Origin: {
+        type: 'object',
+        properties: {
+          kind: {
+            type: 'string',
+            enum: ['Warehouse'],
+          },
+          name: {
+            type: 'string',
+          },
+        },
+        required: ['kind', 'name'],
+      },
+      Freight: {
+        type: 'object',
+        properties: {
+          id: {
+            type: 'string',
+          },
+          alias: {
+            type: 'string',
+          },
+          project: {
+            type: 'string',
+          },
+          origin: {
+            $ref: '#/components/schemas/Origin',
+          },
+          commits: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                id: {
+                  type: 'string',
+                },
+                branch: {
+                  type: 'string',
+                },
+                tag: {
+                  type: 'string',
+                },
+                message: {
+                  type: 'string',
+                },
+                author: {
+                  type: 'string',
+                },
+                committer: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'id'],
+            },
+          },
+          images: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                tag: {
+                  type: 'string',
+                },
+                digest: {
+                  type: 'string',
+                },
+                annotations: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'string',
+                  },
+                },
+              },
+              required: ['repoURL', 'tag', 'digest'],
+            },
+          },
+          charts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                name: {
+                  type: 'string',
+                },
+                version: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'name', 'version'],
+            },
+          },
+          createdAt: {
+            type: 'string',
+          },
+        },
+        required: [
+          'id',
+          'alias',
+          'project',
+          'origin',
+          'commits',
+          'images',
+          'charts',
+          'createdAt',
+        ],
+      },
+      FreightView: {
+        allOf: [
+          {
+            $ref: '#/components/schemas/Freight',
+          },
+          {
+            type: 'object',
+            properties: {
+              status: {
+                type: 'object',
+                properties: {
+                  currentlyIn: {
+                    type: 'array',
+                    items: {
+                      type: 'string',
+                    },
+                  },
+                  verifiedIn: {
+                    type: 'object',
+                    additionalProperties: {
+                      type: 'object',
+                      properties: {
+                        verifiedAt: {
+                          type: 'string',
+                        },
+                        longestSoakMs: {
+                          type: 'number',
+                        },
+                      },
+                    },
+                  },
+                  approvedFor: {
+                    type: 'object',
+                    additionalProperties: {
+                      type: 'object',
+                      properties: {
+                        approvedAt: {
+                          type: 'string',
+                        },
+                        approvedBy: {
+                          type: 'string',
+                        },
+                      },
+                      required: ['approvedAt'],
+                    },
+                  },
+                },
+                required: ['currentlyIn', 'verifiedIn', 'approvedFor'],
+              },
+            },
+            required: ['status'],
+          },
+        ],
+      },
+      FreightPage: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/FreightView',
+            },
+          },
+          nextCursor: {
+            type: 'string',
+          },
+        },
+        required: ['items'],
+      },
+      PromotionStep: {
+        type: 'object',
+        properties: {
+          alias: {
+            type: 'string',
+          },
+          uses: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: [
+              'Pending',
+              'Running',
+              'Succeeded',
+              'Skipped',
+              'Failed',
+              'Errored',
+              'Aborted',
+            ],
+          },
+          message: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+          },
+          finishedAt: {
+            type: 'string',
+          },
+        },
+        required: ['alias', 'status'],
+      },
+      Promotion: {
+        type: 'object',
+        properties: {
+          id: {
+            type: 'string',
+          },
+          project: {
+            type: 'string',
+          },
+          stage: {
+            type: 'string',
+          },
+          freight: {
+            type: 'string',
+          },
+          phase: {
+            type: 'string',
+            enum: [
+              'Pending',
+              'Running',
+              'Succeeded',
+              'Failed',
+              'Errored',
+              'Aborted',
+            ],
+          },
+          message: {
+            type: 'string',
+          },
+          steps: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PromotionStep',
+            },
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+          },
+          finishedAt: {
+            type: 'string',
+          },
+        },
+        required: [
+          'id',
+          'project',
+          'stage',
+          'freight',
+          'phase',
+          'steps',
+          'createdAt',
+        ],
+      },
+      PromotionPage: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Promotion',
+            },
+          },
+          nextCursor: {
+            type: 'string',
+          },
+        },
+        required: ['items'],
+      },
+      PipelineStage: {
+        type: 'object',
+        properties: {
+          name: {
+            type: 'string',
+          },
+          color: {
+            type: 'string',
+          },
+          upstream: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          warehouses: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          depth: {
+            type: 'integer',
+          },
+          currentFreight: {
+            $ref: '#/components/schemas/Freight',
+          },
+          lastPromotion: {
+            $ref: '#/components/schemas/Promotion',
+          },
+          eligibleFreightCount: {
+            type: 'integer',
+          },
+        },
+        required: [
+          'name',
+          'upstream',
+          'warehouses',
+          'depth',
+          'eligibleFreightCount',
+        ],
+      },
+      Pipeline: {
+        type: 'object',
+        properties: {
+          project: {
+            type: 'string',
+          },
+          warehouses: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          stages: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PipelineStage',
+            },
+          },
+        },
+        required: ['project', 'warehouses', 'stages'],
+      },
+      StageHistory: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                freight: {
+                  type: 'string',
+                },
+                promotion: {
+                  type: 'string',
+                },
+                promotedAt: {
+                  type: 'string',
+                },
+              },
+              required: ['freight', 'promotedAt'],
+            },
+          },
+        },
+        required: ['items'],
+      },
+      Warehouse: {
+        type: 'object',
+        properties: {
+          project: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          refreshRequestedAt: {
+            type: 'string',
+          },
+          refreshRequestedBy: {
+            type: 'string',
+          },
+          lastDiscoveryAt: {
+            type: 'string',
+          },
+          lastError: {
+            type: 'string',
+          },
+        },
+        required: ['project', 'name'],
+      },
+      WarehouseList: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Warehouse',
+            },
+          },
+        },
+        required: ['items'],
+      },
+      DefinitionSource: {
+        type: 'object',
+        properties: {
+          key: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            enum: ['file', 'url', 'api'],
+          },
+          target: {
+            type: 'string',
+          },
+          version: {
+            type: 'integer',
+          },
+          projects: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          lastError: {
+            type: 'string',
+          },
+          lastErrorAt: {
+            type: 'string',
+          },
+          checkedAt: {
+            type: 'string',
+          },
+        },
+        required: ['key', 'kind', 'target', 'projects', 'checkedAt'],
+      },
+      DefinitionSourceList: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DefinitionSource',
+            },
+          },
+        },
+        required: ['items'],
+      },
+    },
+    responses: {
+      ErrorResponse: {
+        description: 'An error',
+        content: {
+          'application/json': {
+            schema: {
+              $ref: '#/components/schemas/Error',
+            },
+          },
+        },
+      },
+    },
+  },
+  paths: {
+    '/projects': {
+      get: {
+        operationId: 'ListProjects',
+        description: 'The projects the caller may read (kargo.project.read).',
+        responses: {
+          '200': {
+            description: 'Projects, by name',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ProjectList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreateProject',
+        description:
+          'Creates a project from manifests (kargo.project.create). The YAML must hold one Project.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ManifestsInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The created project',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ProjectSummary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+      ],
+      get: {
+        operationId: 'GetProject',
+        responses: {
+          '200': {
+            description: 'The project',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ProjectSummary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      put: {
+        operationId: 'ReplaceProject',
+        description:
+          'Replaces the manifests of a project created through the API (kargo.project.update).',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/ManifestsInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The project',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ProjectSummary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      delete: {
+        operationId: 'DeleteProject',
+        description:
+          'Deletes a project created through the API (kargo.project.update); its freight history stays.',
+        responses: {
+          '204': {
+            description: 'Deleted',
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/pipeline': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+      ],
+      get: {
+        operationId: 'GetPipeline',
+        description:
+          'The stages in pipeline (DAG) order with their current freight, last promotion and eligible freight count.',
+        responses: {
+          '200': {
+            description: 'The pipeline',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Pipeline',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/freight': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+      ],
+      get: {
+        operationId: 'ListFreight',
+        description:
+          'Freight, newest first. `origin` narrows to warehouses; `stage` to the freight that stage may receive now.',
+        parameters: [
+          {
+            name: 'origin',
+            in: 'query',
+            required: false,
+            description: 'Comma list of warehouse names',
+            schema: {
+              type: 'string',
+              maxLength: 2048,
+            },
+          },
+          {
+            name: 'stage',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+              maxLength: 253,
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of freight',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/FreightPage',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/freight/{freight}': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          name: 'freight',
+          in: 'path',
+          required: true,
+          description: 'Id or alias',
+          schema: {
+            type: 'string',
+            maxLength: 253,
+          },
+        },
+      ],
+      get: {
+        operationId: 'GetFreight',
+        responses: {
+          '200': {
+            description: 'The freight',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/FreightView',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/stages/{stage}/approvals': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          $ref: '#/components/parameters/stage',
+        },
+      ],
+      post: {
+        operationId: 'ApproveFreight',
+        description:
+          'Approves freight for the stage (kargo.freight.approve), making it eligible there.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/FreightInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The freight, approved',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/FreightView',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/stages/{stage}/promotions': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          $ref: '#/components/parameters/stage',
+        },
+      ],
+      post: {
+        operationId: 'PromoteToStage',
+        description:
+          'Requests a promotion of freight the stage may receive (kargo.stage.promote). It starts Pending.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/FreightInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The promotion',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/stages/{stage}/history': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          $ref: '#/components/parameters/stage',
+        },
+        {
+          $ref: '#/components/parameters/limit',
+        },
+      ],
+      get: {
+        operationId: 'GetStageHistory',
+        description: 'The freight the stage received, newest first.',
+        responses: {
+          '200': {
+            description: 'History entries',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StageHistory',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/promotions': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+      ],
+      get: {
+        operationId: 'ListPromotions',
+        parameters: [
+          {
+            name: 'stage',
+            in: 'query',
+            required: false,
+            schema: {
+              type: 'string',
+              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+              maxLength: 253,
+            },
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+          {
+            $ref: '#/components/parameters/cursor',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page of promotions, newest first',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/PromotionPage',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/promotions/{promotion}': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          name: 'promotion',
+          in: 'path',
+          required: true,
+          schema: {
+            type: 'string',
+            maxLength: 64,
+          },
+        },
+      ],
+      get: {
+        operationId: 'GetPromotion',
+        responses: {
+          '200': {
+            description: 'The promotion',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/promotions/{promotion}/abort': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          name: 'promotion',
+          in: 'path',
+          required: true,
+          schema: {
+            type: 'string',
+            maxLength: 64,
+          },
+        },
+      ],
+      post: {
+        operationId: 'AbortPromotion',
+        description:
+          'Aborts a Pending or Running promotion (kargo.promotion.abort on its stage).',
+        responses: {
+          '200': {
+            description: 'The promotion',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/warehouses': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+      ],
+      get: {
+        operationId: 'ListWarehouses',
+        responses: {
+          '200': {
+            description: "The project's warehouses and their discovery state",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/WarehouseList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/warehouses/{warehouse}/refresh': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          name: 'warehouse',
+          in: 'path',
+          required: true,
+          schema: {
+            type: 'string',
+            pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+            maxLength: 253,
+          },
+        },
+      ],
+      post: {
+        operationId: 'RefreshWarehouse',
+        description:
+          'Asks for a discovery of the warehouse now (kargo.warehouse.refresh).',
+        responses: {
+          '202': {
+            description: 'The refresh was requested',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Warehouse',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/definitions': {
+      get: {
+        operationId: 'ListDefinitionSources',
+        description:
+          'Manifest sources with their version and last error, limited to the projects the caller may read.',
+        responses: {
+          '200': {
+            description: 'Sources',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/DefinitionSourceList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+export const createOpenApiRouter = async (
+  options?: Parameters<typeof createValidatedOpenApiRouter>['1'],
+) => createValidatedOpenApiRouter<typeof spec>(spec, options);

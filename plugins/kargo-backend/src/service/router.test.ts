@@ -1,0 +1,516 @@
+import request from 'supertest';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  createKargoProjectConditionalDecision,
+  createKargoStageConditionalDecision,
+  kargoProjectConditions,
+  kargoStageConditions,
+} from '@kargo-portal/plugin-kargo-node';
+import {
+  kargoFreightApprovePermission,
+  kargoProjectCreatePermission,
+  kargoProjectReadPermission,
+  kargoProjectUpdatePermission,
+  kargoPromotionAbortPermission,
+  kargoStagePromotePermission,
+  kargoWarehouseRefreshPermission,
+} from '@kargo-portal/plugin-kargo-common';
+import { kargoTestDatabases } from '../__testUtils__/databases';
+import { createApiFixture } from '../__testUtils__/apiFixture';
+
+const databases = kargoTestDatabases();
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const F1 = '1'.repeat(40);
+// Never approved nor verified anywhere: only dev (a direct stage) may receive it.
+const F2 = '2'.repeat(40);
+const API_PROJECT = `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: api-demo }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: images, namespace: api-demo }
+spec:
+  subscriptions: [{ image: { repoURL: ghcr.io/acme/api-demo } }]
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: { name: test, namespace: api-demo }
+spec:
+  requestedFreight: [{ origin: { kind: Warehouse, name: images }, sources: { direct: true } }]
+`;
+
+type Fixture = Awaited<ReturnType<typeof createApiFixture>>;
+
+async function seed(fx: Fixture) {
+  await fx.store.insertFreight(
+    {
+      project: 'guestbook',
+      id: F1,
+      origin: { kind: 'Warehouse', name: 'guestbook' },
+      commits: [{ repoURL: 'file:///tmp/app.git', id: 'abc123' }],
+      images: [],
+      charts: [],
+      createdAt: new Date('2026-02-01T00:00:00.000Z'),
+    },
+    { generateAlias: async () => 'tidy-otter' },
+  );
+  await fx.store.insertFreight(
+    {
+      project: 'guestbook',
+      id: F2,
+      origin: { kind: 'Warehouse', name: 'guestbook' },
+      commits: [{ repoURL: 'file:///tmp/app.git', id: 'def456' }],
+      images: [],
+      charts: [],
+      createdAt: new Date('2026-02-02T00:00:00.000Z'),
+    },
+    { generateAlias: async () => 'brave-lynx' },
+  );
+}
+
+/** Everything a route needs to exist before it is called; mutations are re-created for each row. */
+async function prepare(fx: Fixture) {
+  if (!(await fx.definitions.getCatalog()).getProject('api-demo')) {
+    await fx.definitions.createProject(API_PROJECT, 'user:default/admin');
+  }
+  const promotion = await fx.store.createPromotion({
+    project: 'guestbook',
+    stage: 'dev',
+    freightId: F1,
+    at: NOW,
+  });
+  return { promotion: promotion.id };
+}
+
+interface Route {
+  name: string;
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: (ctx: { promotion: string }) => string;
+  body?: object;
+  permission: string;
+  /** Conditions that match the route's target, and ones that do not. */
+  match?: 'project' | 'stage-dev' | 'stage-prod';
+  status: number;
+  /** Lists answer 200 and leave out what may not be read, instead of 403. */
+  filtered?: (body: any) => number;
+  audit?: string;
+}
+
+const project = (name: string) =>
+  createKargoProjectConditionalDecision(
+    kargoProjectReadPermission,
+    kargoProjectConditions.isInProject({ projects: [name] }),
+  );
+const stage = (name: string) =>
+  createKargoStageConditionalDecision(
+    kargoStagePromotePermission,
+    kargoStageConditions.isStage({ stages: [name] }),
+  );
+
+const routes: Route[] = [
+  {
+    name: 'list projects',
+    method: 'get',
+    path: () => '/projects',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+    filtered: b => b.items.filter((p: any) => p.name === 'guestbook').length,
+  },
+  {
+    name: 'create project',
+    method: 'post',
+    path: () => '/projects',
+    body: { manifests: API_PROJECT.replace(/api-demo/g, 'new-one') },
+    permission: kargoProjectCreatePermission.name,
+    status: 201,
+    audit: 'project-create',
+  },
+  {
+    name: 'get project',
+    method: 'get',
+    path: () => '/projects/guestbook',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'replace project',
+    method: 'put',
+    path: () => '/projects/api-demo',
+    body: { manifests: API_PROJECT },
+    permission: kargoProjectUpdatePermission.name,
+    status: 200,
+    audit: 'project-update',
+  },
+  {
+    name: 'delete project',
+    method: 'delete',
+    path: () => '/projects/api-demo',
+    permission: kargoProjectUpdatePermission.name,
+    status: 204,
+    audit: 'project-delete',
+  },
+  {
+    name: 'pipeline',
+    method: 'get',
+    path: () => '/projects/guestbook/pipeline',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'list freight',
+    method: 'get',
+    path: () => '/projects/guestbook/freight',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'get freight',
+    method: 'get',
+    path: () => '/projects/guestbook/freight/tidy-otter',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'approve freight',
+    method: 'post',
+    path: () => '/projects/guestbook/stages/prod/approvals',
+    body: { freight: 'tidy-otter' },
+    permission: kargoFreightApprovePermission.name,
+    match: 'stage-prod',
+    status: 201,
+    audit: 'freight-approve',
+  },
+  {
+    name: 'promote',
+    method: 'post',
+    path: () => '/projects/guestbook/stages/dev/promotions',
+    body: { freight: F1 },
+    permission: kargoStagePromotePermission.name,
+    match: 'stage-dev',
+    status: 201,
+    audit: 'promotion-create',
+  },
+  {
+    name: 'stage history',
+    method: 'get',
+    path: () => '/projects/guestbook/stages/dev/history',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'list promotions',
+    method: 'get',
+    path: () => '/projects/guestbook/promotions',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'get promotion',
+    method: 'get',
+    path: c => `/projects/guestbook/promotions/${c.promotion}`,
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'abort promotion',
+    method: 'post',
+    path: c => `/projects/guestbook/promotions/${c.promotion}/abort`,
+    permission: kargoPromotionAbortPermission.name,
+    match: 'stage-dev',
+    status: 200,
+    audit: 'promotion-abort',
+  },
+  {
+    name: 'list warehouses',
+    method: 'get',
+    path: () => '/projects/guestbook/warehouses',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'refresh warehouse',
+    method: 'post',
+    path: () => '/projects/guestbook/warehouses/guestbook/refresh',
+    permission: kargoWarehouseRefreshPermission.name,
+    match: 'project',
+    status: 202,
+    audit: 'warehouse-refresh',
+  },
+  {
+    name: 'list definition sources',
+    method: 'get',
+    path: () => '/definitions',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+    filtered: b =>
+      b.items.filter((s: any) => s.projects.includes('guestbook')).length,
+  },
+];
+
+function conditional(route: Route, matching: boolean) {
+  const decision = (() => {
+    switch (route.match) {
+      case 'project':
+        return project(matching ? 'guestbook' : 'other');
+      case 'stage-dev':
+        return stage(matching ? 'dev' : 'prod*');
+      case 'stage-prod':
+        return stage(matching ? 'prod*' : 'dev');
+      default:
+        throw new Error(`route ${route.name} has no conditions`);
+    }
+  })();
+  return { ...decision, pluginId: 'kargo' };
+}
+
+type Mode =
+  | 'allowed'
+  | 'denied'
+  | 'conditional (matching)'
+  | 'conditional (not matching)';
+const cases: Array<[string, Mode, Route]> = routes.flatMap(route => {
+  const modes: Mode[] = ['allowed', 'denied'];
+  if (route.match)
+    modes.push('conditional (matching)', 'conditional (not matching)');
+  return modes.map((mode): [string, Mode, Route] => [route.name, mode, route]);
+});
+
+describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
+  let fx: Fixture;
+
+  beforeAll(async () => {
+    fx = await createApiFixture({
+      knex: await databases.init(databaseId),
+      now: () => NOW,
+    });
+    await seed(fx);
+  });
+
+  beforeEach(() => {
+    fx.permissions.decisions = {};
+    fx.audits.length = 0;
+  });
+
+  it.each(cases)('%s: %s', async (_, mode, route) => {
+    const ctx = await prepare(fx);
+    const allowedNow = mode === 'allowed' || mode === 'conditional (matching)';
+    if (mode === 'denied') {
+      fx.permissions.decisions[route.permission] = {
+        result: AuthorizeResult.DENY,
+      };
+    } else if (mode !== 'allowed') {
+      fx.permissions.decisions[route.permission] = conditional(
+        route,
+        allowedNow,
+      );
+    }
+    // Other permissions a route reads (e.g. read before abort) stay allowed.
+
+    let call = request(fx.app)[route.method](route.path(ctx));
+    if (route.body) call = call.send(route.body);
+    const res = await call;
+
+    // Lists answer 200 and leave out what may not be read; other routes answer 403 naming the permission.
+    const message: string | undefined = res.body?.error?.message;
+    expect({
+      status: res.status,
+      visible: route.filtered?.(res.body),
+      refusalNamesPermission: message?.includes(route.permission) ?? false,
+    }).toEqual({
+      status: route.filtered || allowedNow ? route.status : 403,
+      visible: route.filtered && (allowedNow ? 1 : 0),
+      refusalNamesPermission: !route.filtered && !allowedNow,
+    });
+    // Changes are audited when they happen; reads and refused calls are not.
+    expect(
+      fx.audits.map(a => ({ eventId: a.eventId, outcome: a.outcome })),
+    ).toEqual(
+      route.audit && allowedNow
+        ? [{ eventId: route.audit, outcome: 'success' }]
+        : [],
+    );
+    if (route.name === 'create project' && allowedNow) {
+      await fx.definitions.deleteProject('new-one');
+    }
+  });
+
+  describe('input', () => {
+    it.each([
+      [
+        'a limit out of range',
+        '/projects/guestbook/freight?limit=500',
+        400,
+        'limit: must be a whole number from 1 to 200',
+      ],
+      [
+        'a malformed limit',
+        '/projects/guestbook/freight?limit=ten',
+        400,
+        'limit',
+      ],
+      [
+        'an unknown query parameter',
+        '/projects/guestbook/freight?colour=red',
+        400,
+        'colour',
+      ],
+      [
+        'a cursor it did not issue',
+        '/projects/guestbook/freight?cursor=abc',
+        400,
+        'cursor: not a cursor returned by this API',
+      ],
+      [
+        'an invalid project name',
+        '/projects/Not_Valid/pipeline',
+        400,
+        'project',
+      ],
+      [
+        'an unknown project',
+        '/projects/nope/pipeline',
+        404,
+        'Kargo project "nope" not found',
+      ],
+      [
+        'an unknown stage',
+        '/projects/guestbook/stages/qa/history',
+        404,
+        'Stage "qa" not found in Kargo project "guestbook"',
+      ],
+      [
+        'unknown freight',
+        '/projects/guestbook/freight/nope',
+        404,
+        'Freight "nope" not found in Kargo project "guestbook"',
+      ],
+    ])('rejects %s', async (_, path, status, message) => {
+      const res = await request(fx.app).get(path);
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toContain(message);
+    });
+
+    it.each([
+      ['no body field', '/projects', {}, 400, 'manifests'],
+      [
+        'an extra body field',
+        '/projects/guestbook/stages/dev/promotions',
+        { freight: F1, force: true },
+        400,
+        'force: unknown field; the body takes freight',
+      ],
+      [
+        'invalid manifests, naming the document and field',
+        '/projects',
+        {
+          manifests:
+            'apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: { name: Bad_Name }',
+        },
+        400,
+        'manifests (document 1): metadata.name:',
+      ],
+      [
+        'manifests without a Project',
+        '/projects',
+        {
+          manifests:
+            'apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\nmetadata: { name: w, namespace: x }\nspec: { subscriptions: [{ image: { repoURL: r } }] }',
+        },
+        400,
+        'project x: has no Project document',
+      ],
+      [
+        'a project that exists',
+        '/projects',
+        { manifests: API_PROJECT.replace(/api-demo/g, 'guestbook') },
+        409,
+        'already',
+      ],
+      [
+        'ineligible freight',
+        '/projects/guestbook/stages/prod/promotions',
+        { freight: F2 },
+        409,
+        'is not available to stage "prod"',
+      ],
+    ])('rejects %s', async (_, path, body, status, message) => {
+      const res = await request(fx.app).post(path).send(body);
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toContain(message);
+    });
+
+    it('does not replace a project defined by a file', async () => {
+      const res = await request(fx.app)
+        .put('/projects/guestbook')
+        .send({ manifests: API_PROJECT.replace(/api-demo/g, 'guestbook') });
+      expect(res.status).toBe(409);
+      expect(res.body.error.message).toContain(
+        'guestbook.yaml; change it there',
+      );
+    });
+
+    it('records a failed change as a failed audit event', async () => {
+      const res = await request(fx.app)
+        .post('/projects/guestbook/stages/prod/promotions')
+        .send({ freight: F2 });
+      expect(res.status).toBe(409);
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'fail',
+          meta: { project: 'guestbook', stage: 'prod', freight: F2 },
+        }),
+      ]);
+    });
+  });
+
+  describe('eligibility through the API', () => {
+    it('makes freight eligible downstream once approved, and counts it in the pipeline', async () => {
+      const before = await request(fx.app).get(
+        '/projects/guestbook/freight?stage=staging',
+      );
+      expect(before.body.items).toEqual([]);
+      await request(fx.app)
+        .post('/projects/guestbook/stages/staging/approvals')
+        .send({ freight: 'brave-lynx' })
+        .expect(201);
+      const after = await request(fx.app).get(
+        '/projects/guestbook/freight?stage=staging',
+      );
+      expect(after.body.items.map((f: any) => f.alias)).toEqual(['brave-lynx']);
+      const dev = await request(fx.app).get(
+        '/projects/guestbook/freight?stage=dev',
+      );
+      expect(dev.body.items.map((f: any) => f.alias)).toEqual([
+        'brave-lynx',
+        'tidy-otter',
+      ]);
+
+      const pipeline = await request(fx.app).get(
+        '/projects/guestbook/pipeline',
+      );
+      const counts = Object.fromEntries(
+        pipeline.body.stages.map((s: any) => [s.name, s.eligibleFreightCount]),
+      );
+      expect(counts).toEqual({ dev: 2, staging: 1, prod: 1 });
+      expect(pipeline.body.stages.map((s: any) => s.name)).toEqual([
+        'dev',
+        'staging',
+        'prod',
+      ]);
+    });
+  });
+});
