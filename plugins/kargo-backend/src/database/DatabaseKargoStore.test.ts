@@ -181,7 +181,10 @@ describe.each(databases.eachSupportedId())(
         ]);
         expect(charts.nextCursor).toBeUndefined();
         expect(
-          await store.countFreight({ project: 'shop', origins: ['app'] }),
+          await store.countFreight({
+            project: 'shop',
+            match: { origins: ['app'] },
+          }),
         ).toBe(20);
       });
 

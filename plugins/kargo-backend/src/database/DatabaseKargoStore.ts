@@ -37,6 +37,7 @@ import {
 } from './tables';
 import { toDbTime } from './time';
 import {
+  FreightMatch,
   FreightStageState,
   KargoStore,
   NewFreight,
@@ -323,7 +324,8 @@ export class DatabaseKargoStore implements KargoStore {
   async listFreight(options: {
     project: string;
     origins?: string[];
-    match?: { origins: string[]; ids: string[] };
+    match?: FreightMatch;
+    ids?: string[];
     limit: number;
     cursor?: string;
   }): Promise<Page<FreightView>> {
@@ -335,13 +337,8 @@ export class DatabaseKargoStore implements KargoStore {
       ])
       .limit(options.limit + 1);
     if (options.origins) query.whereIn('origin_name', options.origins);
-    const match = options.match;
-    if (match) {
-      query.andWhere(q => {
-        q.whereIn('origin_name', match.origins);
-        for (const ids of chunks(match.ids, IN_CHUNK)) q.orWhereIn('id', ids);
-      });
-    }
+    if (options.match) this.whereMatches(query, options.project, options.match);
+    if (options.ids) query.whereIn('id', options.ids);
     if (options.cursor) {
       const { t, id } = decodeCursor(options.cursor);
       query.andWhere(q =>
@@ -371,14 +368,50 @@ export class DatabaseKargoStore implements KargoStore {
     };
   }
 
+  private whereMatches(
+    query: Knex.QueryBuilder,
+    project: string,
+    match: FreightMatch,
+  ) {
+    const stageRows = (
+      stages: string[],
+      column: 'verified_at' | 'approved_at',
+    ) =>
+      this.db('kargo_freight_stages')
+        .select('freight_id')
+        .where({ project })
+        .whereIn('stage', stages)
+        .whereNotNull(column);
+    query.andWhere(q => {
+      // An empty IN list is false on every engine, so each branch can be added unconditionally.
+      q.whereIn('origin_name', match.origins);
+      for (const { origin, stages } of match.verifiedIn ?? []) {
+        q.orWhere(b =>
+          b
+            .where('origin_name', origin)
+            .whereIn('id', stageRows(stages, 'verified_at')),
+        );
+      }
+      const approved = match.approvedFor;
+      if (approved) {
+        q.orWhere(b =>
+          b
+            .whereIn('origin_name', approved.origins)
+            .whereIn('id', stageRows([approved.stage], 'approved_at')),
+        );
+      }
+      for (const ids of chunks(match.ids ?? [], IN_CHUNK))
+        q.orWhereIn('id', ids);
+    });
+  }
+
   async countFreight(options: {
     project: string;
-    origins: string[];
+    match: FreightMatch;
   }): Promise<number> {
-    if (options.origins.length === 0) return 0;
-    const row = await this.db('kargo_freight')
-      .where({ project: options.project })
-      .whereIn('origin_name', options.origins)
+    const query = this.db('kargo_freight').where({ project: options.project });
+    this.whereMatches(query, options.project, options.match);
+    const row = await query
       .count<{ count: string | number }>('* as count')
       .first();
     return Number(row?.count ?? 0);

@@ -37,6 +37,18 @@ export interface FreightStageState {
   approvedAt?: Date;
 }
 
+/**
+ * Which freight a stage may receive, as conditions the database evaluates: freight of a direct origin, freight
+ * of an origin verified in one of some stages, freight approved for a stage, or freight listed by id (decided
+ * by the eligibility rules in code). A freight matching any of them is in.
+ */
+export interface FreightMatch {
+  origins: string[];
+  verifiedIn?: Array<{ origin: string; stages: string[] }>;
+  approvedFor?: { origins: string[]; stage: string };
+  ids?: string[];
+}
+
 /** Freight to store; the id is computed by the caller from the artifacts. */
 export interface NewFreight {
   project: string;
@@ -90,13 +102,15 @@ export interface KargoStore {
   listFreight(options: {
     project: string;
     origins?: string[];
-    match?: { origins: string[]; ids: string[] };
+    match?: FreightMatch;
+    /** Only these ids (AND). */
+    ids?: string[];
     limit: number;
     cursor?: string;
   }): Promise<Page<FreightView>>;
   countFreight(options: {
     project: string;
-    origins: string[];
+    match: FreightMatch;
   }): Promise<number>;
   /** Freight that is verified in one of `verifiedIn` or approved for `approvedFor`, with its status. */
   listFreightCandidates(options: {

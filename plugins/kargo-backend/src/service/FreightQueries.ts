@@ -6,7 +6,11 @@ import {
   KARGO_COLOR_ANNOTATION,
   orderStages,
 } from '@kargo-portal/plugin-kargo-common';
-import { FreightStageState, KargoStore } from '../database/KargoStore';
+import {
+  FreightMatch,
+  FreightStageState,
+  KargoStore,
+} from '../database/KargoStore';
 import {
   EligibilityFreight,
   EligibilityStage,
@@ -30,7 +34,8 @@ export function eligibilityStageOf(stage: StageManifest): EligibilityStage {
   };
 }
 
-function eligibilityFreightOf(
+/** A stored freight and its stage records as the eligibility rules read them. */
+export function eligibilityFreightOf(
   freight: {
     id: string;
     origin: { kind: 'Warehouse'; name: string };
@@ -61,35 +66,61 @@ function eligibilityFreightOf(
 }
 
 /**
- * Which freight a stage may receive, computed without reading every freight: all freight of a direct origin is
- * eligible, so only freight verified upstream or approved for the stage goes through the eligibility rules.
+ * Which freight a stage may receive, computed without reading every freight. Most of the rules are conditions
+ * the database evaluates (a direct origin; verified in an upstream stage; approved for the stage). Only requests
+ * with a soak time, or needing verification in all of several upstream stages, go through the eligibility rules
+ * in code, and then only for the freight verified upstream.
  */
 export class FreightQueries {
   constructor(private readonly store: KargoStore) {}
 
-  private async eligibleSplit(
+  /** The stage's eligibility as a {@link FreightMatch}. */
+  async eligibleMatch(
     project: string,
     stage: StageManifest,
     now: Date,
-  ) {
+  ): Promise<FreightMatch> {
     const requests = stage.spec.requestedFreight;
-    const directOrigins = requests
-      .filter(r => r.sources.direct)
-      .map(r => r.origin.name);
-    const candidates = await this.store.listFreightCandidates({
-      project,
-      origins: requests
-        .map(r => r.origin.name)
-        .filter(o => !directOrigins.includes(o)),
-      verifiedIn: [...new Set(requests.flatMap(r => r.sources.stages ?? []))],
-      approvedFor: stage.metadata.name,
-    });
-    const eligible = listEligibleFreight({
-      stage: eligibilityStageOf(stage),
-      freight: candidates.map(c => eligibilityFreightOf(c.freight, c.stages)),
-      now,
-    });
-    return { directOrigins, ids: eligible.map(e => e.freightId) };
+    const match: FreightMatch = {
+      origins: [],
+      verifiedIn: [],
+      approvedFor: {
+        origins: requests.map(r => r.origin.name),
+        stage: stage.metadata.name,
+      },
+      ids: [],
+    };
+    const complex: StageManifest['spec']['requestedFreight'] = [];
+    for (const request of requests) {
+      const upstream = request.sources.stages ?? [];
+      if (request.sources.direct) {
+        match.origins.push(request.origin.name);
+      } else if (
+        !request.sources.requiredSoakTime &&
+        (request.sources.availabilityStrategy !== 'All' || upstream.length <= 1)
+      ) {
+        match.verifiedIn!.push({
+          origin: request.origin.name,
+          stages: upstream,
+        });
+      } else {
+        complex.push(request);
+      }
+    }
+    if (complex.length > 0) {
+      const candidates = await this.store.listFreightCandidates({
+        project,
+        origins: complex.map(r => r.origin.name),
+        verifiedIn: [...new Set(complex.flatMap(r => r.sources.stages ?? []))],
+        approvedFor: stage.metadata.name,
+      });
+      match.ids = listEligibleFreight({
+        stage: eligibilityStageOf(stage),
+        freight: candidates.map(c => eligibilityFreightOf(c.freight, c.stages)),
+        now,
+      }).map(e => e.freightId);
+    }
+    return match;
   }
 
   async countEligible(
@@ -97,31 +128,25 @@ export class FreightQueries {
     stage: StageManifest,
     now: Date,
   ): Promise<number> {
-    const { directOrigins, ids } = await this.eligibleSplit(
+    return this.store.countFreight({
       project,
-      stage,
-      now,
-    );
-    return (
-      (await this.store.countFreight({ project, origins: directOrigins })) +
-      ids.length
-    );
+      match: await this.eligibleMatch(project, stage, now),
+    });
   }
 
   async isEligible(
     project: string,
     stage: StageManifest,
-    freight: { id: string; origin: { name: string } },
+    freight: { id: string },
     now: Date,
   ): Promise<boolean> {
-    const { directOrigins, ids } = await this.eligibleSplit(
+    const page = await this.store.listFreight({
       project,
-      stage,
-      now,
-    );
-    return (
-      directOrigins.includes(freight.origin.name) || ids.includes(freight.id)
-    );
+      match: await this.eligibleMatch(project, stage, now),
+      ids: [freight.id],
+      limit: 1,
+    });
+    return page.items.length > 0;
   }
 
   async listEligible(options: {
@@ -132,15 +157,14 @@ export class FreightQueries {
     cursor?: string;
     now: Date;
   }): Promise<Page<FreightView>> {
-    const { directOrigins, ids } = await this.eligibleSplit(
-      options.project,
-      options.stage,
-      options.now,
-    );
     return this.store.listFreight({
       project: options.project,
       origins: options.origins,
-      match: { origins: directOrigins, ids },
+      match: await this.eligibleMatch(
+        options.project,
+        options.stage,
+        options.now,
+      ),
       limit: options.limit,
       cursor: options.cursor,
     });
