@@ -1,5 +1,13 @@
 import { ResponseError } from '@backstage/errors';
-import { Pipeline, ProjectList } from './types';
+import {
+  DefinitionSourceStatus,
+  FreightView,
+  Page,
+  Promotion,
+  StageHistoryEntry,
+  WarehouseStatus,
+} from './model';
+import { Pipeline, ProjectList, ProjectSummary } from './types';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
 export interface KargoClientDiscovery {
@@ -11,14 +19,66 @@ export interface KargoClientFetch {
   fetch: typeof fetch;
 }
 
-/** What the Kargo backend offers to the frontend and to other plugins. @public */
+/** Paging of list calls. @public */
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+/** What the Kargo backend offers to the frontend and to other plugins (`/api/kargo`). @public */
 export interface KargoApi {
   listProjects(): Promise<ProjectList>;
+  getProject(project: string): Promise<ProjectSummary>;
+  createProject(manifests: string): Promise<ProjectSummary>;
+  replaceProject(project: string, manifests: string): Promise<ProjectSummary>;
+  deleteProject(project: string): Promise<void>;
   getPipeline(project: string): Promise<Pipeline>;
+  listFreight(
+    project: string,
+    options?: PageRequest & { origins?: string[]; stage?: string },
+  ): Promise<Page<FreightView>>;
+  getFreight(project: string, freight: string): Promise<FreightView>;
+  approveFreight(
+    project: string,
+    stage: string,
+    freight: string,
+  ): Promise<FreightView>;
+  promote(project: string, stage: string, freight: string): Promise<Promotion>;
+  getStageHistory(
+    project: string,
+    stage: string,
+    options?: { limit?: number },
+  ): Promise<{ items: StageHistoryEntry[] }>;
+  listPromotions(
+    project: string,
+    options?: PageRequest & { stage?: string },
+  ): Promise<Page<Promotion>>;
+  getPromotion(project: string, promotion: string): Promise<Promotion>;
+  abortPromotion(project: string, promotion: string): Promise<Promotion>;
+  listWarehouses(project: string): Promise<{ items: WarehouseStatus[] }>;
+  refreshWarehouse(
+    project: string,
+    warehouse: string,
+  ): Promise<WarehouseStatus>;
+  listDefinitionSources(): Promise<{ items: DefinitionSourceStatus[] }>;
+}
+
+const enc = encodeURIComponent;
+
+function queryString(
+  params: Record<string, string | number | undefined>,
+): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : '';
 }
 
 /**
- * HTTP client of the Kargo backend plugin, usable from the browser and from Node.
+ * HTTP client of the Kargo backend plugin, usable from the browser and from Node. Errors come back as
+ * `ResponseError` with the backend's message (e.g. a 403 names the permission).
  *
  * @public
  */
@@ -34,22 +94,153 @@ export class KargoClient implements KargoApi {
     this.fetchApi = options.fetchApi ?? { fetch: (...a) => fetch(...a) };
   }
 
-  listProjects(): Promise<ProjectList> {
-    return this.get<ProjectList>('/projects');
+  listProjects() {
+    return this.call<ProjectList>('GET', '/projects');
   }
 
-  getPipeline(project: string): Promise<Pipeline> {
-    return this.get<Pipeline>(
-      `/projects/${encodeURIComponent(project)}/pipeline`,
+  getProject(project: string) {
+    return this.call<ProjectSummary>('GET', `/projects/${enc(project)}`);
+  }
+
+  createProject(manifests: string) {
+    return this.call<ProjectSummary>('POST', '/projects', { manifests });
+  }
+
+  replaceProject(project: string, manifests: string) {
+    return this.call<ProjectSummary>('PUT', `/projects/${enc(project)}`, {
+      manifests,
+    });
+  }
+
+  async deleteProject(project: string) {
+    await this.call<void>('DELETE', `/projects/${enc(project)}`);
+  }
+
+  getPipeline(project: string) {
+    return this.call<Pipeline>('GET', `/projects/${enc(project)}/pipeline`);
+  }
+
+  listFreight(
+    project: string,
+    options: PageRequest & { origins?: string[]; stage?: string } = {},
+  ) {
+    const q = queryString({
+      origin: options.origins?.join(','),
+      stage: options.stage,
+      limit: options.limit,
+      cursor: options.cursor,
+    });
+    return this.call<Page<FreightView>>(
+      'GET',
+      `/projects/${enc(project)}/freight${q}`,
     );
   }
 
-  private async get<T>(path: string): Promise<T> {
+  getFreight(project: string, freight: string) {
+    return this.call<FreightView>(
+      'GET',
+      `/projects/${enc(project)}/freight/${enc(freight)}`,
+    );
+  }
+
+  approveFreight(project: string, stage: string, freight: string) {
+    return this.call<FreightView>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/approvals`,
+      { freight },
+    );
+  }
+
+  promote(project: string, stage: string, freight: string) {
+    return this.call<Promotion>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/promotions`,
+      { freight },
+    );
+  }
+
+  getStageHistory(
+    project: string,
+    stage: string,
+    options: { limit?: number } = {},
+  ) {
+    return this.call<{ items: StageHistoryEntry[] }>(
+      'GET',
+      `/projects/${enc(project)}/stages/${enc(stage)}/history${queryString({
+        limit: options.limit,
+      })}`,
+    );
+  }
+
+  listPromotions(
+    project: string,
+    options: PageRequest & { stage?: string } = {},
+  ) {
+    const q = queryString({
+      stage: options.stage,
+      limit: options.limit,
+      cursor: options.cursor,
+    });
+    return this.call<Page<Promotion>>(
+      'GET',
+      `/projects/${enc(project)}/promotions${q}`,
+    );
+  }
+
+  getPromotion(project: string, promotion: string) {
+    return this.call<Promotion>(
+      'GET',
+      `/projects/${enc(project)}/promotions/${enc(promotion)}`,
+    );
+  }
+
+  abortPromotion(project: string, promotion: string) {
+    return this.call<Promotion>(
+      'POST',
+      `/projects/${enc(project)}/promotions/${enc(promotion)}/abort`,
+    );
+  }
+
+  listWarehouses(project: string) {
+    return this.call<{ items: WarehouseStatus[] }>(
+      'GET',
+      `/projects/${enc(project)}/warehouses`,
+    );
+  }
+
+  refreshWarehouse(project: string, warehouse: string) {
+    return this.call<WarehouseStatus>(
+      'POST',
+      `/projects/${enc(project)}/warehouses/${enc(warehouse)}/refresh`,
+    );
+  }
+
+  listDefinitionSources() {
+    return this.call<{ items: DefinitionSourceStatus[] }>(
+      'GET',
+      '/definitions',
+    );
+  }
+
+  private async call<T>(
+    method: string,
+    path: string,
+    body?: object,
+  ): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl('kargo');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`);
+    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+      method,
+      ...(body
+        ? {
+            body: JSON.stringify(body),
+            headers: { 'Content-Type': 'application/json' },
+          }
+        : {}),
+    });
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }
+    if (response.status === 204) return undefined as T;
     return (await response.json()) as T;
   }
 }

@@ -66,11 +66,11 @@ const pipeline: Pipeline = {
   ],
 };
 
-function api(getPipeline: KargoApi['getPipeline']): KargoApi {
-  return { getPipeline, listProjects: jest.fn() };
+function api(getPipeline: KargoApi['getPipeline']): Partial<KargoApi> {
+  return { getPipeline };
 }
 
-async function render(e: Entity, kargoApi: KargoApi) {
+async function render(e: Entity, kargoApi: Partial<KargoApi>) {
   await renderInTestApp(
     <TestApiProvider apis={[[kargoApiRef, kargoApi]]}>
       <EntityProvider entity={e}>
