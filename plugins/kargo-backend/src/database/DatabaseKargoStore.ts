@@ -57,6 +57,40 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** Orders a query newest first (time, then id) and starts it after the cursor's position. */
+function newestFirst(query: Knex.QueryBuilder, limit: number, cursor?: string) {
+  query
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(limit + 1);
+  if (cursor) {
+    const { t, id } = decodeCursor(cursor);
+    query.andWhere(q =>
+      q
+        .where('created_at', '<', t)
+        .orWhere(q2 => q2.where('created_at', '=', t).andWhere('id', '<', id)),
+    );
+  }
+}
+
+/** Splits the limit+1 rows of {@link newestFirst} into a page and the cursor of the next one. */
+function pageOf<R extends { created_at: string; id: string }>(
+  rows: R[],
+  limit: number,
+) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    page,
+    nextCursor:
+      rows.length > limit && last
+        ? encodeCursor({ t: last.created_at, id: last.id })
+        : undefined,
+  };
+}
+
 /**
  * The Kargo store on Backstage's database service: SQLite or PostgreSQL through one query path.
  */
@@ -329,42 +363,24 @@ export class DatabaseKargoStore implements KargoStore {
     limit: number;
     cursor?: string;
   }): Promise<Page<FreightView>> {
-    const query = this.db<FreightRow>('kargo_freight')
-      .where({ project: options.project })
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(options.limit + 1);
+    const query = this.db<FreightRow>('kargo_freight').where({
+      project: options.project,
+    });
+    newestFirst(query, options.limit, options.cursor);
     if (options.origins) query.whereIn('origin_name', options.origins);
     if (options.match) this.whereMatches(query, options.project, options.match);
     if (options.ids) query.whereIn('id', options.ids);
-    if (options.cursor) {
-      const { t, id } = decodeCursor(options.cursor);
-      query.andWhere(q =>
-        q
-          .where('created_at', '<', t)
-          .orWhere(q2 =>
-            q2.where('created_at', '=', t).andWhere('id', '<', id),
-          ),
-      );
-    }
-    const rows: FreightRow[] = await query;
-    const page = rows.slice(0, options.limit);
+    const { page, nextCursor } = pageOf<FreightRow>(await query, options.limit);
     const statuses = await this.statusesOf(
       options.project,
       page.map(r => r.id),
     );
-    const last = page[page.length - 1];
     return {
       items: page.map(r => ({
         ...freightFromRow(r),
         status: statuses.get(r.id)!,
       })),
-      nextCursor:
-        rows.length > options.limit && last
-          ? encodeCursor({ t: last.created_at, id: last.id })
-          : undefined,
+      nextCursor,
     };
   }
 
@@ -686,34 +702,16 @@ export class DatabaseKargoStore implements KargoStore {
     limit: number;
     cursor?: string;
   }): Promise<Page<Promotion>> {
-    const query = this.db<PromotionRow>('kargo_promotions')
-      .where({ project: options.project })
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(options.limit + 1);
+    const query = this.db<PromotionRow>('kargo_promotions').where({
+      project: options.project,
+    });
+    newestFirst(query, options.limit, options.cursor);
     if (options.stage) query.andWhere({ stage: options.stage });
-    if (options.cursor) {
-      const { t, id } = decodeCursor(options.cursor);
-      query.andWhere(q =>
-        q
-          .where('created_at', '<', t)
-          .orWhere(q2 =>
-            q2.where('created_at', '=', t).andWhere('id', '<', id),
-          ),
-      );
-    }
-    const rows: PromotionRow[] = await query;
-    const page = rows.slice(0, options.limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(promotionFromRow),
-      nextCursor:
-        rows.length > options.limit && last
-          ? encodeCursor({ t: last.created_at, id: last.id })
-          : undefined,
-    };
+    const { page, nextCursor } = pageOf<PromotionRow>(
+      await query,
+      options.limit,
+    );
+    return { items: page.map(promotionFromRow), nextCursor };
   }
 
   async requestAbort(options: {

@@ -178,6 +178,16 @@ export async function createRouter(
     }
   }
 
+  async function requireFreight(project: string, ref: string) {
+    const freight = await store.getFreight(project, ref);
+    if (!freight) {
+      throw new NotFoundError(
+        `Freight "${ref}" not found in Kargo project "${project}"`,
+      );
+    }
+    return freight;
+  }
+
   /** Reads need `kargo.project.read`; authorization comes before existence, so nothing leaks. */
   async function readableProject(req: express.Request, name: string) {
     const credentials = await credentialsOf(req);
@@ -298,12 +308,7 @@ export async function createRouter(
 
   router.get('/projects/:project/freight/:freight', async (req, res) => {
     const project = await readableProject(req, req.params.project);
-    const freight = await store.getFreight(project.name, req.params.freight);
-    if (!freight) {
-      throw new NotFoundError(
-        `Freight "${req.params.freight}" not found in Kargo project "${project.name}"`,
-      );
-    }
+    const freight = await requireFreight(project.name, req.params.freight);
     res.json(freight);
   });
 
@@ -329,18 +334,10 @@ export async function createRouter(
         freight: bodyString(req, 'freight'),
       };
       const approved = await audited(req, 'freight-approve', meta, async () => {
-        const freight = await store.getFreight(
+        const freight = await requireFreight(
           projectName,
           bodyString(req, 'freight'),
         );
-        if (!freight) {
-          throw new NotFoundError(
-            `Freight "${bodyString(
-              req,
-              'freight',
-            )}" not found in Kargo project "${projectName}"`,
-          );
-        }
         // As Kargo: approval is for freight of an origin the stage requests.
         if (
           !stage.spec.requestedFreight.some(
@@ -390,18 +387,10 @@ export async function createRouter(
         'promotion-create',
         meta,
         async () => {
-          const freight = await store.getFreight(
+          const freight = await requireFreight(
             projectName,
             bodyString(req, 'freight'),
           );
-          if (!freight) {
-            throw new NotFoundError(
-              `Freight "${bodyString(
-                req,
-                'freight',
-              )}" not found in Kargo project "${projectName}"`,
-            );
-          }
           if (!(await queries.isEligible(projectName, stage, freight, now()))) {
             throw new ConflictError(
               `Freight "${freight.alias}" is not available to stage "${stageName}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
