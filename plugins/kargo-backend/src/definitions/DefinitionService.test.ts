@@ -1,0 +1,151 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  createMockDirectory,
+  mockServices,
+} from '@backstage/backend-test-utils';
+import { kargoTestDatabases } from '../__testUtils__/databases';
+import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { applyDatabaseMigrations } from '../database/migrations';
+import { DefinitionService, DefinitionLocation } from './DefinitionService';
+
+const databases = kargoTestDatabases();
+
+const project = (name: string, stages = ['dev']) => `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: ${name} }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: images, namespace: ${name} }
+spec:
+  subscriptions: [{ image: { repoURL: ghcr.io/acme/${name} } }]
+${stages
+  .map(
+    s => `---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: { name: ${s}, namespace: ${name} }
+spec:
+  requestedFreight: [{ origin: { kind: Warehouse, name: images }, sources: { direct: true } }]
+`,
+  )
+  .join('')}`;
+
+describe.each(databases.eachSupportedId())(
+  'DefinitionService on %p',
+  databaseId => {
+    const dir = createMockDirectory();
+    beforeEach(() => dir.clear());
+
+    async function service(
+      locations: DefinitionLocation[],
+      urls: Record<string, string> = {},
+    ) {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = DatabaseKargoStore.fromKnex(knex);
+      const urlReader = mockServices.urlReader.mock({
+        readUrl: async (url: string) => {
+          if (!(url in urls))
+            throw new Error(`NotFoundError: ${url} does not exist`);
+          return { buffer: async () => Buffer.from(urls[url]) } as never;
+        },
+      });
+      return {
+        store,
+        definitions: new DefinitionService({
+          locations,
+          store,
+          logger: mockServices.logger.mock(),
+          urlReader,
+          baseDir: dir.path,
+        }),
+      };
+    }
+
+    const stagesOf = async (d: DefinitionService, name: string) =>
+      (await d.getCatalog()).getProject(name)?.stages.map(s => s.metadata.name);
+
+    it('keeps the last good version of a file that stops validating, and reports why', async () => {
+      dir.setContent({ 'shop.yaml': project('shop', ['dev', 'prod']) });
+      const { definitions } = await service([
+        { type: 'file', target: '*.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev', 'prod']);
+
+      await fs.writeFile(
+        path.join(dir.path, 'shop.yaml'),
+        project('shop', ['dev', 'prod']).replace(
+          'sources: { direct: true }',
+          'sources: { stages: [nowhere] }',
+        ),
+      );
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev', 'prod']);
+      const [source] = await definitions.listSources();
+      expect(source).toMatchObject({ version: 1, kind: 'file' });
+      expect(source.lastError).toContain(
+        'shop.yaml: Stage dev: spec.requestedFreight[0].sources.stages: Stage "nowhere" is not defined in project "shop"',
+      );
+
+      await fs.writeFile(
+        path.join(dir.path, 'shop.yaml'),
+        project('shop', ['dev']),
+      );
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev']);
+      expect((await definitions.listSources())[0]).toMatchObject({
+        version: 2,
+        lastError: undefined,
+      });
+    });
+
+    it('reads URLs through the UrlReader and records unreachable ones', async () => {
+      const good = 'https://git.example/acme/gitops/blob/main/kargo.yaml';
+      const missing = 'https://git.example/acme/gitops/blob/main/missing.yaml';
+      const { definitions } = await service(
+        [
+          { type: 'url', target: good },
+          { type: 'url', target: missing },
+        ],
+        { [good]: project('web') },
+      );
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'web')).toEqual(['dev']);
+      const sources = await definitions.listSources();
+      expect(sources.find(s => s.target === missing)?.lastError).toContain(
+        `could not read ${missing}`,
+      );
+    });
+
+    it('refuses a second source defining the same project', async () => {
+      dir.setContent({
+        'a.yaml': project('shop'),
+        'b.yaml': project('shop', ['qa']),
+      });
+      const { definitions } = await service([
+        { type: 'file', target: '*.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev']);
+      const b = (await definitions.listSources()).find(s =>
+        s.target.endsWith('b.yaml'),
+      );
+      expect(b?.lastError).toContain('Kargo project "shop" already defined by');
+    });
+
+    it('forgets a file that is no longer configured or present', async () => {
+      dir.setContent({ 'shop.yaml': project('shop') });
+      const { definitions } = await service([
+        { type: 'file', target: '*.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      await fs.rm(path.join(dir.path, 'shop.yaml'));
+      await definitions.syncConfiguredSources();
+      expect((await definitions.getCatalog()).listProjects()).toEqual([]);
+    });
+  },
+);
