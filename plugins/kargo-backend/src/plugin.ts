@@ -95,7 +95,6 @@ export const kargoPlugin = createBackendPlugin({
                 config.getConfig('kargo.definitionsSchedule'),
               )
             : { frequency: { minutes: 1 }, timeout: { minutes: 2 } }),
-          initialDelay: { seconds: 0 },
           fn: () => definitions.syncConfiguredSources(),
         });
 

@@ -9,6 +9,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
+import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   StageManifest,
   kargoFreightApprovePermission,
@@ -188,6 +189,32 @@ export async function createRouter(
     return freight;
   }
 
+  /**
+   * The start of a change that moves freight at a stage (approve, promote): the stage permission first, then
+   * the project and stage must exist; `meta` is the audit target.
+   */
+  async function freightToStage(
+    req: express.Request<{ project: string; stage: string }>,
+    permission: ResourcePermission,
+  ) {
+    const credentials = await credentialsOf(req);
+    const { project: projectName, stage: stageName } = req.params;
+    await authorizer.requireStage(
+      permission,
+      projectName,
+      stageName,
+      credentials,
+    );
+    const project = requireProject(await definitions.getCatalog(), projectName);
+    const stage = requireStage(project, stageName);
+    const meta = {
+      project: projectName,
+      stage: stageName,
+      freight: bodyString(req, 'freight'),
+    };
+    return { credentials, projectName, stageName, stage, meta };
+  }
+
   /** Reads need `kargo.project.read`; authorization comes before existence, so nothing leaks. */
   async function readableProject(req: express.Request, name: string) {
     const credentials = await credentialsOf(req);
@@ -315,29 +342,10 @@ export async function createRouter(
   router.post(
     '/projects/:project/stages/:stage/approvals',
     async (req, res) => {
-      const credentials = await credentialsOf(req);
-      const { project: projectName, stage: stageName } = req.params;
-      await authorizer.requireStage(
-        kargoFreightApprovePermission,
-        projectName,
-        stageName,
-        credentials,
-      );
-      const project = requireProject(
-        await definitions.getCatalog(),
-        projectName,
-      );
-      const stage = requireStage(project, stageName);
-      const meta = {
-        project: projectName,
-        stage: stageName,
-        freight: bodyString(req, 'freight'),
-      };
+      const { credentials, projectName, stageName, stage, meta } =
+        await freightToStage(req, kargoFreightApprovePermission);
       const approved = await audited(req, 'freight-approve', meta, async () => {
-        const freight = await requireFreight(
-          projectName,
-          bodyString(req, 'freight'),
-        );
+        const freight = await requireFreight(projectName, meta.freight);
         // As Kargo: approval is for freight of an origin the stage requests.
         if (
           !stage.spec.requestedFreight.some(
@@ -364,33 +372,14 @@ export async function createRouter(
   router.post(
     '/projects/:project/stages/:stage/promotions',
     async (req, res) => {
-      const credentials = await credentialsOf(req);
-      const { project: projectName, stage: stageName } = req.params;
-      await authorizer.requireStage(
-        kargoStagePromotePermission,
-        projectName,
-        stageName,
-        credentials,
-      );
-      const project = requireProject(
-        await definitions.getCatalog(),
-        projectName,
-      );
-      const stage = requireStage(project, stageName);
-      const meta = {
-        project: projectName,
-        stage: stageName,
-        freight: bodyString(req, 'freight'),
-      };
+      const { credentials, projectName, stageName, stage, meta } =
+        await freightToStage(req, kargoStagePromotePermission);
       const promotion = await audited(
         req,
         'promotion-create',
         meta,
         async () => {
-          const freight = await requireFreight(
-            projectName,
-            bodyString(req, 'freight'),
-          );
+          const freight = await requireFreight(projectName, meta.freight);
           if (!(await queries.isEligible(projectName, stage, freight, now()))) {
             throw new ConflictError(
               `Freight "${freight.alias}" is not available to stage "${stageName}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
