@@ -1,0 +1,107 @@
+import type { Freight } from '@kargo-portal/plugin-kargo-common';
+
+/**
+ * What a step returns when it ends without throwing. `Running` means "not done yet, run me again later"
+ * (e.g. `git-wait-for-pr`); the engine stores {@link PromotionStepResult.state} and calls the step again.
+ *
+ * @public
+ */
+export interface PromotionStepResult {
+  status: 'Succeeded' | 'Failed' | 'Running' | 'Skipped';
+  /** Human-readable reason, shown on the step (required for `Failed`). */
+  message?: string;
+  /** The step's output, addressable as `outputs['<alias>']` by later steps. */
+  output?: Record<string, unknown>;
+  /** State to keep for the next run of a `Running` step (persisted with the promotion). */
+  state?: Record<string, unknown>;
+  /** For `Running`: how long to wait before running the step again. */
+  retryAfterMs?: number;
+}
+
+/**
+ * Credentials a step may use, looked up by URL. Values must never be logged or put in outputs.
+ *
+ * @public
+ */
+export interface PromotionCredentials {
+  /** Username and password (or token) for a Git repository URL, from Backstage integrations. */
+  git(
+    repoURL: string,
+  ): Promise<{ username: string; password: string } | undefined>;
+}
+
+/**
+ * Log of one step, stored with the step's state and served by the API. Secrets known to the engine are
+ * redacted before a line is stored.
+ *
+ * @public
+ */
+export interface PromotionStepLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/**
+ * Everything a step knows about the promotion it runs in (Kargo's `promotion.StepContext`).
+ *
+ * @public
+ */
+export interface PromotionStepContext {
+  project: string;
+  stage: string;
+  /** Id of the promotion. */
+  promotion: string;
+  /** Who requested the promotion (a user entity ref), when known. */
+  actor?: string;
+  /** Alias of the step (`step-1`, `my-alias`, `task-alias::step-alias`). */
+  alias: string;
+  /** Absolute path of the promotion's work directory; every path a step touches must stay inside it. */
+  workDir: string;
+  /** The freight being promoted. */
+  targetFreight: Freight;
+  /** Freight available to the promotion, the target first (what `imageFrom` etc. search). */
+  freight: Freight[];
+  /** State the step stored on an earlier run that ended `Running`, or after a crash. */
+  state?: Record<string, unknown>;
+  /** Aborted when the promotion is aborted or the step times out. */
+  signal: AbortSignal;
+  logger: PromotionStepLogger;
+  credentials: PromotionCredentials;
+}
+
+/**
+ * A promotion step, registered by name (`uses:`). `config` has had its expressions evaluated already.
+ *
+ * @public
+ */
+export interface PromotionStepRunner<TConfig = unknown> {
+  /** The name used in `uses:`, e.g. `git-clone`. */
+  name: string;
+  /**
+   * Checks and converts the evaluated config. Throw {@link TerminalStepError} (naming the field) when it is
+   * invalid: invalid config is never retried.
+   */
+  parseConfig(config: unknown): TConfig;
+  run(
+    context: PromotionStepContext,
+    config: TConfig,
+  ): Promise<PromotionStepResult>;
+}
+
+/**
+ * An error that retrying cannot fix (invalid config, a path outside the work directory, ...). The step ends
+ * `Errored` without further attempts. Other thrown errors end it `Errored` only once its retry budget is spent.
+ *
+ * @public
+ */
+export class TerminalStepError extends Error {
+  override name = 'TerminalStepError';
+}
+
+/** @public */
+export function isTerminalStepError(
+  error: unknown,
+): error is TerminalStepError {
+  return error instanceof Error && error.name === 'TerminalStepError';
+}
