@@ -338,7 +338,11 @@ describe.each(databases.eachSupportedId())(
           at: at(3),
         });
 
-        const summaries = await store.getStageSummaries('shop');
+        const summaries = await store.getStageSummaries('shop', [
+          'dev',
+          'staging',
+          'prod',
+        ]);
         const byStage = Object.fromEntries(summaries.map(s => [s.stage, s]));
         expect(byStage.dev.currentFreight?.id).toBe(freight(1).id);
         expect(byStage.dev.lastPromotion?.id).toBe(latest.id);

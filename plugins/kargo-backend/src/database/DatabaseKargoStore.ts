@@ -293,12 +293,24 @@ export class DatabaseKargoStore implements KargoStore {
         created_at: toDbTime(freight.createdAt),
       };
       try {
-        const inserted = await this.db('kargo_freight')
-          .insert(row)
-          .onConflict(['project', 'id'])
-          .ignore()
-          .returning('id');
-        if (inserted.length === 0) continue; // another writer stored the same freight first
+        const created = await this.db.transaction(async tx => {
+          const inserted = await tx('kargo_freight')
+            .insert(row)
+            .onConflict(['project', 'id'])
+            .ignore()
+            .returning('id');
+          if (inserted.length === 0) return false;
+          await tx('kargo_freight_counts')
+            .insert({
+              project: row.project,
+              origin_name: row.origin_name,
+              count: 1,
+            })
+            .onConflict(['project', 'origin_name'])
+            .merge({ count: tx.raw('?? + 1', ['kargo_freight_counts.count']) });
+          return true;
+        });
+        if (!created) continue; // another writer stored the same freight first
         return { freight: freightFromRow(row), created: true };
       } catch (error) {
         // The alias was taken between the check and the insert: pick another.
@@ -421,16 +433,104 @@ export class DatabaseKargoStore implements KargoStore {
     });
   }
 
+  /**
+   * Counts the matching freight. Freight of the match's direct origins is counted from the per-origin counters
+   * kept by {@link DatabaseKargoStore.insertFreight}, so the cost does not grow with the number of freight a
+   * warehouse has produced; only freight of other origins (verified upstream, approved) is counted row by row,
+   * and no further than `max` when it is given (the result is then at most `max + 1`).
+   */
   async countFreight(options: {
     project: string;
     match: FreightMatch;
+    max?: number;
   }): Promise<number> {
-    const query = this.db('kargo_freight').where({ project: options.project });
-    this.whereMatches(query, options.project, options.match);
-    const row = await query
-      .count<{ count: string | number }>('* as count')
-      .first();
-    return Number(row?.count ?? 0);
+    const direct = [...new Set(options.match.origins)];
+    let total = 0;
+    if (direct.length > 0) {
+      const row = await this.db('kargo_freight_counts')
+        .where({ project: options.project })
+        .whereIn('origin_name', direct)
+        .sum<{ total: string | number | null }>('count as total')
+        .first();
+      total += Number(row?.total ?? 0);
+      if (options.max !== undefined && total > options.max)
+        return options.max + 1;
+    }
+    const rest: FreightMatch = {
+      origins: [],
+      verifiedIn: options.match.verifiedIn?.filter(
+        v => !direct.includes(v.origin),
+      ),
+      approvedFor: options.match.approvedFor && {
+        stage: options.match.approvedFor.stage,
+        origins: options.match.approvedFor.origins.filter(
+          o => !direct.includes(o),
+        ),
+      },
+      ids: options.match.ids,
+    };
+    if (
+      !rest.verifiedIn?.length &&
+      !rest.approvedFor?.origins.length &&
+      !rest.ids?.length
+    ) {
+      return total;
+    }
+    // The rest is a union of small sets, each found from its own index (freight verified in or approved for
+    // a stage, listed ids) rather than by testing every freight of the project.
+    const { project } = options;
+    const fromStages = (
+      origins: string[],
+      stages: string[],
+      column: 'verified_at' | 'approved_at',
+    ) =>
+      // CROSS JOIN makes SQLite walk the stage records first, as PostgreSQL's planner does on its own.
+      this.db('kargo_freight_stages as s')
+        .crossJoin(this.db.raw('?? as ??', ['kargo_freight', 'f']))
+        .whereRaw('?? = ??', ['f.project', 's.project'])
+        .whereRaw('?? = ??', ['f.id', 's.freight_id'])
+        .where('s.project', project)
+        .whereIn('s.stage', stages)
+        .whereNotNull(`s.${column}`)
+        .whereIn('f.origin_name', origins)
+        [
+          // A freight verified in two of the stages must count once, also when the part stops at the cap.
+          stages.length > 1 ? 'distinct' : 'select'
+        ]('s.freight_id as id');
+    const parts: Knex.QueryBuilder[] = [];
+    for (const { origin, stages } of rest.verifiedIn ?? []) {
+      if (stages.length > 0)
+        parts.push(fromStages([origin], stages, 'verified_at'));
+    }
+    if (rest.approvedFor?.origins.length) {
+      parts.push(
+        fromStages(
+          rest.approvedFor.origins,
+          [rest.approvedFor.stage],
+          'approved_at',
+        ),
+      );
+    }
+    for (const ids of chunks(rest.ids ?? [], IN_CHUNK)) {
+      const byId = this.db('kargo_freight')
+        .where({ project })
+        .whereIn('id', ids)
+        .select('id');
+      if (direct.length > 0) byId.whereNotIn('origin_name', direct);
+      parts.push(byId);
+    }
+    // Each part is read on its own, no further than the cap, and the ids are merged here: both engines then
+    // walk one index per part and stop early, where a SQL UNION would first collect every matching row.
+    const cap = options.max === undefined ? Infinity : options.max - total + 1;
+    const matched = new Set<string>();
+    for (const part of parts) {
+      if (matched.size >= cap) break;
+      if (cap !== Infinity) part.limit(cap);
+      for (const row of (await part) as Array<{ id: string }>) {
+        matched.add(row.id);
+      }
+    }
+    return total + Math.min(matched.size, cap);
   }
 
   async listFreightCandidates(options: {
@@ -596,7 +696,10 @@ export class DatabaseKargoStore implements KargoStore {
     });
   }
 
-  async getStageSummaries(project: string): Promise<StageSummary[]> {
+  async getStageSummaries(
+    project: string,
+    stages: string[],
+  ): Promise<StageSummary[]> {
     const current: Array<FreightRow & { stage: string }> = await this.db(
       'kargo_freight_stages as s',
     )
@@ -608,20 +711,18 @@ export class DatabaseKargoStore implements KargoStore {
       .where('s.project', project)
       .where('s.currently_in', true)
       .select('f.*', 's.stage');
-    const latest: PromotionRow[] = await this.db
-      .select('*')
-      .from(
-        this.db('kargo_promotions')
-          .where({ project })
-          .select(
-            '*',
-            this.db.raw(
-              'row_number() over (partition by stage order by created_at desc, id desc) as rn',
-            ),
-          )
-          .as('ranked'),
-      )
-      .where('rn', 1);
+    // The newest promotion of each stage: one index lookup per stage, whatever the length of the history.
+    const latest: PromotionRow[] = [];
+    for (const stage of stages) {
+      const row = await this.db<PromotionRow>('kargo_promotions')
+        .where({ project, stage })
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first();
+      if (row) latest.push(row);
+    }
     const summaries = new Map<string, StageSummary>();
     const summaryOf = (stage: string) => {
       let summary = summaries.get(stage);

@@ -108,9 +108,11 @@ export interface KargoStore {
     limit: number;
     cursor?: string;
   }): Promise<Page<FreightView>>;
+  /** Counts matching freight; with `max`, stops counting past it (the result is then at most `max + 1`). */
   countFreight(options: {
     project: string;
     match: FreightMatch;
+    max?: number;
   }): Promise<number>;
   /** Freight that is verified in one of `verifiedIn` or approved for `approvedFor`, with its status. */
   listFreightCandidates(options: {
@@ -141,7 +143,8 @@ export interface KargoStore {
     promotionId?: string;
     at: Date;
   }): Promise<void>;
-  getStageSummaries(project: string): Promise<StageSummary[]>;
+  /** Current freight and newest promotion of the given stages (stages with neither are left out). */
+  getStageSummaries(project: string, stages: string[]): Promise<StageSummary[]>;
   getStageHistory(options: {
     project: string;
     stage: string;

@@ -1,6 +1,8 @@
 import { kargoTestDatabases } from '../__testUtils__/databases';
+import { DatabaseKargoStore } from './DatabaseKargoStore';
 import {
   applyDatabaseMigrations,
+  migrationsDirectory,
   rollbackDatabaseMigrations,
 } from './migrations';
 
@@ -11,6 +13,7 @@ const tables = [
   'kargo_definition_state',
   'kargo_definition_versions',
   'kargo_freight',
+  'kargo_freight_counts',
   'kargo_freight_stages',
   'kargo_promotions',
   'kargo_stage_history',
@@ -32,6 +35,53 @@ describe('migrations', () => {
       }
       await applyDatabaseMigrations(knex);
       expect(await knex.schema.hasTable('kargo_freight')).toBe(true);
+      await knex.destroy();
+    },
+  );
+});
+
+describe('freight counts migration', () => {
+  it.each(databases.eachSupportedId())(
+    'counts the freight already stored on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = DatabaseKargoStore.fromKnex(knex);
+      const origins = ['app', 'app', 'cfg', 'app'];
+      for (const [i, origin] of origins.entries()) {
+        await store.insertFreight(
+          {
+            project: 'shop',
+            id: i.toString(16).padStart(40, '0'),
+            origin: { kind: 'Warehouse', name: origin },
+            commits: [],
+            images: [],
+            charts: [],
+            createdAt: new Date(Date.UTC(2026, 0, 1, i)),
+          },
+          { generateAlias: async () => `alias-${i}` },
+        );
+      }
+      const counts = () =>
+        knex('kargo_freight_counts')
+          .select('origin_name')
+          .select(knex.raw('CAST(?? AS INTEGER) AS count', ['count']))
+          .orderBy('origin_name');
+      const expected = [
+        { origin_name: 'app', count: 3 },
+        { origin_name: 'cfg', count: 1 },
+      ];
+      expect(await counts()).toEqual(expected);
+
+      // Recreated from the freight table by the migration itself.
+      await knex.migrate.down({
+        directory: migrationsDirectory,
+        tableName: 'kargo_knex_migrations',
+        name: '20261124140000_pipeline_reads.js',
+      });
+      expect(await knex.schema.hasTable('kargo_freight_counts')).toBe(false);
+      await applyDatabaseMigrations(knex);
+      expect(await counts()).toEqual(expected);
       await knex.destroy();
     },
   );

@@ -1,7 +1,8 @@
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { Knex } from 'knex';
 
-const migrationsDir = resolvePackagePath(
+/** Where the knex migrations of the plugin are. */
+export const migrationsDirectory = resolvePackagePath(
   '@kargo-portal/plugin-kargo-backend',
   'migrations',
 );
@@ -9,7 +10,7 @@ const migrationsDir = resolvePackagePath(
 /** Brings the database schema up to date. */
 export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
   await knex.migrate.latest({
-    directory: migrationsDir,
+    directory: migrationsDirectory,
     tableName: 'kargo_knex_migrations',
   });
 }
@@ -17,7 +18,7 @@ export async function applyDatabaseMigrations(knex: Knex): Promise<void> {
 /** Undoes every migration (used by the migration tests). */
 export async function rollbackDatabaseMigrations(knex: Knex): Promise<void> {
   await knex.migrate.rollback(
-    { directory: migrationsDir, tableName: 'kargo_knex_migrations' },
+    { directory: migrationsDirectory, tableName: 'kargo_knex_migrations' },
     true,
   );
 }

@@ -53,6 +53,11 @@ const stages = [
     { origin: 'app', sources: { stages: ['b'], requiredSoakTime: '30m' } },
     { origin: 'cfg', sources: { direct: true } },
   ]),
+  // Counted partly from the per-origin counters (cfg) and partly row by row (app verified in a).
+  stage('direct-and-upstream', [
+    { origin: 'cfg', sources: { direct: true } },
+    { origin: 'app', sources: { stages: ['a'] } },
+  ]),
 ];
 
 // A deterministic pseudo-random sequence, so a failure can be reproduced.
@@ -162,6 +167,12 @@ describe.each(databases.eachSupportedId())(
         expect(await queries.countEligible('shop', s, NOW)).toBe(
           expected.length,
         );
+        // A capped count stops one past the cap.
+        for (const max of [0, 5, 40]) {
+          expect(await queries.countEligible('shop', s, NOW, max)).toBe(
+            Math.min(expected.length, max + 1),
+          );
+        }
         // Not a vacuous comparison: the table has both eligible and ineligible freight for each stage.
         expect(expected.length).toBeGreaterThan(0);
         expect(expected.length).toBeLessThan(all.length);

@@ -4,6 +4,7 @@ import {
   Pipeline,
   StageManifest,
   KARGO_COLOR_ANNOTATION,
+  ELIGIBLE_FREIGHT_COUNT_LIMIT,
   orderStages,
 } from '@kargo-portal/plugin-kargo-common';
 import {
@@ -123,14 +124,17 @@ export class FreightQueries {
     return match;
   }
 
+  /** How many freight the stage may receive; with `max`, counts no further than `max + 1`. */
   async countEligible(
     project: string,
     stage: StageManifest,
     now: Date,
+    max?: number,
   ): Promise<number> {
     return this.store.countFreight({
       project,
       match: await this.eligibleMatch(project, stage, now),
+      max,
     });
   }
 
@@ -173,22 +177,32 @@ export class FreightQueries {
   async getPipeline(project: ProjectDefinition, now: Date): Promise<Pipeline> {
     const manifests = new Map(project.stages.map(s => [s.metadata.name, s]));
     const summaries = new Map(
-      (await this.store.getStageSummaries(project.name)).map(s => [s.stage, s]),
+      (
+        await this.store.getStageSummaries(
+          project.name,
+          project.stages.map(s => s.metadata.name),
+        )
+      ).map(s => [s.stage, s]),
     );
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
       const summary = summaries.get(node.name);
+      const eligible = await this.countEligible(
+        project.name,
+        manifest,
+        now,
+        ELIGIBLE_FREIGHT_COUNT_LIMIT,
+      );
       stages.push({
         ...node,
         color: manifest.metadata.annotations?.[KARGO_COLOR_ANNOTATION],
         currentFreight: summary?.currentFreight,
         lastPromotion: summary?.lastPromotion,
-        eligibleFreightCount: await this.countEligible(
-          project.name,
-          manifest,
-          now,
-        ),
+        eligibleFreightCount: Math.min(eligible, ELIGIBLE_FREIGHT_COUNT_LIMIT),
+        ...(eligible > ELIGIBLE_FREIGHT_COUNT_LIMIT
+          ? { eligibleFreightCountCapped: true }
+          : {}),
       });
     }
     return {

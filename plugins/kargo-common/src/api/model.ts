@@ -56,6 +56,25 @@ export interface PromotionStepState {
   message?: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Whether a failure of this step leaves the promotion's phase alone (`continueOnError`). */
+  continueOnError?: boolean;
+  /** How many times the step was started, retries and runs after a crash included. */
+  attempts?: number;
+  /** Consecutive retryable errors so far, counted against `retry.errorThreshold`. */
+  errorCount?: number;
+  /** When a waiting (`Running`) or retrying step runs next. */
+  nextAttemptAt?: string;
+  /** The step's output (`outputs['<alias>']` in later steps), with known secrets redacted. */
+  output?: Record<string, unknown>;
+  /** The step's log, with known secrets redacted; long logs keep their first and last lines. */
+  log?: PromotionStepLogEntry[];
+}
+
+/** One line of a promotion step's log. @public */
+export interface PromotionStepLogEntry {
+  time: string;
+  level: 'info' | 'warn' | 'error';
+  message: string;
 }
 
 /** A request to move a freight into a stage. @public */

@@ -19,9 +19,21 @@ export interface PipelineStage {
   currentFreight?: FreightRecord;
   /** The newest promotion of the stage, whatever its phase. */
   lastPromotion?: Promotion;
-  /** How many freight the stage may receive now. */
+  /**
+   * How many freight the stage may receive now, counted up to {@link ELIGIBLE_FREIGHT_COUNT_LIMIT}: when
+   * {@link PipelineStage.eligibleFreightCountCapped} is true there are more.
+   */
   eligibleFreightCount: number;
+  /** True when more than `eligibleFreightCount` freight are eligible (shown as "1000+"). */
+  eligibleFreightCountCapped?: boolean;
 }
+
+/**
+ * The pipeline counts eligible freight up to this number, so that it stays fast with a long history.
+ *
+ * @public
+ */
+export const ELIGIBLE_FREIGHT_COUNT_LIMIT = 1000;
 
 /** A project's stages in pipeline order. @public */
 export interface Pipeline {

@@ -359,6 +359,51 @@ export const spec = {
           finishedAt: {
             type: 'string',
           },
+          continueOnError: {
+            type: 'boolean',
+            description:
+              "A failure of this step leaves the promotion's phase alone.",
+          },
+          attempts: {
+            type: 'integer',
+            description:
+              'How many times the step was started, retries and runs after a crash included.',
+          },
+          errorCount: {
+            type: 'integer',
+            description:
+              'Consecutive retryable errors so far, counted against retry.errorThreshold.',
+          },
+          nextAttemptAt: {
+            type: 'string',
+            description: 'When a waiting or retrying step runs next.',
+          },
+          output: {
+            type: 'object',
+            additionalProperties: true,
+            description: "The step's output, with known secrets redacted.",
+          },
+          log: {
+            type: 'array',
+            description:
+              "The step's log, with known secrets redacted; long logs keep their first and last lines.",
+            items: {
+              type: 'object',
+              properties: {
+                time: {
+                  type: 'string',
+                },
+                level: {
+                  type: 'string',
+                  enum: ['info', 'warn', 'error'],
+                },
+                message: {
+                  type: 'string',
+                },
+              },
+              required: ['time', 'level', 'message'],
+            },
+          },
         },
         required: ['alias', 'status'],
       },
@@ -467,6 +512,13 @@ export const spec = {
           },
           eligibleFreightCount: {
             type: 'integer',
+            description:
+              'How many freight the stage may receive now, counted up to 1000.',
+          },
+          eligibleFreightCountCapped: {
+            type: 'boolean',
+            description:
+              'True when more freight than eligibleFreightCount are eligible.',
           },
         },
         required: [
