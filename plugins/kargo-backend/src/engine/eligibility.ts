@@ -54,7 +54,7 @@
  */
 
 import { InputError } from '@backstage/errors';
-import { parseGoDuration } from './duration';
+import { parseGoDuration } from '@kargo-portal/plugin-kargo-common';
 
 /** How a stage with several upstream stages decides availability. @public */
 export type AvailabilityStrategy = 'All' | 'OneOf';

@@ -34,7 +34,12 @@ export {
   parseNamePattern,
 } from './stageSelector';
 export type { NameMatcher, SelectableStage } from './stageSelector';
-export { KUBE_DURATION_PATTERN, parseDuration } from './duration';
+export {
+  KUBE_DURATION_PATTERN,
+  parseDuration,
+  parseGoDuration,
+  parseGoDurationNanos,
+} from './duration';
 export { isValidSemverConstraint } from './semverConstraint';
 export { genericSubscriptionOf, subscriptionTypeOf } from './subscriptions';
 
