@@ -15,6 +15,7 @@ import {
   StageHistoryEntry,
   TERMINAL_PROMOTION_PHASES,
   WarehouseStatus,
+  DiscoveredArtifacts,
 } from '@kargo-portal/plugin-kargo-common';
 import { decodeCursor, encodeCursor } from './cursor';
 import {
@@ -650,9 +651,11 @@ export class DatabaseKargoStore implements KargoStore {
     freightId: string;
     promotionId?: string;
     at: Date;
+    /** Run inside this transaction (the promotion worker ends a promotion and moves the freight in one). */
+    transaction?: Knex.Transaction;
   }): Promise<void> {
     const at = toDbTime(options.at);
-    await this.db.transaction(async tx => {
+    await (options.transaction ?? this.db).transaction(async tx => {
       await this.requireFreight(tx, options.project, options.freightId);
       const previous: FreightStageRow[] = await tx('kargo_freight_stages')
         .where({ project: options.project, stage: options.stage })
@@ -871,6 +874,43 @@ export class DatabaseKargoStore implements KargoStore {
       .where({ project: options.project, name: options.warehouse })
       .first();
     return warehouseFromRow(row);
+  }
+
+  /**
+   * Records a discovery attempt: what it found and when, and why it failed if it did. A failed discovery
+   * without results keeps the last good result, so users can still create freight from it.
+   */
+  async recordDiscovery(options: {
+    project: string;
+    warehouse: string;
+    at: Date;
+    result: { discovered?: DiscoveredArtifacts; error?: string };
+  }): Promise<WarehouseStatus> {
+    const at = toDbTime(options.at);
+    const { discovered, error } = options.result;
+    const values = {
+      last_attempt_at: at,
+      last_error: error ?? null,
+      last_error_at: error ? at : null,
+      ...(discovered
+        ? { last_discovery_at: at, discovered: JSON.stringify(discovered) }
+        : {}),
+    };
+    await this.db('kargo_warehouses')
+      .insert({ project: options.project, name: options.warehouse, ...values })
+      .onConflict(['project', 'name'])
+      .merge(Object.keys(values));
+    return (await this.getWarehouse(options.project, options.warehouse))!;
+  }
+
+  async getWarehouse(
+    project: string,
+    warehouse: string,
+  ): Promise<WarehouseStatus | undefined> {
+    const row: WarehouseRow | undefined = await this.db('kargo_warehouses')
+      .where({ project, name: warehouse })
+      .first();
+    return row && warehouseFromRow(row);
   }
 
   async listWarehouses(project: string): Promise<WarehouseStatus[]> {

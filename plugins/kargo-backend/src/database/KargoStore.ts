@@ -10,6 +10,7 @@ import {
   Promotion,
   StageHistoryEntry,
   WarehouseStatus,
+  DiscoveredArtifacts,
 } from '@kargo-portal/plugin-kargo-common';
 
 /** The current good version of a manifest source. */
@@ -180,5 +181,15 @@ export interface KargoStore {
     actor: string;
     at: Date;
   }): Promise<WarehouseStatus>;
+  recordDiscovery(options: {
+    project: string;
+    warehouse: string;
+    at: Date;
+    result: { discovered?: DiscoveredArtifacts; error?: string };
+  }): Promise<WarehouseStatus>;
+  getWarehouse(
+    project: string,
+    warehouse: string,
+  ): Promise<WarehouseStatus | undefined>;
   listWarehouses(project: string): Promise<WarehouseStatus[]>;
 }

@@ -1,3 +1,4 @@
+import type { DiscoveredArtifacts } from '@kargo-portal/plugin-kargo-common';
 import {
   DefinitionSourceStatus,
   FreightRecord,
@@ -124,8 +125,12 @@ export function warehouseFromRow(row: WarehouseRow): WarehouseStatus {
     name: row.name,
     refreshRequestedAt: optional(row.refresh_requested_at),
     refreshRequestedBy: optional(row.refresh_requested_by),
+    lastAttemptAt: optional(row.last_attempt_at),
     lastDiscoveryAt: optional(row.last_discovery_at),
     lastError: optional(row.last_error),
+    discovered: row.discovered
+      ? parseJson<DiscoveredArtifacts>(row.discovered, 'discovered artifacts')
+      : undefined,
   };
 }
 

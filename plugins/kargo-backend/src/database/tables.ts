@@ -76,4 +76,6 @@ export interface WarehouseRow {
   last_discovery_at: string | null;
   last_error: string | null;
   discovered: string | null;
+  last_attempt_at: string | null;
+  last_error_at: string | null;
 }

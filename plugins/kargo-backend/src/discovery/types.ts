@@ -1,52 +1,15 @@
 /**
- * What a warehouse subscription discovers, newest/best first, shaped after Kargo's `DiscoveredArtifacts`
- * (`api/v1alpha1/warehouse_types.go`). The warehouse service turns the first entry of each subscription into
- * freight (`Automatic`) or keeps the lists for users to choose from (`Manual`).
+ * Discovery results are part of the API model (served by the warehouse routes), so their types live in
+ * kargo-common; they are re-exported here for the discovery code.
  */
-
-/** One image revision found by an image subscription. */
-export interface DiscoveredImageReference {
-  tag: string;
-  /** Digest of the manifest (or of the platform's manifest when the subscription names a platform). */
-  digest: string;
-  /** OCI annotations of the manifest, when any. */
-  annotations?: Record<string, string>;
-  /** Creation time from the image config blob (ISO-8601), when it was fetched (always for NewestBuild). */
-  createdAt?: string;
-}
-
-export interface ImageDiscoveryResult {
-  repoURL: string;
-  platform?: string;
-  references: DiscoveredImageReference[];
-}
-
-/** One commit found by a Git subscription. */
-export interface DiscoveredCommit {
-  /** Full SHA. */
-  id: string;
-  branch?: string;
-  tag?: string;
-  /** First line of the commit message. */
-  subject?: string;
-  author?: string;
-  committer?: string;
-  /** Commit time for branches, tag creation time for tags (ISO-8601). */
-  creatorDate?: string;
-}
-
-export interface GitDiscoveryResult {
-  repoURL: string;
-  commits: DiscoveredCommit[];
-}
-
-export interface ChartDiscoveryResult {
-  repoURL: string;
-  /** Chart name in a classic repository; empty for OCI repositories. */
-  name: string;
-  semverConstraint?: string;
-  versions: string[];
-}
+export type {
+  ChartDiscoveryResult,
+  DiscoveredArtifacts,
+  DiscoveredCommit,
+  DiscoveredImageReference,
+  GitDiscoveryResult,
+  ImageDiscoveryResult,
+} from '@kargo-portal/plugin-kargo-common';
 
 /** Username/password (or token) for a registry or repository. Never logged. */
 export interface BasicCredentials {

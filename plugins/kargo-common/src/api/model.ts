@@ -1,4 +1,5 @@
 import { Chart, Freight, GitCommit, Image } from '../freight/types';
+import type { DiscoveredArtifacts } from './discovery';
 
 /** A commit as freight carries it. @public */
 export type FreightCommit = GitCommit;
@@ -109,10 +110,22 @@ export interface Page<T> {
 export interface WarehouseStatus {
   project: string;
   name: string;
+  /** `Automatic` (freight from every change) or `Manual` (users create freight from the discovered artifacts). */
+  freightCreationPolicy?: 'Automatic' | 'Manual';
+  /** The warehouse's poll interval, as written in its manifest (e.g. `5m0s`). */
+  interval?: string;
   refreshRequestedAt?: string;
   refreshRequestedBy?: string;
+  /** When discovery last ran, successful or not. */
+  lastAttemptAt?: string;
+  /** When discovery last succeeded. */
   lastDiscoveryAt?: string;
+  /** Why the last discovery failed; cleared by the next successful one. */
   lastError?: string;
+  /** What the last successful discovery found. */
+  discovered?: DiscoveredArtifacts;
+  /** The newest freight of the warehouse, when it has any. */
+  latestFreight?: string;
 }
 
 /** State of one manifest source. @public */
