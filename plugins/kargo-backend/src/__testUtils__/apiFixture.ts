@@ -18,6 +18,9 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionService } from '../definitions/DefinitionService';
 import { KargoAuthorizer } from '../service/KargoAuthorizer';
 import { createRouter } from '../service/router';
+import { ProjectSecrets } from '../secrets';
+import { WarehouseService } from '../warehouses/WarehouseService';
+import { WebhookReceivers } from '../webhooks/WebhookReceivers';
 
 export const examplesDir = path.resolve(
   __dirname,
@@ -68,6 +71,8 @@ export interface RecordedAudit {
 export async function createApiFixture(options: {
   knex: Knex;
   now?: () => Date;
+  /** Project secrets (`<project>/<name>` to keys and values), as `kargo.secrets` would give. */
+  secrets?: Record<string, Record<string, string>>;
 }) {
   await applyDatabaseMigrations(options.knex);
   const store = DatabaseKargoStore.fromKnex(options.knex);
@@ -121,9 +126,48 @@ export async function createApiFixture(options: {
     credentials: async () => credentials as never,
   });
 
+  const warehouses = new WarehouseService({
+    store,
+    getCatalog: () => definitions.getCatalog(),
+    // The API tests record discovery results directly; discovery itself is tested against real services.
+    discoverers: {
+      image: async () => {
+        throw new Error('no image discovery in the API tests');
+      },
+      git: async () => {
+        throw new Error('no Git discovery in the API tests');
+      },
+      chart: async () => {
+        throw new Error('no chart discovery in the API tests');
+      },
+    },
+    logger,
+    now: options.now,
+  });
+  const secrets = new ProjectSecrets(
+    new Map(Object.entries(options.secrets ?? {})),
+  );
+  const polls: Date[] = [];
+  const webhooks = new WebhookReceivers({
+    getCatalog: () => definitions.getCatalog(),
+    secrets,
+    refresh: async (project, warehouse, actor) => {
+      await store.requestRefresh({
+        project,
+        warehouse,
+        actor,
+        at: (options.now ?? (() => new Date()))(),
+      });
+    },
+  });
   const router = await createRouter({
     store,
     definitions,
+    warehouses,
+    webhooks,
+    triggerPoll: async () => {
+      polls.push(new Date());
+    },
     authorizer: new KargoAuthorizer({
       permissions,
       catalog,
@@ -140,6 +184,8 @@ export async function createApiFixture(options: {
     definitions,
     permissions,
     audits,
+    warehouses,
+    polls,
     setUser(userEntityRef: string) {
       credentials = {
         $$type: '@backstage/BackstageCredentials',

@@ -1,3 +1,5 @@
+import { WarehouseService } from '../warehouses/WarehouseService';
+import { WebhookReceivers } from '../webhooks/WebhookReceivers';
 import express from 'express';
 import Router from 'express-promise-router';
 import {
@@ -96,6 +98,10 @@ function summary(project: ProjectDefinition) {
 
 // The spec's validator rejects extra body fields without naming them; this names them first.
 const bodyFields: Array<[RegExp, string[]]> = [
+  [
+    /^\/projects\/[^/]+\/warehouses\/[^/]+\/freight\/?$/,
+    ['images', 'commits', 'charts'],
+  ],
   [/^\/projects(\/[^/]+)?\/?$/, ['manifests']],
   [
     /^\/projects\/[^/]+\/stages\/[^/]+\/(approvals|promotions)\/?$/,
@@ -133,6 +139,12 @@ export interface RouterOptions {
   authorizer: KargoAuthorizer;
   httpAuth: HttpAuthService;
   auditor: AuditorService;
+  /** Discovery and freight creation of warehouses. */
+  warehouses: WarehouseService;
+  /** Webhook receivers declared in ProjectConfigs. */
+  webhooks: WebhookReceivers;
+  /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
+  triggerPoll?: () => Promise<void>;
   /** The clock; tests pass a fixed one. */
   now?: () => Date;
 }
@@ -149,6 +161,34 @@ export async function createRouter(
   const queries = new FreightQueries(store);
   // Validation first (request shapes per the spec, 400 with the failing field), then the routes.
   const router = Router();
+
+  // Webhook deliveries come from Git hosts and registries, not users: their URL and signature authenticate
+  // them, and the signature is computed over the raw body, so this route reads the body itself.
+  router.post(
+    '/webhooks/:id',
+    express.raw({ type: () => true, limit: '5mb' }),
+    async (req, res) => {
+      const outcome = await options.webhooks.deliver(req.params.id, {
+        headers: req.headers,
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      });
+      if (outcome.refreshed.length > 0) {
+        const event = await auditor.createEvent({
+          eventId: 'webhook-refresh',
+          severityLevel: 'low',
+          meta: {
+            project: outcome.project ?? null,
+            receiver: outcome.receiver ?? null,
+            warehouses: outcome.refreshed,
+          },
+        });
+        await event.success();
+        await options.triggerPoll?.();
+      }
+      res.status(outcome.status).json({ message: outcome.message });
+    },
+  );
+
   router.use(express.json({ limit: '2mb' }));
   router.use(rejectUnknownBodyFields);
   router.use(await createOpenApiRouter());
@@ -482,15 +522,65 @@ export async function createRouter(
     const states = new Map(
       (await store.listWarehouses(project.name)).map(w => [w.name, w]),
     );
-    res.json({
-      items: project.warehouses.map(
-        w =>
-          states.get(w.metadata.name) ?? {
-            project: project.name,
-            name: w.metadata.name,
-          },
-      ),
-    });
+    const items = [];
+    for (const w of project.warehouses) {
+      const newest = await store.listFreight({
+        project: project.name,
+        origins: [w.metadata.name],
+        limit: 1,
+      });
+      items.push({
+        project: project.name,
+        name: w.metadata.name,
+        ...states.get(w.metadata.name),
+        freightCreationPolicy: w.spec.freightCreationPolicy ?? 'Automatic',
+        interval: w.spec.interval ?? '5m0s',
+        ...(newest.items[0] ? { latestFreight: newest.items[0].alias } : {}),
+      });
+    }
+    res.json({ items });
+  });
+
+  router.post(
+    '/projects/:project/warehouses/:warehouse/freight',
+    async (req, res) => {
+      const credentials = await credentialsOf(req);
+      const { project: projectName, warehouse } = req.params;
+      await authorizer.requireProject(
+        kargoProjectUpdatePermission,
+        projectName,
+        credentials,
+      );
+      requireProject(await definitions.getCatalog(), projectName);
+      const { freight, created } = await audited(
+        req,
+        'freight-create',
+        { project: projectName, warehouse },
+        async () => {
+          const result = await options.warehouses.createFromSelection(
+            projectName,
+            warehouse,
+            req.body,
+          );
+          return {
+            result,
+            meta: { freight: result.freight.id, created: result.created },
+          };
+        },
+      );
+      res.status(created ? 201 : 200).json(freight);
+    },
+  );
+
+  router.get('/projects/:project/webhooks', async (req, res) => {
+    const credentials = await credentialsOf(req);
+    await authorizer.requireProject(
+      kargoProjectUpdatePermission,
+      req.params.project,
+      credentials,
+    );
+    requireProject(await definitions.getCatalog(), req.params.project);
+    res.json({ items: await options.webhooks.list(req.params.project) });
   });
 
   router.post(
@@ -525,6 +615,7 @@ export async function createRouter(
           }),
         }),
       );
+      await options.triggerPoll?.();
       res.status(202).json(status);
     },
   );

@@ -583,20 +583,250 @@ export const spec = {
           name: {
             type: 'string',
           },
+          freightCreationPolicy: {
+            type: 'string',
+            enum: ['Automatic', 'Manual'],
+          },
+          interval: {
+            type: 'string',
+          },
           refreshRequestedAt: {
             type: 'string',
           },
           refreshRequestedBy: {
             type: 'string',
           },
+          lastAttemptAt: {
+            type: 'string',
+            description: 'When discovery last ran, successful or not.',
+          },
           lastDiscoveryAt: {
             type: 'string',
+            description: 'When discovery last succeeded.',
           },
           lastError: {
             type: 'string',
+            description:
+              'Why the last discovery failed; cleared by the next successful one.',
+          },
+          discovered: {
+            $ref: '#/components/schemas/DiscoveredArtifacts',
+          },
+          latestFreight: {
+            type: 'string',
+            description: "Alias of the warehouse's newest freight.",
           },
         },
         required: ['project', 'name'],
+      },
+      DiscoveredArtifacts: {
+        type: 'object',
+        description: 'What each subscription found, newest first.',
+        properties: {
+          discoveredAt: {
+            type: 'string',
+          },
+          images: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                platform: {
+                  type: 'string',
+                },
+                references: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      tag: {
+                        type: 'string',
+                      },
+                      digest: {
+                        type: 'string',
+                      },
+                      annotations: {
+                        type: 'object',
+                        additionalProperties: {
+                          type: 'string',
+                        },
+                      },
+                      createdAt: {
+                        type: 'string',
+                      },
+                    },
+                    required: ['tag', 'digest'],
+                  },
+                },
+              },
+              required: ['repoURL', 'references'],
+            },
+          },
+          commits: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                commits: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      id: {
+                        type: 'string',
+                      },
+                      branch: {
+                        type: 'string',
+                      },
+                      tag: {
+                        type: 'string',
+                      },
+                      subject: {
+                        type: 'string',
+                      },
+                      author: {
+                        type: 'string',
+                      },
+                      committer: {
+                        type: 'string',
+                      },
+                      creatorDate: {
+                        type: 'string',
+                      },
+                    },
+                    required: ['id'],
+                  },
+                },
+              },
+              required: ['repoURL', 'commits'],
+            },
+          },
+          charts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                name: {
+                  type: 'string',
+                },
+                semverConstraint: {
+                  type: 'string',
+                },
+                versions: {
+                  type: 'array',
+                  items: {
+                    type: 'string',
+                  },
+                },
+              },
+              required: ['repoURL', 'name', 'versions'],
+            },
+          },
+        },
+        required: ['discoveredAt'],
+      },
+      FreightSelection: {
+        type: 'object',
+        description:
+          'One artifact per subscription, chosen among those the warehouse discovered.',
+        additionalProperties: false,
+        properties: {
+          images: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                tag: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'tag'],
+            },
+          },
+          commits: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                id: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'id'],
+            },
+          },
+          charts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                name: {
+                  type: 'string',
+                },
+                version: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'version'],
+            },
+          },
+        },
+      },
+      WebhookReceiver: {
+        type: 'object',
+        properties: {
+          project: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          provider: {
+            type: 'string',
+          },
+          path: {
+            type: 'string',
+            description:
+              'Path under /api/kargo to configure at the provider; derived from the secret.',
+          },
+          problem: {
+            type: 'string',
+          },
+        },
+        required: ['project', 'name', 'provider'],
+      },
+      WebhookReceiverList: {
+        type: 'object',
+        properties: {
+          items: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/WebhookReceiver',
+            },
+          },
+        },
+        required: ['items'],
       },
       WarehouseList: {
         type: 'object',
@@ -1190,6 +1420,140 @@ export const spec = {
           },
           default: {
             $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/warehouses/{warehouse}/freight': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+        {
+          name: 'warehouse',
+          in: 'path',
+          required: true,
+          schema: {
+            type: 'string',
+            pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+            maxLength: 253,
+          },
+        },
+      ],
+      post: {
+        operationId: 'CreateFreight',
+        description:
+          'Creates a freight from artifacts the warehouse discovered, one per subscription (kargo.project.update). Used with Manual warehouses; an existing freight with the same artifacts is returned as is.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/FreightSelection',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The freight already existed',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Freight',
+                },
+              },
+            },
+          },
+          '201': {
+            description: 'The freight was created',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Freight',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/projects/{project}/webhooks': {
+      parameters: [
+        {
+          $ref: '#/components/parameters/project',
+        },
+      ],
+      get: {
+        operationId: 'ListWebhookReceivers',
+        description:
+          "The project's webhook receivers and the path each is reached at (kargo.project.update: the path is derived from the receiver's secret).",
+        responses: {
+          '200': {
+            description: 'The receivers',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/WebhookReceiverList',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/webhooks/{id}': {
+      parameters: [
+        {
+          name: 'id',
+          in: 'path',
+          required: true,
+          schema: {
+            type: 'string',
+          },
+        },
+      ],
+      post: {
+        operationId: 'DeliverWebhook',
+        security: [],
+        description:
+          "Receives a push from a Git host or registry (GitHub, GitLab, Gitea, Bitbucket, Docker Hub, Quay, Harbor, generic). The id is derived from the receiver's secret; providers that sign deliveries are verified too. Warehouses of the project subscribed to the pushed repository are refreshed.",
+        requestBody: {
+          required: false,
+          content: {
+            '*/*': {
+              schema: {},
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'Accepted (possibly refreshing nothing)',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    message: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          '401': {
+            description:
+              "The signature or token does not match the receiver's secret",
+          },
+          '404': {
+            description: 'No such receiver',
           },
         },
       },

@@ -1,0 +1,248 @@
+import crypto from 'node:crypto';
+import {
+  ProjectConfigManifest,
+  WarehouseManifest,
+  WebhookReceiverConfig,
+  matchesLabelSelector,
+} from '@kargo-portal/plugin-kargo-common';
+import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
+import { normalizeGit, normalizeImage } from '../freight/normalize';
+import { ProjectSecrets } from '../secrets';
+import {
+  WEBHOOK_PROVIDERS,
+  WebhookPush,
+  WebhookRequest,
+  WebhookVerdict,
+} from './providers';
+
+/** A receiver of a project, as users configure it at their Git host or registry. */
+export interface WebhookReceiverInfo {
+  project: string;
+  name: string;
+  provider: string;
+  /** Path under the plugin's base URL (`/api/kargo`); the last segment is derived from the secret. */
+  path?: string;
+  /** Why the receiver cannot receive (its secret is not configured). */
+  problem?: string;
+}
+
+/** The outcome of a delivery, for the HTTP response and the audit event. */
+export interface WebhookOutcome {
+  status: 200 | 401 | 404;
+  project?: string;
+  receiver?: string;
+  message: string;
+  refreshed: string[];
+}
+
+/**
+ * The id in a receiver's URL: SHA-256 of project, receiver name and secret, as Kargo derives its receiver
+ * paths. Knowing the URL proves knowledge of the secret, which is all providers without signatures
+ * (Docker Hub, Quay, generic) can offer; the others also verify their signature with the secret.
+ */
+export function receiverId(project: string, name: string, secret: string) {
+  return crypto
+    .createHash('sha256')
+    .update(`${project}\u0000${name}\u0000${secret}`)
+    .digest('hex');
+}
+
+interface ResolvedReceiver {
+  project: string;
+  config: WebhookReceiverConfig;
+  provider: string;
+  secret: string;
+}
+
+function providerOf(config: WebhookReceiverConfig): string {
+  return Object.keys(config).find(k => k !== 'name')!;
+}
+
+/**
+ * Webhook receivers declared in each project's ProjectConfig (`spec.webhookReceivers`), with secrets from
+ * backend config. A delivery refreshes the warehouses of the receiver's project that subscribe to the pushed
+ * repository.
+ */
+export class WebhookReceivers {
+  constructor(
+    private readonly options: {
+      getCatalog: () => Promise<DefinitionCatalog>;
+      secrets: ProjectSecrets;
+      /** Requests a refresh of one warehouse (recorded, then discovered by the next poll). */
+      refresh: (
+        project: string,
+        warehouse: string,
+        actor: string,
+      ) => Promise<void>;
+    },
+  ) {}
+
+  private receiversOf(
+    catalog: DefinitionCatalog,
+    projectName: string,
+  ): Array<{ config: WebhookReceiverConfig; secret?: string }> {
+    const project = catalog.getProject(projectName);
+    const projectConfig = project?.manifests.find(
+      (m): m is ProjectConfigManifest => m.kind === 'ProjectConfig',
+    );
+    return (projectConfig?.spec?.webhookReceivers ?? []).map(config => {
+      const provider = providerOf(config);
+      const ref = (config as any)[provider]?.secretRef?.name as string;
+      return {
+        config,
+        secret: this.options.secrets.get(projectName, ref)?.secret,
+      };
+    });
+  }
+
+  async list(projectName: string): Promise<WebhookReceiverInfo[]> {
+    const catalog = await this.options.getCatalog();
+    return this.receiversOf(catalog, projectName).map(({ config, secret }) => {
+      const provider = providerOf(config);
+      const ref = (config as any)[provider]?.secretRef?.name as string;
+      if (!WEBHOOK_PROVIDERS[provider]) {
+        return {
+          project: projectName,
+          name: config.name,
+          provider,
+          problem: `receivers of type ${provider} are not supported by Kargo Portal`,
+        };
+      }
+      if (!secret) {
+        return {
+          project: projectName,
+          name: config.name,
+          provider,
+          problem: `secret "${ref}" has no "secret" key: set kargo.secrets.${projectName}.${ref}.secret in app-config`,
+        };
+      }
+      return {
+        project: projectName,
+        name: config.name,
+        provider,
+        path: `/webhooks/${receiverId(projectName, config.name, secret)}`,
+      };
+    });
+  }
+
+  private async resolve(id: string): Promise<ResolvedReceiver | undefined> {
+    const catalog = await this.options.getCatalog();
+    for (const project of catalog.listProjects()) {
+      for (const { config, secret } of this.receiversOf(
+        catalog,
+        project.name,
+      )) {
+        if (secret && receiverId(project.name, config.name, secret) === id) {
+          return {
+            project: project.name,
+            config,
+            provider: providerOf(config),
+            secret,
+          };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  async deliver(id: string, request: WebhookRequest): Promise<WebhookOutcome> {
+    const receiver = await this.resolve(id);
+    if (!receiver || !WEBHOOK_PROVIDERS[receiver.provider]) {
+      return {
+        status: 404,
+        message: 'No such webhook receiver',
+        refreshed: [],
+      };
+    }
+    const verdict: WebhookVerdict = WEBHOOK_PROVIDERS[receiver.provider](
+      request,
+      receiver.secret,
+    );
+    const base = { project: receiver.project, receiver: receiver.config.name };
+    if (verdict.kind === 'unauthorized') {
+      return { ...base, status: 401, message: verdict.reason, refreshed: [] };
+    }
+    if (verdict.kind === 'ignored') {
+      return {
+        ...base,
+        status: 200,
+        message: `Ignored: ${verdict.reason}`,
+        refreshed: [],
+      };
+    }
+    const catalog = await this.options.getCatalog();
+    const warehouses = catalog.getProject(receiver.project)?.warehouses ?? [];
+    const targets = warehouses.filter(w =>
+      receiver.provider === 'generic'
+        ? genericTargets(receiver.config, w) &&
+          (verdict.push.gitRepoURLs.length === 0 ||
+            subscribesTo(w, verdict.push))
+        : subscribesTo(w, verdict.push),
+    );
+    const actor = `webhook:${receiver.project}/${receiver.config.name}`;
+    for (const w of targets) {
+      await this.options.refresh(receiver.project, w.metadata.name, actor);
+    }
+    const refreshed = targets.map(w => w.metadata.name);
+    return {
+      ...base,
+      status: 200,
+      message:
+        refreshed.length > 0
+          ? `Refreshed warehouses: ${refreshed.join(', ')}`
+          : 'No warehouse of the project subscribes to the pushed repository',
+      refreshed,
+    };
+  }
+}
+
+function tryNormalize(fn: (url: string) => string, url: string): string {
+  try {
+    return fn(url);
+  } catch {
+    return url;
+  }
+}
+
+/** Whether a warehouse subscribes to a pushed repository (URLs compared in Kargo's normalized form). */
+export function subscribesTo(warehouse: WarehouseManifest, push: WebhookPush) {
+  const git = new Set(push.gitRepoURLs.map(u => tryNormalize(normalizeGit, u)));
+  const images = new Set(
+    push.imageRepoURLs.map(u => tryNormalize(normalizeImage, u)),
+  );
+  return warehouse.spec.subscriptions.some(s => {
+    if (s.git) {
+      if (!git.has(tryNormalize(normalizeGit, s.git.repoURL))) return false;
+      // A push to another branch does not change a subscription that follows one branch.
+      return !(push.branch && s.git.branch && s.git.branch !== push.branch);
+    }
+    if (s.image)
+      return images.has(tryNormalize(normalizeImage, s.image.repoURL));
+    if (s.chart) {
+      return images.has(
+        tryNormalize(normalizeImage, s.chart.repoURL.replace(/^oci:\/\//, '')),
+      );
+    }
+    return false;
+  });
+}
+
+/** The warehouses a generic receiver's Refresh actions target by name or labels (all of them without criteria). */
+function genericTargets(
+  config: WebhookReceiverConfig,
+  warehouse: WarehouseManifest,
+) {
+  const actions = config.generic?.actions;
+  if (!actions) return true;
+  return actions.some(action =>
+    (action.targetSelectionCriteria ?? [{ kind: 'Warehouse' as const }]).some(
+      target =>
+        (!target.name || target.name === warehouse.metadata.name) &&
+        (!target.labelSelector ||
+          matchesLabelSelector(
+            target.labelSelector,
+            warehouse.metadata.labels ?? {},
+          )),
+    ),
+  );
+}
