@@ -219,55 +219,53 @@ describe.each(databases.eachSupportedId())('webhook receivers on %p', id => {
       secrets: SECRETS,
     });
     await fx.definitions.createProject(PROJECT, 'user:default/admin');
-    const list = await request(fx.app)
+    const receivers = await request(fx.app)
       .get('/projects/hooks/webhooks')
       .expect(200);
     paths = Object.fromEntries(
-      list.body.items.map((r: any) => [r.name, r.path]),
+      receivers.body.items.map((r: any) => [r.name, r.path]),
     );
   });
-});
 
-it.each(deliveries)('$name', async delivery => {
-  fx.audits.length = 0;
-  fx.polls.length = 0;
-  // Fresh refresh markers, so the test sees which warehouses this delivery refreshed.
-  await fx.store.requestRefresh({
-    project: 'hooks',
-    warehouse: 'app',
-    actor: 'reset',
-    at: NOW,
+  it.each(deliveries)('$name', async delivery => {
+    fx.audits.length = 0;
+    fx.polls.length = 0;
+    // Fresh refresh markers, so the test sees which warehouses this delivery refreshed.
+    for (const warehouse of ['app', 'images']) {
+      await fx.store.requestRefresh({
+        project: 'hooks',
+        warehouse,
+        actor: 'reset',
+        at: NOW,
+      });
+    }
+    const body = JSON.stringify(delivery.body);
+    const res = await request(fx.app)
+      .post(paths[delivery.receiver])
+      .set({ 'content-type': 'application/json', ...delivery.headers(body) })
+      .send(body);
+    expect(res.status).toBe(delivery.status);
+    const refreshed = (await fx.store.listWarehouses('hooks'))
+      .filter(
+        w => w.refreshRequestedBy === `webhook:hooks/${delivery.receiver}`,
+      )
+      .map(w => w.name);
+    expect(refreshed).toEqual(delivery.refreshed);
+    expect(fx.polls.length).toBe(delivery.refreshed.length > 0 ? 1 : 0);
+    expect(fx.audits.map(a => a.eventId)).toEqual(
+      delivery.refreshed.length > 0 ? ['webhook-refresh'] : [],
+    );
   });
-  await fx.store.requestRefresh({
-    project: 'hooks',
-    warehouse: 'images',
-    actor: 'reset',
-    at: NOW,
-  });
-  const body = JSON.stringify(delivery.body);
-  const res = await request(fx.app)
-    .post(paths[delivery.receiver])
-    .set({ 'content-type': 'application/json', ...delivery.headers(body) })
-    .send(body);
-  expect(res.status).toBe(delivery.status);
-  const refreshed = (await fx.store.listWarehouses('hooks'))
-    .filter(w => w.refreshRequestedBy === `webhook:hooks/${delivery.receiver}`)
-    .map(w => w.name);
-  expect(refreshed).toEqual(delivery.refreshed);
-  expect(fx.polls.length).toBe(delivery.refreshed.length > 0 ? 1 : 0);
-  expect(fx.audits.map(a => a.eventId)).toEqual(
-    delivery.refreshed.length > 0 ? ['webhook-refresh'] : [],
-  );
-});
 
-it('names the missing secret of a receiver that cannot receive', async () => {
-  const list = await request(fx.app).get('/projects/hooks/webhooks');
-  expect(list.body.items.find((r: any) => r.name === 'unset')).toEqual({
-    project: 'hooks',
-    name: 'unset',
-    provider: 'github',
-    problem:
-      'secret "missing" has no "secret" key: set kargo.secrets.hooks.missing.secret in app-config',
+  it('names the missing secret of a receiver that cannot receive', async () => {
+    const receivers = await request(fx.app).get('/projects/hooks/webhooks');
+    expect(receivers.body.items.find((r: any) => r.name === 'unset')).toEqual({
+      project: 'hooks',
+      name: 'unset',
+      provider: 'github',
+      problem:
+        'secret "missing" has no "secret" key: set kargo.secrets.hooks.missing.secret in app-config',
+    });
   });
 
   it('answers 404 for an unknown receiver and never reveals a secret', async () => {
@@ -275,7 +273,7 @@ it('names the missing secret of a receiver that cannot receive', async () => {
       .post(`/webhooks/${'0'.repeat(64)}`)
       .send('{}');
     expect(res.status).toBe(404);
-    const list = await request(fx.app).get('/projects/hooks/webhooks');
-    expect(JSON.stringify(list.body)).not.toContain('s3cret');
+    const receivers = await request(fx.app).get('/projects/hooks/webhooks');
+    expect(JSON.stringify(receivers.body)).not.toContain('s3cret');
   });
 });
