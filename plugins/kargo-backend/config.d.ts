@@ -24,5 +24,24 @@ export interface Config {
      * Default: every minute, with a two-minute timeout.
      */
     definitionsSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /**
+     * How often the backend looks for warehouses due for discovery (each is discovered at its own `interval`,
+     * or at once after a refresh request or a webhook; one replica polls for all). Default: every 15 seconds.
+     */
+    warehousesSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /**
+     * Project secrets, standing in for the Kubernetes Secrets of a Kargo project's namespace:
+     * `kargo.secrets.<project>.<secret name>.<key>`. Webhook receivers read the `secret` key of the secret their
+     * `secretRef` names; promotion expressions read them with `secret('<name>')`.
+     *
+     * @deepVisibility secret
+     */
+    secrets?: {
+      [project: string]: {
+        [name: string]: {
+          [key: string]: string;
+        };
+      };
+    };
   };
 }

@@ -45,3 +45,13 @@ kp_ensure_chromium() {
     kp_apt_install chromium
   fi
 }
+
+# Discovery is tested against a real OCI registry (Debian's docker-registry), pushed to with skopeo, with
+# htpasswd files made by apache2-utils.
+kp_ensure_registry_tools() {
+  local missing=()
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v skopeo >/dev/null || missing+=(skopeo)
+  command -v htpasswd >/dev/null || missing+=(apache2-utils)
+  [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
+}
