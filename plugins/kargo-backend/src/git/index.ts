@@ -1,0 +1,16 @@
+export {
+  DEFAULT_GIT_IDENTITY,
+  GitAbortedError,
+  GitClient,
+  GitCommandError,
+} from './GitClient';
+export type {
+  GitClientOptions,
+  GitIdentity,
+  GitRunOptions,
+  GitRunResult,
+} from './GitClient';
+export { credentialsFromIntegrations } from './credentials';
+export type { GitCredentialsLookup } from './credentials';
+export { KeyedLock } from './KeyedLock';
+export { redact, redactUrl } from './redact';

@@ -1,0 +1,719 @@
+/**
+ * Kargo's expression functions (akuity/kargo `pkg/expressions`), as builders of function tables for an
+ * {@link ExpressionEnv}: template quoting (`quote`, `unsafeQuote`, `asYAML`, `asJSON`), semantic versions
+ * (`semverDiff`, `semverParse`), freight lookups (`warehouse`, `commitFrom`, `imageFrom`, `chartFrom`,
+ * `artifactFrom`), step status (`success`, `failure`, `always`, `status`) and data (`secret`, `configMap`).
+ * Argument checks and messages follow Kargo's.
+ */
+import {
+  compareSemver,
+  formatSemver,
+  parseSemver,
+  SemVer,
+} from '@kargo-portal/plugin-kargo-common';
+import { normalizeGit } from '../../freight/normalize';
+import { fail } from './errors';
+import type { ExpressionFunction } from './evaluator';
+import { goQuote, marshalJSON } from './golang';
+import {
+  defineEntry,
+  ExprStruct,
+  goTypeName,
+  isPlainObject,
+  ownKeys,
+  ownValue,
+} from './values';
+import { marshalYAML } from './yaml';
+
+/** A table of functions for {@link ExpressionEnv.functions}. @public */
+export type ExpressionFunctions = Record<string, ExpressionFunction>;
+
+function expectArgs(args: unknown[], count: number): void {
+  if (args.length !== count) {
+    fail(
+      `expected ${count} argument${count === 1 ? '' : 's'}, got ${args.length}`,
+    );
+  }
+}
+
+function expectArgRange(args: unknown[], min: number, max: number): void {
+  if (args.length < min || args.length > max) {
+    fail(`expected ${min}-${max} arguments, got ${args.length}`);
+  }
+}
+
+function stringArg(value: unknown, which: string): string {
+  if (typeof value !== 'string') {
+    return fail(`${which} must be string, got ${goTypeName(value)}`);
+  }
+  return value;
+}
+
+// --- template functions ----------------------------------------------------------------------------------------
+
+/**
+ * Kargo's `quote()`: a string comes back in Go's `%q` form (the template strips the quotes again, so the result
+ * stays a string); anything else as {@link unsafeQuote}.
+ *
+ * @public
+ */
+export function quote(...args: unknown[]): string {
+  expectArgs(args, 1);
+  const [value] = args;
+  if (typeof value === 'string') return goQuote(value);
+  return unsafeQuote(value);
+}
+
+/**
+ * Kargo's `unsafeQuote()`: the value's JSON inside double quotes, so that a template keeps it as a string; a string
+ * input keeps its own JSON quotes (`"foo"` becomes `"\"foo\""`).
+ *
+ * @public
+ */
+export function unsafeQuote(...args: unknown[]): string {
+  expectArgs(args, 1);
+  return `"${marshalJSON(args[0])}"`;
+}
+
+/** Kargo's `asYAML()`: the value as YAML, quoted so that a template keeps it as a string. @public */
+export function asYAML(...args: unknown[]): string {
+  expectArgs(args, 1);
+  return `"${marshalYAML(args[0])}"`;
+}
+
+/** Kargo's `asJSON()`: the value as indented JSON with a final newline, quoted for templates. @public */
+export function asJSON(...args: unknown[]): string {
+  expectArgs(args, 1);
+  return `"${marshalJSON(args[0], '  ')}\n"`;
+}
+
+/** The functions Kargo adds to every template; their names are reserved. @public */
+export function templateFunctions(): ExpressionFunctions {
+  return { quote, unsafeQuote, asYAML, asJSON };
+}
+
+// --- semantic versions -----------------------------------------------------------------------------------------
+
+const SEMVER_IDENTIFIER = /^[0-9A-Za-z-]+$/;
+
+function checkPrerelease(prerelease: string): void {
+  for (const part of prerelease.split('.')) {
+    if (/^[0-9]+$/.test(part)) {
+      if (part.length > 1 && part[0] === '0')
+        fail('Version segment starts with 0');
+    } else if (!SEMVER_IDENTIFIER.test(part)) {
+      fail('Invalid Prerelease string');
+    }
+  }
+}
+
+function checkMetadata(metadata: string): void {
+  if (!metadata.split('.').every(part => SEMVER_IDENTIFIER.test(part))) {
+    fail('Invalid Metadata string');
+  }
+}
+
+const SEMVER_TYPE = '*semver.Version';
+
+/**
+ * A Masterminds `*semver.Version` for expressions: `Major()`, `IncMinor()`, `String()` and the other methods Kargo
+ * documents; it marshals to its string form.
+ */
+function semverValue(version: SemVer): ExprStruct {
+  const text = formatSemver(version);
+  const vPrefix = version.original.startsWith('v') ? 'v' : '';
+  const derive = (changes: Partial<SemVer>): ExprStruct => {
+    const next = { ...version, ...changes };
+    return semverValue({
+      ...next,
+      original: `${vPrefix}${formatSemver(next)}`,
+    });
+  };
+  const other = (value: unknown): SemVer => {
+    const parsed =
+      value instanceof ExprStruct && value.typeName === SEMVER_TYPE
+        ? parseSemver(String(value.toJSONValue()))
+        : undefined;
+    if (!parsed)
+      fail(`argument must be ${SEMVER_TYPE}, got ${goTypeName(value)}`);
+    return parsed;
+  };
+  const method =
+    <T>(fn: (...args: unknown[]) => T, count = 0) =>
+    (...args: unknown[]): T => {
+      expectArgs(args, count);
+      return fn(...args);
+    };
+  return new ExprStruct({
+    typeName: SEMVER_TYPE,
+    methods: {
+      Major: method(() => version.major),
+      Minor: method(() => version.minor),
+      Patch: method(() => version.patch),
+      Prerelease: method(() => version.prerelease),
+      Metadata: method(() => version.metadata),
+      Original: method(() => version.original),
+      String: method(() => text),
+      IncMajor: method(() =>
+        derive({
+          major: version.major + 1,
+          minor: 0,
+          patch: 0,
+          prerelease: '',
+          metadata: '',
+        }),
+      ),
+      IncMinor: method(() =>
+        derive({
+          minor: version.minor + 1,
+          patch: 0,
+          prerelease: '',
+          metadata: '',
+        }),
+      ),
+      IncPatch: method(() =>
+        // A prerelease of x.y.z precedes x.y.z, so the next patch of it is x.y.z itself (Masterminds).
+        version.prerelease
+          ? derive({ prerelease: '', metadata: '' })
+          : derive({ patch: version.patch + 1, prerelease: '', metadata: '' }),
+      ),
+      SetPrerelease: method(value => {
+        const prerelease = stringArg(value, 'argument');
+        if (prerelease) checkPrerelease(prerelease);
+        return derive({ prerelease });
+      }, 1),
+      SetMetadata: method(value => {
+        const metadata = stringArg(value, 'argument');
+        if (metadata) checkMetadata(metadata);
+        return derive({ metadata });
+      }, 1),
+      Compare: method(value => compareSemver(version, other(value)), 1),
+      Equal: method(value => compareSemver(version, other(value)) === 0, 1),
+      LessThan: method(value => compareSemver(version, other(value)) < 0, 1),
+      LessThanEqual: method(
+        value => compareSemver(version, other(value)) <= 0,
+        1,
+      ),
+      GreaterThan: method(value => compareSemver(version, other(value)) > 0, 1),
+      GreaterThanEqual: method(
+        value => compareSemver(version, other(value)) >= 0,
+        1,
+      ),
+    },
+    toJSON: () => text,
+    toString: () => text,
+  });
+}
+
+/**
+ * Kargo's `semverDiff(a, b)`: `Major`, `Minor`, `Patch`, `Metadata`, `None`, or `Incomparable` when either is not a
+ * semantic version (prereleases are not compared).
+ *
+ * @public
+ */
+export function semverDiff(...args: unknown[]): string {
+  expectArgs(args, 2);
+  const first = stringArg(args[0], 'first argument');
+  const second = stringArg(args[1], 'second argument');
+  const a = parseSemver(first);
+  const b = parseSemver(second);
+  if (!a || !b) return 'Incomparable';
+  if (a.major !== b.major) return 'Major';
+  if (a.minor !== b.minor) return 'Minor';
+  if (a.patch !== b.patch) return 'Patch';
+  if (a.metadata !== b.metadata) return 'Metadata';
+  return 'None';
+}
+
+/** Kargo's `semverParse(v)`: a version whose methods expressions may call. @public */
+export function semverParse(...args: unknown[]): ExprStruct {
+  expectArgs(args, 1);
+  const text = stringArg(args[0], 'argument');
+  const version = parseSemver(text);
+  if (!version) fail('invalid semantic version: Invalid Semantic Version');
+  return semverValue(version);
+}
+
+/** Kargo's utility functions: `semverDiff` and `semverParse`. @public */
+export function utilityFunctions(): ExpressionFunctions {
+  return { semverDiff, semverParse };
+}
+
+// --- freight ---------------------------------------------------------------------------------------------------
+
+/** Where a Stage takes freight from: a Warehouse. @public */
+export interface ExpressionFreightOrigin {
+  kind: string;
+  name: string;
+}
+
+/** The parts of a piece of Freight the freight functions read. @public */
+export interface ExpressionFreight {
+  origin: ExpressionFreightOrigin;
+  commits?: ReadonlyArray<{
+    repoURL: string;
+    id: string;
+    branch?: string;
+    tag?: string;
+    message?: string;
+    author?: string;
+    committer?: string;
+    subscriptionName?: string;
+  }>;
+  images?: ReadonlyArray<{
+    repoURL: string;
+    tag?: string;
+    digest?: string;
+    annotations?: Record<string, string>;
+    subscriptionName?: string;
+  }>;
+  charts?: ReadonlyArray<{
+    repoURL: string;
+    name?: string;
+    version: string;
+    subscriptionName?: string;
+  }>;
+  artifacts?: ReadonlyArray<{
+    artifactType: string;
+    subscriptionName: string;
+    version: string;
+    metadata?: Record<string, unknown>;
+  }>;
+}
+
+/** A subscription of a Warehouse, as far as the freight functions need it. @public */
+export interface ExpressionWarehouseSubscription {
+  name?: string;
+  git?: { repoURL: string };
+  image?: { repoURL: string };
+  chart?: { repoURL: string; name?: string };
+}
+
+/**
+ * One of the Stage's requested origins with the subscriptions of its Warehouse, which decide which origin can
+ * provide an artifact when an expression names none. `subscriptions` undefined means the Warehouse does not exist.
+ *
+ * @public
+ */
+export interface RequestedFreightOrigin {
+  origin: ExpressionFreightOrigin;
+  subscriptions: ReadonlyArray<ExpressionWarehouseSubscription> | undefined;
+}
+
+const ORIGIN_TYPE = 'v1alpha1.FreightOrigin';
+
+function originValue(kind: string, name: string): ExprStruct {
+  return new ExprStruct({
+    typeName: ORIGIN_TYPE,
+    fields: { Kind: kind, Name: name },
+    toJSON: () => ({ kind, name }),
+  });
+}
+
+function originArg(value: unknown, which: string): ExpressionFreightOrigin {
+  if (!(value instanceof ExprStruct) || value.typeName !== ORIGIN_TYPE) {
+    return fail(
+      `${which} argument must be FreightOrigin, got ${goTypeName(value)}`,
+    );
+  }
+  return {
+    kind: String(value.field('Kind')),
+    name: String(value.field('Name')),
+  };
+}
+
+/** Go's `omitempty` for strings and maps. */
+function omitEmpty(entries: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(entries)) {
+    const empty =
+      value === '' ||
+      value === undefined ||
+      value === null ||
+      (isPlainObject(value) && ownKeys(value).length === 0);
+    if (!empty) defineEntry(out, key, value);
+  }
+  return out;
+}
+
+function plainCopy(
+  record: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (isPlainObject(record)) {
+    for (const key of ownKeys(record))
+      defineEntry(out, key, ownValue(record, key));
+  }
+  return out;
+}
+
+function commitValue(
+  commit: NonNullable<ExpressionFreight['commits']>[number],
+): ExprStruct {
+  const fields = {
+    RepoURL: commit.repoURL,
+    ID: commit.id,
+    Branch: commit.branch ?? '',
+    Tag: commit.tag ?? '',
+    Message: commit.message ?? '',
+    Author: commit.author ?? '',
+    Committer: commit.committer ?? '',
+    SubscriptionName: commit.subscriptionName ?? '',
+  };
+  return new ExprStruct({
+    typeName: 'v1alpha1.GitCommit',
+    fields,
+    toJSON: () =>
+      omitEmpty({
+        repoURL: fields.RepoURL,
+        id: fields.ID,
+        branch: fields.Branch,
+        tag: fields.Tag,
+        message: fields.Message,
+        author: fields.Author,
+        committer: fields.Committer,
+        subscriptionName: fields.SubscriptionName,
+      }),
+  });
+}
+
+function imageValue(
+  image: NonNullable<ExpressionFreight['images']>[number],
+): ExprStruct {
+  const fields = {
+    RepoURL: image.repoURL,
+    Tag: image.tag ?? '',
+    Digest: image.digest ?? '',
+    Annotations: plainCopy(image.annotations),
+    SubscriptionName: image.subscriptionName ?? '',
+  };
+  return new ExprStruct({
+    typeName: 'v1alpha1.Image',
+    fields,
+    toJSON: () =>
+      omitEmpty({
+        repoURL: fields.RepoURL,
+        tag: fields.Tag,
+        digest: fields.Digest,
+        annotations: fields.Annotations,
+        subscriptionName: fields.SubscriptionName,
+      }),
+  });
+}
+
+function chartValue(
+  chart: NonNullable<ExpressionFreight['charts']>[number],
+): ExprStruct {
+  const fields = {
+    RepoURL: chart.repoURL,
+    Name: chart.name ?? '',
+    Version: chart.version,
+    SubscriptionName: chart.subscriptionName ?? '',
+  };
+  return new ExprStruct({
+    typeName: 'v1alpha1.Chart',
+    fields,
+    toJSON: () =>
+      omitEmpty({
+        repoURL: fields.RepoURL,
+        name: fields.Name,
+        version: fields.Version,
+        subscriptionName: fields.SubscriptionName,
+      }),
+  });
+}
+
+function artifactValue(
+  artifact: NonNullable<ExpressionFreight['artifacts']>[number],
+): ExprStruct {
+  // Kargo's expressionFriendlyArtifactReference has no json tags: JSON keys are the Go field names.
+  const fields = {
+    ArtifactType: artifact.artifactType,
+    SubscriptionName: artifact.subscriptionName,
+    Version: artifact.version,
+    Metadata: plainCopy(artifact.metadata),
+  };
+  return new ExprStruct({
+    typeName: 'function.expressionFriendlyArtifactReference',
+    fields,
+    toJSON: () => ({ ...fields }),
+  });
+}
+
+function sameOrigin(
+  a: ExpressionFreightOrigin,
+  b: ExpressionFreightOrigin,
+): boolean {
+  return a.kind === b.kind && a.name === b.name;
+}
+
+/**
+ * Kargo's freight functions for a promotion: `warehouse(name)` gives an origin; `commitFrom(repoURL, origin?)`,
+ * `imageFrom(repoURL, origin?)`, `chartFrom(repoURL, name?, origin?)` and `artifactFrom(subscription, origin?)`
+ * find the artifact in the promotion's `freight`. Without an origin, the one requested origin whose Warehouse
+ * subscribes to the repository is used (more than one is an error); nothing found gives nil. Results read like
+ * Kargo's Go structs: `imageFrom(url).Tag`, `commitFrom(url).ID`, `chartFrom(url, name).Version`.
+ *
+ * @public
+ */
+export function freightFunctions(
+  freight: ReadonlyArray<ExpressionFreight>,
+  requestedOrigins: ReadonlyArray<RequestedFreightOrigin>,
+): ExpressionFunctions {
+  const subscriptionsOf = (request: RequestedFreightOrigin) => {
+    if (!request.subscriptions) {
+      fail(`Warehouse ${JSON.stringify(request.origin.name)} not found`);
+    }
+    return request.subscriptions;
+  };
+
+  /** The single requested origin with a subscription that `matches`; undefined when there is none. */
+  const resolveOrigin = (
+    matches: (subscription: ExpressionWarehouseSubscription) => boolean,
+    ambiguous: string,
+  ): ExpressionFreightOrigin | undefined => {
+    let found: ExpressionFreightOrigin | undefined;
+    for (const request of requestedOrigins) {
+      for (const subscription of subscriptionsOf(request)) {
+        if (matches(subscription)) {
+          if (found) fail(ambiguous);
+          found = request.origin;
+        }
+      }
+    }
+    return found;
+  };
+
+  const fromOrigin = (origin: ExpressionFreightOrigin) =>
+    freight.filter(f => sameOrigin(f.origin, origin));
+
+  const warehouse: ExpressionFunction = (...args) => {
+    expectArgs(args, 1);
+    const name = stringArg(args[0], 'argument');
+    if (name === '') fail('name must not be empty');
+    return originValue('Warehouse', name);
+  };
+
+  const commitFrom: ExpressionFunction = (...args) => {
+    expectArgRange(args, 1, 2);
+    const repoURL = normalizeGit(stringArg(args[0], 'first argument'));
+    const origin =
+      args.length === 2
+        ? originArg(args[1], 'second')
+        : resolveOrigin(
+            s => !!s.git && normalizeGit(s.git.repoURL) === repoURL,
+            `multiple requested Freight could potentially provide a commit from repo ${repoURL}; please update promotion steps to disambiguate`,
+          );
+    if (!origin) return null;
+    for (const f of fromOrigin(origin)) {
+      const commit = f.commits?.find(c => normalizeGit(c.repoURL) === repoURL);
+      if (commit) return commitValue(commit);
+    }
+    return null;
+  };
+
+  const imageFrom: ExpressionFunction = (...args) => {
+    expectArgRange(args, 1, 2);
+    const repoURL = stringArg(args[0], 'first argument');
+    const origin =
+      args.length === 2
+        ? originArg(args[1], 'second')
+        : resolveOrigin(
+            s => s.image?.repoURL === repoURL,
+            `multiple requested Freight could potentially provide a container image from repository ${repoURL}: please provide a Freight origin to disambiguate`,
+          );
+    if (!origin) return null;
+    for (const f of fromOrigin(origin)) {
+      const image = f.images?.find(i => i.repoURL === repoURL);
+      if (image) return imageValue(image);
+    }
+    return null;
+  };
+
+  const chartFrom: ExpressionFunction = (...args) => {
+    expectArgRange(args, 1, 3);
+    const repoURL = stringArg(args[0], 'first argument');
+    let chartName = '';
+    let origin: ExpressionFreightOrigin | undefined;
+    if (args.length >= 2) {
+      if (typeof args[1] === 'string') chartName = args[1];
+      else if (
+        args[1] instanceof ExprStruct &&
+        args[1].typeName === ORIGIN_TYPE
+      ) {
+        origin = originArg(args[1], 'second');
+      } else {
+        fail(
+          `second argument must be string or FreightOrigin, got ${goTypeName(
+            args[1],
+          )}`,
+        );
+      }
+    }
+    if (args.length === 3) {
+      if (chartName === '') {
+        fail(
+          `when using three arguments, second argument must be string, got ${goTypeName(
+            args[1],
+          )}`,
+        );
+      }
+      origin = originArg(args[2], 'third');
+    }
+    if (!origin) {
+      origin = resolveOrigin(
+        s =>
+          !!s.chart &&
+          s.chart.repoURL === repoURL &&
+          (s.chart.name ?? '') === chartName,
+        `multiple requested Freight could potentially provide a chart from repository ${repoURL}: please provide a Freight origin to disambiguate`,
+      );
+      if (!origin) {
+        return fail(
+          chartName === ''
+            ? `chart from repo ${repoURL} not found in referenced Freight`
+            : `chart ${JSON.stringify(
+                chartName,
+              )} from repo ${repoURL} not found in referenced Freight`,
+        );
+      }
+    }
+    for (const f of fromOrigin(origin)) {
+      const chart = f.charts?.find(
+        c => c.repoURL === repoURL && (c.name ?? '') === chartName,
+      );
+      if (chart) return chartValue(chart);
+    }
+    return null;
+  };
+
+  const artifactFrom: ExpressionFunction = (...args) => {
+    expectArgRange(args, 1, 2);
+    const subscription = stringArg(args[0], 'first argument');
+    const origin =
+      args.length === 2
+        ? originArg(args[1], 'second')
+        : resolveOrigin(
+            s => !s.git && !s.image && !s.chart && s.name === subscription,
+            `multiple requested Freight could potentially provide a ${JSON.stringify(
+              subscription,
+            )} artifact; please update promotion steps to disambiguate`,
+          );
+    if (!origin) return null;
+    for (const f of fromOrigin(origin)) {
+      const artifact = f.artifacts?.find(
+        a => a.subscriptionName === subscription,
+      );
+      if (artifact) return artifactValue(artifact);
+    }
+    return null;
+  };
+
+  return { warehouse, commitFrom, imageFrom, chartFrom, artifactFrom };
+}
+
+// --- step status -----------------------------------------------------------------------------------------------
+
+/** What the status functions know of a step that already ran. @public */
+export interface StepStatusRecord {
+  /** The step's alias; steps inflated from a PromotionTask read `<task alias>::<step alias>`. */
+  alias: string;
+  /** Kargo's step status: `Succeeded`, `Failed`, `Errored`, `Aborted`, `Skipped`, `Running`. */
+  status: string;
+  /** A step that may fail without failing the promotion does not count as a failure. */
+  continueOnError?: boolean;
+}
+
+const ALIAS_SEPARATOR = '::';
+
+function aliasNamespace(alias: string): { namespace: string; short: string } {
+  const parts = alias.split(ALIAS_SEPARATOR);
+  return parts.length === 2
+    ? { namespace: parts[0], short: parts[1] }
+    : { namespace: '', short: alias };
+}
+
+/**
+ * Kargo's step status functions: `always()`; `failure()`, true when a preceding step Failed or Errored (unless it
+ * may continue on error); `success()`, its negation; `status(alias)`, the status of a step, looked up within the
+ * current step's PromotionTask when it belongs to one ("" when there is no such step).
+ *
+ * @public
+ */
+export function statusFunctions(
+  steps: ReadonlyArray<StepStatusRecord>,
+  currentStepAlias = '',
+): ExpressionFunctions {
+  const hasFailures = () =>
+    steps.some(
+      step =>
+        !step.continueOnError &&
+        (step.status === 'Failed' || step.status === 'Errored'),
+    );
+  const current = aliasNamespace(currentStepAlias).namespace;
+  return {
+    always: (...args) => {
+      expectArgs(args, 0);
+      return true;
+    },
+    failure: (...args) => {
+      expectArgs(args, 0);
+      return hasFailures();
+    },
+    success: (...args) => {
+      expectArgs(args, 0);
+      return !hasFailures();
+    },
+    status: (...args) => {
+      expectArgs(args, 1);
+      const alias = stringArg(args[0], 'argument');
+      if (alias === '') fail('argument must not be empty');
+      for (const step of steps) {
+        const { namespace, short } = aliasNamespace(step.alias);
+        if (namespace === current && short === alias) return step.status;
+      }
+      return '';
+    },
+  };
+}
+
+// --- data ------------------------------------------------------------------------------------------------------
+
+function dataLookup(
+  data:
+    | ReadonlyMap<string, Record<string, string>>
+    | Record<string, Record<string, string>>,
+): ExpressionFunction {
+  const get = (key: string) =>
+    data instanceof Map ? data.get(key) : ownValue(data as object, key);
+  return (...args) => {
+    expectArgs(args, 1);
+    const key = stringArg(args[0], 'argument');
+    const entry = get(key);
+    // A copy, so that nothing an expression does can reach the caller's object.
+    return plainCopy(isPlainObject(entry) ? entry : undefined);
+  };
+}
+
+/**
+ * Kargo's `secret(name)`: the data of the named secret of the project as a map of strings, or an empty map when
+ * there is no such secret.
+ *
+ * @public
+ */
+export function secretFunctions(
+  secrets:
+    | ReadonlyMap<string, Record<string, string>>
+    | Record<string, Record<string, string>>,
+): ExpressionFunctions {
+  return { secret: dataLookup(secrets) };
+}
+
+/** Kargo's `configMap(name)`: like `secret()`, for config maps. @public */
+export function configMapFunctions(
+  configMaps:
+    | ReadonlyMap<string, Record<string, string>>
+    | Record<string, Record<string, string>>,
+): ExpressionFunctions {
+  return { configMap: dataLookup(configMaps) };
+}
