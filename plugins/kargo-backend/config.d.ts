@@ -1,3 +1,4 @@
+import { HumanDuration } from '@backstage/types';
 import { SchedulerServiceTaskScheduleDefinitionConfig } from '@backstage/backend-plugin-api';
 
 export interface Config {
@@ -25,10 +26,62 @@ export interface Config {
      */
     definitionsSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
     /**
+     * How this backend replica runs promotions. Every replica with `concurrency` above 0 runs promotions from the
+     * shared database: a replica claims a promotion with compare-and-set and keeps it with heartbeats; one
+     * promotion runs at a time per stage, oldest first. When a replica stops, another takes its promotions over
+     * once their lease expires and runs again the step that was running (steps are idempotent).
+     */
+    promotions?: {
+      /** How many promotions this replica runs at once; 0 runs none. Default: 4. */
+      concurrency?: number;
+      /**
+       * How long a claim lasts without a heartbeat (heartbeats come every third of it), and so how long a crashed
+       * replica's promotions wait before another replica takes them over. At least 1 second. Default: 1 minute.
+       */
+      leaseDuration?: HumanDuration | string;
+      /** How often the replica looks for promotions to run. Default: 5 seconds. */
+      pollInterval?: HumanDuration | string;
+      /**
+       * Root of the per-promotion work directories (one directory per promotion, removed when it ends).
+       * Default: `kargo-portal-promotions` in the system's temporary directory.
+       */
+      workDir?: string;
+      /**
+       * How many times a step may be cut short by the end of the process running it (crash, kill) and still be
+       * run again; past that the promotion ends Errored. Default: 3.
+       */
+      maxStepInterruptions?: number;
+      /** How long a stopping replica lets running steps finish before handing their promotions back. Default: 30 seconds. */
+      shutdownTimeout?: HumanDuration | string;
+    };
+    /**
      * How often the backend looks for warehouses due for discovery (each is discovered at its own `interval`,
      * or at once after a refresh request or a webhook; one replica polls for all). Default: every 15 seconds.
      */
     warehousesSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /**
+     * Where the backend keeps Git mirrors of the repositories warehouses watch (under `git-mirrors`). Each
+     * replica needs its own. Default: `kargo-portal` in the operating system's temporary directory.
+     */
+    workDir?: string;
+    /**
+     * Credentials for OCI registries and Helm chart repositories that image and chart subscriptions read, one
+     * entry per host. Registries without an entry are read anonymously. A registry's own authentication scheme
+     * is followed: basic, or bearer tokens from its token service (the credentials are sent to the token
+     * service). Docker Hub is `docker.io` (also matches `index.docker.io` and `registry-1.docker.io`).
+     */
+    registries?: Array<{
+      /** Host, with its port when it has one: `ghcr.io`, `docker.io`, `registry.example.com:5000`. */
+      host: string;
+      /** User name, or the name a token goes with (e.g. `oauth2accesstoken`, `AWS`). */
+      username: string;
+      /**
+       * Password or access token.
+       *
+       * @visibility secret
+       */
+      password: string;
+    }>;
     /**
      * Project secrets, standing in for the Kubernetes Secrets of a Kargo project's namespace:
      * `kargo.secrets.<project>.<secret name>.<key>`. Webhook receivers read the `secret` key of the secret their

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import {
   coreServices,
   createBackendPlugin,
@@ -23,6 +25,10 @@ import { DatabaseKargoStore } from './database/DatabaseKargoStore';
 import { DefinitionService } from './definitions/DefinitionService';
 import { KargoAuthorizer } from './service/KargoAuthorizer';
 import { createRouter } from './service/router';
+import { ProjectSecrets } from './secrets';
+import { createDiscoverers } from './warehouses/discoverers';
+import { WarehouseService } from './warehouses/WarehouseService';
+import { WebhookReceivers } from './webhooks/WebhookReceivers';
 
 /**
  * The Kargo backend plugin: promotion engine, freight store and HTTP API under `/api/kargo`.
@@ -98,16 +104,69 @@ export const kargoPlugin = createBackendPlugin({
           fn: () => definitions.syncConfiguredSources(),
         });
 
+        const workDir =
+          config.getOptionalString('kargo.workDir') ??
+          path.join(os.tmpdir(), 'kargo-portal');
+        const warehouses = new WarehouseService({
+          store,
+          getCatalog: () => definitions.getCatalog(),
+          discoverers: await createDiscoverers({
+            config,
+            logger,
+            cacheDir: path.join(workDir, 'git-mirrors'),
+          }),
+          logger,
+        });
+        const WAREHOUSES_TASK = 'kargo-warehouses-poll';
+        await scheduler.scheduleTask({
+          id: WAREHOUSES_TASK,
+          scope: 'global',
+          ...(config.has('kargo.warehousesSchedule')
+            ? readSchedulerServiceTaskScheduleDefinitionFromConfig(
+                config.getConfig('kargo.warehousesSchedule'),
+              )
+            : { frequency: { seconds: 15 }, timeout: { minutes: 10 } }),
+          fn: () => warehouses.pollDue(),
+        });
+        const triggerPoll = async () => {
+          try {
+            await scheduler.triggerTask(WAREHOUSES_TASK);
+          } catch (error) {
+            // Already running: the refresh request is stored and the next poll picks it up.
+            logger.debug(`Warehouse poll not triggered: ${error}`);
+          }
+        };
+        const webhooks = new WebhookReceivers({
+          getCatalog: () => definitions.getCatalog(),
+          secrets: ProjectSecrets.fromConfig(config),
+          refresh: async (project, warehouse, actor) => {
+            await store.requestRefresh({
+              project,
+              warehouse,
+              actor,
+              at: new Date(),
+            });
+          },
+        });
+
         httpRouter.use(
           await createRouter({
             store,
             definitions,
+            warehouses,
+            webhooks,
+            triggerPoll,
             authorizer,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Deliveries are authenticated by their receiver URL and provider signature instead.
+        httpRouter.addAuthPolicy({
+          path: '/webhooks',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

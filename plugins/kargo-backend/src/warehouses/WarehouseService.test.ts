@@ -11,7 +11,11 @@ import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { freightId } from '../freight/freightId';
-import { WarehouseDiscoverers, WarehouseService } from './WarehouseService';
+import {
+  WarehouseDiscoverers,
+  WarehouseService,
+  meetsFreightCreationCriteria,
+} from './WarehouseService';
 
 const databases = kargoTestDatabases();
 
@@ -234,5 +238,44 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     await expect(
       service.createFromSelection('shop', 'nope', {}),
     ).rejects.toThrow('Warehouse "nope" not found in Kargo project "shop"');
+  });
+});
+
+describe('meetsFreightCreationCriteria', () => {
+  const warehouse = DefinitionCatalog.fromManifests(
+    parseManifests({ source: 'shop.yaml', text: manifests }),
+  )
+    .getProject('shop')!
+    .warehouses.find(w => w.metadata.name === 'app')!;
+  const artifacts = {
+    commits: [{ repoURL: 'https://git.example/app.git', id: 'c'.repeat(40) }],
+    images: [{ repoURL: 'registry.example/app', tag: '1.2.0', digest: 'd' }],
+  };
+
+  it.each([
+    ["imageFrom('registry.example/app').Tag == '1.2.0'", true],
+    ["imageFrom('registry.example/app').Tag startsWith '2.'", false],
+    [
+      "commitFrom('https://git.example/app.git').ID == '" +
+        'c'.repeat(40) +
+        "'",
+      true,
+    ],
+  ])('%s is %p', (expression, expected) => {
+    expect(meetsFreightCreationCriteria(expression, warehouse, artifacts)).toBe(
+      expected,
+    );
+  });
+
+  it('refuses an expression that is not a condition', () => {
+    expect(() =>
+      meetsFreightCreationCriteria(
+        "imageFrom('registry.example/app').Tag",
+        warehouse,
+        artifacts,
+      ),
+    ).toThrow(
+      'freightCreationCriteria.expression must give a boolean, got "1.2.0"',
+    );
   });
 });

@@ -18,6 +18,7 @@ import { KargoStore } from '../database/KargoStore';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
+import { evaluateExpression, freightFunctions } from '../promotion/expressions';
 
 /** The discovery functions of each subscription type; the plugin passes the real ones, tests may pass others. */
 export interface WarehouseDiscoverers {
@@ -26,11 +27,31 @@ export interface WarehouseDiscoverers {
   chart(subscription: ChartSubscription): Promise<ChartDiscoveryResult>;
 }
 
-/** Evaluates a Warehouse's `freightCreationCriteria.expression` against the artifacts of a candidate freight. */
-export type FreightCriteriaEvaluator = (
+/**
+ * Kargo's `freightCreationCriteria.expression`: a bare expression over the candidate freight, read with
+ * `imageFrom`, `commitFrom` and `chartFrom`; freight is created only when it is true.
+ */
+export function meetsFreightCreationCriteria(
   expression: string,
+  warehouse: WarehouseManifest,
   artifacts: FreightArtifacts,
-) => boolean;
+): boolean {
+  const origin = { kind: 'Warehouse', name: warehouse.metadata.name };
+  const result = evaluateExpression(expression, {
+    values: {},
+    functions: freightFunctions(
+      [{ origin, ...artifacts }],
+      [{ origin, subscriptions: warehouse.spec.subscriptions }],
+    ),
+  });
+  if (typeof result === 'boolean') return result;
+  if (result === 'true' || result === 'false') return result === 'true';
+  throw new Error(
+    `freightCreationCriteria.expression must give a boolean, got ${JSON.stringify(
+      result,
+    )}`,
+  );
+}
 
 /** The artifacts a user chose for a freight of a `Manual` warehouse (one per subscription). */
 export interface FreightSelection {
@@ -54,7 +75,6 @@ export class WarehouseService {
   private readonly discoverers: WarehouseDiscoverers;
   private readonly logger: LoggerService;
   private readonly now: () => Date;
-  private readonly evaluateCriteria?: FreightCriteriaEvaluator;
 
   constructor(options: {
     store: KargoStore;
@@ -62,14 +82,12 @@ export class WarehouseService {
     discoverers: WarehouseDiscoverers;
     logger: LoggerService;
     now?: () => Date;
-    evaluateCriteria?: FreightCriteriaEvaluator;
   }) {
     this.store = options.store;
     this.getCatalog = options.getCatalog;
     this.discoverers = options.discoverers;
     this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
-    this.evaluateCriteria = options.evaluateCriteria;
   }
 
   /**
@@ -363,13 +381,11 @@ export class WarehouseService {
       }
     }
     const expression = warehouse.spec.freightCreationCriteria?.expression;
-    if (expression) {
-      if (!this.evaluateCriteria) {
-        throw new Error(
-          'freightCreationCriteria.expression cannot be evaluated by this backend',
-        );
-      }
-      if (!this.evaluateCriteria(expression, artifacts)) return undefined;
+    if (
+      expression &&
+      !meetsFreightCreationCriteria(expression, warehouse, artifacts)
+    ) {
+      return undefined;
     }
     const { freight, created } = await this.insert(
       projectName,

@@ -1,0 +1,176 @@
+/* eslint-disable no-console */
+// Benchmark of image discovery against a real docker-registry holding a repository with many tags (5,000 by
+// default): discoverImages (SemVer strategy, default discovery limit) next to `skopeo list-tags` on the same
+// repository. Run with `node --require @backstage/cli/config/nodeTransform.cjs bench/discovery.bench.ts`.
+// Prints medians and their ratio; asserts nothing. KARGO_BENCH_TAGS and KARGO_BENCH_RUNS change the sizes.
+import { execFile } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { discoverImages } from '../src/discovery/image/discoverImages';
+import { LruImageMetadataCache } from '../src/discovery/image/imageMetadata';
+import { OciRegistryClient } from '../src/discovery/oci/OciRegistryClient';
+import {
+  startRegistry,
+  TestRegistry,
+} from '../src/__testUtils__/services/registry';
+import {
+  buildImage,
+  RegistryWriter,
+} from '../src/__testUtils__/services/registryContent';
+
+const execFileAsync = promisify(execFile);
+
+export interface BenchRepository {
+  registry: TestRegistry;
+  /** `host/repository`, an image subscription's repoURL. */
+  repoURL: string;
+  tags: number;
+}
+
+/** Starts a registry and tags one small image `tags` times (1.0.0, 1.0.1, ...) in repository `bench/app`. */
+export async function startBenchRepository(
+  tags: number,
+): Promise<BenchRepository> {
+  const registry = await startRegistry();
+  try {
+    const writer = new RegistryWriter(registry.url);
+    const image = buildImage({ created: '2025-01-01T00:00:00Z' });
+    await writer.pushImage('bench/app', 'seed', image);
+    const names = Array.from(
+      { length: tags },
+      (_, i) =>
+        `${Math.floor(i / 1000) + 1}.${Math.floor(i / 10) % 100}.${i % 10}`,
+    );
+    await writer.tagMany('bench/app', image.manifest, names);
+    return { registry, repoURL: `${registry.host}/bench/app`, tags };
+  } catch (error) {
+    await registry.stop();
+    throw error;
+  }
+}
+
+/** Runs `fn` `runs` times after one warm-up run; returns each run's milliseconds. */
+export async function timeRuns(
+  runs: number,
+  fn: () => Promise<unknown>,
+): Promise<number[]> {
+  await fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+export interface BenchRow {
+  name: string;
+  medianMs: number;
+  runsMs: number[];
+}
+
+/**
+ * Times discoverImages (a fresh client and cache per run, so every run lists the tags and reads the images it
+ * reports) and `skopeo list-tags` on the same repository.
+ */
+export async function benchmarkDiscovery(
+  repository: BenchRepository,
+  runs: number,
+): Promise<BenchRow[]> {
+  const discover = () =>
+    discoverImages(
+      {
+        repoURL: repository.repoURL,
+        imageSelectionStrategy: 'SemVer',
+        strictSemvers: true,
+        discoveryLimit: 20,
+        cacheByTag: false,
+      },
+      {
+        client: OciRegistryClient.create(),
+        cache: new LruImageMetadataCache(),
+      },
+    );
+  const found = await discover();
+  if (found.references.length !== Math.min(20, repository.tags)) {
+    throw new Error(`discoverImages found ${found.references.length} images`);
+  }
+  const skopeo = () =>
+    execFileAsync(
+      'skopeo',
+      ['list-tags', '--tls-verify=false', `docker://${repository.repoURL}`],
+      { maxBuffer: 64 * 1024 * 1024 },
+    );
+  const listed = JSON.parse((await skopeo()).stdout).Tags.length;
+  if (listed !== repository.tags + 1) {
+    throw new Error(`skopeo listed ${listed} tags`);
+  }
+  const listTags = () =>
+    OciRegistryClient.create().listTags({
+      registry: repository.registry.host,
+      repository: 'bench/app',
+    });
+  const rows: BenchRow[] = [];
+  for (const [name, fn] of [
+    ['discoverImages (SemVer, limit 20)', discover],
+    ['OciRegistryClient.listTags', listTags],
+    ['skopeo list-tags', skopeo],
+  ] as const) {
+    const runsMs = await timeRuns(runs, fn);
+    rows.push({ name, medianMs: median(runsMs), runsMs });
+  }
+  return rows;
+}
+
+export function formatRows(rows: BenchRow[]): string {
+  const base = rows[rows.length - 1].medianMs;
+  const lines = rows.map(
+    row =>
+      `| ${row.name.padEnd(34)} | ${row.medianMs.toFixed(1).padStart(10)} | ${(
+        row.medianMs / base
+      )
+        .toFixed(2)
+        .padStart(6)} |`,
+  );
+  return [
+    `| ${'operation'.padEnd(34)} | ${'median ms'.padStart(
+      10,
+    )} | ${'ratio'.padStart(6)} |`,
+    `|${'-'.repeat(36)}|${'-'.repeat(12)}|${'-'.repeat(8)}|`,
+    ...lines,
+  ].join('\n');
+}
+
+async function main() {
+  const tags = Number(process.env.KARGO_BENCH_TAGS ?? 5000);
+  const runs = Number(process.env.KARGO_BENCH_RUNS ?? 5);
+  const pushStart = performance.now();
+  const repository = await startBenchRepository(tags);
+  console.log(
+    `pushed ${tags} tags to ${repository.repoURL} in ${(
+      (performance.now() - pushStart) /
+      1000
+    ).toFixed(1)}s; ${runs} runs each (after a warm-up)`,
+  );
+  try {
+    console.log(formatRows(await benchmarkDiscovery(repository, runs)));
+  } finally {
+    await repository.registry.stop();
+  }
+}
+
+if (require.main === module) {
+  main().catch(error => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

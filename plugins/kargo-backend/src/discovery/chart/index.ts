@@ -1,0 +1,2 @@
+export { discoverCharts } from './discoverCharts';
+export type { ChartDiscoveryDeps } from './discoverCharts';

@@ -1,0 +1,47 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { discoverCharts } from '../discovery/chart';
+import { GitMirrorCache, discoverCommits } from '../discovery/git';
+import { discoverImages } from '../discovery/image';
+import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
+import { GitClient, credentialsFromIntegrations } from '../git';
+import { evaluateExpression, parse } from '../promotion/expressions';
+import { WarehouseDiscoverers } from './WarehouseService';
+
+/**
+ * The real discoverers: OCI registries over the Distribution API (credentials from `kargo.registries`), Git
+ * repositories through the `git` CLI with mirrors in `cacheDir` (credentials from Backstage integrations), and
+ * Helm chart repositories, classic or OCI.
+ */
+export async function createDiscoverers(options: {
+  config: Config;
+  logger: LoggerService;
+  cacheDir: string;
+}): Promise<WarehouseDiscoverers> {
+  const { config, logger } = options;
+  const credentials = readRegistryCredentials(config);
+  const client = OciRegistryClient.create({ credentials, logger });
+  const git = await GitClient.create({ logger });
+  const mirrors = await GitMirrorCache.create({
+    git,
+    cacheDir: options.cacheDir,
+    logger,
+  });
+  const gitCredentials = credentialsFromIntegrations(config);
+  return {
+    image: subscription => discoverImages(subscription, { client, logger }),
+    git: subscription =>
+      discoverCommits(subscription, {
+        mirrors,
+        credentials: gitCredentials,
+        // expressionFilter is Kargo's expr language, over the fields of each commit or tag.
+        evaluateFilter: (expression, env) =>
+          evaluateExpression(expression, { values: env }),
+        compileFilter: expression => {
+          parse(expression);
+        },
+      }),
+    chart: subscription =>
+      discoverCharts(subscription, { client, credentials, logger }),
+  };
+}
