@@ -18,6 +18,13 @@ import {
   RegistryWriter,
 } from '../src/__testUtils__/services/registryContent';
 
+import knexFactory from 'knex';
+import { parseManifests } from '@kargo-portal/plugin-kargo-common';
+import { DatabaseKargoStore } from '../src/database/DatabaseKargoStore';
+import { applyDatabaseMigrations } from '../src/database/migrations';
+import { DefinitionCatalog } from '../src/definitions/DefinitionCatalog';
+import { WarehouseService } from '../src/warehouses/WarehouseService';
+
 const execFileAsync = promisify(execFile);
 
 export interface BenchRepository {
@@ -119,7 +126,7 @@ export async function benchmarkDiscovery(
       registry: repository.registry.host,
       repository: 'bench/app',
     });
-  const rows: BenchRow[] = [];
+  const rows: BenchRow[] = [await benchmarkRefreshToFreight(repository, runs)];
   for (const [name, fn] of [
     ['discoverImages (SemVer, limit 20)', discover],
     ['OciRegistryClient.listTags', listTags],
@@ -129,6 +136,98 @@ export async function benchmarkDiscovery(
     rows.push({ name, medianMs: median(runsMs), runsMs });
   }
   return rows;
+}
+
+/**
+ * Times what a user waits for after pushing a new tag: a refresh request, the poll that discovers the warehouse
+ * (a fresh registry client, so the tags are listed again) and the new freight in the store (SQLite in memory).
+ * Before each run a new, higher tag is pushed, untimed.
+ */
+async function benchmarkRefreshToFreight(
+  repository: BenchRepository,
+  runs: number,
+): Promise<BenchRow> {
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: ':memory:' },
+    useNullAsDefault: true,
+  });
+  await applyDatabaseMigrations(knex);
+  const store = DatabaseKargoStore.fromKnex(knex);
+  const catalog = DefinitionCatalog.fromManifests(
+    parseManifests({
+      source: 'bench.yaml',
+      text: `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: bench }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: bench }
+spec:
+  subscriptions:
+    - image: { repoURL: '${repository.repoURL}', discoveryLimit: 20 }
+`,
+    }),
+  );
+  const silent = {
+    info() {},
+    warn() {},
+    error() {},
+    debug() {},
+    child() {
+      return silent;
+    },
+  };
+  const service = new WarehouseService({
+    store,
+    getCatalog: async () => catalog,
+    discoverers: {
+      image: subscription =>
+        discoverImages(subscription, {
+          client: OciRegistryClient.create(),
+          cache: new LruImageMetadataCache(),
+        }),
+      git: async () => {
+        throw new Error('no Git in this benchmark');
+      },
+      chart: async () => {
+        throw new Error('no charts in this benchmark');
+      },
+    },
+    logger: silent,
+  });
+  const writer = new RegistryWriter(repository.registry.url);
+  const image = buildImage({ created: '2025-01-01T00:00:00Z' });
+  const runsMs: number[] = [];
+  try {
+    for (let i = 0; i <= runs; i++) {
+      const tag = `99.0.${i}`;
+      await writer.pushImage('bench/app', tag, image);
+      const start = performance.now();
+      await store.requestRefresh({
+        project: 'bench',
+        warehouse: 'app',
+        actor: 'bench',
+        at: new Date(),
+      });
+      await service.pollDue();
+      const newest = await store.listFreight({ project: 'bench', limit: 1 });
+      const elapsed = performance.now() - start;
+      if (newest.items[0]?.images[0]?.tag !== tag) {
+        throw new Error(`no freight of ${tag} after the refresh`);
+      }
+      if (i > 0) runsMs.push(elapsed); // the first run warms up
+    }
+  } finally {
+    await knex.destroy();
+  }
+  return {
+    name: 'refresh to freight (warehouse poll)',
+    medianMs: median(runsMs),
+    runsMs,
+  };
 }
 
 export function formatRows(rows: BenchRow[]): string {
