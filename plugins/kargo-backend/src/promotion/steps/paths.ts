@@ -22,18 +22,37 @@ export async function resolveInWorkDir(
       `${field} "${relative}" points outside the promotion's work directory`,
     );
   }
-  // Follow links on the part of the path that exists, so that a link cannot lead outside.
+  // Follow links on the part of the path that exists, so that a link cannot lead outside; a dangling link is
+  // followed too, since writing through it would create its target.
+  let pending = joined;
   let existing = joined;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      existing = await fs.realpath(existing);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      rest.unshift(path.basename(existing));
-      existing = path.dirname(existing);
+  let rest: string[] = [];
+  for (let hops = 0; ; hops++) {
+    existing = pending;
+    rest = [];
+    for (;;) {
+      try {
+        existing = await fs.realpath(existing);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        rest.unshift(path.basename(existing));
+        existing = path.dirname(existing);
+      }
     }
+    const target =
+      rest.length > 0
+        ? await danglingLinkTarget(path.join(existing, rest[0]))
+        : undefined;
+    if (target === undefined) {
+      break;
+    }
+    if (hops >= 40) {
+      throw new TerminalStepError(
+        `${field} "${relative}" goes through too many symbolic links`,
+      );
+    }
+    pending = path.resolve(existing, target, ...rest.slice(1));
   }
   const resolved = path.join(existing, ...rest);
   if (!isInside(root, resolved)) {
@@ -42,6 +61,17 @@ export async function resolveInWorkDir(
     );
   }
   return resolved;
+}
+
+async function danglingLinkTarget(file: string): Promise<string | undefined> {
+  try {
+    return (await fs.lstat(file)).isSymbolicLink()
+      ? await fs.readlink(file)
+      : undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
 
 function isInside(root: string, candidate: string): boolean {

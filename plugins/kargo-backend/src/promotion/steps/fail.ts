@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import { parseStepConfig } from './fileStepsConfig';
+
+/** Kargo's `FailConfig` (schemas/fail-config.json). */
+const failConfigSchema = z
+  .object({ message: z.string().min(1).optional() })
+  .strict();
+
+/** The checked config of `fail`. */
+export type FailConfig = z.infer<typeof failConfigSchema>;
+
+/**
+ * `fail`: ends the promotion as Failed, with `failed` or `failed: <message>` as the reason. Usually guarded by
+ * an `if:`.
+ */
+export function createFailStep(): PromotionStepRunner<FailConfig> {
+  return {
+    name: 'fail',
+    parseConfig: config =>
+      parseStepConfig<FailConfig>('fail', failConfigSchema, config),
+    async run(_context, config) {
+      return {
+        status: 'Failed',
+        message: config.message ? `failed: ${config.message}` : 'failed',
+      };
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import { createComposeOutputStep } from './composeOutput';
+import { createCopyStep } from './copy';
+import { createDeleteStep } from './delete';
+import { createFailStep } from './fail';
+import { ExpressionEvaluator } from './fileParseOutputs';
+import { createFileWriteStep } from './fileWrite';
+import { createJsonParseStep } from './jsonParse';
+import { createJsonUpdateStep } from './jsonUpdate';
+import { createKustomizeSetImageStep } from './kustomizeSetImage';
+import { createSetMetadataStep } from './setMetadata';
+import { createYamlMergeStep } from './yamlMerge';
+import { createYamlParseStep } from './yamlParse';
+import { createYamlUpdateStep } from './yamlUpdate';
+
+/**
+ * Kargo's built-in steps that work on files of the promotion's work directory (`copy`, `delete`, `file-write`,
+ * `yaml-update`, `json-update`, `yaml-parse`, `json-parse`, `yaml-merge`, `kustomize-set-image`) and the
+ * steps that only shape the promotion (`compose-output`, `set-metadata`, `fail`). `yaml-parse` and
+ * `json-parse` evaluate their `fromExpression`s with `evaluateExpression`.
+ */
+export function fileSteps(deps: {
+  evaluateExpression: ExpressionEvaluator;
+}): PromotionStepRunner[] {
+  return [
+    createCopyStep(),
+    createDeleteStep(),
+    createFileWriteStep(),
+    createYamlUpdateStep(),
+    createJsonUpdateStep(),
+    createYamlParseStep({ evaluateExpression: deps.evaluateExpression }),
+    createJsonParseStep({ evaluateExpression: deps.evaluateExpression }),
+    createYamlMergeStep(),
+    createKustomizeSetImageStep(),
+    createComposeOutputStep(),
+    createSetMetadataStep(),
+    createFailStep(),
+  ];
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import {
+  PromotionStepContext,
+  PromotionStepResult,
+  PromotionStepRunner,
+} from '@kargo-portal/plugin-kargo-node';
+import { GitClient } from '../../git/GitClient';
+import { parseStepConfig } from './fileStepsConfig';
+import {
+  authorSchema,
+  checkNoSigningKey,
+  GitStepsDeps,
+  messageOf,
+  WorkTree,
+} from './gitWorkTree';
+
+/** Kargo's `GitCommitConfig` (schemas/git-commit-config.json). */
+const gitCommitConfigSchema = z
+  .object({
+    path: z.string().min(1),
+    message: z.string().min(1),
+    /** Deprecated in Kargo (configure the author in git-clone); still honoured. */
+    author: authorSchema.optional(),
+  })
+  .strict();
+
+/** The checked config of `git-commit`. */
+export type GitCommitConfig = z.infer<typeof gitCommitConfigSchema>;
+
+/**
+ * `git-commit`: stages every change in the working tree at `path` and commits it with `message`. When nothing
+ * changed the step is `Skipped` and no commit is made, as in Kargo. Output: `commit`, the new commit or, when
+ * skipped, the commit at HEAD — which also makes a re-run after a crash harmless.
+ */
+export function createGitCommitStep(
+  deps: GitStepsDeps,
+): PromotionStepRunner<GitCommitConfig> {
+  return {
+    name: 'git-commit',
+    parseConfig: config => {
+      const parsed = parseStepConfig<GitCommitConfig>(
+        'git-commit',
+        gitCommitConfigSchema,
+        config,
+      );
+      checkNoSigningKey(parsed.author, 'author');
+      return parsed;
+    },
+    run: (context, config) => commit(deps.git, context, config),
+  };
+}
+
+async function commit(
+  git: GitClient,
+  context: PromotionStepContext,
+  config: GitCommitConfig,
+): Promise<PromotionStepResult> {
+  const tree = await WorkTree.open(git, context, config.path);
+  try {
+    await tree.run(['add', '--all']);
+    const status = await tree.run(['status', '--porcelain']);
+    if (status.stdout.trim() === '') {
+      const head = await tree.head();
+      context.logger.info(`nothing to commit; HEAD is ${head}`);
+      return {
+        status: 'Skipped',
+        message: 'no changes to commit',
+        output: { commit: head },
+      };
+    }
+    const env: Record<string, string> = config.author
+      ? {
+          GIT_AUTHOR_NAME: config.author.name,
+          GIT_AUTHOR_EMAIL: config.author.email,
+          GIT_COMMITTER_NAME: config.author.name,
+          GIT_COMMITTER_EMAIL: config.author.email,
+        }
+      : {};
+    await tree.run(
+      ['commit', '--quiet', '--no-verify', '--no-gpg-sign', '-F', '-'],
+      {
+        input: config.message,
+        env,
+      },
+    );
+    const head = await tree.head();
+    context.logger.info(`committed ${head}`);
+    return { status: 'Succeeded', output: { commit: head } };
+  } catch (error) {
+    throw new Error(
+      `error committing to working tree ${config.path}: ${messageOf(error)}`,
+    );
+  }
+}

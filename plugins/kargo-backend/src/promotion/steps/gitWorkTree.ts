@@ -1,0 +1,178 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import {
+  PromotionStepContext,
+  TerminalStepError,
+} from '@kargo-portal/plugin-kargo-node';
+import type { BasicCredentials } from '../../discovery/types';
+import { GitClient, GitRunOptions, GitRunResult } from '../../git/GitClient';
+import { KeyedLock } from '../../git/KeyedLock';
+import { resolveInWorkDir } from './paths';
+
+/*
+ * What the Git steps share: their dependencies, the author fields, and a handle on a working tree inside the
+ * promotion's work directory that runs git there with the repository's credentials and the step's signal.
+ */
+
+/** Dependencies of the Git promotion steps. @public */
+export interface GitStepsDeps {
+  /** Runs git (its identity is the default author of commits and tags). */
+  git: GitClient;
+  /**
+   * Milliseconds to wait before push attempt `attempt` (2, 3, ...) after the remote branch moved. Defaults to
+   * Kargo's backoff: 1s growing by 1.5x, with jitter, at most 30s.
+   */
+  pushBackoffMs?: (attempt: number) => number;
+}
+
+/** Serializes pushes to one branch of one repository within this process, as Kargo's git-push does. */
+export const branchLocks = new KeyedLock();
+
+/** Kargo's `author` object (git-clone, and the deprecated git-commit field). */
+export const authorSchema = z
+  .object({
+    name: z.string().min(1),
+    email: z.string().email(),
+    signingKey: z.string().optional(),
+  })
+  .strict();
+
+export type Author = z.infer<typeof authorSchema>;
+
+/** Refuses a signing key: the portal does not sign commits. */
+export function checkNoSigningKey(author: Author | undefined, field: string) {
+  if (author?.signingKey) {
+    throw new TerminalStepError(
+      `${field}.signingKey: signing commits is not supported by Kargo Portal; remove the signing key`,
+    );
+  }
+}
+
+/** A ref name git accepts and no command can mistake for an option. */
+export function checkRefName(name: string, field: string): void {
+  if (
+    name === '' ||
+    name.startsWith('-') ||
+    /[\s~^:?*[\\]/.test(name) ||
+    [...name].some(
+      ch => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f,
+    ) ||
+    name.includes('..') ||
+    name.includes('@{') ||
+    name.endsWith('.lock') ||
+    name.endsWith('/') ||
+    name.endsWith('.') ||
+    name.startsWith('/') ||
+    name.includes('//') ||
+    name.split('/').some(part => part.startsWith('.'))
+  ) {
+    throw new TerminalStepError(
+      `${field} "${name}" is not a valid Git ref name`,
+    );
+  }
+}
+
+/** Environment that keeps git from looking for a repository above the promotion's work directory. */
+export function ceilingEnv(workDir: string): Record<string, string> {
+  return { GIT_CEILING_DIRECTORIES: path.dirname(workDir) };
+}
+
+/** The message of an error, for wrapping. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** A working tree made by `git-clone`, with its remote's URL and credentials. */
+export class WorkTree {
+  private constructor(
+    private readonly git: GitClient,
+    /** Absolute path of the working tree. */
+    readonly dir: string,
+    /** URL of the `origin` remote. */
+    readonly repoURL: string,
+    private readonly credentials: BasicCredentials | undefined,
+    private readonly context: PromotionStepContext,
+  ) {}
+
+  /**
+   * Opens the working tree at `relative` (config field `field`) inside the work directory. The path must be the
+   * top of a working tree, so that git never acts on a repository found further up.
+   */
+  static async open(
+    git: GitClient,
+    context: PromotionStepContext,
+    relative: string,
+    field = 'path',
+  ): Promise<WorkTree> {
+    const dir = await resolveInWorkDir(context.workDir, relative, field);
+    const env = ceilingEnv(context.workDir);
+    let top: string;
+    try {
+      top = (
+        await git.run(['rev-parse', '--show-toplevel'], {
+          cwd: dir,
+          env,
+          signal: context.signal,
+        })
+      ).stdout.trim();
+    } catch (error) {
+      throw new TerminalStepError(
+        `error loading working tree from ${relative}: ${messageOf(error)}`,
+      );
+    }
+    if ((await fs.realpath(top)) !== dir) {
+      throw new TerminalStepError(
+        `error loading working tree from ${relative}: ${relative} is not the top of a Git working tree`,
+      );
+    }
+    const { stdout } = await git.run(['config', '--get', 'remote.origin.url'], {
+      cwd: dir,
+      env,
+      signal: context.signal,
+      okExitCodes: [1],
+    });
+    const repoURL = stdout.trim();
+    if (!repoURL) {
+      throw new TerminalStepError(
+        `error loading working tree from ${relative}: the repository has no origin remote; clone it with git-clone`,
+      );
+    }
+    const credentials = await context.credentials.git(repoURL);
+    return new WorkTree(git, dir, repoURL, credentials, context);
+  }
+
+  /** Runs git in the working tree, with the remote's credentials and the step's signal. */
+  run(args: string[], options: GitRunOptions = {}): Promise<GitRunResult> {
+    return this.git.run(args, {
+      cwd: this.dir,
+      credentials: this.credentials,
+      credentialsURL: this.repoURL,
+      signal: this.context.signal,
+      ...options,
+      env: { ...ceilingEnv(this.context.workDir), ...options.env },
+    });
+  }
+
+  /** The commit HEAD points at. */
+  async head(): Promise<string> {
+    return (
+      await this.run(['rev-parse', '--verify', 'HEAD^{commit}'])
+    ).stdout.trim();
+  }
+
+  /** The checked out branch, or undefined when HEAD is detached. */
+  async currentBranch(): Promise<string | undefined> {
+    const branch = (await this.run(['branch', '--show-current'])).stdout.trim();
+    return branch || undefined;
+  }
+
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
+    const { exitCode } = await this.run(
+      ['merge-base', '--is-ancestor', ancestor, descendant],
+      { okExitCodes: [1] },
+    );
+    return exitCode === 0;
+  }
+}

@@ -1,0 +1,87 @@
+import fs from 'node:fs/promises';
+import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import {
+  messageOf,
+  parseStepConfig,
+  workDirErrorMessage,
+} from './fileStepsConfig';
+import {
+  ExpressionEvaluator,
+  extractOutputs,
+  ParseFileConfig,
+  parseFileConfigSchema,
+} from './fileParseOutputs';
+import { goQuote } from './goFormat';
+import { resolveInWorkDir } from './paths';
+import {
+  assertValidYaml,
+  firstYamlDocument,
+  yaml11Options,
+} from './yamlDocuments';
+
+/**
+ * `yaml-parse`: reads a YAML file and sets one output per `outputs[]` entry to the value of its
+ * `fromExpression` (an expr-lang expression without `${{ }}`), evaluated with the document as environment
+ * (`image.tag`, `$env[0].name`). The file is read as Kargo reads it (sigs.k8s.io/yaml, YAML 1.1 scalars such
+ * as `yes`/`on`, timestamps left as strings; only the first document).
+ */
+export function createYamlParseStep(options: {
+  evaluateExpression: ExpressionEvaluator;
+}): PromotionStepRunner<ParseFileConfig> {
+  return {
+    name: 'yaml-parse',
+    parseConfig: config =>
+      parseStepConfig<ParseFileConfig>(
+        'yaml-parse',
+        parseFileConfigSchema,
+        config,
+      ),
+    async run(context, config) {
+      if (config.outputs.length === 0) {
+        throw new Error('invalid yaml-parse config: outputs is required');
+      }
+      const file = await resolveInWorkDir(context.workDir, config.path, 'path');
+      let text: string;
+      try {
+        text = await fs.readFile(file, 'utf8');
+      } catch (error) {
+        throw new Error(
+          `error reading YAML file ${goQuote(
+            config.path,
+          )}: ${workDirErrorMessage(error, context.workDir)}`,
+          { cause: error },
+        );
+      }
+      if (text.length === 0) {
+        throw new Error(
+          `could not parse empty YAML file: ${goQuote(config.path)}`,
+        );
+      }
+      const data = readYamlData(text);
+      return {
+        status: 'Succeeded',
+        output: extractOutputs(
+          data,
+          config.outputs,
+          options.evaluateExpression,
+        ),
+      };
+    },
+  };
+}
+
+/** The first document of a YAML file as plain data, with YAML 1.1 scalars as Kargo's YAML reader has them. */
+export function readYamlData(text: string): unknown {
+  try {
+    const doc = firstYamlDocument(text, yaml11Options);
+    if (!doc) {
+      return null;
+    }
+    assertValidYaml(doc);
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new Error(`could not parse YAML file: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
+}
