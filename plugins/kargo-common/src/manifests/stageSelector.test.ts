@@ -4,6 +4,7 @@ import {
   matchesLabelSelector,
   matchesStageSelector,
   namePatternProblem,
+  parseNamePattern,
 } from './stageSelector';
 import { LabelSelector, StageSelector } from './types';
 
@@ -324,5 +325,19 @@ describe('findPromotionPolicy', () => {
 
   it('finds nothing without policies', () => {
     expect(findPromotionPolicy(undefined, stage('dev'))).toBeUndefined();
+  });
+});
+
+describe('doublestar globs over paths', () => {
+  it.each([
+    ['glob:**/*.yaml', 'app.yaml', true],
+    ['glob:**/*.yaml', 'env/dev/app.yaml', true],
+    ['glob:**/*.yaml', 'env/dev/app.json', false],
+    ['glob:env/**/values.yaml', 'env/values.yaml', true],
+    ['glob:env/**/values.yaml', 'env/dev/eu/values.yaml', true],
+    ['glob:env/*/values.yaml', 'env/dev/eu/values.yaml', false],
+    ['glob:env/**', 'env/dev/values.yaml', true],
+  ])('%s on %s: %p', (pattern, path, expected) => {
+    expect(parseNamePattern(pattern)(path)).toBe(expected);
   });
 });

@@ -82,8 +82,14 @@ function globToRegExp(glob: string): RegExp | undefined {
       i += 2;
     } else if (c === '*') {
       const double = glob[i + 1] === '*';
-      source += double ? '.*' : '[^/]*';
-      i += double ? 2 : 1;
+      if (double && glob[i + 2] === '/') {
+        // "**/" is zero or more whole directories, as in doublestar: "**/*.yaml" matches "app.yaml" too.
+        source += '(?:.*/)?';
+        i += 3;
+      } else {
+        source += double ? '.*' : '[^/]*';
+        i += double ? 2 : 1;
+      }
     } else if (c === '?') {
       source += '[^/]';
       i += 1;
