@@ -83,6 +83,38 @@ describe.each(databases.eachSupportedId())(
         expect(
           (await client.getStageHistory('guestbook', 'dev')).items,
         ).toEqual([]);
+        const commit = 'a'.repeat(40);
+        await fx.store.recordDiscovery({
+          project: 'guestbook',
+          warehouse: 'guestbook',
+          at: new Date(),
+          result: {
+            discovered: {
+              discoveredAt: new Date().toISOString(),
+              commits: [
+                {
+                  repoURL: 'file:///tmp/kargo-portal-demo/app.git',
+                  commits: [{ id: commit }],
+                },
+              ],
+            },
+          },
+        });
+        expect(
+          (
+            await client.createFreight('guestbook', 'guestbook', {
+              commits: [
+                {
+                  repoURL: 'file:///tmp/kargo-portal-demo/app.git',
+                  id: commit,
+                },
+              ],
+            })
+          ).commits[0].id,
+        ).toBe(commit);
+        expect((await client.listWebhookReceivers('guestbook')).items).toEqual(
+          [],
+        );
         expect(
           (await client.listDefinitionSources()).items[0].projects,
         ).toEqual(['guestbook']);

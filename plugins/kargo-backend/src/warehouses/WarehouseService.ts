@@ -6,6 +6,7 @@ import {
   DiscoveredArtifacts,
   FreightArtifacts,
   FreightRecord,
+  FreightSelection,
   GitDiscoveryResult,
   GitSubscription,
   ImageDiscoveryResult,
@@ -51,13 +52,6 @@ export function meetsFreightCreationCriteria(
       result,
     )}`,
   );
-}
-
-/** The artifacts a user chose for a freight of a `Manual` warehouse (one per subscription). */
-export interface FreightSelection {
-  images?: Array<{ repoURL: string; tag: string }>;
-  commits?: Array<{ repoURL: string; id: string }>;
-  charts?: Array<{ repoURL: string; name?: string; version: string }>;
 }
 
 const DEFAULT_INTERVAL_MS = 5 * 60_000;

@@ -1,6 +1,9 @@
 import { ResponseError } from '@backstage/errors';
 import {
   DefinitionSourceStatus,
+  FreightRecord,
+  FreightSelection,
+  WebhookReceiverStatus,
   FreightView,
   Page,
   Promotion,
@@ -60,6 +63,15 @@ export interface KargoApi {
     project: string,
     warehouse: string,
   ): Promise<WarehouseStatus>;
+  /** Creates a freight from artifacts the warehouse discovered (Manual warehouses). */
+  createFreight(
+    project: string,
+    warehouse: string,
+    selection: FreightSelection,
+  ): Promise<FreightRecord>;
+  listWebhookReceivers(
+    project: string,
+  ): Promise<{ items: WebhookReceiverStatus[] }>;
   listDefinitionSources(): Promise<{ items: DefinitionSourceStatus[] }>;
 }
 
@@ -212,6 +224,25 @@ export class KargoClient implements KargoApi {
     return this.call<WarehouseStatus>(
       'POST',
       `/projects/${enc(project)}/warehouses/${enc(warehouse)}/refresh`,
+    );
+  }
+
+  createFreight(
+    project: string,
+    warehouse: string,
+    selection: FreightSelection,
+  ) {
+    return this.call<FreightRecord>(
+      'POST',
+      `/projects/${enc(project)}/warehouses/${enc(warehouse)}/freight`,
+      selection,
+    );
+  }
+
+  listWebhookReceivers(project: string) {
+    return this.call<{ items: WebhookReceiverStatus[] }>(
+      'GET',
+      `/projects/${enc(project)}/webhooks`,
     );
   }
 

@@ -139,3 +139,21 @@ export interface DefinitionSourceStatus {
   lastErrorAt?: string;
   checkedAt: string;
 }
+
+/** The artifacts a user chose for a freight of a warehouse, one per subscription. @public */
+export interface FreightSelection {
+  images?: Array<{ repoURL: string; tag: string }>;
+  commits?: Array<{ repoURL: string; id: string }>;
+  charts?: Array<{ repoURL: string; name?: string; version: string }>;
+}
+
+/** A webhook receiver of a project and the path it is reached at. @public */
+export interface WebhookReceiverStatus {
+  project: string;
+  name: string;
+  provider: string;
+  /** Path under the plugin's base URL; the last segment is derived from the receiver's secret. */
+  path?: string;
+  /** Why the receiver cannot receive (e.g. its secret is not configured). */
+  problem?: string;
+}

@@ -1,0 +1,275 @@
+// ******************************************************************
+// * THIS IS A GENERATED FILE. DO NOT EDIT IT: edit plugins/kargo-backend/src/schema/openapi.yaml and run
+// * `yarn generate:openapi` in plugins/kargo-backend.
+// ******************************************************************
+// Types of the Kargo Portal API's schemas (components.schemas of the OpenAPI spec).
+
+export type Error = {
+  error: {
+    name: string;
+    message: string;
+  };
+  request?: Record<string, unknown>;
+  response?: Record<string, unknown>;
+};
+
+export type ManifestsInput = {
+  /** Multi-document YAML of Kargo manifests */
+  manifests: string;
+};
+
+export type FreightInput = {
+  /** Id or alias of the freight */
+  freight: string;
+};
+
+export type ProjectSummary = {
+  name: string;
+  stageCount: number;
+  warehouseCount: number;
+};
+
+export type ProjectList = {
+  items: Array<ProjectSummary>;
+};
+
+export type Origin = {
+  kind: 'Warehouse';
+  name: string;
+};
+
+export type Freight = {
+  id: string;
+  alias: string;
+  project: string;
+  origin: Origin;
+  commits: Array<{
+    repoURL: string;
+    id: string;
+    branch?: string;
+    tag?: string;
+    message?: string;
+    author?: string;
+    committer?: string;
+  }>;
+  images: Array<{
+    repoURL: string;
+    tag: string;
+    digest: string;
+    annotations?: {
+      [key: string]: string;
+    };
+  }>;
+  charts: Array<{
+    repoURL: string;
+    name: string;
+    version: string;
+  }>;
+  createdAt: string;
+};
+
+export type FreightView = Freight & {
+  status: {
+    currentlyIn: Array<string>;
+    verifiedIn: {
+      [key: string]: {
+        verifiedAt?: string;
+        longestSoakMs?: number;
+      };
+    };
+    approvedFor: {
+      [key: string]: {
+        approvedAt: string;
+        approvedBy?: string;
+      };
+    };
+  };
+};
+
+export type FreightPage = {
+  items: Array<FreightView>;
+  nextCursor?: string;
+};
+
+export type PromotionStep = {
+  alias: string;
+  uses?: string;
+  status:
+    | 'Pending'
+    | 'Running'
+    | 'Succeeded'
+    | 'Skipped'
+    | 'Failed'
+    | 'Errored'
+    | 'Aborted';
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** A failure of this step leaves the promotion's phase alone. */
+  continueOnError?: boolean;
+  /** How many times the step was started, retries and runs after a crash included. */
+  attempts?: number;
+  /** Consecutive retryable errors so far, counted against retry.errorThreshold. */
+  errorCount?: number;
+  /** When a waiting or retrying step runs next. */
+  nextAttemptAt?: string;
+  /** The step's output, with known secrets redacted. */
+  output?: {
+    [key: string]: unknown;
+  };
+  /** The step's log, with known secrets redacted; long logs keep their first and last lines. */
+  log?: Array<{
+    time: string;
+    level: 'info' | 'warn' | 'error';
+    message: string;
+  }>;
+};
+
+export type Promotion = {
+  id: string;
+  project: string;
+  stage: string;
+  freight: string;
+  phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Errored' | 'Aborted';
+  message?: string;
+  steps: Array<PromotionStep>;
+  createdBy?: string;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+};
+
+export type PromotionPage = {
+  items: Array<Promotion>;
+  nextCursor?: string;
+};
+
+export type PipelineStage = {
+  name: string;
+  color?: string;
+  upstream: Array<string>;
+  warehouses: Array<string>;
+  depth: number;
+  currentFreight?: Freight;
+  lastPromotion?: Promotion;
+  /** How many freight the stage may receive now, counted up to 1000. */
+  eligibleFreightCount: number;
+  /** True when more freight than eligibleFreightCount are eligible. */
+  eligibleFreightCountCapped?: boolean;
+};
+
+export type Pipeline = {
+  project: string;
+  warehouses: Array<string>;
+  stages: Array<PipelineStage>;
+};
+
+export type StageHistory = {
+  items: Array<{
+    freight: string;
+    promotion?: string;
+    promotedAt: string;
+  }>;
+};
+
+export type Warehouse = {
+  project: string;
+  name: string;
+  freightCreationPolicy?: 'Automatic' | 'Manual';
+  interval?: string;
+  refreshRequestedAt?: string;
+  refreshRequestedBy?: string;
+  /** When discovery last ran, successful or not. */
+  lastAttemptAt?: string;
+  /** When discovery last succeeded. */
+  lastDiscoveryAt?: string;
+  /** Why the last discovery failed; cleared by the next successful one. */
+  lastError?: string;
+  discovered?: DiscoveredArtifacts;
+  /** Alias of the warehouse's newest freight. */
+  latestFreight?: string;
+};
+
+/** What each subscription found, newest first. */
+export type DiscoveredArtifacts = {
+  discoveredAt: string;
+  images?: Array<{
+    repoURL: string;
+    platform?: string;
+    references: Array<{
+      tag: string;
+      digest: string;
+      annotations?: {
+        [key: string]: string;
+      };
+      createdAt?: string;
+    }>;
+  }>;
+  commits?: Array<{
+    repoURL: string;
+    commits: Array<{
+      id: string;
+      branch?: string;
+      tag?: string;
+      subject?: string;
+      author?: string;
+      committer?: string;
+      creatorDate?: string;
+    }>;
+  }>;
+  charts?: Array<{
+    repoURL: string;
+    name: string;
+    semverConstraint?: string;
+    versions: Array<string>;
+  }>;
+};
+
+/** One artifact per subscription, chosen among those the warehouse discovered. */
+export type FreightSelection = {
+  images?: Array<{
+    repoURL: string;
+    tag: string;
+  }>;
+  commits?: Array<{
+    repoURL: string;
+    id: string;
+  }>;
+  charts?: Array<{
+    repoURL: string;
+    name?: string;
+    version: string;
+  }>;
+};
+
+export type WebhookReceiver = {
+  project: string;
+  name: string;
+  provider: string;
+  /** Path under /api/kargo to configure at the provider; derived from the secret. */
+  path?: string;
+  problem?: string;
+};
+
+export type WebhookReceiverList = {
+  items: Array<WebhookReceiver>;
+};
+
+export type WarehouseList = {
+  items: Array<Warehouse>;
+};
+
+export type DefinitionSource = {
+  key: string;
+  kind: 'file' | 'url' | 'api';
+  target: string;
+  version?: number;
+  projects: Array<string>;
+  lastError?: string;
+  lastErrorAt?: string;
+  checkedAt: string;
+};
+
+export type DefinitionSourceList = {
+  items: Array<DefinitionSource>;
+};
