@@ -256,9 +256,7 @@ describe('meetsFreightCreationCriteria', () => {
     ["imageFrom('registry.example/app').Tag == '1.2.0'", true],
     ["imageFrom('registry.example/app').Tag startsWith '2.'", false],
     [
-      "commitFrom('https://git.example/app.git').ID == '" +
-        'c'.repeat(40) +
-        "'",
+      `commitFrom('https://git.example/app.git').ID == '${'c'.repeat(40)}'`,
       true,
     ],
   ])('%s is %p', (expression, expected) => {

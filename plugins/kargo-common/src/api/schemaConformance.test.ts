@@ -26,7 +26,7 @@ import type {
  */
 type Conforms<Model extends Spec, Spec> = Model;
 
-export type Checked = [
+type Checked = [
   Conforms<ProjectSummary, Schema.ProjectSummary>,
   Conforms<ProjectList, Schema.ProjectList>,
   Conforms<FreightRecord, Schema.Freight>,
