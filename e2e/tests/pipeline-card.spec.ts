@@ -1,15 +1,5 @@
 import { expect, test } from '@playwright/test';
-
-async function signInAsGuest(page: import('@playwright/test').Page) {
-  await page.goto('/');
-  const enter = page.getByRole('button', { name: 'Enter' });
-  await expect(enter).toBeVisible();
-  await enter.click();
-  // The sign-in is done once the app shell shows; navigating earlier would land on the sign-in page again.
-  await expect(
-    page.getByRole('navigation', { name: 'sidebar nav' }),
-  ).toBeAttached();
-}
+import { pipelineCard, signInAsGuest } from '../fixtures/portal';
 
 test('the demo entity shows its Kargo stages in pipeline order', async ({
   page,
@@ -27,11 +17,8 @@ test('the demo entity shows its Kargo stages in pipeline order', async ({
     'prod',
   ]);
 
-  const card = stages.locator(
-    'xpath=ancestor::*[contains(@class, "MuiCard-root")][1]',
-  );
   for (const [name, shot] of [
-    ['kargo-pipeline-card.png', card],
+    ['kargo-pipeline-card.png', pipelineCard(page)],
     ['guestbook-entity-page.png', page],
   ] as const) {
     const path = testInfo.outputPath(name);

@@ -1,5 +1,5 @@
 /**
- * Kargo Portal frontend plugin: the stage pipeline card for catalog entities.
+ * Kargo Portal frontend plugin: the stage pipeline card and the Kargo tab for catalog entities.
  *
  * The default export is the plugin for Backstage's new frontend system; the legacy plugin and components are
  * exported from `@kargo-portal/plugin-kargo/legacy`.

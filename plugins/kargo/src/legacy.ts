@@ -38,5 +38,23 @@ export const EntityKargoPipelineCard = kargoPlugin.provide(
   }),
 );
 
+/**
+ * The Kargo tab (freight timeline, promotions with their steps, warehouses), for an `EntityLayout.Route` of the
+ * legacy frontend system, e.g. `<EntityLayout.Route path="/kargo" title="Kargo" if={isKargoAvailable}>`.
+ *
+ * @public
+ */
+export const EntityKargoContent = kargoPlugin.provide(
+  createComponentExtension({
+    name: 'EntityKargoContent',
+    component: {
+      lazy: () =>
+        import('./components/KargoEntityContent').then(
+          m => m.KargoEntityContent,
+        ),
+    },
+  }),
+);
+
 export { kargoApiRef } from './api';
 export { isKargoAvailable } from './filters';

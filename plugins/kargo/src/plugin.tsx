@@ -4,7 +4,10 @@ import {
   discoveryApiRef,
   fetchApiRef,
 } from '@backstage/frontend-plugin-api';
-import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
+import {
+  EntityCardBlueprint,
+  EntityContentBlueprint,
+} from '@backstage/plugin-catalog-react/alpha';
 import { KargoClient } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from './api';
 import { isKargoAvailable } from './filters';
@@ -19,6 +22,7 @@ const kargoApi = ApiBlueprint.make({
     }),
 });
 
+/** The stage pipeline card on the overview of entities annotated `kargo/project`: `entity-card:kargo/pipeline`. */
 const kargoPipelineCard = EntityCardBlueprint.make({
   name: 'pipeline',
   params: {
@@ -30,8 +34,22 @@ const kargoPipelineCard = EntityCardBlueprint.make({
   },
 });
 
+/** The "Kargo" tab of the same entities (freight timeline, promotions, warehouses): `entity-content:kargo`. */
+const kargoEntityContent = EntityContentBlueprint.make({
+  params: {
+    path: 'kargo',
+    title: 'Kargo',
+    group: 'deployment',
+    filter: isKargoAvailable,
+    loader: () =>
+      import('./components/KargoEntityContent').then(m => (
+        <m.KargoEntityContent />
+      )),
+  },
+});
+
 /**
- * The Kargo frontend plugin for Backstage's new frontend system.
+ * The Kargo frontend plugin for Backstage's new frontend system: the API, the entity card and the entity tab.
  *
  * @public
  */
@@ -39,5 +57,5 @@ export const kargoPlugin = createFrontendPlugin({
   pluginId: 'kargo',
   title: 'Kargo',
   info: { packageJson: () => import('../package.json') },
-  extensions: [kargoApi, kargoPipelineCard],
+  extensions: [kargoApi, kargoPipelineCard, kargoEntityContent],
 });

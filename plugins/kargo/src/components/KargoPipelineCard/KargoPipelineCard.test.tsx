@@ -1,136 +1,433 @@
-import { screen } from '@testing-library/react';
-import { Entity } from '@backstage/catalog-model';
-import { EntityProvider } from '@backstage/plugin-catalog-react';
-import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
-import { ResponseError } from '@backstage/errors';
-import { KargoApi, Pipeline } from '@kargo-portal/plugin-kargo-common';
-import { kargoApiRef } from '../../api';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import {
+  entityWith,
+  freight,
+  guestbookPipeline,
+  mockKargoApi,
+  promotion,
+  renderForEntity,
+  responseError,
+  stage,
+  testProject,
+} from '../../__testUtils__';
 import { KargoPipelineCard } from './KargoPipelineCard';
 
-const entity = (annotations: Record<string, string> = {}): Entity => ({
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: { name: 'guestbook', annotations },
-  spec: {},
-});
+const warehouses = (items: object[] = []) =>
+  jest.fn().mockResolvedValue({ items });
 
-const pipeline: Pipeline = {
-  project: 'guestbook',
-  warehouses: ['guestbook'],
-  stages: [
-    {
-      name: 'dev',
-      upstream: [],
-      warehouses: ['guestbook'],
-      depth: 0,
-      color: 'green',
-      eligibleFreightCount: 3,
-      currentFreight: {
-        id: 'f'.repeat(40),
-        alias: 'tidy-otter',
-        project: 'guestbook',
-        origin: { kind: 'Warehouse', name: 'guestbook' },
-        commits: [
-          { repoURL: 'https://git.example/app', id: '0123456789abcdef' },
-        ],
-        images: [
-          { repoURL: 'ghcr.io/acme/app', tag: 'v1.2.3', digest: 'sha256:00' },
-        ],
-        charts: [],
-        createdAt: '2026-01-01T00:00:00.000Z',
-      },
-      lastPromotion: {
-        id: 'p1',
-        project: 'guestbook',
-        stage: 'dev',
-        freight: 'f'.repeat(40),
-        phase: 'Succeeded',
-        steps: [],
-        createdAt: '2026-01-01T00:00:00.000Z',
-      },
-    },
-    {
-      name: 'staging',
-      upstream: ['dev'],
-      warehouses: [],
-      depth: 1,
-      eligibleFreightCount: 0,
-    },
-    {
-      name: 'prod',
-      upstream: ['staging'],
-      warehouses: [],
-      depth: 2,
-      eligibleFreightCount: 0,
-    },
-  ],
-};
-
-function api(getPipeline: KargoApi['getPipeline']): Partial<KargoApi> {
-  return { getPipeline };
-}
-
-async function render(e: Entity, kargoApi: Partial<KargoApi>) {
-  await renderInTestApp(
-    <TestApiProvider apis={[[kargoApiRef, kargoApi]]}>
-      <EntityProvider entity={e}>
-        <KargoPipelineCard />
-      </EntityProvider>
-    </TestApiProvider>,
-  );
+function stageItem(name: string) {
+  return screen.getByRole('listitem', { name });
 }
 
 describe('KargoPipelineCard', () => {
-  it('shows the stages in pipeline order', async () => {
-    const getPipeline = jest.fn().mockResolvedValue(pipeline);
-    await render(entity({ 'kargo/project': 'guestbook' }), api(getPipeline));
+  it('shows the stages in pipeline order with freight, versions and last promotion', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue(guestbookPipeline()),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
 
-    const items = await screen.findAllByRole('listitem');
-    expect(items.map(i => i.querySelector('h3')?.textContent)).toEqual([
-      'dev',
-      'staging',
-      'prod',
-    ]);
-    expect(screen.getByText('from staging')).toBeInTheDocument();
+    const list = await screen.findByRole('list', {
+      name: 'Kargo stages in pipeline order',
+    });
     expect(
-      screen.getByText('tidy-otter (v1.2.3, 0123456)'),
+      within(list)
+        .getAllByRole('heading')
+        .map(h => h.textContent),
+    ).toEqual(['dev', 'staging', 'prod']);
+    const dev = stageItem('dev');
+    expect(dev).toHaveTextContent('freight-2 (v1.2.0, 2abcdef)');
+    // The status is announced, not only drawn.
+    expect(
+      within(dev).getByRole('img', { name: 'promotion Succeeded' }),
+    ).toHaveTextContent('promotion Succeeded');
+    expect(dev).toHaveTextContent('3 freight eligible');
+    expect(within(dev).getByText(/ago$/)).toBeInTheDocument();
+    expect(stageItem('staging')).toHaveTextContent('from dev');
+    expect(stageItem('prod')).toHaveTextContent('no freight yet');
+    expect(api.getPipeline).toHaveBeenCalledWith(testProject());
+    expect(
+      screen.getByText(`Project ${testProject()} · 3 stages`),
+    ).toBeVisible();
+  });
+
+  it('lays the DAG out in columns by depth', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue({
+        project: testProject(),
+        warehouses: ['guestbook'],
+        stages: [
+          stage({ name: 'dev', warehouses: ['guestbook'] }),
+          stage({ name: 'qa-a', upstream: ['dev'], depth: 1 }),
+          stage({ name: 'qa-b', upstream: ['dev'], depth: 1 }),
+          stage({ name: 'prod', upstream: ['qa-a', 'qa-b'], depth: 2 }),
+        ],
+      }),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
+    await screen.findByRole('list', { name: 'Kargo stages in pipeline order' });
+    const columnOf = (name: string) => stageItem(name).parentElement;
+    expect(columnOf('qa-a')).toBe(columnOf('qa-b'));
+    expect(columnOf('dev')).not.toBe(columnOf('qa-a'));
+    expect(columnOf('prod')).not.toBe(columnOf('qa-a'));
+    expect(stageItem('prod')).toHaveTextContent('from qa-a, qa-b');
+  });
+
+  it('shows health, verification and soak when the backend reports them', async () => {
+    const now = Date.now();
+    // Fields of newer backends, not in this version's types.
+    const reported = {
+      health: { status: 'Healthy' },
+      verification: {
+        phase: 'Successful',
+        finishedAt: new Date(now - 60_000).toISOString(),
+      },
+      soak: {
+        since: new Date(now - 30 * 60_000).toISOString(),
+        requiredMs: 3600_000,
+      },
+    };
+    const pipeline = guestbookPipeline({
+      dev: { ...reported, color: 'green' },
+      staging: {
+        currentFreight: freight(1, { verifiedIn: { staging: {} } }),
+      },
+    });
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue(pipeline),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
+    await screen.findByRole('list', { name: 'Kargo stages in pipeline order' });
+    const dev = stageItem('dev');
+    expect(dev).toHaveTextContent('Healthy');
+    expect(dev).toHaveTextContent('verification Successful');
+    expect(dev).toHaveTextContent('soaking 30m of 1h');
+    expect(within(dev).getByRole('progressbar')).toHaveAttribute(
+      'aria-valuenow',
+      '50',
+    );
+    // Older backends: verification read from the current freight's status.
+    expect(stageItem('staging')).toHaveTextContent('verification Verified');
+    expect(stageItem('prod')).not.toHaveTextContent('verification');
+  });
+
+  it('narrows the stages to the kargo/warehouses annotation', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue({
+        project: 'shop',
+        warehouses: ['api', 'web'],
+        stages: [
+          stage({ name: 'api-dev', warehouses: ['api'] }),
+          stage({ name: 'web-dev', warehouses: ['web'] }),
+          stage({ name: 'web-prod', upstream: ['web-dev'], depth: 1 }),
+        ],
+      }),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, {
+      api,
+      entity: entityWith({
+        'kargo/project': 'shop',
+        'kargo/warehouses': 'web',
+      }),
+    });
+    const list = await screen.findByRole('list', {
+      name: 'Kargo stages in pipeline order',
+    });
+    expect(
+      within(list)
+        .getAllByRole('heading')
+        .map(h => h.textContent),
+    ).toEqual(['web-dev', 'web-prod']);
+    expect(
+      screen.getByText('Project shop · 2 of 3 stages (web)'),
+    ).toBeVisible();
+  });
+
+  it('says when the kargo/warehouses annotation leaves no stage', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue(guestbookPipeline()),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, {
+      api,
+      entity: entityWith({
+        'kargo/project': testProject(),
+        'kargo/warehouses': 'payments',
+      }),
+    });
+    expect(await screen.findByText('No stages')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        `No stage of Kargo project "${testProject()}" takes freight from payments: check the kargo/warehouses annotation against the project's warehouses (guestbook).`,
+      ),
     ).toBeInTheDocument();
-    expect(screen.getByText('last promotion Succeeded')).toBeInTheDocument();
-    expect(screen.getByText('3 freight eligible')).toBeInTheDocument();
-    expect(screen.getAllByText('no freight yet')).toHaveLength(2);
-    expect(getPipeline).toHaveBeenCalledWith('guestbook');
   });
 
   it('explains the missing annotation without calling the backend', async () => {
-    const getPipeline = jest.fn();
-    await render(entity(), api(getPipeline));
+    const api = mockKargoApi();
+    renderForEntity(<KargoPipelineCard />, { api, entity: entityWith() });
     expect(await screen.findByText('No Kargo project')).toBeInTheDocument();
-    expect(getPipeline).not.toHaveBeenCalled();
+    expect(screen.getByText(/kargo\/project: my-project/)).toBeInTheDocument();
+    expect(api.getPipeline).not.toHaveBeenCalled();
+    expect(api.listWarehouses).not.toHaveBeenCalled();
   });
 
-  it('names an unknown project and the fix', async () => {
-    const notFound = await ResponseError.fromResponse(
-      new Response(
-        JSON.stringify({ error: { name: 'NotFoundError', message: 'nope' } }),
-        { status: 404, headers: { 'content-type': 'application/json' } },
-      ),
-    );
-    await render(
-      entity({ 'kargo/project': 'ghost' }),
-      api(jest.fn().mockRejectedValue(notFound)),
-    );
+  it('names an unknown project, where projects are defined and failing sources', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(
+            404,
+            'NotFoundError',
+            'Kargo project "ghost" not found',
+          ),
+        ),
+      listWarehouses: jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(
+            404,
+            'NotFoundError',
+            'Kargo project "ghost" not found',
+          ),
+        ),
+      listDefinitionSources: jest.fn().mockResolvedValue({
+        items: [
+          {
+            key: 'file:a',
+            kind: 'file',
+            target: '../../examples/kargo/*.yaml',
+            projects: ['guestbook'],
+            checkedAt: '2026-01-01T00:00:00Z',
+          },
+          {
+            key: 'file:b',
+            kind: 'file',
+            target: '../../examples/kargo/ghost.yaml',
+            projects: [],
+            lastError: 'ghost.yaml, document 2: spec.subscriptions: required',
+            checkedAt: '2026-01-01T00:00:00Z',
+          },
+        ],
+      }),
+    });
+    renderForEntity(<KargoPipelineCard />, {
+      api,
+      entity: entityWith({ 'kargo/project': 'ghost' }),
+    });
     expect(
       await screen.findByText('Kargo project "ghost" not found'),
     ).toBeInTheDocument();
+    expect(
+      screen.getByText(/kargo\.definitions in app-config\.yaml/),
+    ).toBeVisible();
+    expect(
+      await screen.findByText(
+        'Last error: ghost.yaml, document 2: spec.subscriptions: required',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('Projects: guestbook')).toBeInTheDocument();
   });
 
-  it('shows other backend errors', async () => {
-    await render(
-      entity({ 'kargo/project': 'guestbook' }),
-      api(jest.fn().mockRejectedValue(new Error('connection refused'))),
+  it('says when the backend cannot be reached, and what to check', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest
+        .fn()
+        .mockRejectedValue(new TypeError('Failed to fetch')),
+      listWarehouses: jest
+        .fn()
+        .mockRejectedValue(new TypeError('Failed to fetch')),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
+    expect(
+      await screen.findByText('Error: Kargo backend unreachable'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(/Failed to fetch.*plugin-kargo-backend/),
+    ).toBeInTheDocument();
+  });
+
+  it('shows other backend errors as they are', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest
+        .fn()
+        .mockRejectedValue(
+          await responseError(500, 'Error', 'database is locked'),
+        ),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
+    expect(
+      await screen.findByText(
+        `Error: Could not load Kargo project "${testProject()}"`,
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText('database is locked')).toBeInTheDocument();
+  });
+
+  it('says that there is no freight yet, and shows failed discovery with the fix', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue(
+        guestbookPipeline({
+          dev: {
+            currentFreight: undefined,
+            lastPromotion: undefined,
+            eligibleFreightCount: 0,
+          },
+          staging: { eligibleFreightCount: 0 },
+        }),
+      ),
+      listWarehouses: warehouses([
+        {
+          project: testProject(),
+          name: 'guestbook',
+          lastError:
+            'git ls-remote: repository not found\nfatal: could not read from remote',
+        },
+      ]),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
+    expect(
+      await screen.findByText(/No freight yet: warehouse guestbook found no/),
+    ).toBeInTheDocument();
+    const discovery = await screen.findByText(
+      /Discovery failed for warehouse guestbook: git ls-remote: repository not foundCheck the subscriptions/,
+    );
+    // The card shows the first line; the whole error is in the tooltip.
+    expect(discovery).not.toHaveTextContent('fatal');
+    expect(discovery.closest('[title]')).toHaveAttribute(
+      'title',
+      'git ls-remote: repository not found\nfatal: could not read from remote',
+    );
+    const promote = screen.getByRole('button', { name: 'Promote to dev' });
+    expect(promote).toBeDisabled();
+    expect(promote.parentElement).toHaveAttribute(
+      'title',
+      'No freight is eligible for dev yet.',
+    );
+  });
+
+  it('gates the actions on the stage permissions and gives the reason', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest.fn().mockResolvedValue(
+        guestbookPipeline({
+          prod: { eligibleFreightCount: 1, currentFreight: freight(1) },
+        }),
+      ),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, {
+      api,
+      grants: {
+        'kargo.stage.promote': ['dev', 'staging'],
+        'kargo.freight.approve': ['dev'],
+      },
+    });
+    await screen.findByRole('list', { name: 'Kargo stages in pipeline order' });
+    await waitFor(() =>
+      expect(
+        screen.getByRole('button', { name: 'Promote to dev' }),
+      ).toBeEnabled(),
+    );
+    expect(screen.getByRole('button', { name: 'Roll back dev' })).toBeEnabled();
+    expect(
+      screen.getByRole('button', { name: 'Approve freight for dev' }),
+    ).toBeEnabled();
+    const prod = screen.getByRole('button', { name: 'Promote to prod' });
+    expect(prod).toBeDisabled();
+    expect(prod.parentElement).toHaveAttribute(
+      'title',
+      `You are not allowed to promote to stage prod (permission kargo.stage.promote on ${testProject()}/prod).`,
     );
     expect(
-      await screen.findByText('Error: connection refused'),
-    ).toBeInTheDocument();
+      screen.getByRole('button', { name: 'Approve freight for staging' }),
+    ).toBeDisabled();
+    expect(
+      screen.getByRole('button', { name: 'Roll back prod' }),
+    ).toBeDisabled();
+    await userEvent.hover(prod.parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to promote to stage prod',
+    );
+  });
+
+  it('polls while a promotion runs, with backoff, and stops when it ended', async () => {
+    jest.useFakeTimers({ advanceTimers: false });
+    try {
+      const running = guestbookPipeline({
+        staging: {
+          lastPromotion: promotion({
+            id: 'p2',
+            stage: 'staging',
+            phase: 'Running',
+            finishedAt: undefined,
+            steps: [{ alias: 'step-1', status: 'Running' }],
+          }),
+        },
+      });
+      const done = guestbookPipeline({
+        staging: {
+          currentFreight: freight(2),
+          lastPromotion: promotion({ id: 'p2', stage: 'staging' }),
+        },
+      });
+      const getPipeline = jest
+        .fn()
+        .mockResolvedValueOnce(running)
+        .mockResolvedValueOnce(running)
+        .mockResolvedValueOnce(running)
+        .mockResolvedValue(done);
+      const api = mockKargoApi({ getPipeline, listWarehouses: warehouses() });
+      renderForEntity(<KargoPipelineCard />, { api });
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(0);
+      });
+      expect(stageItem('staging')).toHaveTextContent('promotion Running');
+      expect(
+        screen.getByRole('button', { name: 'Abort the promotion to staging' }),
+      ).toBeInTheDocument();
+      expect(getPipeline).toHaveBeenCalledTimes(1);
+
+      // 2 s, then 4 s (no progress), then 8 s.
+      await act(() => jest.advanceTimersByTimeAsync(1999));
+      expect(getPipeline).toHaveBeenCalledTimes(1);
+      await act(() => jest.advanceTimersByTimeAsync(1));
+      expect(getPipeline).toHaveBeenCalledTimes(2);
+      await act(() => jest.advanceTimersByTimeAsync(3999));
+      expect(getPipeline).toHaveBeenCalledTimes(2);
+      await act(() => jest.advanceTimersByTimeAsync(1));
+      expect(getPipeline).toHaveBeenCalledTimes(3);
+      await act(() => jest.advanceTimersByTimeAsync(8000));
+      expect(getPipeline).toHaveBeenCalledTimes(4);
+      expect(stageItem('staging')).toHaveTextContent('promotion Succeeded');
+      expect(stageItem('staging')).toHaveTextContent('freight-2');
+
+      // Nothing runs any more: no further requests.
+      await act(() => jest.advanceTimersByTimeAsync(120_000));
+      expect(getPipeline).toHaveBeenCalledTimes(4);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('does not poll when nothing runs', async () => {
+    jest.useFakeTimers({ advanceTimers: false });
+    try {
+      const getPipeline = jest.fn().mockResolvedValue(guestbookPipeline());
+      const api = mockKargoApi({ getPipeline, listWarehouses: warehouses() });
+      renderForEntity(<KargoPipelineCard />, { api });
+      await act(() => jest.advanceTimersByTimeAsync(60_000));
+      expect(
+        screen.getByRole('list', { name: 'Kargo stages in pipeline order' }),
+      ).toBeInTheDocument();
+      expect(getPipeline).toHaveBeenCalledTimes(1);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

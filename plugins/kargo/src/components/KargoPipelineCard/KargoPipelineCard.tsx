@@ -1,163 +1,231 @@
-import { Fragment } from 'react';
+import { Fragment, useCallback, useMemo } from 'react';
 import Box from '@material-ui/core/Box';
-import Chip from '@material-ui/core/Chip';
+import IconButton from '@material-ui/core/IconButton';
+import Tooltip from '@material-ui/core/Tooltip';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import ArrowForwardIcon from '@material-ui/icons/ArrowForward';
+import RefreshIcon from '@material-ui/icons/Refresh';
+import Alert from '@material-ui/lab/Alert';
+import { InfoCard, Progress } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
 import {
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
-import { useEntity } from '@backstage/plugin-catalog-react';
-import { ResponseError } from '@backstage/errors';
-import {
-  FreightRecord,
-  KARGO_PROJECT_ANNOTATION,
   PipelineStage,
+  WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
-import { usePipeline } from './usePipeline';
-import { stageColor } from './stageColor';
+import { kargoApiRef } from '../../api';
+import { useKargoEntity } from '../../hooks/useKargoEntity';
+import { useLoader } from '../../hooks/useLoader';
+import { usePipeline } from '../../hooks/usePipeline';
+import { errorMessage } from '../../lib/errors';
+import { narrowStages, stageOrigins } from '../../lib/stages';
+import {
+  MissingProjectAnnotation,
+  NoStages,
+  ProjectLoadError,
+} from '../common/ProjectStates';
+import { StageNode } from './StageNode';
 
 const useStyles = makeStyles(theme => ({
   pipeline: {
     display: 'flex',
-    flexWrap: 'wrap',
-    alignItems: 'center',
+    alignItems: 'flex-start',
+    gap: theme.spacing(1),
+    overflowX: 'auto',
+    paddingBottom: theme.spacing(1),
+  },
+  column: {
+    display: 'flex',
+    flexDirection: 'column',
     gap: theme.spacing(1),
   },
-  stage: {
-    minWidth: 140,
-    padding: theme.spacing(1.5),
-    borderRadius: theme.shape.borderRadius,
-    border: `1px solid ${theme.palette.divider}`,
-    borderLeftWidth: 6,
+  arrow: {
+    alignSelf: 'center',
+    flexShrink: 0,
   },
 }));
 
-/** The versions a freight carries, shortest form first: image tags, short commits, chart versions. */
-function artifactSummary(freight: FreightRecord): string {
-  return [
-    ...freight.images.map(i => i.tag || i.digest.slice(0, 19)),
-    ...freight.commits.map(c => c.tag || c.id.slice(0, 7)),
-    ...freight.charts.map(c => `${c.name}@${c.version}`),
-  ].join(', ');
+/** Stages grouped by depth: the columns of the DAG, each in pipeline order. */
+function columnsByDepth(stages: PipelineStage[]): PipelineStage[][] {
+  const columns: PipelineStage[][] = [];
+  for (const stage of stages) {
+    (columns[stage.depth] ??= []).push(stage);
+  }
+  return columns.filter(c => c !== undefined);
 }
 
-function StageBox({ stage }: { stage: PipelineStage }) {
-  const classes = useStyles();
-  const from =
-    stage.upstream.length > 0
-      ? `from ${stage.upstream.join(', ')}`
-      : `from ${stage.warehouses.join(', ')}`;
-  const { currentFreight, lastPromotion } = stage;
+/** The first line of an error, shortened: the card has little room; the Kargo tab shows it whole. */
+function firstLine(text: string, max = 160): string {
+  const line = text.split('\n')[0].trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+function DiscoveryProblems(props: { warehouses: WarehouseStatus[] }) {
+  const failing = props.warehouses.flatMap(w =>
+    w.lastError ? [{ name: w.name, error: w.lastError }] : [],
+  );
+  if (failing.length === 0) return null;
   return (
-    <Box
-      className={classes.stage}
-      style={{ borderLeftColor: stageColor(stage.color) }}
-      data-testid={`kargo-stage-${stage.name}`}
-    >
-      <Typography variant="subtitle1" component="h3">
-        {stage.name}
-      </Typography>
-      <Typography variant="caption" color="textSecondary" display="block">
-        {from}
-      </Typography>
-      <Typography variant="body2" display="block">
-        {currentFreight
-          ? `${currentFreight.alias} (${artifactSummary(currentFreight)})`
-          : 'no freight yet'}
-      </Typography>
-      {lastPromotion && (
-        <Typography variant="caption" display="block">
-          last promotion {lastPromotion.phase}
-        </Typography>
-      )}
-      <Typography variant="caption" color="textSecondary" display="block">
-        {stage.eligibleFreightCount} freight eligible
-      </Typography>
+    <Box mb={2}>
+      {failing.map(w => (
+        <Alert key={w.name} severity="warning" title={w.error}>
+          Discovery failed for warehouse {w.name}: {firstLine(w.error)}
+          <br />
+          Check the subscriptions of the Warehouse manifest (repository URLs,
+          credentials in the portal's integrations), then refresh it from the
+          Kargo tab.
+        </Alert>
+      ))}
+    </Box>
+  );
+}
+
+function NoFreightYet(props: { warehouses: string[] }) {
+  return (
+    <Box mb={2}>
+      <Alert severity="info">
+        No freight yet: warehouse{props.warehouses.length === 1 ? '' : 's'}{' '}
+        {props.warehouses.join(', ') || '(none)'} found no artifacts to promote
+        so far. Discovery runs on a schedule; the Kargo tab shows its status and
+        can start it now.
+      </Alert>
     </Box>
   );
 }
 
 /**
- * The stage pipeline of the Kargo project named by the entity's `kargo/project` annotation.
+ * The stage pipeline of the Kargo project named by the entity's `kargo/project` annotation (narrowed by
+ * `kargo/warehouses`), as a DAG in columns by depth, with permission-gated actions on each stage. While a
+ * promotion runs, the pipeline is polled with backoff.
  *
  * @public
  */
 export function KargoPipelineCard() {
-  const { entity } = useEntity();
-  const project = entity.metadata.annotations?.[KARGO_PROJECT_ANNOTATION];
-  const { value, loading, error } = usePipeline(project);
+  const { project, warehouses: narrowTo } = useKargoEntity();
+  const api = useApi(kargoApiRef);
+  const classes = useStyles();
+  const pipeline = usePipeline(project);
+  const loadWarehouses = useCallback(
+    async () => (project ? (await api.listWarehouses(project)).items : []),
+    [api, project],
+  );
+  // Discovery problems are shown but not polled: they change on the warehouses' schedule, not the user's.
+  const warehouses = useLoader(loadWarehouses, project ?? '');
+
+  const value = pipeline.value;
+  const stages = useMemo(
+    () => narrowStages(value?.stages ?? [], narrowTo),
+    [value, narrowTo],
+  );
+  const origins = useMemo(() => stageOrigins(value?.stages ?? []), [value]);
 
   let content;
   if (!project) {
+    content = <MissingProjectAnnotation />;
+  } else if (!value && pipeline.loading) {
+    content = <Progress />;
+  } else if (!value) {
     content = (
-      <EmptyState
-        missing="field"
-        title="No Kargo project"
-        description={`Add the ${KARGO_PROJECT_ANNOTATION} annotation to this entity to see its promotion pipeline.`}
+      <ProjectLoadError
+        project={project}
+        error={pipeline.error ?? new Error('No pipeline')}
       />
     );
-  } else if (loading) {
-    content = <Progress />;
-  } else if (error) {
-    content =
-      error instanceof ResponseError && error.statusCode === 404 ? (
-        <EmptyState
-          missing="data"
-          title={`Kargo project "${project}" not found`}
-          description={`Check the ${KARGO_PROJECT_ANNOTATION} annotation, or load the project's manifests into the portal.`}
-        />
-      ) : (
-        <ResponseErrorPanel error={error} />
-      );
-  } else if (!value || value.stages.length === 0) {
+  } else if (stages.length === 0) {
     content = (
-      <EmptyState
-        missing="data"
-        title="No stages"
-        description={`Kargo project "${project}" has no stages yet.`}
+      <NoStages
+        project={project}
+        narrowTo={narrowTo}
+        warehouses={value.warehouses}
       />
     );
   } else {
-    content = <Pipeline stages={value.stages} />;
+    const shownWarehouses = narrowTo ?? value.warehouses;
+    const noFreight = value.stages.every(
+      s => !s.currentFreight && s.eligibleFreightCount === 0,
+    );
+    content = (
+      <>
+        {pipeline.error && (
+          <Box mb={2}>
+            <Alert severity="warning">
+              Could not refresh the pipeline: {errorMessage(pipeline.error)}
+            </Alert>
+          </Box>
+        )}
+        <DiscoveryProblems
+          warehouses={(warehouses.value ?? []).filter(w =>
+            shownWarehouses.includes(w.name),
+          )}
+        />
+        {noFreight && <NoFreightYet warehouses={shownWarehouses} />}
+        <div
+          className={classes.pipeline}
+          role="list"
+          aria-label="Kargo stages in pipeline order"
+        >
+          {columnsByDepth(stages).map((column, i) => (
+            <Fragment key={column[0].name}>
+              {i > 0 && (
+                <ArrowForwardIcon
+                  className={classes.arrow}
+                  color="disabled"
+                  aria-hidden
+                />
+              )}
+              <div className={classes.column}>
+                {column.map(stage => (
+                  <StageNode
+                    key={stage.name}
+                    project={project}
+                    stage={stage}
+                    origins={[...(origins.get(stage.name) ?? [])]}
+                    onChanged={pipeline.reload}
+                  />
+                ))}
+              </div>
+            </Fragment>
+          ))}
+        </div>
+      </>
+    );
   }
+
+  const subheader = project && (
+    <Typography variant="body2" color="textSecondary" component="span">
+      Project {project}
+      {value &&
+        ` · ${
+          stages.length === value.stages.length
+            ? `${stages.length} stage${stages.length === 1 ? '' : 's'}`
+            : `${stages.length} of ${
+                value.stages.length
+              } stages (${narrowTo?.join(', ')})`
+        }`}
+    </Typography>
+  );
 
   return (
     <InfoCard
       title="Kargo pipeline"
-      subheader={project ? `Project ${project}` : undefined}
+      subheader={subheader}
+      action={
+        project && (
+          <Tooltip title="Reload">
+            <IconButton
+              aria-label="Reload the pipeline"
+              onClick={() => {
+                pipeline.reload();
+                warehouses.reload();
+              }}
+            >
+              <RefreshIcon />
+            </IconButton>
+          </Tooltip>
+        )
+      }
     >
       {content}
     </InfoCard>
-  );
-}
-
-function Pipeline({ stages }: { stages: PipelineStage[] }) {
-  const classes = useStyles();
-  return (
-    <div
-      className={classes.pipeline}
-      role="list"
-      aria-label="Kargo stages in pipeline order"
-    >
-      {stages.map((stage, i) => (
-        <Fragment key={stage.name}>
-          {i > 0 && <ArrowForwardIcon color="disabled" aria-hidden />}
-          <div role="listitem">
-            <StageBox stage={stage} />
-          </div>
-        </Fragment>
-      ))}
-      {stages.length > 0 && (
-        <Chip
-          size="small"
-          variant="outlined"
-          label={`${stages.length} stage${stages.length === 1 ? '' : 's'}`}
-        />
-      )}
-    </div>
   );
 }

@@ -1,0 +1,71 @@
+import { expect, test } from '@playwright/test';
+import { promotionsOf, seedFreight } from '../fixtures/kargoDb';
+import { pipelineCard, signInAsGuest } from '../fixtures/portal';
+
+test('promoting from the card creates a promotion', async ({
+  page,
+}, testInfo) => {
+  const [freight] = seedFreight([`e2e-promote-${Date.now()}`]);
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/guestbook');
+
+  const promote = page.getByRole('button', { name: 'Promote to dev' });
+  await expect(promote).toBeEnabled();
+  await promote.click();
+
+  const dialog = page.getByRole('dialog', { name: 'Promote to dev' });
+  await dialog.getByRole('radio', { name: new RegExp(freight.alias) }).check();
+  const changes = dialog.getByRole('table', { name: 'What changes' });
+  await expect(changes).toContainText(freight.tag);
+  await expect(changes).toContainText(freight.commit.slice(0, 7));
+  const path = testInfo.outputPath('kargo-promote-dialog.png');
+  await dialog.screenshot({ path });
+  await testInfo.attach('kargo-promote-dialog.png', {
+    path,
+    contentType: 'image/png',
+  });
+  await dialog.getByRole('button', { name: 'Promote' }).click();
+  await expect(dialog).toBeHidden();
+
+  // The promotion is stored for the guest, and the card shows the stage's newest promotion.
+  await expect
+    .poll(() => promotionsOf(freight.id, 'dev'))
+    .toEqual([expect.objectContaining({ created_by: 'user:default/guest' })]);
+  await expect(page.getByRole('listitem', { name: 'dev' })).toContainText(
+    /promotion (Pending|Running|Succeeded|Failed|Errored)/,
+  );
+});
+
+test('a user without the right sees the production actions disabled, with the reason', async ({
+  page,
+}, testInfo) => {
+  seedFreight([`e2e-denied-${Date.now()}`]);
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/guestbook');
+
+  // The demo policy: the guest's group owns the service, so it acts on dev and staging but not on prod.
+  await expect(
+    page.getByRole('button', { name: 'Approve freight for dev' }),
+  ).toBeEnabled();
+  for (const name of ['Promote to prod', 'Approve freight for prod']) {
+    const button = page.getByRole('button', { name });
+    await expect(button).toBeDisabled();
+    await expect(button.locator('xpath=..')).toHaveAttribute(
+      'title',
+      /^You are not allowed to (promote to|approve freight for) stage prod \(permission kargo\.(stage\.promote|freight\.approve) on guestbook\/prod\)\.$/,
+    );
+  }
+  await page
+    .getByRole('button', { name: 'Promote to prod' })
+    .locator('xpath=..')
+    .hover();
+  await expect(page.getByRole('tooltip')).toContainText(
+    'You are not allowed to promote to stage prod',
+  );
+  const path = testInfo.outputPath('kargo-pipeline-card-denied.png');
+  await pipelineCard(page).screenshot({ path });
+  await testInfo.attach('kargo-pipeline-card-denied.png', {
+    path,
+    contentType: 'image/png',
+  });
+});

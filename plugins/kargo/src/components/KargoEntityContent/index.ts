@@ -1,0 +1,1 @@
+export { KargoEntityContent } from './KargoEntityContent';

@@ -1,0 +1,80 @@
+import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
+import {
+  isActivePhase,
+  narrowStages,
+  parseWarehousesAnnotation,
+  stageOrigins,
+} from './stages';
+
+const stage = (
+  name: string,
+  warehouses: string[],
+  upstream: string[] = [],
+  extra: object = {},
+): PipelineStage => ({
+  name,
+  warehouses,
+  upstream,
+  depth: upstream.length > 0 ? 1 : 0,
+  eligibleFreightCount: 0,
+  ...extra,
+});
+
+// api-dev <- api ; web-dev <- web ; both -> int -> prod
+const stages = [
+  stage('api-dev', ['api']),
+  stage('web-dev', ['web']),
+  stage('int', [], ['api-dev', 'web-dev']),
+  stage('prod', [], ['int']),
+];
+
+describe('narrowStages', () => {
+  it.each([
+    [undefined, ['api-dev', 'web-dev', 'int', 'prod']],
+    [['web'], ['web-dev', 'int', 'prod']],
+    [
+      ['api', 'web'],
+      ['api-dev', 'web-dev', 'int', 'prod'],
+    ],
+    [['other'], []],
+  ])('warehouses %j -> %j', (warehouses, expected) => {
+    expect(narrowStages(stages, warehouses).map(s => s.name)).toEqual(expected);
+  });
+
+  it('uses the origins the backend serves when it does', () => {
+    const served = [
+      stage('api-dev', ['api']),
+      stage('web-dev', ['web']),
+      // int requests only api's freight from its upstream stages
+      stage('int', [], ['api-dev', 'web-dev'], { origins: ['api'] }),
+    ];
+    expect(stageOrigins(served).get('int')).toEqual(new Set(['api']));
+    expect(narrowStages(served, ['web']).map(s => s.name)).toEqual(['web-dev']);
+  });
+});
+
+describe('parseWarehousesAnnotation', () => {
+  it.each([
+    [undefined, undefined],
+    ['', undefined],
+    [' , ', undefined],
+    ['a', ['a']],
+    [' a, b ,', ['a', 'b']],
+  ])('%j -> %j', (value, expected) => {
+    expect(parseWarehousesAnnotation(value)).toEqual(expected);
+  });
+});
+
+describe('isActivePhase', () => {
+  it.each([
+    ['Pending', true],
+    ['Running', true],
+    ['Succeeded', false],
+    ['Failed', false],
+    ['Errored', false],
+    ['Aborted', false],
+    [undefined, false],
+  ] as const)('%s -> %s', (phase, expected) => {
+    expect(isActivePhase(phase)).toBe(expected);
+  });
+});

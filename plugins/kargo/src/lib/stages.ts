@@ -1,0 +1,133 @@
+import {
+  PipelineStage,
+  PromotionPhase,
+  TERMINAL_PROMOTION_PHASES,
+} from '@kargo-portal/plugin-kargo-common';
+import {
+  arrayField,
+  field,
+  numberField,
+  objectField,
+  stringField,
+} from './read';
+
+/** Health of the stage's workload (Argo CD), when the backend reports it. */
+export interface StageHealth {
+  /** `Healthy`, `Progressing`, `Degraded`, `Unhealthy`, `Unknown`, ... as Kargo names them. */
+  status: string;
+  message?: string;
+}
+
+/** Verification of the stage's current freight. */
+export interface StageVerification {
+  /** `Pending`, `Running`, `Successful`/`Verified`, `Failed`, `Error`, `Aborted`, `Inconclusive`. */
+  phase: string;
+  message?: string;
+  at?: string;
+}
+
+/** How long the current freight has soaked in the stage, against what downstream stages require. */
+export interface StageSoak {
+  since: string;
+  requiredMs: number;
+}
+
+/** Phases in which a promotion still changes: the card keeps polling while one of these is shown. */
+export function isActivePhase(phase: PromotionPhase | undefined): boolean {
+  return phase !== undefined && !TERMINAL_PROMOTION_PHASES.includes(phase);
+}
+
+/** The stage's health, from the optional `health` field of newer backends. */
+export function stageHealth(stage: PipelineStage): StageHealth | undefined {
+  const health = field(stage, 'health');
+  const status = stringField(health, 'status');
+  return status
+    ? { status, message: stringField(health, 'message') }
+    : undefined;
+}
+
+/**
+ * Verification of the current freight: the optional `verification` field of newer backends, else the current
+ * freight's own status when the backend serves it with one (`verifiedIn`).
+ */
+export function stageVerification(
+  stage: PipelineStage,
+): StageVerification | undefined {
+  const verification = field(stage, 'verification');
+  const phase = stringField(verification, 'phase');
+  if (phase) {
+    return {
+      phase,
+      message: stringField(verification, 'message'),
+      at:
+        stringField(verification, 'finishedAt') ??
+        stringField(verification, 'startedAt'),
+    };
+  }
+  const verifiedIn = objectField(
+    field(stage.currentFreight, 'status'),
+    'verifiedIn',
+  );
+  const mine = verifiedIn?.[stage.name];
+  if (mine) {
+    return { phase: 'Verified', at: stringField(mine, 'verifiedAt') };
+  }
+  return undefined;
+}
+
+/** Soak progress of the current freight, from the optional `soak` field of newer backends. */
+export function stageSoak(stage: PipelineStage): StageSoak | undefined {
+  const soak = field(stage, 'soak');
+  const since = stringField(soak, 'since');
+  const requiredMs = numberField(soak, 'requiredMs');
+  return since && requiredMs ? { since, requiredMs } : undefined;
+}
+
+/**
+ * Every warehouse a stage takes freight from. Newer backends serve it (`origins`); otherwise it is the stage's
+ * direct warehouses plus those of its upstream stages, which is exact unless a stage requests only some of
+ * its upstream's origins.
+ */
+export function stageOrigins(
+  stages: PipelineStage[],
+): Map<string, Set<string>> {
+  const origins = new Map<string, Set<string>>();
+  // Stages come in pipeline order: upstream stages are resolved before their downstream stages.
+  for (const stage of stages) {
+    const served = arrayField(stage, 'origins').filter(
+      (o): o is string => typeof o === 'string',
+    );
+    const set = new Set<string>(served.length > 0 ? served : stage.warehouses);
+    if (served.length === 0) {
+      for (const up of stage.upstream) {
+        for (const o of origins.get(up) ?? []) set.add(o);
+      }
+    }
+    origins.set(stage.name, set);
+  }
+  return origins;
+}
+
+/**
+ * The stages an entity's card shows: all of them, or with the `kargo/warehouses` annotation, those fed by one of
+ * the named warehouses (directly or through upstream stages). Pipeline order is kept.
+ */
+export function narrowStages(
+  stages: PipelineStage[],
+  warehouses: string[] | undefined,
+): PipelineStage[] {
+  if (!warehouses || warehouses.length === 0) return stages;
+  const origins = stageOrigins(stages);
+  return stages.filter(s => warehouses.some(w => origins.get(s.name)?.has(w)));
+}
+
+/** The `kargo/warehouses` annotation as a list; undefined when absent or empty. */
+export function parseWarehousesAnnotation(
+  value: string | undefined,
+): string[] | undefined {
+  const list = (value ?? '')
+    .split(',')
+    .map(w => w.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : undefined;
+}
