@@ -115,7 +115,12 @@ describe.each(databases.eachSupportedId())(
         expect(again).toEqual({ freight: first.freight, created: false });
         expect(await store.getFreight('shop', first.freight.alias)).toEqual({
           ...first.freight,
-          status: { currentlyIn: [], verifiedIn: {}, approvedFor: {} },
+          status: {
+            currentlyIn: [],
+            verifiedIn: {},
+            approvedFor: {},
+            previouslyIn: [],
+          },
         });
         expect(
           await store.getFreight('other', first.freight.id),
@@ -289,6 +294,7 @@ describe.each(databases.eachSupportedId())(
 
         const one = await store.getFreight('shop', f1);
         expect(one?.status.currentlyIn).toEqual([]);
+        expect(one?.status.previouslyIn).toEqual(['dev']);
         expect(one?.status.verifiedIn.dev.longestSoakMs).toBe(90 * 60_000);
         expect(
           (await store.getFreight('shop', f2))?.status.currentlyIn,
@@ -345,6 +351,7 @@ describe.each(databases.eachSupportedId())(
         ]);
         const byStage = Object.fromEntries(summaries.map(s => [s.stage, s]));
         expect(byStage.dev.currentFreight?.id).toBe(freight(1).id);
+        expect(byStage.dev.currentSince).toBe(at(1).toISOString());
         expect(byStage.dev.lastPromotion?.id).toBe(latest.id);
         expect(byStage.prod.currentFreight).toBeUndefined();
         expect(byStage.prod.lastPromotion?.stage).toBe('prod');

@@ -350,10 +350,27 @@ export class DatabaseKargoStore implements KargoStore {
       list.push(row);
       byFreight.set(row.freight_id, list);
     }
+    // Every stage each freight has been in, from the stage histories (one index range per page of freight).
+    const previously = new Map<string, Set<string>>();
+    for (const ids of chunks(freightIds, IN_CHUNK)) {
+      const history: Array<{ freight_id: string; stage: string }> =
+        await this.db('kargo_stage_history')
+          .where({ project })
+          .whereIn('freight_id', ids)
+          .distinct('freight_id', 'stage');
+      for (const row of history) {
+        const stages = previously.get(row.freight_id) ?? new Set<string>();
+        stages.add(row.stage);
+        previously.set(row.freight_id, stages);
+      }
+    }
     return new Map(
       freightIds.map(id => [
         id,
-        freightStatusFromRows(byFreight.get(id) ?? []),
+        {
+          ...freightStatusFromRows(byFreight.get(id) ?? []),
+          previouslyIn: [...(previously.get(id) ?? [])].sort(),
+        },
       ]),
     );
   }
@@ -703,9 +720,9 @@ export class DatabaseKargoStore implements KargoStore {
     project: string,
     stages: string[],
   ): Promise<StageSummary[]> {
-    const current: Array<FreightRow & { stage: string }> = await this.db(
-      'kargo_freight_stages as s',
-    )
+    const current: Array<
+      FreightRow & { stage: string; current_since: string | null }
+    > = await this.db('kargo_freight_stages as s')
       .join('kargo_freight as f', join =>
         join
           .on('f.project', '=', 's.project')
@@ -713,7 +730,7 @@ export class DatabaseKargoStore implements KargoStore {
       )
       .where('s.project', project)
       .where('s.currently_in', true)
-      .select('f.*', 's.stage');
+      .select('f.*', 's.stage', 's.current_since');
     // The newest promotion of each stage: one index lookup per stage, whatever the length of the history.
     const latest: PromotionRow[] = [];
     for (const stage of stages) {
@@ -737,6 +754,7 @@ export class DatabaseKargoStore implements KargoStore {
     };
     for (const row of current) {
       summaryOf(row.stage).currentFreight = freightFromRow(row);
+      summaryOf(row.stage).currentSince = row.current_since ?? undefined;
     }
     for (const row of latest) {
       summaryOf(row.stage).lastPromotion = promotionFromRow(row);

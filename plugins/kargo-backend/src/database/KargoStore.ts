@@ -26,6 +26,8 @@ export interface StoredDefinition {
 export interface StageSummary {
   stage: string;
   currentFreight?: FreightRecord;
+  /** Since when the stage has run its current freight. */
+  currentSince?: string;
   lastPromotion?: Promotion;
 }
 

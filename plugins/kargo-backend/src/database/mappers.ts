@@ -116,6 +116,7 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     createdAt: row.created_at,
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
+    abortRequestedBy: optional(row.abort_requested_by),
   };
 }
 

@@ -181,3 +181,60 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'pipeline of FreightQueries on %p',
+  databaseId => {
+    it('gives each stage its origins and the soak its current freight is under', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = DatabaseKargoStore.fromKnex(knex);
+      const id = 'a'.repeat(40);
+      await store.insertFreight(
+        {
+          project: 'shop',
+          id,
+          origin: { kind: 'Warehouse', name: 'app' },
+          commits: [],
+          images: [],
+          charts: [],
+          createdAt: new Date(NOW.getTime() - 5 * HOUR),
+        },
+        { generateAlias: async () => 'calm-heron' },
+      );
+      const since = new Date(NOW.getTime() - HOUR);
+      await store.setCurrentFreight({
+        project: 'shop',
+        stage: 'a',
+        freightId: id,
+        at: since,
+      });
+      const pipelineStages = [
+        stage('a', [{ origin: 'app', sources: { direct: true } }]),
+        stage('b', [
+          { origin: 'app', sources: { stages: ['a'], requiredSoakTime: '2h' } },
+        ]),
+        stage('c', [
+          {
+            origin: 'app',
+            sources: { stages: ['a'], requiredSoakTime: '30m' },
+          },
+        ]),
+      ];
+      const pipeline = await new FreightQueries(store).getPipeline(
+        { name: 'shop', warehouses: [], stages: pipelineStages, manifests: [] },
+        NOW,
+      );
+      const byName = Object.fromEntries(pipeline.stages.map(s => [s.name, s]));
+      expect(byName.a.origins).toEqual(['app']);
+      expect(byName.a.soak).toEqual({
+        since: since.toISOString(),
+        requiredMs: 2 * HOUR,
+      });
+      // b and c run nothing, and nothing downstream of them asks for a soak.
+      expect(byName.b.soak).toBeUndefined();
+      expect(byName.c.soak).toBeUndefined();
+      await knex.destroy();
+    });
+  },
+);

@@ -6,6 +6,7 @@ import {
   KARGO_COLOR_ANNOTATION,
   ELIGIBLE_FREIGHT_COUNT_LIMIT,
   orderStages,
+  parseDuration,
 } from '@kargo-portal/plugin-kargo-common';
 import {
   FreightMatch,
@@ -199,6 +200,10 @@ export class FreightQueries {
         color: manifest.metadata.annotations?.[KARGO_COLOR_ANNOTATION],
         currentFreight: summary?.currentFreight,
         lastPromotion: summary?.lastPromotion,
+        origins: [
+          ...new Set(manifest.spec.requestedFreight.map(r => r.origin.name)),
+        ],
+        ...soakOf(node.name, project.stages, summary?.currentSince),
         eligibleFreightCount: Math.min(eligible, ELIGIBLE_FREIGHT_COUNT_LIMIT),
         ...(eligible > ELIGIBLE_FREIGHT_COUNT_LIMIT
           ? { eligibleFreightCountCapped: true }
@@ -211,4 +216,22 @@ export class FreightQueries {
       stages,
     };
   }
+}
+
+/** The soak a stage's current freight is under: the longest requiredSoakTime of the stages fed by this one. */
+function soakOf(
+  stage: string,
+  stages: StageManifest[],
+  since: string | undefined,
+): { soak?: { since: string; requiredMs: number } } {
+  let requiredMs = 0;
+  for (const downstream of stages) {
+    for (const request of downstream.spec.requestedFreight) {
+      const time = request.sources.requiredSoakTime;
+      if (time && request.sources.stages?.includes(stage)) {
+        requiredMs = Math.max(requiredMs, parseDuration(time) ?? 0);
+      }
+    }
+  }
+  return since && requiredMs > 0 ? { soak: { since, requiredMs } } : {};
 }

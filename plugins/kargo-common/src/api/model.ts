@@ -18,6 +18,8 @@ export interface FreightStatus {
   currentlyIn: string[];
   verifiedIn: Record<string, { verifiedAt?: string; longestSoakMs?: number }>;
   approvedFor: Record<string, { approvedAt: string; approvedBy?: string }>;
+  /** Every stage the freight has been in (current ones included), from the stages' histories. */
+  previouslyIn?: string[];
 }
 
 /** Freight with its status, as the API serves it. @public */
@@ -91,6 +93,8 @@ export interface Promotion {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Who asked to abort the promotion, while it is being aborted and after. */
+  abortRequestedBy?: string;
 }
 
 /** One entry of a stage's freight history, newest first in lists. @public */

@@ -26,6 +26,13 @@ export interface PipelineStage {
   eligibleFreightCount: number;
   /** True when more than `eligibleFreightCount` freight are eligible (shown as "1000+"). */
   eligibleFreightCountCapped?: boolean;
+  /** The warehouses the stage requests freight from. */
+  origins?: string[];
+  /**
+   * Soak of the current freight: since when the stage has run it, and the longest `requiredSoakTime` a
+   * downstream stage asks of freight from this stage. Absent when no downstream stage requires a soak.
+   */
+  soak?: { since: string; requiredMs: number };
 }
 
 /**

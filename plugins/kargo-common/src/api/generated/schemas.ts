@@ -83,6 +83,8 @@ export type FreightView = Freight & {
         approvedBy?: string;
       };
     };
+    /** Every stage the freight has been in, current ones included. */
+    previouslyIn?: Array<string>;
   };
 };
 
@@ -137,6 +139,8 @@ export type Promotion = {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** Who asked to abort the promotion. */
+  abortRequestedBy?: string;
 };
 
 export type PromotionPage = {
@@ -156,6 +160,13 @@ export type PipelineStage = {
   eligibleFreightCount: number;
   /** True when more freight than eligibleFreightCount are eligible. */
   eligibleFreightCountCapped?: boolean;
+  /** The warehouses the stage requests freight from. */
+  origins?: Array<string>;
+  /** Soak of the current freight: since when the stage has run it, and the longest requiredSoakTime a downstream stage asks of freight from this stage. */
+  soak?: {
+    since: string;
+    requiredMs: number;
+  };
 };
 
 export type Pipeline = {

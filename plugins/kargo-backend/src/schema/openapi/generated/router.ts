@@ -306,6 +306,14 @@ export const spec = {
                       required: ['approvedAt'],
                     },
                   },
+                  previouslyIn: {
+                    type: 'array',
+                    items: {
+                      type: 'string',
+                    },
+                    description:
+                      'Every stage the freight has been in, current ones included.',
+                  },
                 },
                 required: ['currentlyIn', 'verifiedIn', 'approvedFor'],
               },
@@ -454,6 +462,10 @@ export const spec = {
           finishedAt: {
             type: 'string',
           },
+          abortRequestedBy: {
+            type: 'string',
+            description: 'Who asked to abort the promotion.',
+          },
         },
         required: [
           'id',
@@ -519,6 +531,27 @@ export const spec = {
             type: 'boolean',
             description:
               'True when more freight than eligibleFreightCount are eligible.',
+          },
+          origins: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description: 'The warehouses the stage requests freight from.',
+          },
+          soak: {
+            type: 'object',
+            description:
+              'Soak of the current freight: since when the stage has run it, and the longest requiredSoakTime a downstream stage asks of freight from this stage.',
+            properties: {
+              since: {
+                type: 'string',
+              },
+              requiredMs: {
+                type: 'integer',
+              },
+            },
+            required: ['since', 'requiredMs'],
           },
         },
         required: [
