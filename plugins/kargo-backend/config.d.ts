@@ -35,8 +35,9 @@ export interface Config {
       /** How many promotions this replica runs at once; 0 runs none. Default: 4. */
       concurrency?: number;
       /**
-       * How long a claim lasts without a heartbeat (heartbeats come every third of it), and so how long a crashed
-       * replica's promotions wait before another replica takes them over. At least 1 second. Default: 1 minute.
+       * How long a claim lasts without a heartbeat, and so how long a crashed replica's promotions wait before
+       * another replica takes them over. Heartbeats, which also pick up abort requests, come every poll interval
+       * and at least three times per lease. At least 1 second. Default: 1 minute.
        */
       leaseDuration?: HumanDuration | string;
       /** How often the replica looks for promotions to run. Default: 5 seconds. */
@@ -51,7 +52,10 @@ export interface Config {
        * run again; past that the promotion ends Errored. Default: 3.
        */
       maxStepInterruptions?: number;
-      /** How long a stopping replica lets running steps finish before handing their promotions back. Default: 30 seconds. */
+      /**
+       * How long a stopping replica lets running steps finish before handing their promotions back.
+       * Default: 30 seconds.
+       */
       shutdownTimeout?: HumanDuration | string;
     };
     /**

@@ -16,12 +16,22 @@ import {
   kargoWarehouseRefreshPermission,
 } from '@kargo-portal/plugin-kargo-common';
 import {
+  PromotionStepRunner,
+  kargoPromotionStepsExtensionPoint,
   kargoProjectResourceRef,
   kargoProjectRules,
   kargoStageResourceRef,
   kargoStageRules,
 } from '@kargo-portal/plugin-kargo-node';
 import { DatabaseKargoStore } from './database/DatabaseKargoStore';
+import { GitClient, credentialsFromIntegrations } from './git';
+import { StepRegistry, createStepExpressions } from './promotion/engine';
+import { evaluateExpression } from './promotion/expressions';
+import { fileSteps } from './promotion/steps/fileSteps';
+import { gitSteps } from './promotion/steps/gitSteps';
+import { httpSteps } from './promotion/steps/http';
+import { scmSteps } from './promotion/steps/scmSteps';
+import { createPromotionWorker } from './promotion/worker';
 import { DefinitionService } from './definitions/DefinitionService';
 import { KargoAuthorizer } from './service/KargoAuthorizer';
 import { createRouter } from './service/router';
@@ -38,6 +48,13 @@ import { WebhookReceivers } from './webhooks/WebhookReceivers';
 export const kargoPlugin = createBackendPlugin({
   pluginId: 'kargo',
   register(env) {
+    // Steps added by backend modules, registered before this plugin's init runs.
+    const moduleSteps: PromotionStepRunner<any>[] = [];
+    env.registerExtensionPoint(kargoPromotionStepsExtensionPoint, {
+      addSteps: (...steps) => {
+        moduleSteps.push(...steps);
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -50,6 +67,7 @@ export const kargoPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
         urlReader: coreServices.urlReader,
         catalog: catalogServiceRef,
       },
@@ -104,6 +122,7 @@ export const kargoPlugin = createBackendPlugin({
           fn: () => definitions.syncConfiguredSources(),
         });
 
+        const secrets = ProjectSecrets.fromConfig(config);
         const workDir =
           config.getOptionalString('kargo.workDir') ??
           path.join(os.tmpdir(), 'kargo-portal');
@@ -138,7 +157,7 @@ export const kargoPlugin = createBackendPlugin({
         };
         const webhooks = new WebhookReceivers({
           getCatalog: () => definitions.getCatalog(),
-          secrets: ProjectSecrets.fromConfig(config),
+          secrets,
           refresh: async (project, warehouse, actor) => {
             await store.requestRefresh({
               project,
@@ -148,6 +167,31 @@ export const kargoPlugin = createBackendPlugin({
             });
           },
         });
+
+        // The promotion runner: every replica runs promotions from the shared database (claims with
+        // compare-and-set and heartbeats; one Running promotion per stage), with the built-in steps and those of
+        // backend modules (a duplicate name fails the startup).
+        const gitCredentials = credentialsFromIntegrations(config);
+        const registry = StepRegistry.create(
+          gitSteps({ git: await GitClient.create({ logger }) }),
+          fileSteps({ evaluateExpression }),
+          scmSteps({ config }),
+          httpSteps(),
+          moduleSteps,
+        );
+        const worker = createPromotionWorker({
+          database: await deps.database.getClient(),
+          store,
+          definitions,
+          registry,
+          logger,
+          config,
+          expressions: createStepExpressions({ secrets }),
+          credentials: { git: repoURL => gitCredentials(repoURL) },
+          uiBaseUrl: config.getOptionalString('app.baseUrl'),
+        });
+        deps.lifecycle.addStartupHook(() => worker.start());
+        deps.lifecycle.addShutdownHook(() => worker.stop());
 
         httpRouter.use(
           await createRouter({

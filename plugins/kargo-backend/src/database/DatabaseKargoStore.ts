@@ -651,8 +651,10 @@ export class DatabaseKargoStore implements KargoStore {
     freightId: string;
     stage: string;
     at: Date;
+    /** Run inside this transaction (the promotion worker verifies as it ends a promotion). */
+    transaction?: Knex.Transaction;
   }): Promise<void> {
-    await this.db.transaction(async tx => {
+    await (options.transaction ?? this.db).transaction(async tx => {
       await this.requireFreight(tx, options.project, options.freightId);
       await this.upsertFreightStage(tx, options, {
         verified_at: toDbTime(options.at),

@@ -1,6 +1,7 @@
 import {
   KargoManifest,
   ManifestProblem,
+  PromotionTaskSpec,
   StageManifest,
   WarehouseManifest,
   orderStages,
@@ -96,15 +97,38 @@ export function validateProjects(
   return problems;
 }
 
-/** The projects defined by the current manifests, for reading. */
+/** The projects defined by the current manifests, and the cluster-scoped ClusterPromotionTasks, for reading. */
 export class DefinitionCatalog {
   static fromManifests(manifests: KargoManifest[]): DefinitionCatalog {
-    return new DefinitionCatalog(groupByProject(manifests));
+    const clusterTasks = new Map<string, PromotionTaskSpec>();
+    for (const m of manifests) {
+      if (m.kind === 'ClusterPromotionTask') {
+        clusterTasks.set(m.metadata.name, m.spec);
+      }
+    }
+    return new DefinitionCatalog(groupByProject(manifests), clusterTasks);
   }
 
   private constructor(
     private readonly projects: Map<string, ProjectDefinition>,
+    private readonly clusterTasks: Map<string, PromotionTaskSpec>,
   ) {}
+
+  /** The spec of a PromotionTask of a project. */
+  getPromotionTask(
+    project: string,
+    name: string,
+  ): PromotionTaskSpec | undefined {
+    for (const m of this.projects.get(project)?.manifests ?? []) {
+      if (m.kind === 'PromotionTask' && m.metadata.name === name) return m.spec;
+    }
+    return undefined;
+  }
+
+  /** The spec of a ClusterPromotionTask. */
+  getClusterPromotionTask(name: string): PromotionTaskSpec | undefined {
+    return this.clusterTasks.get(name);
+  }
 
   listProjects(): ProjectDefinition[] {
     return [...this.projects.values()].sort((a, b) =>

@@ -79,10 +79,33 @@ export interface PromotionStepRunner<TConfig = unknown> {
   /** The name used in `uses:`, e.g. `git-clone`. */
   name: string;
   /**
+   * Default of the step's `retry.timeout`, in milliseconds: how long a step may keep returning `Running` or
+   * failing with retryable errors, counted from its first attempt. Unset or 0: no timeout (Kargo's system-wide
+   * default); Kargo's `argocd-update` uses 5 minutes.
+   */
+  defaultTimeoutMs?: number;
+  /**
+   * Default of the step's `retry.errorThreshold`: after how many consecutive retryable errors the step ends
+   * `Errored`. Unset or 0: 1, Kargo's system-wide default (no retries).
+   */
+  defaultErrorThreshold?: number;
+  /**
+   * When the step runs inside a PromotionTask, also merge its output into the task's own entry of the shared
+   * state (`outputs['<task alias>']`), as Kargo's `compose-output` does (its `task-output-propagation`
+   * capability).
+   */
+  propagatesTaskOutput?: boolean;
+  /**
    * Checks and converts the evaluated config. Throw {@link TerminalStepError} (naming the field) when it is
    * invalid: invalid config is never retried.
    */
   parseConfig(config: unknown): TConfig;
+  /**
+   * Runs the step. It must be idempotent: after a crash of the backend the step that was running is run again
+   * from the start (with {@link PromotionStepContext.state} as last saved), so a step with a side effect outside
+   * the work directory (a push, a sync, an API call) must first check whether its effect is already there.
+   * It should stop promptly when {@link PromotionStepContext.signal} is aborted.
+   */
   run(
     context: PromotionStepContext,
     config: TConfig,

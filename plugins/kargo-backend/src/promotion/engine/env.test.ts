@@ -1,0 +1,148 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Freight } from '@kargo-portal/plugin-kargo-common';
+import { createStepExpressions } from './defaultExpressions';
+import { stepExpressionEnv } from './env';
+import { PlannedOrigin, PromotionPlan } from './plan';
+
+interface VarsVector {
+  id: string;
+  name: string;
+  input: {
+    promotionContext: {
+      vars?: Array<{ name: string; value?: string }>;
+      outputs?: Record<string, Record<string, unknown>>;
+      project?: string;
+      stage?: string;
+      promotion?: string;
+      actor?: string;
+      targetFreight?: { name: string; origin: { name: string } };
+      freightRequests?: Array<{ origin: { kind: string; name: string } }>;
+      freight?: Record<string, Partial<Freight>>;
+      warehouses?: Record<
+        string,
+        { subscriptions: PlannedOrigin['subscriptions'] }
+      >;
+    };
+    step: {
+      alias?: string;
+      vars?: Array<{ name: string; value?: string }>;
+    };
+  };
+  expected: { vars?: Record<string, unknown>; error?: boolean };
+}
+
+// Kargo's own cases for the variables a step sees (pkg/promotion/evaluator_test.go TestStepEvaluator_Vars).
+const vectors: VarsVector[] = JSON.parse(
+  fs.readFileSync(
+    path.resolve(
+      __dirname,
+      '../../../../../test-vectors/kargo/05-expressions/vars.json',
+    ),
+    'utf8',
+  ),
+).cases;
+
+function envOf(vector: VarsVector) {
+  const { promotionContext: pc, step } = vector.input;
+  const plan: PromotionPlan = {
+    vars: pc.vars ?? [],
+    steps: [
+      {
+        alias: step.alias ?? 'step-1',
+        uses: 'test',
+        continueOnError: false,
+        vars: step.vars ?? [],
+      },
+    ],
+    origins: (pc.freightRequests ?? []).map(r => ({
+      origin: { kind: 'Warehouse' as const, name: r.origin.name },
+      subscriptions: pc.warehouses?.[r.origin.name]?.subscriptions ?? [],
+    })),
+  };
+  const freight = Object.values(pc.freight ?? {}).map(
+    f =>
+      ({
+        id: 'f',
+        alias: 'f',
+        project: pc.project ?? '',
+        commits: [],
+        images: [],
+        charts: [],
+        createdAt: '',
+        ...f,
+      } as Freight),
+  );
+  const target: Freight = {
+    id: pc.targetFreight?.name ?? '',
+    alias: '',
+    project: pc.project ?? '',
+    origin: { kind: 'Warehouse', name: pc.targetFreight?.origin.name ?? '' },
+    commits: [],
+    images: [],
+    charts: [],
+    createdAt: '',
+  };
+  return () =>
+    stepExpressionEnv({
+      expressions: createStepExpressions(),
+      plan,
+      state: { steps: [], outputs: pc.outputs ?? {} },
+      index: 0,
+      context: {
+        project: pc.project ?? '',
+        stage: pc.stage ?? '',
+        promotion: pc.promotion ?? '',
+        actor: pc.actor,
+        workDir: '/nonexistent',
+        targetFreight: target,
+        freight,
+        credentials: { git: async () => undefined },
+      },
+      reveal: () => {},
+    });
+}
+
+describe('stepExpressionEnv', () => {
+  const good = vectors.filter(v => !v.expected.error);
+  const bad = vectors.filter(v => v.expected.error);
+
+  it('has vectors of both kinds', () => {
+    expect(good.length).toBeGreaterThan(5);
+    expect(bad.length).toBeGreaterThan(0);
+  });
+
+  it.each(good.map(v => [`${v.id} ${v.name}`, v] as const))(
+    'gives the variables of Kargo vector %s',
+    (_name, vector) => {
+      const vars = envOf(vector)().values.vars;
+      // The warehouse() origin is a Go struct in expressions; compare it as JSON, as Kargo's test does.
+      expect(JSON.parse(JSON.stringify(vars))).toEqual(vector.expected.vars);
+    },
+  );
+
+  it.each(bad.map(v => [`${v.id} ${v.name}`, v] as const))(
+    'refuses Kargo vector %s',
+    (_name, vector) => {
+      expect(envOf(vector)).toThrow(
+        /error pre-processing promotion variable "invalid"/,
+      );
+    },
+  );
+
+  it('keeps promotion variables from seeing outputs', () => {
+    const env = envOf({
+      id: 'local',
+      name: 'promotion vars do not see outputs',
+      input: {
+        promotionContext: {
+          vars: [{ name: 'x', value: '${{ outputs.a.b }}' }],
+          outputs: { a: { b: 'c' } },
+        },
+        step: {},
+      },
+      expected: { error: true },
+    });
+    expect(env).toThrow(/error pre-processing promotion variable "x"/);
+  });
+});

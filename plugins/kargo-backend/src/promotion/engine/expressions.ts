@@ -1,0 +1,47 @@
+import { Freight, PromotionStepState } from '@kargo-portal/plugin-kargo-common';
+import { PlannedOrigin } from './plan';
+
+/** A function callable from an expression. */
+export type StepExpressionFunction = (...args: any[]) => unknown;
+
+/** The names an expression can use: values (`ctx`, `vars`, `outputs`, `task`) and functions. */
+export interface StepExpressionEnv {
+  values: Record<string, unknown>;
+  functions: Record<string, StepExpressionFunction>;
+}
+
+/**
+ * The expression language as the engine uses it (Kargo's `${{ }}` templates), kept behind an interface so that
+ * the engine's rules (which names are visible where, what is a secret) stay separate from the evaluator.
+ */
+export interface StepExpressions {
+  /** A variable's value: literal text stays a string, a lone `${{ }}` keeps its type. */
+  evaluateTemplate(text: string, env: StepExpressionEnv): unknown;
+  /** A step's `if`: must give a boolean. */
+  evaluateCondition(text: string, env: StepExpressionEnv): boolean;
+  /** A step's `config`, every string evaluated as a template. */
+  evaluateConfig(
+    config: Record<string, unknown>,
+    env: StepExpressionEnv,
+  ): unknown;
+  /** Utility functions such as `quote()`, `semverDiff()`. */
+  utilityFunctions(): Record<string, StepExpressionFunction>;
+  /** `imageFrom()`, `commitFrom()`, `chartFrom()`, `warehouse()` over the promotion's freight. */
+  freightFunctions(
+    freight: Freight[],
+    origins: PlannedOrigin[],
+  ): Record<string, StepExpressionFunction>;
+  /** `success()`, `failure()`, `always()`, `status()` over the steps before the current one. */
+  statusFunctions(
+    steps: PromotionStepState[],
+    currentAlias: string,
+  ): Record<string, StepExpressionFunction>;
+  /**
+   * `secret()` and the like for a project; every value they return is passed to `reveal` first, so that the
+   * engine can redact it from logs, messages and outputs. Optional: without it expressions have no secrets.
+   */
+  secretFunctions?(
+    project: string,
+    reveal: (value: string) => void,
+  ): Record<string, StepExpressionFunction>;
+}

@@ -1,0 +1,12 @@
+export { createPromotionWorker } from './PromotionWorker';
+export type {
+  PromotionWorker,
+  PromotionWorkerDefinitions,
+  PromotionWorkerOptions,
+  PromotionWorkerStore,
+} from './PromotionWorker';
+export {
+  DEFAULT_PROMOTION_WORKER_SETTINGS,
+  readPromotionWorkerSettings,
+} from './config';
+export type { PromotionWorkerSettings } from './config';
