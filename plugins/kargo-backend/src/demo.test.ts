@@ -1,0 +1,171 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import request from 'supertest';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { kargoPlugin } from './plugin';
+
+const examples = path.resolve(__dirname, '../../../examples/kargo');
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync(
+    'git',
+    [
+      '-c',
+      'user.name=Demo',
+      '-c',
+      'user.email=demo@example.invalid',
+      '-c',
+      'init.defaultBranch=main',
+      ...args,
+    ],
+    { cwd, encoding: 'utf8' },
+  ).trim();
+}
+
+/** A bare repository with one commit made of `files`. */
+function bareRepository(
+  root: string,
+  name: string,
+  files: Record<string, string>,
+) {
+  const work = fs.mkdtempSync(path.join(root, `${name}-work-`));
+  git(work, 'init', '-q');
+  for (const [file, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(work, file)), { recursive: true });
+    fs.writeFileSync(path.join(work, file), content);
+  }
+  git(work, 'add', '.');
+  git(work, 'commit', '-q', '-m', `${name} 1`);
+  const bare = path.join(root, `${name}.git`);
+  git(root, 'clone', '-q', '--bare', work, bare);
+  return { bare, work };
+}
+
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
+  // Polls without a time budget of its own: Jest's timeout bounds the test.
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise(r => setTimeout(r, 100));
+  }
+}
+
+// The demo pipeline of examples/kargo, run by the backend as `./portal start` runs it: the warehouse discovers
+// the application repository, and promotions run the PromotionTask (git-clone, yaml-update, git-commit,
+// git-push) against the GitOps repository, dev first, then staging from what dev verified.
+describe('the demo pipeline', () => {
+  let root: string;
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('discovers a commit and promotes it through dev and staging into the GitOps repository', async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-demo-'));
+    const app = bareRepository(root, 'app', { VERSION: 'guestbook 1\n' });
+    const values = '# demo values\napp:\n  commit: none # set by yaml-update\n';
+    const gitops = bareRepository(root, 'gitops', {
+      'env/dev/values.yaml': values,
+      'env/staging/values.yaml': values,
+      'env/prod/values.yaml': values,
+    });
+    // The example pipeline with its repositories moved into this test's directory.
+    fs.writeFileSync(
+      path.join(root, 'guestbook.yaml'),
+      fs
+        .readFileSync(path.join(examples, 'guestbook.yaml'), 'utf8')
+        .replaceAll('/tmp/kargo-portal-demo', root),
+    );
+    const { server } = await startTestBackend({
+      features: [
+        kargoPlugin,
+        catalogServiceMock.factory(),
+        mockServices.rootConfig.factory({
+          data: {
+            kargo: {
+              definitions: [
+                { type: 'file', target: path.join(root, 'guestbook.yaml') },
+              ],
+              workDir: path.join(root, 'work'),
+              promotions: {
+                workDir: path.join(root, 'promotions'),
+                pollInterval: { milliseconds: 100 },
+              },
+              warehousesSchedule: {
+                frequency: { milliseconds: 200 },
+                timeout: { minutes: 1 },
+              },
+            },
+          },
+        }),
+      ],
+    });
+    const api = '/api/kargo/projects/guestbook';
+    const commit = git(app.work, 'rev-parse', 'HEAD');
+
+    // The test backend's scheduler runs tasks at startup and when triggered: a refresh triggers the poll, as
+    // the card's Refresh button does.
+    const refreshed = await request(server).post(
+      `${api}/warehouses/guestbook/refresh`,
+    );
+    expect(refreshed.status).toBe(202);
+    const freight = await eventually(
+      async () => (await request(server).get(`${api}/freight`)).body.items,
+      (items: any[]) => items?.length > 0,
+    );
+    expect(freight[0].commits[0].id).toBe(commit);
+
+    for (const stage of ['dev', 'staging']) {
+      const created = await request(server)
+        .post(`${api}/stages/${stage}/promotions`)
+        .send({ freight: freight[0].alias });
+      expect(created.status).toBe(201);
+      const done = await eventually(
+        async () =>
+          (
+            await request(server).get(`${api}/promotions/${created.body.id}`)
+          ).body,
+        (p: any) =>
+          ['Succeeded', 'Failed', 'Errored', 'Aborted'].includes(p.phase),
+      );
+      expect({ stage, phase: done.phase, message: done.message }).toEqual({
+        stage,
+        phase: 'Succeeded',
+        message: done.message,
+      });
+      expect(done.steps.map((s: any) => [s.alias, s.status])).toEqual([
+        ['task-1::step-1', 'Succeeded'],
+        ['task-1::step-2', 'Succeeded'],
+        ['task-1::step-3', 'Succeeded'],
+        ['task-1::step-4', 'Succeeded'],
+      ]);
+      const written = git(
+        root,
+        `--git-dir=${gitops.bare}`,
+        'show',
+        `main:env/${stage}/values.yaml`,
+      );
+      // The value is set, and the file's comments are kept.
+      expect(written).toBe(
+        `# demo values\napp:\n  commit: ${commit} # set by yaml-update`,
+      );
+    }
+    const log = git(root, `--git-dir=${gitops.bare}`, 'log', '--format=%s');
+    expect(log.split('\n')).toEqual([
+      `promote ${freight[0].alias} to staging`,
+      `promote ${freight[0].alias} to dev`,
+      'gitops 1',
+    ]);
+    const pipeline = await request(server).get(`${api}/pipeline`);
+    expect(
+      pipeline.body.stages.map((s: any) => [s.name, s.currentFreight?.alias]),
+    ).toEqual([
+      ['dev', freight[0].alias],
+      ['staging', freight[0].alias],
+      ['prod', undefined],
+    ]);
+  }, 120_000);
+});
