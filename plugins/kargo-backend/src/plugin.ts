@@ -200,6 +200,7 @@ export const kargoPlugin = createBackendPlugin({
             warehouses,
             webhooks,
             triggerPoll,
+            onPromotionCreated: () => worker.notify(),
             authorizer,
             httpAuth: deps.httpAuth,
             auditor: deps.auditor,

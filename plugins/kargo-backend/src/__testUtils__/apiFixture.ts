@@ -148,6 +148,7 @@ export async function createApiFixture(options: {
     new Map(Object.entries(options.secrets ?? {})),
   );
   const polls: Date[] = [];
+  const createdPromotions: Date[] = [];
   const webhooks = new WebhookReceivers({
     getCatalog: () => definitions.getCatalog(),
     secrets,
@@ -168,6 +169,9 @@ export async function createApiFixture(options: {
     triggerPoll: async () => {
       polls.push(new Date());
     },
+    onPromotionCreated: () => {
+      createdPromotions.push(new Date());
+    },
     authorizer: new KargoAuthorizer({
       permissions,
       catalog,
@@ -186,6 +190,7 @@ export async function createApiFixture(options: {
     audits,
     warehouses,
     polls,
+    createdPromotions,
     setUser(userEntityRef: string) {
       credentials = {
         $$type: '@backstage/BackstageCredentials',

@@ -63,6 +63,8 @@ describe.each(databases.eachSupportedId())(
           freight: id,
           phase: 'Pending',
         });
+        // The replica's worker is told at once instead of waiting for its next poll.
+        expect(fx.createdPromotions).toHaveLength(1);
         expect(
           (await client.listPromotions('guestbook', { stage: 'dev' })).items,
         ).toHaveLength(1);

@@ -143,6 +143,8 @@ export interface RouterOptions {
   warehouses: WarehouseService;
   /** Webhook receivers declared in ProjectConfigs. */
   webhooks: WebhookReceivers;
+  /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
+  onPromotionCreated?: () => void;
   /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
   triggerPoll?: () => Promise<void>;
   /** The clock; tests pass a fixed one. */
@@ -435,6 +437,7 @@ export async function createRouter(
           return { result: created, meta: { promotion: created.id } };
         },
       );
+      options.onPromotionCreated?.();
       res.status(201).json(promotion);
     },
   );

@@ -91,6 +91,8 @@ export interface PromotionWorker {
   stop(): Promise<void>;
   /** Claims what it can now and waits until those runs end or wait; returns how many it claimed (tests). */
   runOnce(): Promise<number>;
+  /** Looks for promotions at once instead of at the next poll (a promotion was just created on this replica). */
+  notify(): void;
 }
 
 const NO_CREDENTIALS: PromotionCredentials = { git: async () => undefined };
@@ -134,6 +136,10 @@ class DefaultPromotionWorker implements PromotionWorker {
 
   private now(): Date {
     return this.options.engine?.now?.() ?? new Date();
+  }
+
+  notify(): void {
+    this.wake();
   }
 
   start(): void {
