@@ -2,7 +2,7 @@ import { expect, test } from '@playwright/test';
 import { promotionsOf, seedFreight } from '../fixtures/kargoDb';
 import { pipelineCard, signInAsGuest } from '../fixtures/portal';
 
-test('promoting from the card creates a promotion', async ({
+test('promoting from the card runs the promotion: dev, then staging', async ({
   page,
 }, testInfo) => {
   const [freight] = seedFreight([`e2e-promote-${Date.now()}`]);
@@ -34,6 +34,31 @@ test('promoting from the card creates a promotion', async ({
   await expect(page.getByRole('listitem', { name: 'dev' })).toContainText(
     /promotion (Pending|Running|Succeeded|Failed|Errored)/,
   );
+
+  // The backend runs it against the demo GitOps repository; the card follows it until the freight is in dev.
+  const dev = page.getByRole('listitem', { name: 'dev' });
+  await expect(dev).toContainText('promotion Succeeded', { timeout: 60_000 });
+  await expect(dev).toContainText(freight.alias);
+
+  // dev has no verification, so the freight is now eligible for staging.
+  await page.getByRole('button', { name: 'Promote to staging' }).click();
+  const toStaging = page.getByRole('dialog', { name: 'Promote to staging' });
+  await toStaging
+    .getByRole('radio', { name: new RegExp(freight.alias) })
+    .check();
+  await toStaging.getByRole('button', { name: 'Promote' }).click();
+  await expect(toStaging).toBeHidden();
+  const staging = page.getByRole('listitem', { name: 'staging' });
+  await expect(staging).toContainText('promotion Succeeded', {
+    timeout: 60_000,
+  });
+  await expect(staging).toContainText(freight.alias);
+  const cardPath = testInfo.outputPath('kargo-pipeline-card-promoted.png');
+  await pipelineCard(page).screenshot({ path: cardPath });
+  await testInfo.attach('kargo-pipeline-card-promoted.png', {
+    path: cardPath,
+    contentType: 'image/png',
+  });
 });
 
 test('a user without the right sees the production actions disabled, with the reason', async ({
@@ -62,6 +87,21 @@ test('a user without the right sees the production actions disabled, with the re
   await expect(page.getByRole('tooltip')).toContainText(
     'You are not allowed to promote to stage prod',
   );
+
+  // The backend enforces it too: the guest's own token gets 403 from the API.
+  const session = await page.request.get('/api/auth/guest/refresh', {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  const token = (await session.json()).backstageIdentity.token;
+  const direct = await page.request.post(
+    '/api/kargo/projects/guestbook/stages/prod/promotions',
+    {
+      headers: { Authorization: `Bearer ${token}` },
+      data: { freight: 'anything' },
+    },
+  );
+  expect(direct.status()).toBe(403);
+  expect((await direct.json()).error.message).toContain('kargo.stage.promote');
   const path = testInfo.outputPath('kargo-pipeline-card-denied.png');
   await pipelineCard(page).screenshot({ path });
   await testInfo.attach('kargo-pipeline-card-denied.png', {

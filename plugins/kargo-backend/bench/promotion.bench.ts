@@ -1,0 +1,268 @@
+/* eslint-disable no-console */
+// Benchmark of the promotion runner, on the backend as it runs (SQLite, the built-in steps, the real git CLI):
+// - the median time of one promotion, from the API request to Succeeded, next to a shell script doing the same
+//   git operations (clone, edit, commit, push), with the ratio;
+// - the throughput of 200 promotions over 50 stages (4 freight each), with the worker's default concurrency.
+// Run with `./portal bench` or `yarn bench:promotion`. It prints a table and asserts nothing about time.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import request from 'supertest';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { kargoPlugin } from '../src/plugin';
+
+const STAGES = Number(process.env.KARGO_BENCH_STAGES ?? 50);
+const FREIGHT_PER_STAGE = Number(
+  process.env.KARGO_BENCH_FREIGHT_PER_STAGE ?? 4,
+);
+const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 10);
+const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
+
+const stageName = (i: number) => `s${String(i).padStart(2, '0')}`;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync(
+    'git',
+    [
+      '-c',
+      'user.name=Bench',
+      '-c',
+      'user.email=bench@example.invalid',
+      '-c',
+      'init.defaultBranch=main',
+      ...args,
+    ],
+    { cwd, encoding: 'utf8' },
+  ).trim();
+}
+
+function manifests(root: string): string {
+  const docs = [
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: bench }`,
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: bench }
+spec:
+  subscriptions:
+    - git: { repoURL: 'file://${root}/app.git', branch: main }`,
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: PromotionTask
+metadata: { name: promote, namespace: bench }
+spec:
+  steps:
+    - uses: git-clone
+      config:
+        repoURL: file://${root}/gitops.git
+        checkout: [{ branch: main, path: ./out }]
+    - uses: yaml-update
+      config:
+        path: ./out/env/\${{ ctx.stage }}/values.yaml
+        updates:
+          - key: app.commit
+            value: \${{ commitFrom("file://${root}/app.git").ID }}
+    - uses: git-commit
+      config: { path: ./out, message: 'promote \${{ ctx.targetFreight.alias }} to \${{ ctx.stage }}' }
+    - uses: git-push
+      config: { path: ./out }`,
+  ];
+  for (let i = 0; i < STAGES; i++) {
+    docs.push(`apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: { name: ${stageName(i)}, namespace: bench }
+spec:
+  requestedFreight:
+    - origin: { kind: Warehouse, name: app }
+      sources: { direct: true }
+  promotionTemplate:
+    spec:
+      steps:
+        - task: { name: promote }`);
+  }
+  return docs.join('\n---\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function main() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-bench-promotion-'));
+  const appWork = path.join(root, 'app-work');
+  fs.mkdirSync(appWork);
+  git(appWork, 'init', '-q');
+  const commitApp = (n: number) => {
+    fs.writeFileSync(path.join(appWork, 'VERSION'), `${n}\n`);
+    git(appWork, 'add', 'VERSION');
+    git(appWork, 'commit', '-q', '-m', `app ${n}`);
+    git(appWork, 'push', '-q', `file://${root}/app.git`, 'HEAD:main');
+    return git(appWork, 'rev-parse', 'HEAD');
+  };
+  git(root, 'init', '-q', '--bare', 'app.git');
+  commitApp(1);
+  const gitopsWork = path.join(root, 'gitops-work');
+  fs.mkdirSync(gitopsWork);
+  git(gitopsWork, 'init', '-q');
+  for (let i = 0; i < STAGES; i++) {
+    const dir = path.join(gitopsWork, 'env', stageName(i));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'values.yaml'), 'app:\n  commit: none\n');
+  }
+  git(gitopsWork, 'add', '.');
+  git(gitopsWork, 'commit', '-q', '-m', 'gitops');
+  git(root, 'clone', '-q', '--bare', gitopsWork, 'gitops.git');
+  fs.writeFileSync(path.join(root, 'bench.yaml'), manifests(root));
+
+  const backend = await startTestBackend({
+    features: [
+      kargoPlugin,
+      catalogServiceMock.factory(),
+      mockServices.rootConfig.factory({
+        data: {
+          kargo: {
+            definitions: [
+              { type: 'file', target: path.join(root, 'bench.yaml') },
+            ],
+            workDir: path.join(root, 'cache'),
+            promotions: { workDir: path.join(root, 'promotions') },
+          },
+        },
+      }),
+    ],
+  });
+  const server = backend.server;
+  const api = '/api/kargo/projects/bench';
+  const wait = () => new Promise(r => setTimeout(r, 20));
+
+  /** Refreshes the warehouse and waits for the freight of the app's newest commit. */
+  const freightOf = async (commit: string): Promise<string> => {
+    await request(server).post(`${api}/warehouses/app/refresh`).expect(202);
+    for (;;) {
+      const items = (await request(server).get(`${api}/freight?limit=1`)).body
+        .items;
+      if (items?.[0]?.commits[0].id === commit) return items[0].alias;
+      await wait();
+    }
+  };
+  const promote = async (stage: string, freight: string): Promise<string> =>
+    (
+      await request(server)
+        .post(`${api}/stages/${stage}/promotions`)
+        .send({ freight })
+        .expect(201)
+    ).body.id;
+  const phaseOf = async (id: string): Promise<string> =>
+    (await request(server).get(`${api}/promotions/${id}`)).body.phase;
+
+  try {
+    let freight = await freightOf(git(appWork, 'rev-parse', 'HEAD'));
+
+    // One promotion at a time, each into another stage (so each makes a commit), after one warm-up.
+    const single: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const start = performance.now();
+      const id = await promote(stageName(i % STAGES), freight);
+      let phase = await phaseOf(id);
+      while (!TERMINAL.includes(phase)) {
+        await wait();
+        phase = await phaseOf(id);
+      }
+      if (phase !== 'Succeeded')
+        throw new Error(`promotion ${id} ended ${phase}`);
+      if (i > 0) single.push(performance.now() - start);
+    }
+
+    // The same git operations as a shell script.
+    const script = path.join(root, 'promote.sh');
+    fs.writeFileSync(
+      script,
+      `set -euo pipefail
+dir=$(mktemp -d)
+git clone -q --branch main "file://${root}/gitops.git" "$dir/out"
+sed -i "s/^  commit: .*/  commit: $2/" "$dir/out/env/$1/values.yaml"
+git -C "$dir/out" -c user.name=Bench -c user.email=bench@example.invalid commit -q -am "promote to $1"
+git -C "$dir/out" push -q origin main
+rm -rf "$dir"
+`,
+    );
+    const shell: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const start = performance.now();
+      execFileSync('bash', [script, stageName(i % STAGES), `shell-${i}`]);
+      if (i > 0) shell.push(performance.now() - start);
+    }
+
+    // Throughput: FREIGHT_PER_STAGE freight, each promoted into every stage; created all at once.
+    const aliases: string[] = [];
+    for (let n = 0; n < FREIGHT_PER_STAGE; n++) {
+      freight = await freightOf(commitApp(100 + n));
+      aliases.push(freight);
+    }
+    const start = performance.now();
+    const ids: string[] = [];
+    for (const alias of aliases) {
+      for (let i = 0; i < STAGES; i++)
+        ids.push(await promote(stageName(i), alias));
+    }
+    let pending = new Set(ids);
+    const phases = new Map<string, string>();
+    while (pending.size > 0) {
+      await new Promise(r => setTimeout(r, 200));
+      const page = (
+        await request(server).get(`${api}/promotions?limit=${ids.length}`)
+      ).body.items as Array<{ id: string; phase: string }>;
+      for (const p of page) {
+        if (pending.has(p.id) && TERMINAL.includes(p.phase)) {
+          phases.set(p.id, p.phase);
+        }
+      }
+      pending = new Set(ids.filter(id => !phases.has(id)));
+    }
+    const seconds = (performance.now() - start) / 1000;
+    const failed = [...phases.values()].filter(p => p !== 'Succeeded').length;
+
+    const promotionMs = median(single);
+    const shellMs = median(shell);
+    console.log(
+      `promotions: ${RUNS} runs each after a warm-up; throughput: ${ids.length} promotions over ${STAGES} stages`,
+    );
+    const rows: Array<[string, string]> = [
+      [
+        'one promotion, API request to Succeeded',
+        `${promotionMs.toFixed(0)} ms`,
+      ],
+      ['shell script, same git operations', `${shellMs.toFixed(0)} ms`],
+      ['ratio (promotion / shell)', (promotionMs / shellMs).toFixed(2)],
+      [
+        `${ids.length} promotions over ${STAGES} stages`,
+        `${(ids.length / seconds).toFixed(2)} /s`,
+      ],
+    ];
+    console.log(`| ${'measure'.padEnd(40)} | ${'value'.padStart(10)} |`);
+    console.log(`|${'-'.repeat(42)}|${'-'.repeat(12)}|`);
+    for (const [name, value] of rows) {
+      console.log(`| ${name.padEnd(40)} | ${value.padStart(10)} |`);
+    }
+    console.log(
+      `(${ids.length} promotions in ${seconds.toFixed(
+        1,
+      )} s, ${failed} not Succeeded)`,
+    );
+  } finally {
+    await backend.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exitCode = 1;
+});
