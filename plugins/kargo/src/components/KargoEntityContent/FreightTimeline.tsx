@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import ButtonBase from '@material-ui/core/ButtonBase';
@@ -14,9 +14,7 @@ import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import FiberManualRecordIcon from '@material-ui/icons/FiberManualRecord';
 import HistoryIcon from '@material-ui/icons/History';
 import ThumbUpIcon from '@material-ui/icons/ThumbUp';
-import Alert from '@material-ui/lab/Alert';
 import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
 import {
   FreightView,
   PipelineStage,
@@ -24,11 +22,7 @@ import {
   kargoStagePromotePermission,
   stageResourceRef,
 } from '@kargo-portal/plugin-kargo-common';
-import { kargoApiRef } from '../../api';
 import { CursorPages } from '../../hooks/useCursorPages';
-import { useLoader } from '../../hooks/useLoader';
-import { useOnChange } from '../../hooks/useOnChange';
-import { errorMessage } from '../../lib/errors';
 import { ApproveDialog } from '../actions/ApproveDialog';
 import { PromoteDialog } from '../actions/PromoteDialog';
 import { FreightLabel } from '../common/FreightLabel';
@@ -36,11 +30,6 @@ import { InlineError } from '../common/InlineError';
 import { PermissionedButton } from '../common/PermissionedButton';
 import { RelativeTime } from '../common/RelativeTime';
 import { stageColor } from '../KargoPipelineCard/stageColor';
-
-/** How many history entries per stage the "was in" marks look at (the API's maximum page). */
-const HISTORY_LIMIT = 200;
-/** Stage histories loaded at the same time. */
-const HISTORY_CONCURRENCY = 4;
 
 const useStyles = makeStyles(theme => ({
   freightCell: {
@@ -89,16 +78,12 @@ export interface CellMarks {
   approved: boolean;
 }
 
-/** The marks of a cell, from the freight's status and the stage's history. */
-export function cellMarks(
-  freight: FreightView,
-  stage: string,
-  history: Set<string> | undefined,
-): CellMarks {
+/** The marks of a cell, from the freight's status (which includes every stage it has been in). */
+export function cellMarks(freight: FreightView, stage: string): CellMarks {
   const current = freight.status.currentlyIn.includes(stage);
   return {
     current,
-    wasIn: !current && Boolean(history?.has(freight.id)),
+    wasIn: !current && Boolean(freight.status.previouslyIn?.includes(stage)),
     verified: Boolean(freight.status.verifiedIn[stage]),
     approved: Boolean(freight.status.approvedFor[stage]),
   };
@@ -152,25 +137,6 @@ function Marks(props: { marks: CellMarks; color?: string }) {
   );
 }
 
-/** Loads `tasks` with at most `limit` running at once, keeping their order. */
-async function inBatches<T>(
-  tasks: Array<() => Promise<T>>,
-  limit: number,
-): Promise<T[]> {
-  const results: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, tasks.length) }, worker),
-  );
-  return results;
-}
-
 /** Props of {@link FreightTimeline}. */
 export interface FreightTimelineProps {
   project: string;
@@ -180,8 +146,6 @@ export interface FreightTimelineProps {
   origins: Map<string, Set<string>>;
   /** Freight pages, loaded by the caller (shared with the promotion history). */
   freight: CursorPages<FreightView>;
-  /** Changes whenever the data may have changed (after actions, when promotions progress). */
-  refreshToken: number;
   onChanged: () => void;
 }
 
@@ -190,35 +154,14 @@ export interface FreightTimelineProps {
  * is approved. Selecting a cell offers the actions on that freight and stage.
  */
 export function FreightTimeline(props: FreightTimelineProps) {
-  const { project, stages, origins, freight, refreshToken, onChanged } = props;
+  const { project, stages, origins, freight, onChanged } = props;
   const classes = useStyles();
-  const api = useApi(kargoApiRef);
   // Ids, not objects: after a refresh the selection shows the freight's new status.
   const [selection, setSelection] = useState<{
     freight: string;
     stage: string;
   }>();
   const [dialog, setDialog] = useState<'promote' | 'approve'>();
-
-  const stageNames = stages.map(s => s.name).join();
-  const loadHistories = useCallback(async () => {
-    const names = stageNames ? stageNames.split(',') : [];
-    const histories = await inBatches(
-      names.map(
-        name => () =>
-          api.getStageHistory(project, name, { limit: HISTORY_LIMIT }),
-      ),
-      HISTORY_CONCURRENCY,
-    );
-    return new Map(
-      names.map((name, i) => [
-        name,
-        new Set(histories[i].items.map(e => e.freight)),
-      ]),
-    );
-  }, [api, project, stageNames]);
-  const histories = useLoader(loadHistories, `${project}:${stageNames}`);
-  useOnChange(refreshToken, histories.reload);
 
   const rows = freight.items;
   const selectedFreight = rows.find(f => f.id === selection?.freight);
@@ -228,12 +171,7 @@ export function FreightTimeline(props: FreightTimelineProps) {
       ? { freight: selectedFreight, stage: selectedStage }
       : undefined;
   const selectedMarks =
-    selected &&
-    cellMarks(
-      selected.freight,
-      selected.stage.name,
-      histories.value?.get(selected.stage.name),
-    );
+    selected && cellMarks(selected.freight, selected.stage.name);
 
   let body;
   if (freight.initialLoading) {
@@ -275,12 +213,6 @@ export function FreightTimeline(props: FreightTimelineProps) {
             Select a cell to promote or approve that freight for that stage.
           </Typography>
         </div>
-        {histories.error && (
-          <Alert severity="warning">
-            Could not load the stage histories ("was here" marks are missing):{' '}
-            {errorMessage(histories.error)}
-          </Alert>
-        )}
         <TableContainer>
           <Table size="small" aria-label="Freight timeline">
             <TableHead>
@@ -314,11 +246,7 @@ export function FreightTimeline(props: FreightTimelineProps) {
                     </Typography>
                   </TableCell>
                   {stages.map(stage => {
-                    const marks = cellMarks(
-                      f,
-                      stage.name,
-                      histories.value?.get(stage.name),
-                    );
+                    const marks = cellMarks(f, stage.name);
                     const isSelected =
                       selected?.freight.id === f.id &&
                       selected.stage.name === stage.name;

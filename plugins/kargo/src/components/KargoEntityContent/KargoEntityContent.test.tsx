@@ -20,8 +20,12 @@ function timelineFreight() {
     freight(3, {
       approvedFor: { prod: { approvedAt: '2026-01-04T00:00:00Z' } },
     }),
-    freight(2, { currentlyIn: ['dev'], verifiedIn: { dev: {} } }),
-    freight(1, { verifiedIn: { dev: {} } }),
+    freight(2, {
+      currentlyIn: ['dev'],
+      verifiedIn: { dev: {} },
+      previouslyIn: ['dev'],
+    }),
+    freight(1, { verifiedIn: { dev: {} }, previouslyIn: ['dev'] }),
   ];
 }
 
@@ -29,15 +33,6 @@ function tabApi(overrides: Partial<MockKargoApi> = {}): MockKargoApi {
   return mockKargoApi({
     getPipeline: jest.fn().mockResolvedValue(guestbookPipeline()),
     listFreight: jest.fn().mockResolvedValue({ items: timelineFreight() }),
-    getStageHistory: jest.fn(async (_project: string, stage: string) => ({
-      items:
-        stage === 'dev'
-          ? [
-              { freight: freight(2).id, promotedAt: '2026-01-03T00:00:00Z' },
-              { freight: freight(1).id, promotedAt: '2026-01-02T00:00:00Z' },
-            ]
-          : [],
-    })),
     listPromotions: jest.fn().mockResolvedValue({
       items: [
         promotion({ id: 'p2', freight: freight(2).id }),
@@ -89,7 +84,8 @@ describe('KargoEntityContent', () => {
       );
       expect(cell('freight-3 in prod: approved')).toBeInTheDocument();
       expect(cell('freight-3 in dev: never here')).toBeInTheDocument();
-      expect(api.getStageHistory).toHaveBeenCalledTimes(3);
+      // "Was here" comes with each freight's status: no request per stage.
+      expect(api.getStageHistory).not.toHaveBeenCalled();
       expect(api.listFreight).toHaveBeenCalledWith(testProject(), {
         origins: undefined,
         limit: 25,

@@ -124,7 +124,6 @@ export function KargoEntityContent() {
           stages={stages}
           origins={origins}
           freight={freight}
-          refreshToken={refreshToken}
           onChanged={changed}
         />
       </Grid>
