@@ -141,3 +141,21 @@ export function workDirErrorMessage(error: unknown, workDir: string): string {
 export function messageOf(error: unknown): string {
   return isError(error) ? error.message : String(error);
 }
+
+/**
+ * The config of `yaml-update` and `json-update`, the same in Kargo's schemas (yaml-update-config.json,
+ * json-update-config.json): a file and the keys to set in it.
+ */
+export const updateFileConfigSchema = z
+  .object({
+    path: z.string().min(1),
+    updates: z
+      .array(
+        z.object({ key: z.string().min(1), value: requiredValue() }).strict(),
+      )
+      .min(1),
+  })
+  .strict();
+
+/** The checked config of `yaml-update` and `json-update`. */
+export type UpdateFileConfig = z.infer<typeof updateFileConfigSchema>;

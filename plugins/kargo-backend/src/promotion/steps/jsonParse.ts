@@ -1,18 +1,10 @@
-import fs from 'node:fs/promises';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
+import { messageOf } from './fileStepsConfig';
 import {
   ExpressionEvaluator,
-  extractOutputs,
   ParseFileConfig,
-  parseFileConfigSchema,
+  createParseFileStep,
 } from './fileParseOutputs';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
 
 /**
  * `json-parse`: reads a JSON file and sets one output per `outputs[]` entry to the value of its
@@ -22,46 +14,18 @@ import { resolveInWorkDir } from './paths';
 export function createJsonParseStep(options: {
   evaluateExpression: ExpressionEvaluator;
 }): PromotionStepRunner<ParseFileConfig> {
-  return {
+  return createParseFileStep({
     name: 'json-parse',
-    parseConfig: config =>
-      parseStepConfig<ParseFileConfig>(
-        'json-parse',
-        parseFileConfigSchema,
-        config,
-      ),
-    async run(context, config) {
-      if (config.outputs.length === 0) {
-        throw new Error('invalid json-parse config: outputs is required');
-      }
-      const file = await resolveInWorkDir(context.workDir, config.path, 'path');
-      let text: string;
+    format: 'JSON',
+    read: text => {
       try {
-        text = await fs.readFile(file, 'utf8');
-      } catch (error) {
-        throw new Error(
-          `error reading JSON file ${goQuote(
-            config.path,
-          )}: ${workDirErrorMessage(error, context.workDir)}`,
-          { cause: error },
-        );
-      }
-      let data: unknown;
-      try {
-        data = JSON.parse(text);
+        return JSON.parse(text);
       } catch (error) {
         throw new Error(`could not parse JSON file: ${messageOf(error)}`, {
           cause: error,
         });
       }
-      return {
-        status: 'Succeeded',
-        output: extractOutputs(
-          data,
-          config.outputs,
-          options.evaluateExpression,
-        ),
-      };
     },
-  };
+    evaluateExpression: options.evaluateExpression,
+  });
 }

@@ -1,30 +1,18 @@
 import fs from 'node:fs/promises';
-import { z } from 'zod';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import {
   messageOf,
   parseStepConfig,
-  requiredValue,
+  UpdateFileConfig,
+  updateFileConfigSchema,
   workDirErrorMessage,
 } from './fileStepsConfig';
 import { goQuote } from './goFormat';
 import { resolveInWorkDir } from './paths';
 import { setJsonValue } from './sjson';
 
-/** Kargo's `JSONUpdateConfig` (schemas/json-update-config.json). */
-const jsonUpdateConfigSchema = z
-  .object({
-    path: z.string().min(1),
-    updates: z
-      .array(
-        z.object({ key: z.string().min(1), value: requiredValue() }).strict(),
-      )
-      .min(1),
-  })
-  .strict();
-
-/** The checked config of `json-update`. */
-export type JsonUpdateConfig = z.infer<typeof jsonUpdateConfigSchema>;
+/** The checked config of `json-update` (Kargo's `JSONUpdateConfig`). */
+export type JsonUpdateConfig = UpdateFileConfig;
 
 /**
  * `json-update`: sets values in a JSON file in place, with sjson's path syntax (`app.version`, `items.0`,
@@ -38,7 +26,7 @@ export function createJsonUpdateStep(): PromotionStepRunner<JsonUpdateConfig> {
     parseConfig: config =>
       parseStepConfig<JsonUpdateConfig>(
         'json-update',
-        jsonUpdateConfigSchema,
+        updateFileConfigSchema,
         config,
       ),
     async run(context, config) {

@@ -1,18 +1,11 @@
-import fs from 'node:fs/promises';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
+import { messageOf } from './fileStepsConfig';
 import {
   ExpressionEvaluator,
-  extractOutputs,
   ParseFileConfig,
-  parseFileConfigSchema,
+  createParseFileStep,
 } from './fileParseOutputs';
 import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
 import {
   assertValidYaml,
   firstYamlDocument,
@@ -28,46 +21,17 @@ import {
 export function createYamlParseStep(options: {
   evaluateExpression: ExpressionEvaluator;
 }): PromotionStepRunner<ParseFileConfig> {
-  return {
+  return createParseFileStep({
     name: 'yaml-parse',
-    parseConfig: config =>
-      parseStepConfig<ParseFileConfig>(
-        'yaml-parse',
-        parseFileConfigSchema,
-        config,
-      ),
-    async run(context, config) {
-      if (config.outputs.length === 0) {
-        throw new Error('invalid yaml-parse config: outputs is required');
-      }
-      const file = await resolveInWorkDir(context.workDir, config.path, 'path');
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch (error) {
-        throw new Error(
-          `error reading YAML file ${goQuote(
-            config.path,
-          )}: ${workDirErrorMessage(error, context.workDir)}`,
-          { cause: error },
-        );
-      }
+    format: 'YAML',
+    read: (text, path) => {
       if (text.length === 0) {
-        throw new Error(
-          `could not parse empty YAML file: ${goQuote(config.path)}`,
-        );
+        throw new Error(`could not parse empty YAML file: ${goQuote(path)}`);
       }
-      const data = readYamlData(text);
-      return {
-        status: 'Succeeded',
-        output: extractOutputs(
-          data,
-          config.outputs,
-          options.evaluateExpression,
-        ),
-      };
+      return readYamlData(text);
     },
-  };
+    evaluateExpression: options.evaluateExpression,
+  });
 }
 
 /** The first document of a YAML file as plain data, with YAML 1.1 scalars as Kargo's YAML reader has them. */

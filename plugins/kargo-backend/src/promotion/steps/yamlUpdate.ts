@@ -1,29 +1,17 @@
 import fs from 'node:fs/promises';
-import { z } from 'zod';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import {
   parseStepConfig,
-  requiredValue,
+  UpdateFileConfig,
+  updateFileConfigSchema,
   workDirErrorMessage,
 } from './fileStepsConfig';
 import { goQuote } from './goFormat';
 import { resolveInWorkDir } from './paths';
 import { quoteIfNecessary, setYamlValues } from './yamlValues';
 
-/** Kargo's `YAMLUpdateConfig` (schemas/yaml-update-config.json). */
-const yamlUpdateConfigSchema = z
-  .object({
-    path: z.string().min(1),
-    updates: z
-      .array(
-        z.object({ key: z.string().min(1), value: requiredValue() }).strict(),
-      )
-      .min(1),
-  })
-  .strict();
-
-/** The checked config of `yaml-update`. */
-export type YamlUpdateConfig = z.infer<typeof yamlUpdateConfigSchema>;
+/** The checked config of `yaml-update` (Kargo's `YAMLUpdateConfig`). */
+export type YamlUpdateConfig = UpdateFileConfig;
 
 /**
  * `yaml-update`: sets the values of existing scalar keys of a YAML file in place. Keys are Kargo's key paths
@@ -36,7 +24,7 @@ export function createYamlUpdateStep(): PromotionStepRunner<YamlUpdateConfig> {
     parseConfig: config =>
       parseStepConfig<YamlUpdateConfig>(
         'yaml-update',
-        yamlUpdateConfigSchema,
+        updateFileConfigSchema,
         config,
       ),
     async run(context, config) {
