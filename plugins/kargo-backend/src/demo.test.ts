@@ -153,6 +153,18 @@ describe('the demo pipeline', () => {
         `# demo values\napp:\n  commit: ${commit} # set by yaml-update`,
       );
     }
+    // Lists leave out the steps' logs and outputs; the promotion itself has them.
+    const listed = (await request(server).get(`${api}/promotions`)).body.items;
+    expect(listed).toHaveLength(2);
+    expect(
+      listed[0].steps.map((s: any) => [s.status, s.log, s.output]),
+    ).toEqual(Array(4).fill(['Succeeded', undefined, undefined]));
+    const detail = (
+      await request(server).get(`${api}/promotions/${listed[0].id}`)
+    ).body;
+    expect(detail.steps[0].output).toEqual(
+      expect.objectContaining({ commit: expect.any(String) }),
+    );
     const log = git(root, `--git-dir=${gitops.bare}`, 'log', '--format=%s');
     expect(log.split('\n')).toEqual([
       `promote ${freight[0].alias} to staging`,

@@ -13,6 +13,7 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
+  Promotion,
   StageManifest,
   kargoFreightApprovePermission,
   kargoProjectCreatePermission,
@@ -86,6 +87,19 @@ function requireStage(project: ProjectDefinition, name: string): StageManifest {
     );
   }
   return stage;
+}
+
+/**
+ * A promotion as lists show it: each step's status without its log and output, which can be long and are read
+ * with the promotion itself.
+ */
+function withoutStepDetails(promotion: Promotion): Promotion {
+  return {
+    ...promotion,
+    steps: promotion.steps.map(
+      ({ log: _log, output: _output, ...step }) => step,
+    ),
+  };
 }
 
 function summary(project: ProjectDefinition) {
@@ -339,7 +353,15 @@ export async function createRouter(
 
   router.get('/projects/:project/pipeline', async (req, res) => {
     const project = await readableProject(req, req.params.project);
-    res.json(await queries.getPipeline(project, now()));
+    const pipeline = await queries.getPipeline(project, now());
+    res.json({
+      ...pipeline,
+      stages: pipeline.stages.map(stage =>
+        stage.lastPromotion
+          ? { ...stage, lastPromotion: withoutStepDetails(stage.lastPromotion) }
+          : stage,
+      ),
+    });
   });
 
   router.get('/projects/:project/freight', async (req, res) => {
@@ -456,14 +478,13 @@ export async function createRouter(
 
   router.get('/projects/:project/promotions', async (req, res) => {
     const project = await readableProject(req, req.params.project);
-    res.json(
-      await store.listPromotions({
-        project: project.name,
-        stage: query(req, 'stage'),
-        limit: parseLimit(query(req, 'limit')),
-        cursor: query(req, 'cursor'),
-      }),
-    );
+    const page = await store.listPromotions({
+      project: project.name,
+      stage: query(req, 'stage'),
+      limit: parseLimit(query(req, 'limit')),
+      cursor: query(req, 'cursor'),
+    });
+    res.json({ ...page, items: page.items.map(withoutStepDetails) });
   });
 
   router.get('/projects/:project/promotions/:promotion', async (req, res) => {

@@ -1290,6 +1290,8 @@ export const spec = {
       ],
       get: {
         operationId: 'ListPromotions',
+        description:
+          "The project's promotions, newest first. Steps carry their status but not their log and output: read the promotion for those.",
         parameters: [
           {
             name: 'stage',
