@@ -1,8 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import Typography from '@material-ui/core/Typography';
@@ -12,17 +9,17 @@ import {
   FreightRecord,
   PipelineStage,
   Promotion,
-  kargoStagePromotePermission,
-  stageResourceRef,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from '../../api';
 import { useNotify } from '../../hooks/useNotify';
 import { useCursorPages } from '../../hooks/useCursorPages';
-import { ArtifactChanges } from '../common/ArtifactChanges';
 import { FreightLabel } from '../common/FreightLabel';
 import { InlineError } from '../common/InlineError';
-import { PermissionedButton } from '../common/PermissionedButton';
 import { FreightChoiceList } from './FreightChoiceList';
+import {
+  PromotionChanges,
+  PromotionDialogActions,
+} from './PromotionDialogParts';
 import { useAction } from './useAction';
 
 const PAGE = 20;
@@ -159,38 +156,24 @@ export function PromoteDialog(props: PromoteDialogProps) {
             onChoose={setChosen}
           />
         )}
-        {chosen && (
-          <Box mt={2}>
-            <Typography variant="subtitle2" gutterBottom>
-              What changes in {stage.name}
-            </Typography>
-            <ArtifactChanges current={stage.currentFreight} chosen={chosen} />
-          </Box>
-        )}
-        {action.error !== undefined && (
-          <Box mt={2}>
-            <InlineError error={action.error} prefix="Promotion refused" />
-          </Box>
-        )}
+        <PromotionChanges
+          stage={stage}
+          chosen={chosen}
+          error={action.error}
+          refusal="Promotion refused"
+        />
       </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <PermissionedButton
-          permission={kargoStagePromotePermission}
-          resourceRef={stageResourceRef(project, stage.name)}
-          actionText={`promote to stage ${stage.name}`}
-          unavailableReason={
-            (!chosen && 'Choose a freight to promote.') ||
-            (action.busy && 'Requesting the promotion…') ||
-            undefined
-          }
-          color="primary"
-          variant="contained"
-          onClick={submit}
-        >
-          Promote
-        </PermissionedButton>
-      </DialogActions>
+      <PromotionDialogActions
+        project={project}
+        stage={stage}
+        chosen={chosen}
+        busy={action.busy}
+        chooseReason="Choose a freight to promote."
+        onClose={onClose}
+        onSubmit={submit}
+      >
+        Promote
+      </PromotionDialogActions>
     </Dialog>
   );
 }

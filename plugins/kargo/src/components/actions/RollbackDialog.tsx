@@ -1,8 +1,5 @@
 import { useCallback, useState } from 'react';
-import Box from '@material-ui/core/Box';
-import Button from '@material-ui/core/Button';
 import Dialog from '@material-ui/core/Dialog';
-import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
 import Typography from '@material-ui/core/Typography';
@@ -13,16 +10,16 @@ import {
   FreightView,
   PipelineStage,
   Promotion,
-  kargoStagePromotePermission,
-  stageResourceRef,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from '../../api';
 import { useNotify } from '../../hooks/useNotify';
-import { ArtifactChanges } from '../common/ArtifactChanges';
 import { InlineError } from '../common/InlineError';
-import { PermissionedButton } from '../common/PermissionedButton';
 import { RelativeTime } from '../common/RelativeTime';
 import { FreightChoiceList } from './FreightChoiceList';
+import {
+  PromotionChanges,
+  PromotionDialogActions,
+} from './PromotionDialogParts';
 import { useAction } from './useAction';
 
 /** How far back a rollback offers freight: the stage's last history entries, distinct freight only. */
@@ -141,38 +138,24 @@ export function RollbackDialog(props: RollbackDialogProps) {
       </DialogTitle>
       <DialogContent>
         {content}
-        {chosen && (
-          <Box mt={2}>
-            <Typography variant="subtitle2" gutterBottom>
-              What changes in {stage.name}
-            </Typography>
-            <ArtifactChanges current={stage.currentFreight} chosen={chosen} />
-          </Box>
-        )}
-        {action.error !== undefined && (
-          <Box mt={2}>
-            <InlineError error={action.error} prefix="Rollback refused" />
-          </Box>
-        )}
+        <PromotionChanges
+          stage={stage}
+          chosen={chosen}
+          error={action.error}
+          refusal="Rollback refused"
+        />
       </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <PermissionedButton
-          permission={kargoStagePromotePermission}
-          resourceRef={stageResourceRef(project, stage.name)}
-          actionText={`promote to stage ${stage.name}`}
-          unavailableReason={
-            (!chosen && 'Choose the freight to roll back to.') ||
-            (action.busy && 'Requesting the promotion…') ||
-            undefined
-          }
-          color="primary"
-          variant="contained"
-          onClick={submit}
-        >
-          Roll back
-        </PermissionedButton>
-      </DialogActions>
+      <PromotionDialogActions
+        project={project}
+        stage={stage}
+        chosen={chosen}
+        busy={action.busy}
+        chooseReason="Choose the freight to roll back to."
+        onClose={onClose}
+        onSubmit={submit}
+      >
+        Roll back
+      </PromotionDialogActions>
     </Dialog>
   );
 }
