@@ -312,6 +312,7 @@ async function seed(knex: Knex) {
         project: PROJECT,
         freight_id: id(i),
         stage,
+        origin_name: WAREHOUSE,
         currently_in: false,
         verified_at: at(i + 1),
       });
@@ -320,6 +321,7 @@ async function seed(knex: Knex) {
       project: PROJECT,
       freight_id: id(current),
       stage,
+      origin_name: WAREHOUSE,
       currently_in: true,
       current_since: at(current + 2),
       verified_at: at(current + 3),

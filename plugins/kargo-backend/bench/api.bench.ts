@@ -62,6 +62,7 @@ async function seed(knex: Knex) {
       project: 'guestbook',
       freight_id: id,
       stage: 'dev',
+      origin_name: 'guestbook',
       currently_in: false,
       verified_at: new Date(t0 + i * 60_000 + 1).toISOString(),
     });
@@ -70,6 +71,7 @@ async function seed(knex: Knex) {
         project: 'guestbook',
         freight_id: id,
         stage: 'staging',
+        origin_name: 'guestbook',
         currently_in: false,
         verified_at: new Date(t0 + i * 60_000 + 2).toISOString(),
       });

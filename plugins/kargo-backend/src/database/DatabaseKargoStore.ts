@@ -502,19 +502,16 @@ export class DatabaseKargoStore implements KargoStore {
       stages: string[],
       column: 'verified_at' | 'approved_at',
     ) =>
-      // CROSS JOIN makes SQLite walk the stage records first, as PostgreSQL's planner does on its own.
-      this.db('kargo_freight_stages as s')
-        .crossJoin(this.db.raw('?? as ??', ['kargo_freight', 'f']))
-        .whereRaw('?? = ??', ['f.project', 's.project'])
-        .whereRaw('?? = ??', ['f.id', 's.freight_id'])
-        .where('s.project', project)
-        .whereIn('s.stage', stages)
-        .whereNotNull(`s.${column}`)
-        .whereIn('f.origin_name', origins)
+      // One table, one index (project, stage, origin): no join for the planner to get wrong.
+      this.db('kargo_freight_stages')
+        .where('project', project)
+        .whereIn('stage', stages)
+        .whereIn('origin_name', origins)
+        .whereNotNull(column)
         [
           // A freight verified in two of the stages must count once, also when the part stops at the cap.
           stages.length > 1 ? 'distinct' : 'select'
-        ]('s.freight_id as id');
+        ]('freight_id as id');
     const parts: Knex.QueryBuilder[] = [];
     for (const { origin, stages } of rest.verifiedIn ?? []) {
       if (stages.length > 0)
@@ -598,16 +595,19 @@ export class DatabaseKargoStore implements KargoStore {
     }));
   }
 
+  /** Creates or updates a freight's record for a stage; the freight must exist (it gives the origin). */
   private async upsertFreightStage(
     tx: Knex | Knex.Transaction,
     key: { project: string; freightId: string; stage: string },
     values: Partial<FreightStageRow>,
   ) {
+    const freight = await this.requireFreight(tx, key.project, key.freightId);
     await tx('kargo_freight_stages')
       .insert({
         project: key.project,
         freight_id: key.freightId,
         stage: key.stage,
+        origin_name: freight.origin_name,
         currently_in: false,
         ...values,
       })
@@ -620,14 +620,17 @@ export class DatabaseKargoStore implements KargoStore {
     project: string,
     freightId: string,
   ) {
-    const row = await tx('kargo_freight')
+    const row: { id: string; origin_name: string } | undefined = await tx(
+      'kargo_freight',
+    )
       .where({ project, id: freightId })
-      .first('id');
+      .first('id', 'origin_name');
     if (!row) {
       throw new NotFoundError(
         `Freight "${freightId}" not found in project "${project}"`,
       );
     }
+    return row;
   }
 
   async approveFreight(options: {

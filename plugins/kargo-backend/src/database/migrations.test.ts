@@ -86,3 +86,52 @@ describe('freight counts migration', () => {
     },
   );
 });
+
+describe('freight stage origin migration', () => {
+  it.each(databases.eachSupportedId())(
+    'copies the origin of the freight to its stage records on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const store = DatabaseKargoStore.fromKnex(knex);
+      for (const [i, origin] of ['app', 'cfg'].entries()) {
+        const id = i.toString(16).padStart(40, '0');
+        await store.insertFreight(
+          {
+            project: 'shop',
+            id,
+            origin: { kind: 'Warehouse', name: origin },
+            commits: [],
+            images: [],
+            charts: [],
+            createdAt: new Date(Date.UTC(2026, 0, 1, i)),
+          },
+          { generateAlias: async () => `alias-${i}` },
+        );
+        await store.markVerified({
+          project: 'shop',
+          freightId: id,
+          stage: 'dev',
+          at: new Date(),
+        });
+      }
+      const origins = () =>
+        knex('kargo_freight_stages')
+          .orderBy('freight_id')
+          .select('freight_id', 'origin_name');
+      const expected = [
+        { freight_id: '0'.padStart(40, '0'), origin_name: 'app' },
+        { freight_id: '1'.padStart(40, '0'), origin_name: 'cfg' },
+      ];
+      expect(await origins()).toEqual(expected);
+      await knex.migrate.down({
+        directory: migrationsDirectory,
+        tableName: 'kargo_knex_migrations',
+        name: '20261124180000_freight_stage_origin.js',
+      });
+      await applyDatabaseMigrations(knex);
+      expect(await origins()).toEqual(expected);
+      await knex.destroy();
+    },
+  );
+});

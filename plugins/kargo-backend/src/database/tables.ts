@@ -42,6 +42,8 @@ export interface FreightStageRow {
   longest_soak_ms: string | number | null;
   approved_at: string | null;
   approved_by: string | null;
+  /** The freight's origin (copied: it never changes), for reads by stage and origin. */
+  origin_name: string | null;
 }
 
 export interface StageHistoryRow {
