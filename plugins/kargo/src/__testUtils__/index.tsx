@@ -180,6 +180,7 @@ export const allowAll: Grants = {
   'kargo.freight.approve': ['*'],
   'kargo.promotion.abort': ['*'],
   'kargo.warehouse.refresh': ['*'],
+  'kargo.project.update': ['*'],
 };
 
 /** Renders `element` for `entity` in a test app with the given Kargo API and permissions. */

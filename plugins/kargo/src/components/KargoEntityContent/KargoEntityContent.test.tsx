@@ -568,6 +568,144 @@ describe('KargoEntityContent', () => {
     });
   });
 
+  describe('create freight', () => {
+    const discoveredWarehouse = () => ({
+      project: testProject(),
+      name: 'guestbook',
+      freightCreationPolicy: 'Manual' as const,
+      lastDiscoveryAt: '2026-01-04T00:00:00Z',
+      discovered: {
+        discoveredAt: '2026-01-04T00:00:00Z',
+        images: [
+          {
+            repoURL: 'ghcr.io/acme/app',
+            references: [
+              { tag: 'v1.5.0', digest: 'sha256:5' },
+              { tag: 'v1.4.0', digest: 'sha256:4' },
+            ],
+          },
+        ],
+      },
+    });
+
+    it('creates freight from the chosen revision and reloads the freight', async () => {
+      const api = tabApi({
+        listWarehouses: jest
+          .fn()
+          .mockResolvedValue({ items: [discoveredWarehouse()] }),
+        createFreight: jest.fn().mockResolvedValue(freight(9)),
+      });
+      renderForEntity(<KargoEntityContent />, { api });
+      const region = await screen.findByRole('region', {
+        name: 'Warehouse guestbook',
+      });
+      const open = within(region).getByRole('button', {
+        name: 'Create freight from warehouse guestbook',
+      });
+      expect(open).toHaveTextContent('Create freight');
+      await waitFor(() => expect(open).toBeEnabled());
+      await userEvent.click(open);
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Create freight from guestbook',
+      });
+      await userEvent.selectOptions(
+        within(dialog).getByRole('combobox', {
+          name: 'Image ghcr.io/acme/app',
+        }),
+        'v1.4.0',
+      );
+      const create = within(dialog).getByRole('button', { name: 'Create' });
+      await waitFor(() => expect(create).toBeEnabled());
+      const loads = api.listFreight.mock.calls.length;
+      await userEvent.click(create);
+      await waitFor(() =>
+        expect(
+          screen.queryByRole('dialog', {
+            name: 'Create freight from guestbook',
+          }),
+        ).not.toBeInTheDocument(),
+      );
+      expect(
+        await screen.findByText('Freight freight-9 created from guestbook'),
+      ).toBeInTheDocument();
+      expect(api.createFreight).toHaveBeenCalledTimes(1);
+      expect(api.createFreight).toHaveBeenCalledWith(
+        testProject(),
+        'guestbook',
+        { images: [{ repoURL: 'ghcr.io/acme/app', tag: 'v1.4.0' }] },
+      );
+      await waitFor(() =>
+        expect(api.listFreight.mock.calls.length).toBeGreaterThan(loads),
+      );
+    });
+
+    it('disables Create freight for a user who may not update the project', async () => {
+      const api = tabApi({
+        listWarehouses: jest
+          .fn()
+          .mockResolvedValue({ items: [discoveredWarehouse()] }),
+      });
+      renderForEntity(<KargoEntityContent />, {
+        api,
+        grants: { 'kargo.warehouse.refresh': ['*'] },
+      });
+      const region = await screen.findByRole('region', {
+        name: 'Warehouse guestbook',
+      });
+      const open = within(region).getByRole('button', {
+        name: 'Create freight from warehouse guestbook',
+      });
+      await waitFor(() =>
+        expect(open.parentElement).toHaveAttribute(
+          'title',
+          `You are not allowed to create freight in project ${testProject()} (permission kargo.project.update on ${testProject()}).`,
+        ),
+      );
+      expect(open).toBeDisabled();
+      expect(
+        within(region).getByRole('button', {
+          name: 'Refresh warehouse guestbook',
+        }),
+      ).toBeEnabled();
+    });
+
+    it('offers no Create freight for a warehouse that discovered nothing', async () => {
+      const api = tabApi({
+        listWarehouses: jest.fn().mockResolvedValue({
+          items: [
+            { project: testProject(), name: 'guestbook' },
+            {
+              ...discoveredWarehouse(),
+              name: 'empty',
+              discovered: {
+                discoveredAt: '2026-01-04T00:00:00Z',
+                images: [{ repoURL: 'ghcr.io/acme/app', references: [] }],
+              },
+            },
+            { ...discoveredWarehouse(), name: 'full' },
+          ],
+        }),
+      });
+      renderForEntity(<KargoEntityContent />, { api });
+      await screen.findByRole('region', { name: 'Warehouse guestbook' });
+      expect(
+        screen.getByRole('button', {
+          name: 'Create freight from warehouse full',
+        }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', {
+          name: 'Create freight from warehouse guestbook',
+        }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', {
+          name: 'Create freight from warehouse empty',
+        }),
+      ).not.toBeInTheDocument();
+    });
+  });
+
   describe('states', () => {
     it('explains the missing annotation', async () => {
       const api = mockKargoApi();

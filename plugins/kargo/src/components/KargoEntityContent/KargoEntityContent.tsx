@@ -141,6 +141,7 @@ export function KargoEntityContent() {
           project={project}
           only={narrowTo}
           refreshToken={refreshToken}
+          onFreightCreated={changed}
         />
       </Grid>
     </Grid>

@@ -1,4 +1,4 @@
-import { useCallback, useMemo } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Divider from '@material-ui/core/Divider';
 import Typography from '@material-ui/core/Typography';
@@ -7,6 +7,7 @@ import { EmptyState, InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   WarehouseStatus,
+  kargoProjectUpdatePermission,
   kargoWarehouseRefreshPermission,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from '../../api';
@@ -15,6 +16,7 @@ import { useLoader } from '../../hooks/useLoader';
 import { useOnChange } from '../../hooks/useOnChange';
 import { usePolling } from '../../hooks/usePolling';
 import { discoveredArtifacts, isRefreshPending } from '../../lib/warehouses';
+import { CreateFreightDialog } from '../actions/CreateFreightDialog';
 import { useAction } from '../actions/useAction';
 import { InlineError } from '../common/InlineError';
 import { PermissionedButton } from '../common/PermissionedButton';
@@ -25,8 +27,10 @@ function Warehouse(props: {
   project: string;
   warehouse: WarehouseStatus;
   onRefreshed: () => void;
+  onFreightCreated: () => void;
 }) {
-  const { project, warehouse, onRefreshed } = props;
+  const { project, warehouse, onRefreshed, onFreightCreated } = props;
+  const [creating, setCreating] = useState(false);
   const api = useApi(kargoApiRef);
   const notify = useNotify();
   const refresh = useCallback(
@@ -61,25 +65,52 @@ function Warehouse(props: {
         <Typography variant="subtitle1" component="h3">
           {warehouse.name}
         </Typography>
-        <PermissionedButton
-          size="small"
-          variant="outlined"
-          permission={kargoWarehouseRefreshPermission}
-          resourceRef={project}
-          actionText={`refresh warehouses of project ${project}`}
-          unavailableReason={action.busy ? 'Requesting…' : undefined}
-          aria-label={`Refresh warehouse ${warehouse.name}`}
-          onClick={async () => {
-            const result = await action.run();
-            if (result) {
-              notify(`Discovery of ${warehouse.name} requested`, 'info');
-              onRefreshed();
-            }
-          }}
-        >
-          Refresh
-        </PermissionedButton>
+        <Box display="flex" style={{ gap: 8 }}>
+          {discovered.some(d => d.versions.length > 0) && (
+            <PermissionedButton
+              size="small"
+              variant="outlined"
+              permission={kargoProjectUpdatePermission}
+              resourceRef={project}
+              actionText={`create freight in project ${project}`}
+              aria-label={`Create freight from warehouse ${warehouse.name}`}
+              onClick={() => setCreating(true)}
+            >
+              Create freight
+            </PermissionedButton>
+          )}
+          <PermissionedButton
+            size="small"
+            variant="outlined"
+            permission={kargoWarehouseRefreshPermission}
+            resourceRef={project}
+            actionText={`refresh warehouses of project ${project}`}
+            unavailableReason={action.busy ? 'Requesting…' : undefined}
+            aria-label={`Refresh warehouse ${warehouse.name}`}
+            onClick={async () => {
+              const result = await action.run();
+              if (result) {
+                notify(`Discovery of ${warehouse.name} requested`, 'info');
+                onRefreshed();
+              }
+            }}
+          >
+            Refresh
+          </PermissionedButton>
+        </Box>
       </Box>
+      {creating && (
+        <CreateFreightDialog
+          open
+          onClose={() => setCreating(false)}
+          onCreated={() => {
+            setCreating(false);
+            onFreightCreated();
+          }}
+          project={project}
+          warehouse={warehouse}
+        />
+      )}
       <Typography variant="body2" component="div">
         {state}
         {warehouse.lastDiscoveryAt && (
@@ -163,14 +194,19 @@ export interface WarehousesCardProps {
   /** Only these warehouses (the `kargo/warehouses` annotation), or all. */
   only?: string[];
   refreshToken: number;
+  /**
+   * Called after a freight was created from a warehouse, to reload the freight shown elsewhere (and, through
+   * `refreshToken`, the warehouses). Without it, the card reloads its warehouses only.
+   */
+  onFreightCreated?: () => void;
 }
 
 /**
- * The project's warehouses: when they last discovered artifacts, what they found, their errors and a Refresh
- * button. While a requested discovery has not happened, the list is polled with backoff.
+ * The project's warehouses: when they last discovered artifacts, what they found, their errors, a Refresh
+ * button and a Create freight button (freight from chosen discovered revisions). While a requested discovery has not happened, the list is polled with backoff.
  */
 export function WarehousesCard(props: WarehousesCardProps) {
-  const { project, only, refreshToken } = props;
+  const { project, only, refreshToken, onFreightCreated } = props;
   const api = useApi(kargoApiRef);
   const load = useCallback(
     async () => (await api.listWarehouses(project)).items,
@@ -223,6 +259,7 @@ export function WarehousesCard(props: WarehousesCardProps) {
           project={project}
           warehouse={w}
           onRefreshed={warehouses.reload}
+          onFreightCreated={onFreightCreated ?? warehouses.reload}
         />
       </div>
     ));

@@ -3,6 +3,7 @@ import Button, { ButtonProps } from '@material-ui/core/Button';
 import Tooltip from '@material-ui/core/Tooltip';
 import { usePermission } from '@backstage/plugin-permission-react';
 import {
+  kargoProjectUpdatePermission,
   kargoStagePromotePermission,
   kargoWarehouseRefreshPermission,
 } from '@kargo-portal/plugin-kargo-common';
@@ -10,6 +11,7 @@ import {
 /** The Kargo permissions on a resource: a stage (`kargo-stage`) or a project (`kargo-project`). */
 export type KargoResourcePermission =
   | typeof kargoStagePromotePermission
+  | typeof kargoProjectUpdatePermission
   | typeof kargoWarehouseRefreshPermission;
 
 /** Props of {@link PermissionedButton}. */
