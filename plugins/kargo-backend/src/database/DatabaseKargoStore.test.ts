@@ -465,5 +465,125 @@ describe.each(databases.eachSupportedId())(
         expect(await store.listWarehouses('shop')).toEqual([status]);
       });
     });
+
+    describe('metadata', () => {
+      it('upserts Stage metadata key by key and refuses a stage not defined', async () => {
+        const store = await createStore(databaseId);
+        const stages = ['dev', 'prod'];
+        await store.upsertMetadata({
+          project: 'shop',
+          kind: 'Stage',
+          name: 'dev',
+          values: { team: 'a', checks: { passed: 3 } },
+          stages,
+        });
+        // Again, with one key changed: the others stay, and repeating changes nothing more.
+        for (let i = 0; i < 2; i++) {
+          await store.upsertMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            name: 'dev',
+            values: { team: 'b', list: [1, 'two', null] },
+            stages,
+          });
+        }
+        await store.upsertMetadata({
+          project: 'other',
+          kind: 'Stage',
+          name: 'dev',
+          values: { team: 'elsewhere' },
+        });
+        expect(
+          await store.getMetadata({ project: 'shop', kind: 'Stage' }),
+        ).toEqual({
+          dev: { team: 'b', checks: { passed: 3 }, list: [1, 'two', null] },
+        });
+        expect(
+          await store.getMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            names: ['prod', 'dev'],
+          }),
+        ).toEqual({
+          dev: { team: 'b', checks: { passed: 3 }, list: [1, 'two', null] },
+        });
+        await expect(
+          store.upsertMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            name: 'qa',
+            values: { team: 'c' },
+            stages,
+          }),
+        ).rejects.toThrow(
+          new NotFoundError('Stage "qa" not found in project "shop"'),
+        );
+        expect(
+          await store.getMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            names: ['qa'],
+          }),
+        ).toEqual({});
+      });
+
+      it('keys Freight metadata by id, accepts an alias, and serves it with the freight', async () => {
+        const store = await createStore(databaseId);
+        const { freight: one } = await store.insertFreight(freight(901), {
+          generateAlias: async () => 'meta-one',
+        });
+        const { freight: two } = await store.insertFreight(freight(902), {
+          generateAlias: async () => 'meta-two',
+        });
+        expect(
+          await store.upsertMetadata({
+            project: 'shop',
+            kind: 'Freight',
+            name: 'meta-one',
+            values: { score: 7 },
+          }),
+        ).toEqual({ name: one.id });
+        await store.upsertMetadata({
+          project: 'shop',
+          kind: 'Freight',
+          name: one.id,
+          values: { approvedBy: 'qa' },
+        });
+        const expected = { score: 7, approvedBy: 'qa' };
+        const byId = await store.getMetadata({
+          project: 'shop',
+          kind: 'Freight',
+        });
+        expect(Object.keys(byId)).toEqual([one.id]);
+        expect(byId[one.id]).toEqual(expected);
+        expect(
+          await store.getMetadata({
+            project: 'shop',
+            kind: 'Freight',
+            names: ['meta-one', one.id, 'meta-two'],
+          }),
+        ).toEqual({ 'meta-one': expected, [one.id]: expected });
+
+        expect((await store.getFreight('shop', 'meta-one'))?.metadata).toEqual(
+          expected,
+        );
+        const page = await store.listFreight({ project: 'shop', limit: 10 });
+        expect(page.items.map(f => [f.id, f.metadata])).toEqual([
+          [two.id, undefined],
+          [one.id, expected],
+        ]);
+
+        await expect(
+          store.upsertMetadata({
+            project: 'shop',
+            kind: 'Freight',
+            name: 'nope',
+            values: { score: 1 },
+          }),
+        ).rejects.toThrow(
+          new NotFoundError('Freight "nope" not found in project "shop"'),
+        );
+      });
+    });
   },
 );

@@ -4,7 +4,7 @@ import {
   DatabaseService,
   isDatabaseConflictError,
 } from '@backstage/backend-plugin-api';
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   DefinitionSourceStatus,
   FreightRecord,
@@ -32,6 +32,7 @@ import {
   DefinitionVersionRow,
   FreightRow,
   FreightStageRow,
+  MetadataRow,
   PromotionRow,
   StageHistoryRow,
   WarehouseRow,
@@ -41,12 +42,16 @@ import {
   FreightMatch,
   FreightStageState,
   KargoStore,
+  MetadataByName,
+  MetadataKind,
   NewFreight,
   StageSummary,
   StoredDefinition,
 } from './KargoStore';
 
 const MAX_ALIAS_ATTEMPTS = 5;
+/** The longest metadata key the `kargo_metadata` table holds. */
+const MAX_METADATA_KEY_LENGTH = 253;
 // Bound the size of `IN (...)` lists: SQLite allows 32766 parameters, PostgreSQL 65535.
 const IN_CHUNK = 500;
 
@@ -90,6 +95,14 @@ function pageOf<R extends { created_at: string; id: string }>(
         ? encodeCursor({ t: last.created_at, id: last.id })
         : undefined,
   };
+}
+
+/** A freight view with its metadata, when it has any. */
+function withMetadata(
+  view: FreightView,
+  metadata: Record<string, unknown> | undefined,
+): FreightView {
+  return metadata ? { ...view, metadata } : view;
 }
 
 /**
@@ -382,7 +395,11 @@ export class DatabaseKargoStore implements KargoStore {
     const row = await this.getFreightRow(project, idOrAlias);
     if (!row) return undefined;
     const statuses = await this.statusesOf(project, [row.id]);
-    return { ...freightFromRow(row), status: statuses.get(row.id)! };
+    const metadata = await this.metadataByName(project, 'Freight', [row.id]);
+    return withMetadata(
+      { ...freightFromRow(row), status: statuses.get(row.id)! },
+      metadata.get(row.id),
+    );
   }
 
   async listFreight(options: {
@@ -401,15 +418,20 @@ export class DatabaseKargoStore implements KargoStore {
     if (options.match) this.whereMatches(query, options.project, options.match);
     if (options.ids) query.whereIn('id', options.ids);
     const { page, nextCursor } = pageOf<FreightRow>(await query, options.limit);
-    const statuses = await this.statusesOf(
-      options.project,
-      page.map(r => r.id),
-    );
+    const ids = page.map(r => r.id);
+    const statuses = await this.statusesOf(options.project, ids);
+    // One query for the metadata of the whole page.
+    const metadata =
+      ids.length > 0
+        ? await this.metadataByName(options.project, 'Freight', ids)
+        : new Map<string, Record<string, unknown>>();
     return {
-      items: page.map(r => ({
-        ...freightFromRow(r),
-        status: statuses.get(r.id)!,
-      })),
+      items: page.map(r =>
+        withMetadata(
+          { ...freightFromRow(r), status: statuses.get(r.id)! },
+          metadata.get(r.id),
+        ),
+      ),
       nextCursor,
     };
   }
@@ -781,6 +803,133 @@ export class DatabaseKargoStore implements KargoStore {
       promotion: row.promotion_id ?? undefined,
       promotedAt: row.promoted_at,
     }));
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  async upsertMetadata(options: {
+    project: string;
+    kind: MetadataKind;
+    name: string;
+    values: Record<string, unknown>;
+    stages?: string[];
+    /** Run inside this transaction (the promotion worker records a `set-metadata` step's result in one). */
+    transaction?: Knex.Transaction;
+  }): Promise<{ name: string }> {
+    const { project, kind } = options;
+    const entries = Object.entries(options.values);
+    for (const [key] of entries) {
+      if (key === '' || key.length > MAX_METADATA_KEY_LENGTH) {
+        throw new InputError(
+          `Metadata key ${JSON.stringify(key.slice(0, 64))} of ${kind} "${
+            options.name
+          }" must have 1 to ${MAX_METADATA_KEY_LENGTH} characters`,
+        );
+      }
+    }
+    return (options.transaction ?? this.db).transaction(async tx => {
+      let name = options.name;
+      if (kind === 'Freight') {
+        const row: { id: string } | undefined = await tx('kargo_freight')
+          .where({ project })
+          .andWhere(q => q.where({ id: name }).orWhere({ alias: name }))
+          .first('id');
+        if (!row) {
+          throw new NotFoundError(
+            `Freight "${name}" not found in project "${project}"`,
+          );
+        }
+        name = row.id;
+      } else if (options.stages && !options.stages.includes(name)) {
+        throw new NotFoundError(
+          `Stage "${name}" not found in project "${project}"`,
+        );
+      }
+      for (const [key, value] of entries) {
+        const row: MetadataRow = {
+          project,
+          kind,
+          name,
+          key,
+          value: JSON.stringify(value ?? null),
+        };
+        await tx('kargo_metadata')
+          .insert(row)
+          .onConflict(['project', 'kind', 'name', 'key'])
+          .merge(['value']);
+      }
+      return { name };
+    });
+  }
+
+  /** Metadata rows of `kind` by stored name (a Freight's id): of `names` only when given. */
+  private async metadataByName(
+    project: string,
+    kind: MetadataKind,
+    names?: string[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const query = () =>
+      this.db<MetadataRow>('kargo_metadata')
+        .where({ project, kind })
+        .orderBy(['name', 'key']);
+    const rows: MetadataRow[] = [];
+    if (names) {
+      for (const part of chunks([...new Set(names)], IN_CHUNK)) {
+        rows.push(...(await query().whereIn('name', part)));
+      }
+    } else {
+      rows.push(...(await query()));
+    }
+    // Built with `Object.fromEntries`, so that a key such as `__proto__` is an own property like any other.
+    const entries = new Map<string, Array<[string, unknown]>>();
+    for (const row of rows) {
+      const list = entries.get(row.name) ?? [];
+      list.push([row.key, JSON.parse(row.value)]);
+      entries.set(row.name, list);
+    }
+    return new Map(
+      [...entries].map(([name, list]) => [name, Object.fromEntries(list)]),
+    );
+  }
+
+  async getMetadata(options: {
+    project: string;
+    kind: MetadataKind;
+    names?: string[];
+  }): Promise<MetadataByName> {
+    const { project, kind } = options;
+    if (!options.names) {
+      return Object.fromEntries(await this.metadataByName(project, kind));
+    }
+    // The stored names of the names asked for: a Freight's alias stands for its id.
+    const asked = new Map<string, string[]>();
+    const nameAs = (storedName: string, name: string) =>
+      asked.set(storedName, [...(asked.get(storedName) ?? []), name]);
+    const names = [...new Set(options.names)];
+    if (kind === 'Freight') {
+      for (const part of chunks(names, IN_CHUNK)) {
+        const rows: Array<{ id: string; alias: string }> = await this.db(
+          'kargo_freight',
+        )
+          .where({ project })
+          .andWhere(q => q.whereIn('id', part).orWhereIn('alias', part))
+          .select('id', 'alias');
+        for (const row of rows) {
+          if (part.includes(row.id)) nameAs(row.id, row.id);
+          if (part.includes(row.alias)) nameAs(row.id, row.alias);
+        }
+      }
+    } else {
+      for (const name of names) nameAs(name, name);
+    }
+    const out: Array<[string, Record<string, unknown>]> = [];
+    const found = await this.metadataByName(project, kind, [...asked.keys()]);
+    for (const [storedName, values] of found) {
+      for (const name of asked.get(storedName) ?? []) {
+        out.push([name, { ...values }]);
+      }
+    }
+    return Object.fromEntries(out);
   }
 
   // ---------------------------------------------------------------- promotions

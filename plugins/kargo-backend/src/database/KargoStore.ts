@@ -63,6 +63,12 @@ export interface NewFreight {
   createdAt: Date;
 }
 
+/** What carries metadata, as in Kargo: Stages and Freight (their `status.metadata`). */
+export type MetadataKind = 'Stage' | 'Freight';
+
+/** Metadata of Stages or Freight by name: for each, its keys and their values. */
+export type MetadataByName = Record<string, Record<string, unknown>>;
+
 /** The runtime state of Kargo Portal: the database is its source of truth. */
 export interface KargoStore {
   // manifest sources
@@ -153,6 +159,31 @@ export interface KargoStore {
     stage: string;
     limit: number;
   }): Promise<StageHistoryEntry[]>;
+
+  // metadata
+  /**
+   * Sets each key of `values` on the metadata of a Stage or Freight (other keys stay), as Kargo's `set-metadata`
+   * step does; setting a key again replaces its value, so repeating an upsert is harmless. A Freight is named by
+   * its id or its alias (resolved to the id, which is returned). An unknown Freight, or a Stage not in `stages`
+   * when that is given, is a `NotFoundError` naming it.
+   */
+  upsertMetadata(options: {
+    project: string;
+    kind: MetadataKind;
+    name: string;
+    values: Record<string, unknown>;
+    /** The stages the project defines: a Stage not among them is refused. */
+    stages?: string[];
+  }): Promise<{ name: string }>;
+  /**
+   * Metadata of the project's Stages or Freight, by name: of `names` only when given (a Freight may be named by
+   * id or alias; the result is keyed by the names as given), else of all. Names without metadata are left out.
+   */
+  getMetadata(options: {
+    project: string;
+    kind: MetadataKind;
+    names?: string[];
+  }): Promise<MetadataByName>;
 
   // promotions
   createPromotion(options: {

@@ -15,6 +15,7 @@ const tables = [
   'kargo_freight',
   'kargo_freight_counts',
   'kargo_freight_stages',
+  'kargo_metadata',
   'kargo_promotions',
   'kargo_stage_history',
   'kargo_warehouses',

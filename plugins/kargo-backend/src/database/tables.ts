@@ -81,3 +81,12 @@ export interface WarehouseRow {
   last_attempt_at: string | null;
   last_error_at: string | null;
 }
+
+export interface MetadataRow {
+  project: string;
+  kind: string;
+  name: string;
+  key: string;
+  /** The value as JSON text. */
+  value: string;
+}

@@ -185,6 +185,11 @@ export class FreightQueries {
         )
       ).map(s => [s.stage, s]),
     );
+    // The metadata of every stage in one query.
+    const metadata = await this.store.getMetadata({
+      project: project.name,
+      kind: 'Stage',
+    });
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
@@ -207,6 +212,9 @@ export class FreightQueries {
         eligibleFreightCount: Math.min(eligible, ELIGIBLE_FREIGHT_COUNT_LIMIT),
         ...(eligible > ELIGIBLE_FREIGHT_COUNT_LIMIT
           ? { eligibleFreightCountCapped: true }
+          : {}),
+        ...(Object.hasOwn(metadata, node.name)
+          ? { metadata: metadata[node.name] }
           : {}),
       });
     }

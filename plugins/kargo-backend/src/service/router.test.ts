@@ -559,4 +559,49 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
       ]);
     });
   });
+
+  describe('metadata through the API', () => {
+    it('serves Stage metadata in the pipeline and Freight metadata with the freight', async () => {
+      await fx.store.upsertMetadata({
+        project: 'guestbook',
+        kind: 'Stage',
+        name: 'staging',
+        values: { owner: 'team-a', checks: [1, 2] },
+      });
+      const { name: freightId } = await fx.store.upsertMetadata({
+        project: 'guestbook',
+        kind: 'Freight',
+        name: 'tidy-otter',
+        values: { soaked: true },
+      });
+
+      const pipeline = await request(fx.app)
+        .get('/projects/guestbook/pipeline')
+        .expect(200);
+      expect(
+        Object.fromEntries(
+          pipeline.body.stages.map((s: any) => [s.name, s.metadata]),
+        ),
+      ).toEqual({
+        dev: undefined,
+        staging: { owner: 'team-a', checks: [1, 2] },
+        prod: undefined,
+      });
+
+      const detail = await request(fx.app)
+        .get('/projects/guestbook/freight/tidy-otter')
+        .expect(200);
+      expect(detail.body).toMatchObject({
+        id: freightId,
+        metadata: { soaked: true },
+      });
+      const list = await request(fx.app)
+        .get('/projects/guestbook/freight?limit=100')
+        .expect(200);
+      const withMetadata = list.body.items
+        .filter((f: any) => f.metadata)
+        .map((f: any) => [f.alias, f.metadata]);
+      expect(withMetadata).toEqual([['tidy-otter', { soaked: true }]]);
+    });
+  });
 });

@@ -25,6 +25,8 @@ export interface FreightStatus {
 /** Freight with its status, as the API serves it. @public */
 export interface FreightView extends FreightRecord {
   status: FreightStatus;
+  /** What `set-metadata` steps set on the freight (Kargo's `status.metadata`), key by key; absent when nothing. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Phases of a promotion: the last four are terminal. @public */

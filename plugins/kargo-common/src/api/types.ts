@@ -33,6 +33,8 @@ export interface PipelineStage {
    * downstream stage asks of freight from this stage. Absent when no downstream stage requires a soak.
    */
   soak?: { since: string; requiredMs: number };
+  /** What `set-metadata` steps set on the stage (Kargo's `status.metadata`), key by key; absent when nothing. */
+  metadata?: Record<string, unknown>;
 }
 
 /**

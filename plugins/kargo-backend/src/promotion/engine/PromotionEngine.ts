@@ -8,7 +8,12 @@ import {
   PromotionStepRunner,
   isTerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
-import { StepExpressionEnv, StepExpressions } from './expressions';
+import {
+  StepExpressionEnv,
+  StepExpressions,
+  StepMetadata,
+} from './expressions';
+import { metadataUpdatesFromOutput } from '../steps/setMetadata';
 import { aliasNamespace, stepExpressionEnv } from './env';
 import { finalPhase, hasFailures } from './phase';
 import { PlannedStep, PromotionPlan } from './plan';
@@ -20,6 +25,8 @@ import {
   PromotionRunState,
   RunInterruption,
   RunOutcome,
+  StepEffectError,
+  StepEffects,
   StepRuntime,
 } from './types';
 
@@ -52,6 +59,36 @@ type Attempt =
   | { kind: 'error'; error: unknown }
   | { kind: 'timeout' }
   | { kind: 'interrupted'; reason: RunInterruption };
+
+/** Whether a step's expressions (`if`, `config`, `vars`) call a metadata function: only then is metadata read. */
+const METADATA_CALL = /\b(?:freightMetadata|stageMetadata)\s*\(/;
+
+function usesMetadata(plan: PromotionPlan, step: PlannedStep): boolean {
+  const texts = [
+    step.if ?? '',
+    JSON.stringify(step.config ?? {}),
+    ...step.vars.map(v => v.value ?? ''),
+    ...plan.vars.map(v => v.value ?? ''),
+  ];
+  return texts.some(text => METADATA_CALL.test(text));
+}
+
+/** The metadata updates a step's output carries, for `save` to apply. */
+function effectsOf(output: Record<string, unknown> | undefined): {
+  effects?: StepEffects;
+  error?: unknown;
+} {
+  try {
+    const updates = metadataUpdatesFromOutput(output);
+    return updates.length > 0 ? { effects: { metadataUpdates: updates } } : {};
+  } catch (error) {
+    return {
+      error: new Error(
+        `invalid metadata updates in the step's output: ${errorMessage(error)}`,
+      ),
+    };
+  }
+}
 
 /** A step is over once it has a finish time; an Errored step waiting for a retry has none. */
 const isFinished = (step: PromotionStepState) => step.finishedAt !== undefined;
@@ -134,7 +171,13 @@ export class PromotionEngine {
     signal: AbortSignal;
     /** Aborted when the run should stop at the next step boundary (graceful shutdown). */
     stopSignal?: AbortSignal;
-    save: (state: PromotionRunState) => Promise<void>;
+    /**
+     * Saves the state. With `effects` (a step just succeeded with metadata updates), applies them in the same
+     * transaction; a {@link StepEffectError} means neither was saved and the step errors instead.
+     */
+    save: (state: PromotionRunState, effects?: StepEffects) => Promise<void>;
+    /** Reads the project's Stage and Freight metadata, before a step whose expressions call a metadata function. */
+    loadMetadata?: () => Promise<StepMetadata>;
   }): Promise<RunOutcome> {
     const { plan, state, context, signal, save } = options;
     const redactor = new Redactor();
@@ -160,6 +203,7 @@ export class PromotionEngine {
       const finish = async (
         status: PromotionStepState['status'],
         message?: string,
+        effects?: StepEffects,
       ) => {
         served.status = status;
         if (message !== undefined) {
@@ -168,15 +212,21 @@ export class PromotionEngine {
         served.finishedAt = this.now().toISOString();
         delete served.nextAttemptAt;
         served.log = log.lines();
-        await save(state);
+        await save(state, effects);
       };
+
+      // Read once per step and run, so that a step sees what earlier steps set.
+      const metadata =
+        options.loadMetadata && usesMetadata(plan, step)
+          ? await options.loadMetadata()
+          : undefined;
 
       if (!served.startedAt) {
         // `if` is evaluated once, before the step starts: a later run must not skip a step because of the
         // step's own failure on an earlier attempt.
         let skip: boolean;
         try {
-          skip = this.shouldSkip(plan, state, i, context, redactor);
+          skip = this.shouldSkip(plan, state, i, context, redactor, metadata);
         } catch (error) {
           await finish(
             'Errored',
@@ -212,7 +262,7 @@ export class PromotionEngine {
 
       let config: unknown;
       try {
-        const env = this.env(plan, state, i, context, redactor);
+        const env = this.env(plan, state, i, context, redactor, metadata);
         config = runner.parseConfig(
           this.options.expressions.evaluateConfig(step.config ?? {}, env),
         );
@@ -274,16 +324,22 @@ export class PromotionEngine {
         continue;
       }
 
-      if (attempt.kind === 'error') {
-        const message = errorMessage(attempt.error);
+      /**
+       * A failed attempt: Errored at once for a terminal error, past the error threshold or the timeout; else
+       * retried later (the returned outcome ends this run).
+       */
+      const onError = async (
+        error: unknown,
+      ): Promise<RunOutcome | undefined> => {
+        const message = errorMessage(error);
         log.append('error', message);
         served.log = log.lines();
-        if (isTerminalStepError(attempt.error)) {
+        if (isTerminalStepError(error)) {
           await finish(
             'Errored',
             `an unrecoverable error occurred: ${message}`,
           );
-          continue;
+          return undefined;
         }
         served.errorCount = (served.errorCount ?? 0) + 1;
         const threshold =
@@ -295,17 +351,17 @@ export class PromotionEngine {
             'Errored',
             `step "${step.alias}" met error threshold of ${threshold}: ${message}`,
           );
-          continue;
+          return undefined;
         }
         if (timedOut()) {
           await finish('Errored', timeoutMessage);
-          continue;
+          return undefined;
         }
         const retryAfterMs = this.capToTimeout(
           (this.options.errorRetryDelayMs ?? defaultErrorRetryDelayMs)(
             served.errorCount,
           ),
-          served.startedAt,
+          served.startedAt!,
           timeoutMs,
         );
         served.status = 'Errored';
@@ -316,11 +372,40 @@ export class PromotionEngine {
         served.nextAttemptAt = nextRunAt.toISOString();
         await save(state);
         return { kind: 'waiting', retryAfterMs, nextRunAt };
+      };
+
+      if (attempt.kind === 'error') {
+        const outcome = await onError(attempt.error);
+        if (outcome) return outcome;
+        continue;
       }
 
       const result = attempt.result;
       switch (result.status) {
-        case 'Succeeded':
+        case 'Succeeded': {
+          runtime.state = undefined;
+          // The updates as recorded in this attempt's output (secrets redacted), checked again.
+          const { effects, error: invalid } = effectsOf(
+            result.output ? served.output : undefined,
+          );
+          let failure: unknown = invalid;
+          if (failure === undefined) {
+            try {
+              await finish(result.status, result.message, effects);
+            } catch (error) {
+              if (!(error instanceof StepEffectError)) throw error;
+              failure = error;
+            }
+          }
+          if (failure !== undefined) {
+            // Nothing of the success was saved: the step errors instead, as Kargo's `set-metadata` does.
+            delete served.finishedAt;
+            delete served.message;
+            const outcome = await onError(failure);
+            if (outcome) return outcome;
+          }
+          break;
+        }
         case 'Skipped':
           runtime.state = undefined;
           await finish(result.status, result.message);
@@ -504,6 +589,7 @@ export class PromotionEngine {
     index: number,
     context: PromotionRunContext,
     redactor: Redactor,
+    metadata: StepMetadata | undefined,
   ): StepExpressionEnv {
     return stepExpressionEnv({
       expressions: this.options.expressions,
@@ -512,6 +598,7 @@ export class PromotionEngine {
       index,
       context,
       reveal: value => redactor.add(value),
+      metadata,
     });
   }
 
@@ -522,12 +609,13 @@ export class PromotionEngine {
     index: number,
     context: PromotionRunContext,
     redactor: Redactor,
+    metadata: StepMetadata | undefined,
   ): boolean {
     const step = plan.steps[index];
     if (step.if === undefined || step.if === '') {
       return hasFailures(state.steps.slice(0, index));
     }
-    const env = this.env(plan, state, index, context, redactor);
+    const env = this.env(plan, state, index, context, redactor, metadata);
     return !this.options.expressions.evaluateCondition(step.if, env);
   }
 }

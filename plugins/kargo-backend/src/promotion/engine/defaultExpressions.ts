@@ -4,6 +4,7 @@ import {
   evaluateConfig,
   evaluateTemplate,
   freightFunctions,
+  metadataFunctions,
   secretFunctions,
   statusFunctions,
   utilityFunctions,
@@ -53,6 +54,8 @@ export function createStepExpressions(
           subscriptions: o.subscriptions,
         })),
       ),
+    metadataFunctions: (metadata, freightAliases) =>
+      metadataFunctions(metadata, freightAliases),
     statusFunctions: (steps, currentAlias) =>
       statusFunctions(
         steps.map(s => ({

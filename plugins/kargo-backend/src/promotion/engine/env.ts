@@ -1,4 +1,8 @@
-import { StepExpressionEnv, StepExpressions } from './expressions';
+import {
+  StepExpressionEnv,
+  StepExpressions,
+  StepMetadata,
+} from './expressions';
 import { PromotionPlan } from './plan';
 import { PromotionRunContext, PromotionRunState } from './types';
 
@@ -73,12 +77,20 @@ export function stepExpressionEnv(options: {
   index: number;
   context: PromotionRunContext;
   reveal: (value: string) => void;
+  /** Metadata read before the step, for `freightMetadata()` and `stageMetadata()`; without it they are absent. */
+  metadata?: StepMetadata;
 }): StepExpressionEnv {
-  const { expressions, plan, state, index, context } = options;
+  const { expressions, plan, state, index, context, metadata } = options;
   const step = plan.steps[index];
   const functions = {
     ...expressions.utilityFunctions(),
     ...expressions.freightFunctions(context.freight, plan.origins),
+    ...(metadata && expressions.metadataFunctions
+      ? expressions.metadataFunctions(
+          metadata,
+          Object.fromEntries(context.freight.map(f => [f.alias, f.id])),
+        )
+      : {}),
     ...(expressions.secretFunctions?.(context.project, options.reveal) ?? {}),
   };
   const ctx = ctxValue(context, step.alias);

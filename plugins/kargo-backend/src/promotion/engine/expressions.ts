@@ -10,6 +10,12 @@ export interface StepExpressionEnv {
   functions: Record<string, StepExpressionFunction>;
 }
 
+/** Metadata of the project's Stages and Freight (a Freight by id), by name, for `stageMetadata()` and the like. */
+export interface StepMetadata {
+  stages: Record<string, Record<string, unknown>>;
+  freight: Record<string, Record<string, unknown>>;
+}
+
 /**
  * The expression language as the engine uses it (Kargo's `${{ }}` templates), kept behind an interface so that
  * the engine's rules (which names are visible where, what is a secret) stay separate from the evaluator.
@@ -35,6 +41,14 @@ export interface StepExpressions {
   statusFunctions(
     steps: PromotionStepState[],
     currentAlias: string,
+  ): Record<string, StepExpressionFunction>;
+  /**
+   * `freightMetadata()` and `stageMetadata()` over metadata read before the step; `freightAliases` maps the
+   * aliases of the promotion's freight to their ids. Optional: without it expressions have no such functions.
+   */
+  metadataFunctions?(
+    metadata: StepMetadata,
+    freightAliases: Record<string, string>,
   ): Record<string, StepExpressionFunction>;
   /**
    * `secret()` and the like for a project; every value they return is passed to `reveal` first, so that the

@@ -709,6 +709,63 @@ export function secretFunctions(
   return { secret: dataLookup(secrets) };
 }
 
+// --- metadata --------------------------------------------------------------------------------------------------
+
+/** Metadata of a project's Stages and Freight (a Freight by its id), by name, as read before an expression. */
+export interface ExpressionMetadata {
+  stages: Record<string, Record<string, unknown>>;
+  freight: Record<string, Record<string, unknown>>;
+}
+
+/** A deep copy of JSON data, so that nothing an expression does can reach the caller's object. */
+function jsonCopy(value: unknown): unknown {
+  return value === undefined ? null : JSON.parse(JSON.stringify(value));
+}
+
+function metadataLookup(
+  data: Record<string, Record<string, unknown>>,
+  what: string,
+): ExpressionFunction {
+  return (...args) => {
+    expectArgRange(args, 1, 2);
+    const name = stringArg(args[0], 'first argument');
+    if (name === '') fail(`${what} must not be empty`);
+    const entry = ownValue(data, name);
+    if (args.length === 2) {
+      const key = stringArg(args[1], 'second argument');
+      if (key === '') fail('metadata key must not be empty');
+      return isPlainObject(entry) ? jsonCopy(ownValue(entry, key)) : null;
+    }
+    return isPlainObject(entry) ? jsonCopy(entry) : null;
+  };
+}
+
+/**
+ * Kargo's `freightMetadata(freightName[, key])` and `stageMetadata(stageName[, key])`: the metadata that
+ * `set-metadata` set on a Freight or Stage of the project, as a map, or the value of one key; nil when there is
+ * none. `freightAliases` maps aliases to ids, so that the promotion's freight can also be named by alias.
+ *
+ * @public
+ */
+export function metadataFunctions(
+  metadata: ExpressionMetadata,
+  freightAliases: Record<string, string> = {},
+): ExpressionFunctions {
+  const freight: Record<string, Record<string, unknown>> = {
+    ...metadata.freight,
+  };
+  for (const [alias, id] of Object.entries(freightAliases)) {
+    const entry = ownValue(metadata.freight, id);
+    if (ownValue(freight, alias) === undefined && isPlainObject(entry)) {
+      defineEntry(freight, alias, entry);
+    }
+  }
+  return {
+    freightMetadata: metadataLookup(freight, 'freight ref name'),
+    stageMetadata: metadataLookup(metadata.stages, 'stage name'),
+  };
+}
+
 /** Kargo's `configMap(name)`: like `secret()`, for config maps. @public */
 export function configMapFunctions(
   configMaps:

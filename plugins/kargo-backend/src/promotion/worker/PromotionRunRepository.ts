@@ -208,8 +208,10 @@ export class PromotionRunRepository {
     workerId: string;
     plan?: PromotionPlan;
     state: PromotionRunState;
+    /** Save inside this transaction (with what a step's success changes elsewhere). */
+    transaction?: Knex.Transaction;
   }): Promise<void> {
-    const updated = await this.db(TABLE)
+    const updated = await (options.transaction ?? this.db)(TABLE)
       .where({ id: options.id, claimed_by: options.workerId })
       .update({
         ...(options.plan ? { plan: JSON.stringify(options.plan) } : {}),

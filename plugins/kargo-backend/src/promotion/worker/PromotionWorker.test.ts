@@ -9,6 +9,7 @@ import {
   testStep,
 } from '../../__testUtils__/promotionFixtures';
 import { planPromotion } from '../engine/plan';
+import { createSetMetadataStep } from '../steps/setMetadata';
 import { PromotionEngine } from '../engine/PromotionEngine';
 import { readPromotionWorkerSettings } from './config';
 import {
@@ -741,3 +742,139 @@ describe('readPromotionWorkerSettings', () => {
     ).toThrow('kargo.promotions.concurrency');
   });
 });
+
+describe.each(databases.eachSupportedId())(
+  'set-metadata through the worker on %p',
+  databaseId => {
+    it('sets Stage and Freight metadata that later steps read', async () => {
+      const bed = await promotionTestBed(await databases.init(databaseId));
+      await bed.store.upsertMetadata({
+        project: 'shop',
+        kind: 'Stage',
+        name: 'dev',
+        values: { kept: 'yes', team: 'old' },
+      });
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [
+            {
+              uses: 'set-metadata',
+              as: 'meta',
+              config: {
+                updates: [
+                  {
+                    kind: 'Stage',
+                    name: 'dev',
+                    values: {
+                      team: 'a',
+                      build: '${{ ctx.targetFreight.alias }}',
+                    },
+                  },
+                  {
+                    kind: 'Freight',
+                    // By alias: stored under the freight's id.
+                    name: '${{ ctx.targetFreight.alias }}',
+                    values: { passed: true, checks: { unit: 3 } },
+                  },
+                ],
+              },
+            },
+            {
+              uses: 'read',
+              as: 'read',
+              if: "${{ stageMetadata('dev', 'team') == 'a' }}",
+              config: {
+                team: "${{ stageMetadata('dev', 'team') }}",
+                stage: "${{ stageMetadata('dev') }}",
+                passed:
+                  "${{ freightMetadata(ctx.targetFreight.name, 'passed') }}",
+                byAlias: '${{ freightMetadata(ctx.targetFreight.alias) }}',
+                none: "${{ stageMetadata('prod') }}",
+              },
+            },
+          ],
+          prod: [{ uses: 'read' }],
+        },
+      });
+      const seen: Array<Record<string, unknown>> = [];
+      const steps = [
+        createSetMetadataStep(),
+        testStep('read', (_ctx, config) => {
+          seen.push(config);
+          return { status: 'Succeeded' };
+        }),
+      ];
+      const target = await bed.addFreight();
+      const promotion = await bed.promote('dev', target.id);
+      await bed.worker({ catalog, steps, workDir }).runOnce();
+
+      const done = await bed.promotion(promotion.id);
+      expect(done.steps.map(s => [s.alias, s.status])).toEqual([
+        ['meta', 'Succeeded'],
+        ['read', 'Succeeded'],
+      ]);
+      const stageMetadata = { kept: 'yes', team: 'a', build: target.alias };
+      const freightMetadata = { passed: true, checks: { unit: 3 } };
+      expect(seen).toEqual([
+        {
+          team: 'a',
+          stage: stageMetadata,
+          passed: true,
+          byAlias: freightMetadata,
+          none: null,
+        },
+      ]);
+      expect(
+        await bed.store.getMetadata({ project: 'shop', kind: 'Stage' }),
+      ).toEqual({ dev: stageMetadata });
+      expect(
+        await bed.store.getMetadata({ project: 'shop', kind: 'Freight' }),
+      ).toEqual({ [target.id]: freightMetadata });
+    });
+
+    it('errors the step, and sets nothing, when a Stage is not defined', async () => {
+      const bed = await promotionTestBed(await databases.init(databaseId));
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [
+            {
+              uses: 'set-metadata',
+              as: 'meta',
+              config: {
+                updates: [
+                  { kind: 'Stage', name: 'dev', values: { team: 'a' } },
+                  { kind: 'Stage', name: 'qa', values: { team: 'b' } },
+                ],
+              },
+            },
+            { uses: 'read', as: 'read' },
+          ],
+        },
+      });
+      let reads = 0;
+      const steps = [
+        createSetMetadataStep(),
+        testStep('read', () => {
+          reads++;
+          return { status: 'Succeeded' };
+        }),
+      ];
+      const promotion = await bed.promote('dev');
+      await bed.worker({ catalog, steps, workDir }).runOnce();
+
+      const done = await bed.promotion(promotion.id);
+      expect(done.phase).toBe('Errored');
+      expect(done.steps.map(s => [s.alias, s.status])).toEqual([
+        ['meta', 'Errored'],
+        ['read', 'Skipped'],
+      ]);
+      expect(done.steps[0].message).toContain(
+        'Stage "qa" not found in project "shop"',
+      );
+      expect(reads).toBe(0);
+      expect(
+        await bed.store.getMetadata({ project: 'shop', kind: 'Stage' }),
+      ).toEqual({});
+    });
+  },
+);

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Knex } from 'knex';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { NotFoundError, stringifyError } from '@backstage/errors';
+import { InputError, NotFoundError, stringifyError } from '@backstage/errors';
 import { Freight } from '@kargo-portal/plugin-kargo-common';
 import { PromotionCredentials } from '@kargo-portal/plugin-kargo-node';
 import { DatabaseKargoStore } from '../../database/DatabaseKargoStore';
@@ -24,6 +24,8 @@ import {
   FinishedOutcome,
   PromotionRunState,
   RunInterruption,
+  StepEffectError,
+  StepEffects,
 } from '../engine/types';
 import { PromotionWorkerSettings, readPromotionWorkerSettings } from './config';
 import {
@@ -36,7 +38,12 @@ import { PromotionWorkDirs } from './workDirs';
 /** The store operations the worker uses. */
 export type PromotionWorkerStore = Pick<
   DatabaseKargoStore,
-  'getFreight' | 'getStageSummaries' | 'setCurrentFreight' | 'markVerified'
+  | 'getFreight'
+  | 'getStageSummaries'
+  | 'setCurrentFreight'
+  | 'markVerified'
+  | 'upsertMetadata'
+  | 'getMetadata'
 >;
 
 /** Where the worker reads stages and (Cluster)PromotionTasks: the current catalog of definitions. */
@@ -380,7 +387,7 @@ class DefaultPromotionWorker implements PromotionWorker {
       });
       return;
     }
-    const { status: _status, ...target } = targetFreight;
+    const { status: _status, metadata: _metadata, ...target } = targetFreight;
     const freight: Freight[] = [target];
     const current = (
       await this.options.store.getStageSummaries(claimed.project, [
@@ -414,12 +421,27 @@ class DefaultPromotionWorker implements PromotionWorker {
       },
       signal,
       stopSignal: this.stopController.signal,
-      save: s =>
-        this.repository.saveProgress({
-          id: claimed.id,
-          workerId: this.workerId,
-          state: s,
-        }),
+      save: (s, effects) =>
+        effects
+          ? this.saveWithEffects(claimed, s, effects)
+          : this.repository.saveProgress({
+              id: claimed.id,
+              workerId: this.workerId,
+              state: s,
+            }),
+      loadMetadata: async () => {
+        const [stages, freightMetadata] = await Promise.all([
+          this.options.store.getMetadata({
+            project: claimed.project,
+            kind: 'Stage',
+          }),
+          this.options.store.getMetadata({
+            project: claimed.project,
+            kind: 'Freight',
+          }),
+        ]);
+        return { stages, freight: freightMetadata };
+      },
     });
 
     switch (outcome.kind) {
@@ -450,6 +472,48 @@ class DefaultPromotionWorker implements PromotionWorker {
           );
         }
     }
+  }
+
+  /**
+   * Records a step's success and applies its metadata updates in one transaction: after a crash either both
+   * happened or the step runs again, and the upserts repeat harmlessly. A Stage the project does not define, or
+   * an unknown Freight, fails the whole transaction with a {@link StepEffectError} naming it.
+   */
+  private async saveWithEffects(
+    claimed: ClaimedPromotion,
+    state: PromotionRunState,
+    effects: StepEffects,
+  ): Promise<void> {
+    const stages = (await this.options.definitions.getCatalog())
+      .getProject(claimed.project)
+      ?.stages.map(s => s.metadata.name);
+    await this.options.database.transaction(async tx => {
+      for (const update of effects.metadataUpdates) {
+        try {
+          await this.options.store.upsertMetadata({
+            project: claimed.project,
+            kind: update.kind,
+            name: update.name,
+            values: update.values,
+            stages: stages ?? [],
+            transaction: tx,
+          });
+        } catch (error) {
+          if (error instanceof NotFoundError || error instanceof InputError) {
+            throw new StepEffectError(
+              `error updating metadata: ${error.message}`,
+            );
+          }
+          throw error;
+        }
+      }
+      await this.repository.saveProgress({
+        id: claimed.id,
+        workerId: this.workerId,
+        state,
+        transaction: tx,
+      });
+    });
   }
 
   /**

@@ -86,6 +86,10 @@ export type FreightView = Freight & {
     /** Every stage the freight has been in, current ones included. */
     previouslyIn?: Array<string>;
   };
+  /** What set-metadata steps set on the freight, key by key; absent when nothing. */
+  metadata?: {
+    [key: string]: unknown;
+  };
 };
 
 export type FreightPage = {
@@ -166,6 +170,10 @@ export type PipelineStage = {
   soak?: {
     since: string;
     requiredMs: number;
+  };
+  /** What set-metadata steps set on the stage, key by key; absent when nothing. */
+  metadata?: {
+    [key: string]: unknown;
   };
 };
 

@@ -317,6 +317,12 @@ export const spec = {
                 },
                 required: ['currentlyIn', 'verifiedIn', 'approvedFor'],
               },
+              metadata: {
+                type: 'object',
+                additionalProperties: {},
+                description:
+                  'What set-metadata steps set on the freight, key by key; absent when nothing.',
+              },
             },
             required: ['status'],
           },
@@ -552,6 +558,12 @@ export const spec = {
               },
             },
             required: ['since', 'requiredMs'],
+          },
+          metadata: {
+            type: 'object',
+            additionalProperties: {},
+            description:
+              'What set-metadata steps set on the stage, key by key; absent when nothing.',
           },
         },
         required: [
