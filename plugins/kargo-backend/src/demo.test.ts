@@ -5,9 +5,11 @@ import path from 'node:path';
 import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { kargoTestDatabases } from './__testUtils__/databases';
 import { kargoPlugin } from './plugin';
 
 const examples = path.resolve(__dirname, '../../../examples/kargo');
+const databases = kargoTestDatabases();
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync(
@@ -59,7 +61,7 @@ async function eventually<T>(
 // The demo pipeline of examples/kargo, run by the backend as `./portal start` runs it: the warehouse discovers
 // the application repository, and promotions run the PromotionTask (git-clone, yaml-update, git-commit,
 // git-push) against the GitOps repository, dev first, then staging from what dev verified.
-describe('the demo pipeline', () => {
+describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
   let root: string;
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
@@ -83,6 +85,7 @@ describe('the demo pipeline', () => {
       features: [
         kargoPlugin,
         catalogServiceMock.factory(),
+        mockServices.database.factory({ knex: await databases.init(id) }),
         mockServices.rootConfig.factory({
           data: {
             kargo: {

@@ -129,7 +129,7 @@ describe('GitClient', () => {
   });
 
   it('fails instead of prompting when there are no credentials', async () => {
-    const started = Date.now();
+    // Would hang on a prompt instead: Jest's timeout bounds it.
     const error = await client
       .run(['ls-remote', server.httpUrl('app')])
       .catch(e => e);
@@ -137,7 +137,6 @@ describe('GitClient', () => {
     expect(error.message).toMatch(
       /terminal prompts disabled|could not read Username/,
     );
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('gives credentials only to the host they are for', async () => {
@@ -177,10 +176,9 @@ describe('GitClient', () => {
         signal: controller.signal,
       });
       await hanging;
-      const started = Date.now();
+      // The server still holds the request: only the abort can end the run (Jest's timeout bounds it).
       controller.abort();
       await expect(run).rejects.toBeInstanceOf(GitAbortedError);
-      expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
       release();
       server.configureHttp({

@@ -298,17 +298,15 @@ describe('discoverCommits', () => {
       ).rejects.toThrow(/remote branch "nope" not found/);
     });
 
-    it('finds the newest commits of a long history quickly', async () => {
+    it('finds the newest commits of a long history', async () => {
       const repo = await server.createRepository('long');
       const shas = await repo.commitMany(5000);
-      const started = Date.now();
       const result = await discoverCommits(
         subscription(server.fileUrl('long')),
         deps(),
       );
       expect(result.commits).toHaveLength(20);
       expect(result.commits[0].id).toBe(shas[shas.length - 1]);
-      expect(Date.now() - started).toBeLessThan(15_000);
     });
   });
 

@@ -402,18 +402,16 @@ const expressionish = fc
   .map(tokens => tokens.join(''));
 
 /**
- * What is wrong with running `evaluate`, if anything: it may return or throw an ExpressionError, and nothing else,
- * within 3 seconds.
+ * What is wrong with running `evaluate`, if anything: it may return or throw an ExpressionError, and nothing else.
+ * (A hang is bounded by the evaluator's step limits, and by Jest's timeout.)
  */
 function problemWith(evaluate: () => unknown): string | undefined {
-  const started = Date.now();
   try {
     evaluate();
   } catch (error) {
     if (!(error instanceof ExpressionError)) return `threw ${String(error)}`;
   }
-  const elapsed = Date.now() - started;
-  return elapsed < 3000 ? undefined : `took ${elapsed} ms`;
+  return undefined;
 }
 
 describe('fuzzing', () => {

@@ -232,7 +232,7 @@ describe.each(databases.eachSupportedId())(
                 status: 'Running',
                 message: 'waiting for the PR',
                 state: { n },
-                retryAfterMs: 300,
+                retryAfterMs: 60_000,
               }
             : { status: 'Succeeded', output: { polls: n } };
         }),
@@ -270,7 +270,11 @@ describe.each(databases.eachSupportedId())(
       expect((await bed.promotion(fast.id)).phase).toBe('Succeeded');
       expect(await worker.runOnce()).toBe(0);
 
-      await sleep(350);
+      // The step's time comes: moved forward in the database rather than waited for.
+      await bed
+        .knex('kargo_promotions')
+        .where({ id: slow.id })
+        .update({ next_run_at: '2000-01-01T00:00:00.000Z' });
       expect(await worker.runOnce()).toBe(1);
       const done = await bed.promotion(slow.id);
       expect(done.phase).toBe('Succeeded');
