@@ -42,6 +42,7 @@ describe.each(databases.eachSupportedId())(
     async function service(
       locations: DefinitionLocation[],
       urls: Record<string, string> = {},
+      projectsWithSecrets: string[] = [],
     ) {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
@@ -61,6 +62,7 @@ describe.each(databases.eachSupportedId())(
           logger: mockServices.logger.mock(),
           urlReader,
           baseDir: dir.path,
+          projectsWithSecrets,
         }),
       };
     }
@@ -135,6 +137,18 @@ describe.each(databases.eachSupportedId())(
         s.target.endsWith('b.yaml'),
       );
       expect(b?.lastError).toContain('Kargo project "shop" already defined by');
+    });
+
+    it('refuses to create through the API a project that has configured secrets', async () => {
+      const { definitions } = await service([], {}, ['vault']);
+      await expect(
+        definitions.createProject(project('vault'), 'user:default/mallory'),
+      ).rejects.toThrow(
+        'Kargo project "vault" has secrets in the backend config (kargo.secrets.vault): it can only be defined by a configured manifest source (kargo.definitions)',
+      );
+      await expect(
+        definitions.createProject(project('open'), 'user:default/mallory'),
+      ).resolves.toBe('open');
     });
 
     it('forgets a file that is no longer configured or present', async () => {

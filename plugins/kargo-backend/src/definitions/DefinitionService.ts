@@ -63,6 +63,8 @@ export class DefinitionService {
       ...options,
       locations: readLocations(options.config),
       baseDir: options.baseDir ?? process.cwd(),
+      projectsWithSecrets:
+        options.config.getOptionalConfig('kargo.secrets')?.keys() ?? [],
     });
   }
 
@@ -73,6 +75,11 @@ export class DefinitionService {
       logger: LoggerService;
       urlReader: UrlReaderService;
       baseDir: string;
+      /**
+       * Projects with secrets in `kargo.secrets`: only configured sources may define them, so that nobody can
+       * create such a project through the API and read its secrets from a promotion step.
+       */
+      projectsWithSecrets?: string[];
     },
   ) {}
 
@@ -244,6 +251,11 @@ export class DefinitionService {
     const { project } = this.parseApiManifests(text);
     if (await this.sourceOf(project)) {
       throw new ConflictError(`Kargo project "${project}" already exists`);
+    }
+    if (this.options.projectsWithSecrets?.includes(project)) {
+      throw new ConflictError(
+        `Kargo project "${project}" has secrets in the backend config (kargo.secrets.${project}): it can only be defined by a configured manifest source (kargo.definitions)`,
+      );
     }
     await this.options.store.saveDefinitionVersion({
       sourceKey: sourceKey('api', project),

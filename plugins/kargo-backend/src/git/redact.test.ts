@@ -26,6 +26,12 @@ describe('redact', () => {
     );
   });
 
+  it('removes a secret escaped inside a JSON string', () => {
+    const secret = 'pa"ss\\word';
+    const json = JSON.stringify({ token: secret });
+    expect(redact(`sent ${json}`, [secret])).toBe('sent {"token":"***"}');
+  });
+
   it('ignores empty secrets', () => {
     expect(redact('nothing to hide', ['', { password: '' }])).toBe(
       'nothing to hide',

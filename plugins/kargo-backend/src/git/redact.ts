@@ -5,11 +5,16 @@ export const REDACTED = '***';
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi;
 
 /**
- * The forms a secret can take in git's output: as given, percent-encoded (as in a URL), and base64-encoded
- * inside a Basic `Authorization` header (`user:password`, which git prints with `GIT_CURL_VERBOSE`).
+ * The forms a secret can take in output: as given, percent-encoded (as in a URL), escaped inside a JSON string,
+ * and base64-encoded inside a Basic `Authorization` header (`user:password`, which git prints with
+ * `GIT_CURL_VERBOSE`).
  */
 function secretForms(secret: string, username?: string): string[] {
-  const forms = [secret, encodeURIComponent(secret)];
+  const forms = [
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+  ];
   if (username !== undefined) {
     forms.push(Buffer.from(`${username}:${secret}`).toString('base64'));
   }
@@ -17,8 +22,8 @@ function secretForms(secret: string, username?: string): string[] {
 }
 
 /**
- * Removes known secrets, and the user information of any URL, from a text meant for an error message or a log
- * line. Secrets shorter than 4 characters are still removed: a short password is still a password.
+ * Removes known secrets, and the user information of any URL, from a text meant for an error message, a log
+ * line or a stored output: git's output, SCM API errors and promotion step logs all go through it. Secrets shorter than 4 characters are still removed: a short password is still a password.
  */
 export function redact(
   text: string,

@@ -42,6 +42,13 @@ spec:
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
+metadata: { name: with-token, namespace: shop }
+spec:
+  subscriptions:
+    - git: { repoURL: 'https://bot:s3cret-token@git.example/unreachable.git' }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
 metadata: { name: manual, namespace: shop }
 spec:
   freightCreationPolicy: Manual
@@ -57,6 +64,9 @@ class Upstream implements WarehouseDiscoverers {
 
   async git(subscription: GitSubscription): Promise<GitDiscoveryResult> {
     this.calls.push(subscription.repoURL);
+    if (subscription.repoURL.includes('unreachable')) {
+      throw new Error('repository not found');
+    }
     return {
       repoURL: subscription.repoURL,
       commits: this.commits.map(id => ({
@@ -157,6 +167,14 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     expect(statuses.find(s => s.name === 'app')?.lastError).toBeUndefined();
     const freight = await store.listFreight({ project: 'shop', limit: 10 });
     expect(freight.items.map(f => f.origin.name)).toEqual(['app']);
+  });
+
+  it('never stores the credentials of a repository URL in the error', async () => {
+    const { service } = await setup();
+    const { status } = await service.discover('shop', 'with-token');
+    expect(status.lastError).toBe(
+      'https://***@git.example/unreachable.git: repository not found',
+    );
   });
 
   it('polls a warehouse again after its interval, or at once when a refresh is requested', async () => {

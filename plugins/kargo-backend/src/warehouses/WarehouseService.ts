@@ -19,6 +19,7 @@ import { KargoStore } from '../database/KargoStore';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
+import { redactUrl } from '../git/redact';
 import { evaluateExpression, freightFunctions } from '../promotion/expressions';
 
 /** The discovery functions of each subscription type; the plugin passes the real ones, tests may pass others. */
@@ -319,7 +320,12 @@ export class WarehouseService {
       const sub = warehouse.spec.subscriptions[i];
       const what =
         sub.git?.repoURL ?? sub.image?.repoURL ?? sub.chart?.repoURL ?? `#${i}`;
-      return [`${what}: ${(s.reason as Error)?.message ?? String(s.reason)}`];
+      // The repository URL may carry credentials: never store or serve them.
+      return [
+        `${redactUrl(what)}: ${
+          (s.reason as Error)?.message ?? String(s.reason)
+        }`,
+      ];
     });
     if (failures.length > 0) throw new Error(failures.join('; '));
     // Keep the manifest's order of subscriptions in the stored result.

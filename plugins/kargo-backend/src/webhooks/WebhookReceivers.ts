@@ -6,7 +6,11 @@ import {
   matchesLabelSelector,
 } from '@kargo-portal/plugin-kargo-common';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
-import { normalizeGit, normalizeImage } from '../freight/normalize';
+import {
+  normalizeChart,
+  normalizeGit,
+  normalizeImage,
+} from '../freight/normalize';
 import { ProjectSecrets } from '../secrets';
 import {
   WEBHOOK_PROVIDERS,
@@ -126,13 +130,23 @@ export class WebhookReceivers {
   }
 
   private async resolve(id: string): Promise<ResolvedReceiver | undefined> {
+    // Ids are SHA-256 hex digests: anything else is no receiver, without reading the catalog.
+    if (!/^[0-9a-f]{64}$/.test(id)) return undefined;
+    const wanted = Buffer.from(id, 'hex');
     const catalog = await this.options.getCatalog();
     for (const project of catalog.listProjects()) {
       for (const { config, secret } of this.receiversOf(
         catalog,
         project.name,
       )) {
-        if (secret && receiverId(project.name, config.name, secret) === id) {
+        // The id is the credential of receivers without signatures: compare it in constant time.
+        if (
+          secret &&
+          crypto.timingSafeEqual(
+            Buffer.from(receiverId(project.name, config.name, secret), 'hex'),
+            wanted,
+          )
+        ) {
           return {
             project: project.name,
             config,
@@ -196,33 +210,18 @@ export class WebhookReceivers {
   }
 }
 
-function tryNormalize(fn: (url: string) => string, url: string): string {
-  try {
-    return fn(url);
-  } catch {
-    return url;
-  }
-}
-
 /** Whether a warehouse subscribes to a pushed repository (URLs compared in Kargo's normalized form). */
 export function subscribesTo(warehouse: WarehouseManifest, push: WebhookPush) {
-  const git = new Set(push.gitRepoURLs.map(u => tryNormalize(normalizeGit, u)));
-  const images = new Set(
-    push.imageRepoURLs.map(u => tryNormalize(normalizeImage, u)),
-  );
+  const git = new Set(push.gitRepoURLs.map(normalizeGit));
+  const images = new Set(push.imageRepoURLs.map(normalizeImage));
   return warehouse.spec.subscriptions.some(s => {
     if (s.git) {
-      if (!git.has(tryNormalize(normalizeGit, s.git.repoURL))) return false;
+      if (!git.has(normalizeGit(s.git.repoURL))) return false;
       // A push to another branch does not change a subscription that follows one branch.
       return !(push.branch && s.git.branch && s.git.branch !== push.branch);
     }
-    if (s.image)
-      return images.has(tryNormalize(normalizeImage, s.image.repoURL));
-    if (s.chart) {
-      return images.has(
-        tryNormalize(normalizeImage, s.chart.repoURL.replace(/^oci:\/\//, '')),
-      );
-    }
+    if (s.image) return images.has(normalizeImage(s.image.repoURL));
+    if (s.chart) return images.has(normalizeChart(s.chart.repoURL));
     return false;
   });
 }

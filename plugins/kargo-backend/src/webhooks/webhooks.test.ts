@@ -273,6 +273,10 @@ describe.each(databases.eachSupportedId())('webhook receivers on %p', id => {
       .post(`/webhooks/${'0'.repeat(64)}`)
       .send('{}');
     expect(res.status).toBe(404);
+    const malformed = await request(fx.app)
+      .post('/webhooks/not-a-receiver-id')
+      .send('{}');
+    expect(malformed.status).toBe(404);
     const receivers = await request(fx.app).get('/projects/hooks/webhooks');
     expect(JSON.stringify(receivers.body)).not.toContain('s3cret');
   });

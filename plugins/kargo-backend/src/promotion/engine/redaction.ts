@@ -1,6 +1,5 @@
 import { PromotionStepLogEntry } from '@kargo-portal/plugin-kargo-common';
-
-const MASK = '***';
+import { redact } from '../../git/redact';
 
 /** Longest stored log line or message, in characters. */
 export const MAX_TEXT_LENGTH = 2000;
@@ -22,9 +21,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join(MASK);
-    return out;
+    return redact(text, this.secrets);
   }
 
   /** A copy of a JSON-like value with every string redacted. */

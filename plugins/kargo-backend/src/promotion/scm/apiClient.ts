@@ -1,3 +1,4 @@
+import { redact } from '../../git/redact';
 import { z } from 'zod';
 import { PullRequest, ScmApiError } from './types';
 
@@ -142,11 +143,7 @@ export class ScmApiClient {
   }
 
   private redact(message: string): string {
-    let result = message;
-    for (const secret of this.options.secrets) {
-      if (secret !== '') result = result.split(secret).join('***');
-    }
-    return result;
+    return redact(message, this.options.secrets);
   }
 }
 

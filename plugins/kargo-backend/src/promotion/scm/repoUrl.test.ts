@@ -44,7 +44,7 @@ describe('parseRepoUrl', () => {
 
   it('does not repeat credentials of a rejected URL', () => {
     expect(() => parseRepoUrl('https://user:s3cret@github.com/')).toThrow(
-      '"https://github.com/" does not name a repository',
+      '"https://***@github.com/" does not name a repository',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { redactUrl } from '../../git/redact';
 /** The parts of a Git repository URL a provider's API needs. */
 export interface RepoLocation {
   /** `https` or `http`; SSH URLs map to `https`, since the API is served over HTTPS. */
@@ -60,7 +61,4 @@ export function parseRepoUrl(repoURL: string): RepoLocation {
   return { scheme, host: host.toLowerCase(), path };
 }
 
-/** The URL with any user information removed, for messages. */
-export function redactUrl(repoURL: string): string {
-  return repoURL.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
-}
+export { redactUrl };

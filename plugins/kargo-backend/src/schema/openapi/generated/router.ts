@@ -787,15 +787,18 @@ export const spec = {
         properties: {
           images: {
             type: 'array',
+            maxItems: 100,
             items: {
               type: 'object',
               additionalProperties: false,
               properties: {
                 repoURL: {
                   type: 'string',
+                  maxLength: 2048,
                 },
                 tag: {
                   type: 'string',
+                  maxLength: 2048,
                 },
               },
               required: ['repoURL', 'tag'],
@@ -803,15 +806,18 @@ export const spec = {
           },
           commits: {
             type: 'array',
+            maxItems: 100,
             items: {
               type: 'object',
               additionalProperties: false,
               properties: {
                 repoURL: {
                   type: 'string',
+                  maxLength: 2048,
                 },
                 id: {
                   type: 'string',
+                  maxLength: 2048,
                 },
               },
               required: ['repoURL', 'id'],
@@ -819,18 +825,22 @@ export const spec = {
           },
           charts: {
             type: 'array',
+            maxItems: 100,
             items: {
               type: 'object',
               additionalProperties: false,
               properties: {
                 repoURL: {
                   type: 'string',
+                  maxLength: 2048,
                 },
                 name: {
                   type: 'string',
+                  maxLength: 2048,
                 },
                 version: {
                   type: 'string',
+                  maxLength: 2048,
                 },
               },
               required: ['repoURL', 'version'],
