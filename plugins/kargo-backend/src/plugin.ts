@@ -26,7 +26,7 @@ import {
 import { DatabaseKargoStore } from './database/DatabaseKargoStore';
 import { GitClient, credentialsFromIntegrations } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
-import { evaluateExpression } from './promotion/expressions';
+import { evaluateExpression } from './expressions';
 import { fileSteps } from './promotion/steps/fileSteps';
 import { gitSteps } from './promotion/steps/gitSteps';
 import { httpSteps } from './promotion/steps/http';

@@ -11,7 +11,7 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { GitClient } from '../git';
 import { StepRegistry } from './engine';
-import { evaluateExpression } from './expressions';
+import { evaluateExpression } from '../expressions';
 import { fileSteps } from './steps/fileSteps';
 import { gitSteps } from './steps/gitSteps';
 import { createPromotionWorker } from './worker';

@@ -2,7 +2,7 @@ import { StageManifest } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
 import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
 import { applyDatabaseMigrations } from '../database/migrations';
-import { listEligibleFreight } from '../engine/eligibility';
+import { listEligibleFreight } from '../eligibility/eligibility';
 import {
   FreightQueries,
   eligibilityFreightOf,

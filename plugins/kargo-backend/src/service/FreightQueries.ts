@@ -17,7 +17,7 @@ import {
   EligibilityFreight,
   EligibilityStage,
   listEligibleFreight,
-} from '../engine/eligibility';
+} from '../eligibility/eligibility';
 import { ProjectDefinition } from '../definitions/DefinitionCatalog';
 
 /** A stage manifest as the eligibility rules read it. */

@@ -20,7 +20,7 @@ import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
 import { redactUrl } from '../git/redact';
-import { evaluateExpression, freightFunctions } from '../promotion/expressions';
+import { evaluateExpression, freightFunctions } from '../expressions';
 
 /** The discovery functions of each subscription type; the plugin passes the real ones, tests may pass others. */
 export interface WarehouseDiscoverers {

@@ -5,7 +5,7 @@ import { GitMirrorCache, discoverCommits } from '../discovery/git';
 import { discoverImages } from '../discovery/image';
 import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient, credentialsFromIntegrations } from '../git';
-import { evaluateExpression, parse } from '../promotion/expressions';
+import { evaluateExpression, parse } from '../expressions';
 import { WarehouseDiscoverers } from './WarehouseService';
 
 /**

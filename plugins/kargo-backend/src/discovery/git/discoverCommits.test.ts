@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { GitSubscription } from '@kargo-portal/plugin-kargo-common';
-import { evaluateExpression, parse } from '../../promotion/expressions';
+import { evaluateExpression, parse } from '../../expressions';
 import {
   GitTestServer,
   type TestRepository,

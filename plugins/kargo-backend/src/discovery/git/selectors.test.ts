@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { evaluateExpression, parse } from '../../promotion/expressions';
+import { evaluateExpression, parse } from '../../expressions';
 import {
   compileSelector,
   matchesRef,

@@ -8,7 +8,7 @@ import {
   secretFunctions,
   statusFunctions,
   utilityFunctions,
-} from '../expressions';
+} from '../../expressions';
 import { StepExpressions } from './expressions';
 
 /** Where `secret(name)` reads a project's secrets (`ProjectSecrets` of `kargo.secrets` fits). */

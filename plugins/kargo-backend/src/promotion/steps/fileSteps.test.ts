@@ -1,6 +1,6 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { evaluateExpression } from '../expressions';
+import { evaluateExpression } from '../../expressions';
 import { fileSteps } from './fileSteps';
 
 describe('fileSteps', () => {

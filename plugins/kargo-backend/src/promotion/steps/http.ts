@@ -8,7 +8,7 @@ import {
   PromotionStepRunner,
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
-import { evaluateExpression, ExprStruct, parse } from '../expressions';
+import { evaluateExpression, ExprStruct, parse } from '../../expressions';
 import { parseStepConfig } from './fileStepsConfig';
 import { sendHttpRequest } from './httpTransport';
 import { resolveInWorkDir } from './paths';

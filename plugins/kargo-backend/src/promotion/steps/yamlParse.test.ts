@@ -4,7 +4,7 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { evaluateExpression } from '../expressions';
+import { evaluateExpression } from '../../expressions';
 import { createYamlParseStep, readYamlData } from './yamlParse';
 
 // Cases follow Kargo's Test_yamlParser_* (pkg/promotion/runner/builtin/yaml_parser_test.go).

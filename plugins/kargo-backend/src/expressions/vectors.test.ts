@@ -23,7 +23,7 @@ import type {
 
 const VECTORS = path.resolve(
   __dirname,
-  '../../../../../test-vectors/kargo/05-expressions',
+  '../../../../test-vectors/kargo/05-expressions',
 );
 
 function load<T>(name: string): T {

@@ -11,7 +11,7 @@ import {
   parseSemver,
   SemVer,
 } from '@kargo-portal/plugin-kargo-common';
-import { normalizeGit } from '../../freight/normalize';
+import { normalizeGit } from '../freight/normalize';
 import { fail } from './errors';
 import type { ExpressionFunction } from './evaluator';
 import { goQuote, marshalJSON } from './golang';
