@@ -46,6 +46,18 @@ describe('redact', () => {
       'fatal: unable to access http://u:p@127.0.0.1:8080/x/: 401',
       'fatal: unable to access http://***@127.0.0.1:8080/x/: 401',
     ],
+    // Passwords typed without percent-encoding: every position of `@`, `/` and `:` (security issue: the first
+    // `@` or `/` used to end the user information, leaking the rest of the password).
+    ['https://alice:p@ss@host/repo', 'https://***@host/repo'],
+    ['https://alice:pa/ss@host/repo', 'https://***@host/repo'],
+    ['https://alice:pa:ss@host:8443/r', 'https://***@host:8443/r'],
+    ['https://alice:@/:@host', 'https://***@host'],
+    ['https://alice:p@a/b@host/x', 'https://***@host/x'],
+    ['https://abc/def+ghi=@host/repo.git', 'https://***@host/repo.git'],
+    ['https://a:b@[::1]:8080/x', 'https://***@[::1]:8080/x'],
+    ['"https://a:p@ss@host"', '"https://***@host"'],
+    ['git@github.com:org/repo.git', 'git@github.com:org/repo.git'],
+    ['https://host/path?q=a@b', 'https://host/path?q=a@b'],
   ])('redactUrl(%s)', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
   });

@@ -1,8 +1,42 @@
 /** What replaces a secret in messages and logs. */
 export const REDACTED = '***';
 
-// userinfo of a URL: scheme://user[:password]@host
-const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi;
+// A URL as it stands in a text: its scheme, then everything up to white space or a quote.
+const URL_TOKEN = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>`]+)/gi;
+// What follows the `@` that ends user information: a host (name, IPv4 or [IPv6]), an optional port, then the end
+// of the URL or its path, query or fragment.
+// Sticky, tried at each `@` in place (no slicing: a token full of `@` stays linear to scan).
+const HOST_AFTER_AT = /@(?:\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::\d*)?(?:[/?#]|$)/iy;
+
+/**
+ * The URL (after its scheme) with its user information replaced. Passwords and tokens are not always encoded as
+ * they should be: they may hold `@`, `/` or `:` as typed, so the user information ends at the LAST `@` that a
+ * host follows, not at the first `@` or `/`. A URL with an `@` in its path as well loses that part of its path in
+ * the message: a message that says too little is better than one that shows a password.
+ */
+function withoutUserinfo(rest: string): string {
+  // An `@` in the query or fragment (`?email=a@b`) is not user information.
+  const end = rest.search(/[?#]/);
+  const authorityAndPath = end < 0 ? rest : rest.slice(0, end);
+  for (
+    let at = authorityAndPath.lastIndexOf('@');
+    at > 0;
+    at = authorityAndPath.lastIndexOf('@', at - 1)
+  ) {
+    HOST_AFTER_AT.lastIndex = at;
+    if (HOST_AFTER_AT.test(rest)) {
+      return `${REDACTED}${rest.slice(at)}`;
+    }
+  }
+  return rest;
+}
+
+function redactUserinfo(text: string): string {
+  return text.replace(
+    URL_TOKEN,
+    (_match, scheme: string, rest: string) => scheme + withoutUserinfo(rest),
+  );
+}
 
 /**
  * The forms a secret can take in output: as given, percent-encoded (as in a URL), escaped inside a JSON string,
@@ -23,7 +57,8 @@ function secretForms(secret: string, username?: string): string[] {
 
 /**
  * Removes known secrets, and the user information of any URL, from a text meant for an error message, a log
- * line or a stored output: git's output, SCM API errors and promotion step logs all go through it. Secrets shorter than 4 characters are still removed: a short password is still a password.
+ * line or a stored output: git's output, SCM API errors and promotion step logs all go through it. Secrets shorter
+ * than 4 characters are still removed: a short password is still a password.
  */
 export function redact(
   text: string,
@@ -37,7 +72,7 @@ export function redact(
       secretForms(secret.password, secret.username).forEach(f => forms.add(f));
     }
   }
-  let result = text.replace(URL_USERINFO, `$1${REDACTED}@`);
+  let result = redactUserinfo(text);
   // Longest first, so that a form containing another is replaced whole.
   for (const form of [...forms].sort((a, b) => b.length - a.length)) {
     result = result.split(form).join(REDACTED);
@@ -47,5 +82,5 @@ export function redact(
 
 /** A URL without its user information, for messages. */
 export function redactUrl(url: string): string {
-  return url.replace(URL_USERINFO, `$1${REDACTED}@`);
+  return redactUserinfo(url);
 }
