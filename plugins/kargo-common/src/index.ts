@@ -17,3 +17,4 @@ export * from './permissions';
 export * from './freight';
 export * from './promotion/stepAlias';
 export * from './semver';
+export * from './regexp';

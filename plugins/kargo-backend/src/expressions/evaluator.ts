@@ -7,7 +7,7 @@ import type { BuiltinNode, MemberNode, Node, SliceNode } from './ast';
 import { Builtin, BUILTINS, lessThan, sortOrder } from './builtins';
 import { EvaluationFailure, ExpressionError, fail } from './errors';
 import { compareGoStrings, formatGo } from './golang';
-import { compileGoRegexp } from './regexp';
+import { matchesGoRegexp } from './regexp';
 import {
   deepEqual,
   defineEntry,
@@ -411,7 +411,7 @@ class Evaluator {
       case 'matches':
         if (typeof left !== 'string' || typeof right !== 'string')
           return mismatched();
-        return compileGoRegexp(right).test(left);
+        return matchesGoRegexp(left, right);
       case 'contains':
         if (typeof left !== 'string' || typeof right !== 'string')
           return mismatched();

@@ -1,10 +1,12 @@
 import { InputError } from '@backstage/errors';
+import { compileGoRegexp, GoRegexp } from '../regexp';
 import type { LabelSelector, StageSelector } from './types';
 
 /*
  * Selecting stages the way Kargo's ProjectConfig promotion policies do (akuity/kargo pkg/pattern and
  * pkg/api/auto_promotion.go): a name that is exact, `regex:`/`regexp:` (Go RE2, unanchored search) or `glob:`
- * (doublestar syntax), ANDed with a Kubernetes label selector.
+ * (doublestar syntax), ANDed with a Kubernetes label selector. Regexes and globs both run on the linear-time Go
+ * regexp engine, so no pattern can make a match backtrack catastrophically.
  */
 
 const GLOB_PREFIX = 'glob:';
@@ -41,14 +43,20 @@ export function parseNamePattern(pattern: string): NameMatcher {
 function compileNamePattern(pattern: string): NameMatcher | string {
   if (pattern.startsWith(GLOB_PREFIX)) {
     const glob = pattern.slice(GLOB_PREFIX.length);
-    const regex = globToRegExp(glob);
+    const regex = globToRegexp(glob);
     if (!regex) return `invalid glob pattern "${glob}"`;
     return name => regex.test(name);
   }
   const regexPrefix = REGEX_PREFIXES.find(p => pattern.startsWith(p));
   if (regexPrefix) {
-    const regex = re2ToRegExp(pattern.slice(regexPrefix.length));
-    if (typeof regex === 'string') return regex;
+    const expression = pattern.slice(regexPrefix.length);
+    let regex: GoRegexp;
+    try {
+      regex = compileGoRegexp(expression);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return `invalid regular expression "${expression}": ${reason}`;
+    }
     return name => regex.test(name);
   }
   const colon = pattern.indexOf(':');
@@ -63,14 +71,14 @@ function compileNamePattern(pattern: string): NameMatcher | string {
 }
 
 const REGEX_SPECIAL = /[\\^$.*+?()[\]{}|/]/g;
-const escapeRegExp = (text: string) => text.replace(REGEX_SPECIAL, '\\$&');
+const escapeRegexp = (text: string) => text.replace(REGEX_SPECIAL, '\\$&');
 
 /**
- * Translates a doublestar glob into an anchored RegExp: `*` and `?` do not cross `/`, `**` does, `[...]` and
+ * Translates a doublestar glob into an anchored Go regexp: `*` and `?` do not cross `/`, `**` does, `[...]` and
  * `[!...]` are character classes, `{a,b}` alternatives, `\` escapes. Returns `undefined` for a malformed glob
  * (unclosed `[` or `{`, trailing `\`, empty class).
  */
-function globToRegExp(glob: string): RegExp | undefined {
+function globToRegexp(glob: string): GoRegexp | undefined {
   let source = '';
   let braces = 0;
   let i = 0;
@@ -78,7 +86,7 @@ function globToRegExp(glob: string): RegExp | undefined {
     const c = glob[i];
     if (c === '\\') {
       if (i + 1 >= glob.length) return undefined;
-      source += escapeRegExp(glob[i + 1]);
+      source += escapeRegexp(glob[i + 1]);
       i += 2;
     } else if (c === '*') {
       const double = glob[i + 1] === '*';
@@ -110,12 +118,17 @@ function globToRegExp(glob: string): RegExp | undefined {
       source += ')';
       i += 1;
     } else {
-      source += escapeRegExp(c);
+      source += escapeRegexp(c);
       i += 1;
     }
   }
   if (braces > 0) return undefined;
-  return new RegExp(`^${source}$`);
+  try {
+    return compileGoRegexp(`^${source}$`);
+  } catch {
+    // A class range such as [z-a].
+    return undefined;
+  }
 }
 
 function globClass(
@@ -130,62 +143,17 @@ function globClass(
   }
   let body = '';
   while (i < glob.length && glob[i] !== ']') {
-    if (glob[i] === '\\') {
-      if (i + 1 >= glob.length) return undefined;
-      body += `\\${glob[i + 1]}`;
-      i += 2;
-    } else {
-      // Inside a class only "\", "]" and "^" are special to RegExp; "-" keeps its range meaning.
-      body += /[\\\]^]/.test(glob[i]) ? `\\${glob[i]}` : glob[i];
-      i += 1;
-    }
+    const escaped = glob[i] === '\\';
+    if (escaped && i + 1 >= glob.length) return undefined;
+    const c = escaped ? glob[i + 1] : glob[i];
+    // Inside a class "\\", "]", "[" and "^" are special to RE2, as is "-" after an escape; an unescaped "-" keeps
+    // its range meaning. Letters and digits are never escaped ("\\d" would be a class, "\\x" a hex escape).
+    const special = escaped ? /[^0-9A-Za-z]/ : /[\\\][^]/;
+    body += c < '\x80' && special.test(c) ? `\\${c}` : c;
+    i += escaped ? 2 : 1;
   }
   if (i >= glob.length || body === '') return undefined;
   return { source: `[${negate ? '^' : ''}${body}]`, next: i + 1 };
-}
-
-/**
- * Compiles a Go RE2 expression as a JavaScript RegExp for an unanchored search, translating the RE2 syntax that
- * JavaScript spells differently: leading flags `(?i)`, `(?s)`, `(?m)`, named groups `(?P<name>...)`, and the
- * `\A` / `\z` text anchors. Returns the problem as a string when the expression does not compile.
- */
-function re2ToRegExp(expression: string): RegExp | string {
-  let rest = expression;
-  let flags = '';
-  const leadingFlags = /^\(\?([a-zA-Z]+)\)/.exec(rest);
-  if (leadingFlags) {
-    for (const flag of leadingFlags[1]) {
-      if (!'ims'.includes(flag)) {
-        return `invalid regular expression "${expression}": flag "${flag}" is not supported`;
-      }
-      if (!flags.includes(flag)) flags += flag;
-    }
-    rest = rest.slice(leadingFlags[0].length);
-  }
-  let source = '';
-  for (let i = 0; i < rest.length; i++) {
-    if (rest[i] === '\\' && i + 1 < rest.length) {
-      const next = rest[i + 1];
-      if (next === 'A') source += '^';
-      else if (next === 'z') source += '$';
-      else source += `\\${next}`;
-      i += 1;
-    } else if (rest.startsWith('(?P<', i)) {
-      source += '(?<';
-      i += 3;
-    } else {
-      source += rest[i];
-    }
-  }
-  try {
-    return new RegExp(source, flags);
-  } catch (error) {
-    const reason =
-      error instanceof SyntaxError
-        ? error.message.replace(/^Invalid regular expression: \/.*\/\w*: /, '')
-        : String(error);
-    return `invalid regular expression "${expression}": ${reason}`;
-  }
 }
 
 const hasLabel = (labels: Record<string, string>, key: string) =>
