@@ -5,8 +5,7 @@
  * @packageDocumentation
  */
 
-export * from './manifests/types';
-export * from './manifests/parse';
+export * from './manifests';
 export * from './pipeline';
 export * from './annotations';
 export * from './api/model';

@@ -18,7 +18,7 @@ import {
   checkUniqueSubscriptions,
   warehouseSubscriptionSchema,
 } from './subscriptions';
-import { KARGO_API_VERSION } from './types';
+import { KARGO_API_VERSION } from './constants';
 
 /*
  * Zod schemas of the Kargo manifests (apiVersion kargo.akuity.io/v1alpha1), after Kargo's CRDs
