@@ -12,13 +12,15 @@ import type {
   clusterPromotionTaskManifestSchema,
   projectConfigManifestSchema,
   projectManifestSchema,
-  promotionPolicySchema,
   promotionStepSchema,
   promotionTaskManifestSchema,
   stageManifestSchema,
   warehouseSpecSchema,
-  webhookReceiverSchema,
 } from './schema';
+import type {
+  promotionPolicySchema,
+  webhookReceiverSchema,
+} from './projectConfigSchema';
 import type { KARGO_API_VERSION } from './constants';
 
 export type {
