@@ -5,8 +5,7 @@
  * @packageDocumentation
  */
 
-export * from './manifests/types';
-export * from './manifests/parse';
+export * from './manifests';
 export * from './pipeline';
 export * from './annotations';
 export * from './api/model';
@@ -17,3 +16,4 @@ export * from './permissions';
 export * from './freight';
 export * from './promotion/stepAlias';
 export * from './semver';
+export * from './regexp';

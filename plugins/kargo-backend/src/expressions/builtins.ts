@@ -18,10 +18,32 @@ import {
   goTypeName,
   hasOwnData,
   isPlainObject,
-  MAX_DATA_DEPTH,
   ownKeys,
   ownValue,
 } from './values';
+import {
+  arity,
+  arr,
+  flatten,
+  int,
+  map,
+  num,
+  numbersOf,
+  str,
+  toInt64,
+} from './builtinArgs';
+import {
+  atoi,
+  decodeUTF8,
+  goReplace,
+  goSplit,
+  isGoSpace,
+  mapRunes,
+  trimWith,
+  utf8Length,
+} from './goText';
+
+export { utf8Length } from './goText';
 
 /** What builtins may ask of the evaluator: charging the memory budget for what they allocate. */
 export interface BuiltinContext {
@@ -31,205 +53,6 @@ export interface BuiltinContext {
 export type Builtin = (args: unknown[], context: BuiltinContext) => unknown;
 
 const encoder = new TextEncoder();
-
-export function utf8Length(text: string): number {
-  let length = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) length += 1;
-    else if (c < 0x800) length += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
-      length += 4;
-      i += 1;
-    } else length += 3;
-  }
-  return length;
-}
-
-function decodeUTF8(bytes: Uint8Array): string {
-  return new TextDecoder('utf-8').decode(bytes);
-}
-
-function arity(name: string, args: unknown[], min: number, max = min): void {
-  if (args.length < min || args.length > max) {
-    const expected = min === max ? `${min}` : `${min} to ${max}`;
-    fail(
-      `invalid number of arguments for ${name} (expected ${expected}, got ${args.length})`,
-    );
-  }
-}
-
-function str(name: string, value: unknown): string {
-  if (typeof value !== 'string') {
-    return fail(
-      `invalid argument for ${name} (type ${goTypeName(
-        value,
-      )}, expected string)`,
-    );
-  }
-  return value;
-}
-
-function num(name: string, value: unknown): number {
-  if (typeof value !== 'number') {
-    return fail(
-      `invalid argument for ${name} (type ${goTypeName(
-        value,
-      )}, expected number)`,
-    );
-  }
-  return value;
-}
-
-function int(name: string, value: unknown): number {
-  return Math.trunc(num(name, value));
-}
-
-function arr(name: string, value: unknown): unknown[] {
-  if (!Array.isArray(value)) {
-    return fail(
-      `invalid argument for ${name} (type ${goTypeName(
-        value,
-      )}, expected array)`,
-    );
-  }
-  return value;
-}
-
-function map(name: string, value: unknown): Record<string, unknown> {
-  if (!isPlainObject(value)) {
-    return fail(
-      `invalid argument for ${name} (type ${goTypeName(value)}, expected map)`,
-    );
-  }
-  return value;
-}
-
-/** Go's unicode.IsSpace. */
-function isGoSpace(ch: string): boolean {
-  const c = ch.codePointAt(0)!;
-  return (
-    (c >= 0x09 && c <= 0x0d) ||
-    c === 0x20 ||
-    c === 0x85 ||
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000
-  );
-}
-
-function trimWith(text: string, remove: (ch: string) => boolean): string {
-  const chars = Array.from(text);
-  let start = 0;
-  let end = chars.length;
-  while (start < end && remove(chars[start])) start += 1;
-  while (end > start && remove(chars[end - 1])) end -= 1;
-  return chars.slice(start, end).join('');
-}
-
-/** Go's per-rune case mapping: a character whose mapping is not a single character is left alone. */
-function mapRunes(text: string, mapping: (ch: string) => string): string {
-  let out = '';
-  for (const ch of text) {
-    const mapped = mapping(ch);
-    out += Array.from(mapped).length === 1 ? mapped : ch;
-  }
-  return out;
-}
-
-/** Go's strings.SplitN / SplitAfterN (`n < 0` for all). */
-function goSplit(
-  text: string,
-  separator: string,
-  n: number,
-  after: boolean,
-): string[] | null {
-  if (n === 0) return null;
-  if (separator === '') {
-    const chars = Array.from(text);
-    if (n < 0 || n >= chars.length) return chars;
-    return [...chars.slice(0, n - 1), chars.slice(n - 1).join('')];
-  }
-  const out: string[] = [];
-  let rest = text;
-  while (n < 0 || out.length < n - 1) {
-    const index = rest.indexOf(separator);
-    if (index < 0) break;
-    out.push(rest.slice(0, index + (after ? separator.length : 0)));
-    rest = rest.slice(index + separator.length);
-  }
-  out.push(rest);
-  return out;
-}
-
-/** Go's strings.Replace (`n < 0` for all). */
-function goReplace(
-  text: string,
-  old: string,
-  replacement: string,
-  n: number,
-): string {
-  if (n === 0 || old === replacement) return text;
-  if (old === '') {
-    const chars = Array.from(text);
-    let out = '';
-    let done = 0;
-    for (let i = 0; i <= chars.length; i++) {
-      if (n < 0 || done < n) {
-        out += replacement;
-        done += 1;
-      }
-      if (i < chars.length) out += chars[i];
-    }
-    return out;
-  }
-  let out = '';
-  let rest = text;
-  let done = 0;
-  while (n < 0 || done < n) {
-    const index = rest.indexOf(old);
-    if (index < 0) break;
-    out += rest.slice(0, index) + replacement;
-    rest = rest.slice(index + old.length);
-    done += 1;
-  }
-  return out + rest;
-}
-
-/** Go's strconv.Atoi. */
-function atoi(text: string): number | undefined {
-  if (!/^[+-]?\d+$/.test(text)) return undefined;
-  const value = BigInt(text);
-  if (value > 0x7fffffffffffffffn || value < -0x8000000000000000n)
-    return undefined;
-  return Number(value);
-}
-
-function numbersOf(name: string, args: unknown[], depth = 0): number[] {
-  if (depth > MAX_DATA_DEPTH) fail(`${name}: value is nested too deeply`);
-  const out: number[] = [];
-  for (const arg of args) {
-    if (Array.isArray(arg)) out.push(...numbersOf(name, arg, depth + 1));
-    else if (typeof arg === 'number') out.push(arg);
-    else fail(`invalid argument for ${name} (type ${goTypeName(arg)})`);
-  }
-  return out;
-}
-
-function flatten(values: unknown[], depth: number): unknown[] {
-  if (depth > MAX_DATA_DEPTH) fail('flatten: value is nested too deeply');
-  const out: unknown[] = [];
-  for (const value of values) {
-    if (Array.isArray(value)) out.push(...flatten(value, depth + 1));
-    else out.push(value);
-  }
-  return out;
-}
 
 /** expr-lang's ordering for `sort` and `sortBy`: numbers with numbers, strings with strings. */
 export function lessThan(a: unknown, b: unknown): boolean {
@@ -254,12 +77,6 @@ export function sortOrder(name: string, value: unknown): boolean {
     );
   }
   return fail(`invalid order ${value}, expected asc or desc`);
-}
-
-function toInt64(name: string, value: unknown): bigint {
-  const n = num(name, value);
-  if (!Number.isInteger(n)) fail(`invalid argument for ${name} (type float64)`);
-  return BigInt.asIntN(64, BigInt(n));
 }
 
 function bitFunction(

@@ -6,16 +6,22 @@
 import type { BuiltinNode, MemberNode, Node, SliceNode } from './ast';
 import { Builtin, BUILTINS, lessThan, sortOrder } from './builtins';
 import { EvaluationFailure, ExpressionError, fail } from './errors';
-import { compareGoStrings, formatGo } from './golang';
-import { compileGoRegexp } from './regexp';
+import { formatGo } from './golang';
+import { applyOperator } from './binaryOperators';
 import {
-  deepEqual,
+  clampSlice,
+  fetch,
+  FORBIDDEN_NAMES,
+  methodOf,
+  sumOf,
+} from './dataAccess';
+
+export { fetch } from './dataAccess';
+import {
   defineEntry,
-  ExprStruct,
   goTypeName,
   hasOwnData,
   isNil,
-  isPlainObject,
   ownValue,
   toBool,
 } from './values';
@@ -27,12 +33,6 @@ export type ExpressionFunction = (...args: unknown[]) => unknown;
 export const MAX_STEPS = 1_000_000;
 /** Most array elements and string characters one evaluation may allocate. */
 export const MAX_MEMORY = 16 * 1024 * 1024;
-
-/** Names that must never be read from an object unless they are its own data (they lead to prototypes). */
-const FORBIDDEN_NAMES = new Set([
-  ...Object.getOwnPropertyNames(Object.prototype),
-  'prototype',
-]);
 
 const SHORT_CIRCUIT: unique symbol = Symbol('short-circuit');
 
@@ -375,97 +375,12 @@ class Evaluator {
       default:
         break;
     }
-    const left = this.value(leftNode, scope);
-    const right = this.value(rightNode, scope);
-    const mismatched = () =>
-      fail(
-        `invalid operation: ${operator} (mismatched types ${goTypeName(
-          left,
-        )} and ${goTypeName(right)})`,
-      );
-    switch (operator) {
-      case '==':
-        return deepEqual(left, right);
-      case '!=':
-        return !deepEqual(left, right);
-      case '<':
-      case '>':
-      case '<=':
-      case '>=': {
-        let order: number;
-        if (typeof left === 'number' && typeof right === 'number') {
-          order = left - right;
-          if (Number.isNaN(order)) return false;
-        } else if (typeof left === 'string' && typeof right === 'string') {
-          order = compareGoStrings(left, right);
-        } else {
-          return mismatched();
-        }
-        if (operator === '<') return order < 0;
-        if (operator === '>') return order > 0;
-        if (operator === '<=') return order <= 0;
-        return order >= 0;
-      }
-      case 'in':
-        return contains(right, left);
-      case 'matches':
-        if (typeof left !== 'string' || typeof right !== 'string')
-          return mismatched();
-        return compileGoRegexp(right).test(left);
-      case 'contains':
-        if (typeof left !== 'string' || typeof right !== 'string')
-          return mismatched();
-        return left.includes(right);
-      case 'startsWith':
-        if (typeof left !== 'string' || typeof right !== 'string')
-          return mismatched();
-        return left.startsWith(right);
-      case 'endsWith':
-        if (typeof left !== 'string' || typeof right !== 'string')
-          return mismatched();
-        return left.endsWith(right);
-      case '..': {
-        if (!Number.isInteger(left) || !Number.isInteger(right))
-          return mismatched();
-        const from = left as number;
-        const size = (right as number) - from + 1;
-        if (size <= 0) return [];
-        this.charge(size);
-        return Array.from({ length: size }, (_, i) => from + i);
-      }
-      case '+':
-        if (typeof left === 'number' && typeof right === 'number')
-          return left + right;
-        if (typeof left === 'string' && typeof right === 'string') {
-          this.charge(left.length + right.length);
-          return left + right;
-        }
-        return mismatched();
-      case '-':
-        if (typeof left !== 'number' || typeof right !== 'number')
-          return mismatched();
-        return left - right;
-      case '*':
-        if (typeof left !== 'number' || typeof right !== 'number')
-          return mismatched();
-        return left * right;
-      case '/':
-        if (typeof left !== 'number' || typeof right !== 'number')
-          return mismatched();
-        return left / right;
-      case '%':
-        if (!Number.isInteger(left) || !Number.isInteger(right))
-          return mismatched();
-        if (right === 0) return fail('integer divide by zero');
-        return (left as number) % (right as number);
-      case '**':
-      case '^':
-        if (typeof left !== 'number' || typeof right !== 'number')
-          return mismatched();
-        return left ** right;
-      default:
-        return fail(`unknown operator ${operator}`);
-    }
+    return applyOperator(
+      operator,
+      this.value(leftNode, scope),
+      this.value(rightNode, scope),
+      units => this.charge(units),
+    );
   }
 
   private predicateBuiltin(node: BuiltinNode, scope: Scope): unknown {
@@ -582,114 +497,6 @@ class Evaluator {
         return fail(`unknown builtin ${name}`);
     }
   }
-}
-
-/** A method of a struct, or a function the caller placed in a plain object of the environment. */
-function methodOf(
-  object: unknown,
-  name: string,
-): ExpressionFunction | undefined {
-  if (object instanceof ExprStruct) return object.method(name);
-  if (isPlainObject(object) && hasOwnData(object, name)) {
-    const fn = ownValue(object, name);
-    if (typeof fn === 'function') return fn as ExpressionFunction;
-  }
-  return undefined;
-}
-
-function sumOf(values: unknown[]): number {
-  let total = 0;
-  for (const value of values) {
-    if (typeof value !== 'number') {
-      return fail(`invalid argument for sum (type ${goTypeName(value)})`);
-    }
-    total += value;
-  }
-  return total;
-}
-
-function clampSlice(
-  fromIn: number,
-  toIn: number,
-  length: number,
-): [number, number] {
-  let from = fromIn < 0 ? length + fromIn : fromIn;
-  let to = toIn < 0 ? length + toIn : toIn;
-  from = Math.max(0, from);
-  to = Math.min(Math.max(0, to), length);
-  if (from > to) from = to;
-  return [from, to];
-}
-
-/** expr-lang's `in`. */
-function contains(collection: unknown, needle: unknown): boolean {
-  if (isNil(collection)) return false;
-  if (Array.isArray(collection)) {
-    return collection.some(item => deepEqual(item, needle));
-  }
-  if (isPlainObject(collection)) {
-    if (typeof needle !== 'string') {
-      return fail(
-        `cannot use ${goTypeName(needle)} as a key of map[string]interface {}`,
-      );
-    }
-    return hasOwnData(collection, needle);
-  }
-  if (collection instanceof ExprStruct) {
-    if (typeof needle !== 'string') {
-      return fail(
-        `cannot use ${goTypeName(needle)} as field name of ${
-          collection.typeName
-        }`,
-      );
-    }
-    return collection.hasField(needle);
-  }
-  return fail(`operator "in" not defined on ${goTypeName(collection)}`);
-}
-
-/** Reads `object[key]` with Go's rules for maps, slices and structs, and nothing else. */
-export function fetch(object: unknown, key: unknown): unknown {
-  const keyText = typeof key === 'string' ? key : formatGo(key);
-  if (isNil(object)) {
-    return fail(`cannot fetch ${keyText} from <nil>`);
-  }
-  if (object instanceof ExprStruct) {
-    if (typeof key === 'string' && object.hasField(key)) {
-      return object.field(key) ?? null;
-    }
-    return fail(`type ${object.typeName} has no field ${keyText}`);
-  }
-  if (Array.isArray(object)) {
-    if (typeof key !== 'number') {
-      return fail(`cannot fetch ${keyText} from ${goTypeName(object)}`);
-    }
-    const length = object.length;
-    let index = Math.trunc(key);
-    if (index < 0) index += length;
-    if (index < 0 || index >= length) {
-      return fail(`index out of range: ${index} (array length is ${length})`);
-    }
-    return object[index] ?? null;
-  }
-  if (isPlainObject(object)) {
-    if (typeof key !== 'string') {
-      return fail(
-        `cannot use ${goTypeName(key)} as a key of map[string]interface {}`,
-      );
-    }
-    if (hasOwnData(object, key)) return ownValue(object, key) ?? null;
-    if (Object.getOwnPropertyDescriptor(object, key)) {
-      // An accessor or a hidden property: never run or reveal it.
-      return fail(`${JSON.stringify(key)} is not plain data`);
-    }
-    if (FORBIDDEN_NAMES.has(key)) {
-      return fail(`access to ${JSON.stringify(key)} is not allowed`);
-    }
-    // A missing key of a Go map reads as nil.
-    return null;
-  }
-  return fail(`cannot fetch ${keyText} from ${goTypeName(object)}`);
 }
 
 /** Evaluates a parsed expression; throws an {@link ExpressionError} pointing at the failing node. */

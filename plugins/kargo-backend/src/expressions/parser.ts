@@ -7,97 +7,22 @@ import {
   PredicateNode,
 } from './ast';
 import { ExpressionError } from './errors';
-import { isIdentifierChar, Token, TokenKind, tokenize } from './lexer';
+import { isIdentifierChar, Token, tokenize } from './lexer';
+import {
+  BINARY,
+  COMPARISONS,
+  NEGATABLE,
+  PREDICATE_BUILTINS,
+  UNARY,
+} from './operators';
+import { MAX_DEPTH, MAX_NESTING, ParserBase } from './parserBase';
 
-/** Deepest nesting of sub-expressions the parser accepts; it bounds recursion in the parser and the evaluator. */
-export const MAX_NESTING = 100;
-/** Most syntax nodes one expression may have (expr-lang's own limit is the same). */
-export const MAX_NODES = 10_000;
-/**
- * Deepest syntax tree accepted. Long operator and member chains (`a + b + c...`, `a.b.c...`) nest without
- * nesting in the source; this bounds the recursion of everything that walks the tree.
- */
-export const MAX_DEPTH = 500;
+export { MAX_DEPTH, MAX_NESTING, MAX_NODES } from './parserBase';
+export { PREDICATE_BUILTINS } from './operators';
 
-interface OperatorInfo {
-  precedence: number;
-  rightAssociative?: boolean;
-}
-
-// expr-lang's operator table (parser/operator/operator.go).
-const UNARY: Record<string, number> = { not: 50, '!': 50, '-': 90, '+': 90 };
-const BINARY: Record<string, OperatorInfo> = {
-  '|': { precedence: 0 },
-  or: { precedence: 10 },
-  '||': { precedence: 10 },
-  and: { precedence: 15 },
-  '&&': { precedence: 15 },
-  '==': { precedence: 20 },
-  '!=': { precedence: 20 },
-  '<': { precedence: 20 },
-  '>': { precedence: 20 },
-  '>=': { precedence: 20 },
-  '<=': { precedence: 20 },
-  in: { precedence: 20 },
-  matches: { precedence: 20 },
-  contains: { precedence: 20 },
-  startsWith: { precedence: 20 },
-  endsWith: { precedence: 20 },
-  '..': { precedence: 25 },
-  '+': { precedence: 30 },
-  '-': { precedence: 30 },
-  '*': { precedence: 60 },
-  '/': { precedence: 60 },
-  '%': { precedence: 60 },
-  '**': { precedence: 100, rightAssociative: true },
-  '^': { precedence: 100, rightAssociative: true },
-  '??': { precedence: 500 },
-};
-const COMPARISONS = new Set(['<', '>', '<=', '>=']);
-const NEGATABLE = new Set([
-  'in',
-  'matches',
-  'contains',
-  'startsWith',
-  'endsWith',
-]);
-
-type ArgKind = 'expr' | 'predicate' | 'optionalPredicate' | 'optionalExpr';
-
-/** expr-lang's builtins whose arguments include a predicate (a closure over `#`). */
-export const PREDICATE_BUILTINS: Record<string, ArgKind[]> = {
-  all: ['expr', 'predicate'],
-  none: ['expr', 'predicate'],
-  any: ['expr', 'predicate'],
-  one: ['expr', 'predicate'],
-  filter: ['expr', 'predicate'],
-  map: ['expr', 'predicate'],
-  count: ['expr', 'optionalPredicate'],
-  sum: ['expr', 'optionalPredicate'],
-  find: ['expr', 'predicate'],
-  findIndex: ['expr', 'predicate'],
-  findLast: ['expr', 'predicate'],
-  findLastIndex: ['expr', 'predicate'],
-  groupBy: ['expr', 'predicate'],
-  sortBy: ['expr', 'predicate', 'optionalExpr'],
-  reduce: ['expr', 'predicate', 'optionalExpr'],
-};
-
-function describeToken(token: Token): string {
-  if (token.kind === 'EOF') return 'EOF';
-  return `${token.kind}(${JSON.stringify(token.value)})`;
-}
-
-class Parser {
-  private index = 0;
+class Parser extends ParserBase {
   private nesting = 0;
-  private nodeCount = 0;
   private predicateDepth = 0;
-
-  constructor(
-    private readonly source: string,
-    private readonly tokens: Token[],
-  ) {}
 
   parseProgram(): Node {
     const node = this.parseSequence();
@@ -107,52 +32,6 @@ class Parser {
     if (depthOf(node) > MAX_DEPTH) {
       throw this.error(
         `expression is too deeply nested (more than ${MAX_DEPTH} levels)`,
-        node.pos,
-      );
-    }
-    return node;
-  }
-
-  private get current(): Token {
-    return this.tokens[this.index];
-  }
-
-  private peek(offset = 1): Token {
-    return this.tokens[Math.min(this.index + offset, this.tokens.length - 1)];
-  }
-
-  private next(): Token {
-    const token = this.current;
-    if (this.index < this.tokens.length - 1) this.index += 1;
-    return token;
-  }
-
-  private is(kind: TokenKind, value?: string, token = this.current): boolean {
-    return (
-      token.kind === kind && (value === undefined || token.value === value)
-    );
-  }
-
-  private expect(kind: TokenKind, value?: string): Token {
-    if (!this.is(kind, value)) {
-      throw this.unexpected(this.current);
-    }
-    return this.next();
-  }
-
-  private error(reason: string, offset: number): ExpressionError {
-    return new ExpressionError({ reason, source: this.source, offset });
-  }
-
-  private unexpected(token: Token): ExpressionError {
-    return this.error(`unexpected token ${describeToken(token)}`, token.pos);
-  }
-
-  private node<T extends Node>(node: T): T {
-    this.nodeCount += 1;
-    if (this.nodeCount > MAX_NODES) {
-      throw this.error(
-        `expression is too large (more than ${MAX_NODES} nodes)`,
         node.pos,
       );
     }
@@ -171,7 +50,7 @@ class Parser {
     return this.node({ type: 'sequence', nodes, pos: first.pos });
   }
 
-  private parseExpression(minPrecedence: number): Node {
+  protected parseExpression(minPrecedence: number): Node {
     this.nesting += 1;
     if (this.nesting > MAX_NESTING) {
       throw this.error(
@@ -439,103 +318,6 @@ class Parser {
         if (this.is('Bracket', '{')) return this.parsePostfix(this.parseMap());
         throw this.unexpected(token);
     }
-  }
-
-  private parseNumber(token: Token): Node {
-    const text = token.value.replace(/_/g, '');
-    const lower = text.toLowerCase();
-    const radix: Record<string, number> = { '0x': 16, '0o': 8, '0b': 2 };
-    const prefix = lower.slice(0, 2);
-    if (Object.hasOwn(radix, prefix)) {
-      const digits = text.slice(2);
-      const valid =
-        digits !== '' &&
-        [...digits].every(d => parseInt(d, radix[prefix]) < radix[prefix]);
-      if (!valid) {
-        throw this.error(
-          `invalid number literal ${JSON.stringify(token.value)}`,
-          token.pos,
-        );
-      }
-      return this.intNode(BigInt(`${prefix}${digits}`), token);
-    }
-    if (/[.e]/.test(lower)) {
-      if (!/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(lower)) {
-        throw this.error(
-          `invalid float literal ${JSON.stringify(token.value)}`,
-          token.pos,
-        );
-      }
-      const value = Number(text);
-      if (!Number.isFinite(value)) {
-        throw this.error('float literal is too large', token.pos);
-      }
-      return this.node({ type: 'float', value, pos: token.pos });
-    }
-    if (!/^\d+$/.test(text)) {
-      throw this.error(
-        `invalid integer literal ${JSON.stringify(token.value)}`,
-        token.pos,
-      );
-    }
-    return this.intNode(BigInt(text), token);
-  }
-
-  private intNode(value: bigint, token: Token): Node {
-    // Go's int is 64 bits; beyond 2^53 the value is no longer exact in JavaScript, which we accept.
-    if (value > 0x7fffffffffffffffn) {
-      throw this.error('integer literal is too large', token.pos);
-    }
-    return this.node({ type: 'int', value: Number(value), pos: token.pos });
-  }
-
-  private parseArray(): Node {
-    const open = this.expect('Bracket', '[');
-    const items: Node[] = [];
-    while (!this.is('Bracket', ']')) {
-      if (items.length > 0) {
-        this.expect('Operator', ',');
-        if (this.is('Bracket', ']')) break;
-      }
-      items.push(this.parseExpression(0));
-    }
-    this.expect('Bracket', ']');
-    return this.node({ type: 'array', items, pos: open.pos });
-  }
-
-  private parseMap(): Node {
-    const open = this.expect('Bracket', '{');
-    const entries: Array<{ key: Node; value: Node }> = [];
-    while (!this.is('Bracket', '}')) {
-      if (entries.length > 0) {
-        this.expect('Operator', ',');
-        if (this.is('Bracket', '}')) break;
-      }
-      const token = this.current;
-      let key: Node;
-      if (
-        token.kind === 'Number' ||
-        token.kind === 'String' ||
-        token.kind === 'Identifier'
-      ) {
-        this.next();
-        key = this.node({ type: 'string', value: token.value, pos: token.pos });
-      } else if (this.is('Bracket', '(')) {
-        key = this.parseExpression(0);
-      } else {
-        throw this.error(
-          `a map key must be a quoted string, a number, a identifier, or an expression enclosed in parentheses (unexpected token ${describeToken(
-            token,
-          )})`,
-          token.pos,
-        );
-      }
-      this.expect('Operator', ':');
-      const value = this.parseExpression(0);
-      entries.push({ key, value });
-    }
-    this.expect('Bracket', '}');
-    return this.node({ type: 'map', entries, pos: open.pos });
   }
 
   /** A call of `name`; `leading` holds the left side of a pipe, which becomes the first argument. */

@@ -1,3 +1,4 @@
+import { compileGoRegexp } from '@kargo-portal/plugin-kargo-common';
 import fc from 'fast-check';
 import type { Node } from './ast';
 import { ExpressionError } from './errors';
@@ -5,7 +6,6 @@ import { evaluateAst } from './evaluator';
 import { goQuote } from './golang';
 import { parse } from './parser';
 import { printExpression, printString } from './printer';
-import { compileGoRegexp } from './regexp';
 import {
   evaluateConfig,
   evaluateExpression,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KUBE_DURATION_PATTERN, parseDuration } from './duration';
-import { namePatternProblem } from './stageSelector';
+import { namePatternProblem } from './namePattern';
 
 /*
  * Building blocks shared by the manifest schemas: Kubernetes names, labels, selectors, durations and the helpers

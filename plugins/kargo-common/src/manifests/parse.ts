@@ -2,7 +2,8 @@ import { parseAllDocuments } from 'yaml';
 import { ZodErrorMap, ZodIssue, ZodIssueCode, ZodParsedType } from 'zod';
 import { formatPath } from './common';
 import { manifestSchemas } from './schema';
-import { KARGO_API_VERSION, KargoKind, KargoManifest } from './types';
+import { KARGO_API_VERSION } from './constants';
+import type { KargoKind, KargoManifest } from './types';
 
 /** One problem found in a manifest source. @public */
 export interface ManifestProblem {

@@ -3,8 +3,6 @@ import {
   findPromotionPolicy,
   matchesLabelSelector,
   matchesStageSelector,
-  namePatternProblem,
-  parseNamePattern,
 } from './stageSelector';
 import { LabelSelector, StageSelector } from './types';
 
@@ -272,33 +270,6 @@ describe('matchesLabelSelector', () => {
   });
 });
 
-describe('namePatternProblem', () => {
-  it.each([
-    ['dev', undefined],
-    ['regex:^dev$', undefined],
-    ['regexp:^dev$', undefined],
-    ['glob:dev-*', undefined],
-    [
-      'wildcard:dev',
-      'invalid pattern identifier "wildcard": must be "regex", "regexp" or "glob"',
-    ],
-    [
-      'regex:[a-z',
-      'invalid regular expression "[a-z": Unterminated character class',
-    ],
-    [
-      'regex:(?U)a+',
-      'invalid regular expression "(?U)a+": flag "U" is not supported',
-    ],
-    ['glob:dev-[abc', 'invalid glob pattern "dev-[abc"'],
-    ['glob:dev-[]', 'invalid glob pattern "dev-[]"'],
-    ['glob:{dev,qa', 'invalid glob pattern "{dev,qa"'],
-    ['glob:dev\\', 'invalid glob pattern "dev\\"'],
-  ])('%j: %j', (pattern, problem) => {
-    expect(namePatternProblem(pattern)).toBe(problem);
-  });
-});
-
 describe('findPromotionPolicy', () => {
   const policies = [
     { stage: 'test', autoPromotionEnabled: true },
@@ -325,19 +296,5 @@ describe('findPromotionPolicy', () => {
 
   it('finds nothing without policies', () => {
     expect(findPromotionPolicy(undefined, stage('dev'))).toBeUndefined();
-  });
-});
-
-describe('doublestar globs over paths', () => {
-  it.each([
-    ['glob:**/*.yaml', 'app.yaml', true],
-    ['glob:**/*.yaml', 'env/dev/app.yaml', true],
-    ['glob:**/*.yaml', 'env/dev/app.json', false],
-    ['glob:env/**/values.yaml', 'env/values.yaml', true],
-    ['glob:env/**/values.yaml', 'env/dev/eu/values.yaml', true],
-    ['glob:env/*/values.yaml', 'env/dev/eu/values.yaml', false],
-    ['glob:env/**', 'env/dev/values.yaml', true],
-  ])('%s on %s: %p', (pattern, path, expected) => {
-    expect(parseNamePattern(pattern)(path)).toBe(expected);
   });
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { dnsLabel, pathOf, report } from './common';
 import { isValidSemverConstraint } from './semverConstraint';
-import type { GenericSubscription, WarehouseSubscription } from './types';
 
 /*
  * Warehouse subscriptions, after Kargo's subscription JSON schemas (akuity/kargo pkg/subscription/schemas/*.json)
@@ -160,6 +159,34 @@ export const genericSubscriptionSchema = z
     discoveryLimit,
   })
   .strict();
+
+/** A subscription to a container image repository, with Kargo's defaults applied. @public */
+export type ImageSubscription = z.output<typeof imageSubscriptionSchema>;
+
+/** A subscription to a Git repository, with Kargo's defaults applied. @public */
+export type GitSubscription = z.output<typeof gitSubscriptionSchema>;
+
+/** A subscription to a Helm chart repository, with Kargo's defaults applied. @public */
+export type ChartSubscription = z.output<typeof chartSubscriptionSchema>;
+
+/**
+ * A subscription of another type, served by a subscriber that a backend module registers: opaque `config` and a
+ * `discoveryLimit`. @public
+ */
+export type GenericSubscription = z.output<typeof genericSubscriptionSchema>;
+
+/**
+ * One of a Warehouse's subscriptions. Exactly one field names its type: `image`, `git`, `chart`, or, for other
+ * types, a field named after the type holding a {@link GenericSubscription} (a `name` is then required); see
+ * `genericSubscriptionOf`. This mirrors Kargo's RepoSubscription. @public
+ */
+export interface WarehouseSubscription {
+  /** Identifies the subscription within its Warehouse; a DNS-1123 label. */
+  name?: string;
+  image?: ImageSubscription;
+  git?: GitSubscription;
+  chart?: ChartSubscription;
+}
 
 const KNOWN_TYPES = ['image', 'git', 'chart'] as const;
 

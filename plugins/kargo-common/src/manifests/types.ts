@@ -12,39 +12,24 @@ import type {
   clusterPromotionTaskManifestSchema,
   projectConfigManifestSchema,
   projectManifestSchema,
-  promotionPolicySchema,
   promotionStepSchema,
   promotionTaskManifestSchema,
   stageManifestSchema,
   warehouseSpecSchema,
-  webhookReceiverSchema,
 } from './schema';
 import type {
-  chartSubscriptionSchema,
-  genericSubscriptionSchema,
-  gitSubscriptionSchema,
-  imageSubscriptionSchema,
+  promotionPolicySchema,
+  webhookReceiverSchema,
+} from './projectConfigSchema';
+import type { KARGO_API_VERSION } from './constants';
+
+export type {
+  ChartSubscription,
+  GenericSubscription,
+  GitSubscription,
+  ImageSubscription,
+  WarehouseSubscription,
 } from './subscriptions';
-
-export {
-  findPromotionPolicy,
-  matchesLabelSelector,
-  matchesStageSelector,
-  namePatternProblem,
-  parseNamePattern,
-} from './stageSelector';
-export type { NameMatcher, SelectableStage } from './stageSelector';
-export {
-  KUBE_DURATION_PATTERN,
-  parseDuration,
-  parseGoDuration,
-  parseGoDurationNanos,
-} from './duration';
-export { isValidSemverConstraint } from './semverConstraint';
-export { genericSubscriptionOf, subscriptionTypeOf } from './subscriptions';
-
-/** The API version of every Kargo manifest the portal accepts. @public */
-export const KARGO_API_VERSION = 'kargo.akuity.io/v1alpha1';
 
 /** Kinds of Kargo manifest the portal understands. @public */
 export type KargoKind =
@@ -110,34 +95,6 @@ export type PromotionStepRetry = NonNullable<PromotionStepSpec['retry']>;
 export type ExpressionVariable = NonNullable<PromotionStepSpec['vars']>[number];
 
 // --- Warehouse ---------------------------------------------------------------------------------------------------
-
-/** A subscription to a container image repository, with Kargo's defaults applied. @public */
-export type ImageSubscription = z.output<typeof imageSubscriptionSchema>;
-
-/** A subscription to a Git repository, with Kargo's defaults applied. @public */
-export type GitSubscription = z.output<typeof gitSubscriptionSchema>;
-
-/** A subscription to a Helm chart repository, with Kargo's defaults applied. @public */
-export type ChartSubscription = z.output<typeof chartSubscriptionSchema>;
-
-/**
- * A subscription of another type, served by a subscriber that a backend module registers: opaque `config` and a
- * `discoveryLimit`. @public
- */
-export type GenericSubscription = z.output<typeof genericSubscriptionSchema>;
-
-/**
- * One of a Warehouse's subscriptions. Exactly one field names its type: `image`, `git`, `chart`, or, for other
- * types, a field named after the type holding a {@link GenericSubscription} (a `name` is then required); see
- * `genericSubscriptionOf`. This mirrors Kargo's RepoSubscription. @public
- */
-export interface WarehouseSubscription {
-  /** Identifies the subscription within its Warehouse; a DNS-1123 label. */
-  name?: string;
-  image?: ImageSubscription;
-  git?: GitSubscription;
-  chart?: ChartSubscription;
-}
 
 type ParsedWarehouseSpec = z.output<typeof warehouseSpecSchema>;
 

@@ -142,6 +142,18 @@ describe('path patterns (Kargo pkg/pattern vectors)', () => {
       'parse error path selector "regex:["',
     );
   });
+
+  // A backtracking engine would not return from these; Jest's timeout bounds the test.
+  it('matches catastrophic regexes and globs in linear time', () => {
+    const long = 'a'.repeat(50_000);
+    const include = pathSelectors(['regexp:^(a|aa)*/b$', 'glob:*a*a*a*a*a*b']);
+    const exclude = pathSelectors(['regex:(a+)+c$']);
+    const filters = { include, exclude };
+    expect(matchesPaths(filters, [`${long}/c`, `${long}!`])).toBe(false);
+    expect(matchesPaths(filters, [`${long}/b`])).toBe(true);
+    expect(matchesPaths(filters, [`${long}c`])).toBe(false);
+    expect(matchesPaths(filters, [`${long}b`])).toBe(true);
+  }, 5_000);
 });
 
 describe('matchesPaths (Kargo TestBaseSelector_MatchesPaths vectors)', () => {

@@ -296,6 +296,30 @@ describe('tag selection (Kargo Select vectors)', () => {
     expect(asked).toEqual(['commit-of-v3', 'commit-of-v2', 'commit-of-v1']);
   });
 
+  // A backtracking engine would not return from these; Jest's timeout bounds the test.
+  it('filters tags and paths with catastrophic regexes in linear time', async () => {
+    const long = 'a'.repeat(50_000);
+    const selector = compileSelector(
+      selection('Lexical', {
+        allowTagsRegexes: ['^(a|aa)*b$', '(a+)+$'],
+        ignoreTagsRegexes: ['(a|a)*c$'],
+        includePaths: ['regexp:^(a|aa)*/b$', 'regex:(a+)+$'],
+        excludePaths: ['regexp:(a|a)*c$'],
+        discoveryLimit: 10,
+      }),
+    );
+    const diffs: Record<string, string[]> = {
+      [`commit-of-${long}b`]: [`${long}/c`, `${long}!`],
+      [`commit-of-${long}`]: [`${long}/b`],
+    };
+    const selected = await selectTags(
+      selector,
+      [`${long}!`, `${long}b`, `${long}c`, long].map(name => tag(name)),
+      async id => diffs[id] ?? [],
+    );
+    expect(selected.map(t => t.tag)).toEqual([long]);
+  }, 5_000);
+
   it('passes tag fields to the expression filter', async () => {
     const seen: Array<Record<string, unknown>> = [];
     const selector = compileSelector(

@@ -1,12 +1,13 @@
 import {
   compareSemver,
+  compileGoRegexp,
+  type GoRegexp,
   parseSemver,
   parseSemverConstraint,
   type GitSubscription,
   type SemVer,
   type SemverConstraint,
 } from '@kargo-portal/plugin-kargo-common';
-import { compileGoRegexp } from '../image/goRegexp';
 import { matchesPaths, pathSelectors, type PathMatcher } from './pathFilters';
 
 /*
@@ -78,8 +79,8 @@ export interface GitSelector {
   since?: Date;
   include?: PathMatcher;
   exclude?: PathMatcher;
-  allowTags: RegExp[];
-  ignoreTags: RegExp[];
+  allowTags: GoRegexp[];
+  ignoreTags: GoRegexp[];
   strictSemvers: boolean;
   constraint?: SemverConstraint;
   /** Decides whether an environment passes the expression filter; absent when there is no filter. */
@@ -101,10 +102,10 @@ const TAG_STRATEGIES = new Set(['SemVer', 'Lexical', 'NewestTag']);
 const errorMessage = (error: unknown) =>
   error instanceof Error ? error.message : String(error);
 
-function compileRegexes(sources: readonly string[] | undefined): RegExp[] {
+function compileRegexes(sources: readonly string[] | undefined): GoRegexp[] {
   return (sources ?? []).map(source => {
     try {
-      // Go RE2 syntax, as Kargo compiles these.
+      // Go RE2 syntax, as Kargo compiles these, matched in linear time.
       return compileGoRegexp(source);
     } catch (error) {
       throw new Error(

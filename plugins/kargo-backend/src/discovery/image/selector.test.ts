@@ -203,6 +203,20 @@ describe('candidate order (Kargo vectors)', () => {
         .map(image => image.tag),
     ).toEqual(['b', 'a', 'c']);
   });
+
+  // A backtracking engine would not return from these; Jest's timeout bounds the test.
+  it('selects tags with catastrophic regexes in linear time', () => {
+    const long = 'a'.repeat(50_000);
+    const selector = createImageSelector({
+      repoURL: 'a/b',
+      imageSelectionStrategy: 'Lexical',
+      allowTagsRegexes: ['^(a|aa)*b$', '(a+)+$'],
+      ignoreTagsRegexes: ['(a|a)*c$'],
+    });
+    expect(
+      selector.candidateTags([`${long}!`, `${long}b`, `${long}c`, long]),
+    ).toEqual([`${long}b`, long]);
+  }, 5_000);
 });
 
 interface LimitCase {

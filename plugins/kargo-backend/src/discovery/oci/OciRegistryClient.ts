@@ -1,15 +1,10 @@
-import { createHash } from 'node:crypto';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { AuthenticationError, InputError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import type { BasicCredentials } from '../types';
 import { Semaphore } from '../concurrency';
 import { readLimited } from '../http';
 import { AuthChallenge, parseAuthChallenge } from './challenge';
-import {
-  basicAuthorization,
-  findRegistryCredentials,
-  RegistryCredentials,
-} from './credentials';
+import { findRegistryCredentials, RegistryCredentials } from './credentials';
 import { ErrorContext, statusError, unreachableError } from './errors';
 import {
   FetchedManifest,
@@ -19,6 +14,16 @@ import {
   INDEX_MEDIA_TYPES,
   MANIFEST_ACCEPT,
 } from './manifests';
+import {
+  DIGEST,
+  mediaTypeOf,
+  nextPageUrl,
+  sha256Digest,
+  TAG,
+} from './protocol';
+import { Exchange, RegistryTokens } from './tokens';
+
+export { nextPageUrl } from './protocol';
 import {
   allowsPlainHttp,
   formatImageRepository,
@@ -70,47 +75,8 @@ interface ManifestAnswer {
   mediaType: string;
 }
 
-interface CachedToken {
-  token: string;
-  expiresAt: number;
-}
-
-interface Exchange {
-  method: 'GET' | 'HEAD';
-  url: string;
-  accept?: string;
-  /** What is asked for, for errors: "tags of repository foo". */
-  subject: string;
-}
-
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 const MAX_PAGES = 10_000;
-const TAG = /^[\w][\w.-]{0,127}$/;
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
-
-function sha256Digest(bytes: Uint8Array): string {
-  return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-}
-
-function mediaTypeOf(contentType: string | null): string {
-  return (contentType ?? '').split(';')[0].trim().toLowerCase();
-}
-
-/** The `rel="next"` target of a `Link` header, resolved against the page it came with. */
-export function nextPageUrl(
-  link: string | null,
-  currentUrl: string,
-): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(/,(?=\s*<)/)) {
-    const match = /^\s*<([^>]*)>(.*)$/.exec(part);
-    if (match && /;\s*rel="?next"?/i.test(match[2])) {
-      return new URL(match[1], currentUrl).toString();
-    }
-  }
-  return undefined;
-}
-
 /**
  * A client of the OCI Distribution API (https://github.com/opencontainers/distribution-spec) for discovering
  * images: tag lists, manifests and blobs. It authenticates the way registries ask (`WWW-Authenticate`):
@@ -126,7 +92,7 @@ export class OciRegistryClient {
   readonly #maxConcurrent: number;
   readonly #tagPageSize: number;
   readonly #registries = new Map<string, Promise<RegistryState>>();
-  readonly #tokens = new Map<string, Promise<CachedToken>>();
+  readonly #tokens: RegistryTokens;
   readonly #limiters = new Map<string, Semaphore>();
 
   static create(options: OciRegistryClientOptions = {}): OciRegistryClient {
@@ -140,6 +106,10 @@ export class OciRegistryClient {
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#maxConcurrent = options.maxConcurrentRequests ?? 8;
     this.#tagPageSize = options.tagPageSize ?? 1000;
+    this.#tokens = new RegistryTokens(
+      (server, exchange, authorization, signal) =>
+        this.#send(server, exchange, authorization, signal),
+    );
   }
 
   /** Every tag of a repository, following `Link` pagination. In the registry's order. */
@@ -392,7 +362,12 @@ export class OciRegistryClient {
         this.#send(
           `registry ${repo.registry}`,
           exchange,
-          await this.#authorization(state, repo, credentials, signal),
+          await this.#tokens.authorization(
+            state.challenge,
+            repo,
+            credentials,
+            signal,
+          ),
           signal,
         );
       let response = await attempt();
@@ -404,7 +379,7 @@ export class OciRegistryClient {
         // New to this registry, or a token that expired early: take the challenge and ask once more.
         await response.body?.cancel();
         state.challenge = challenge;
-        this.#tokens.delete(this.#tokenKey(repo));
+        this.#tokens.forget(repo);
         response = await attempt();
       }
       if (response.ok) return read(response);
@@ -529,112 +504,5 @@ export class OciRegistryClient {
       );
     }
     throw lastError;
-  }
-
-  #tokenKey(repo: ImageRepository): string {
-    return `${repo.registry} repository:${repo.repository}:pull`;
-  }
-
-  async #authorization(
-    state: RegistryState,
-    repo: ImageRepository,
-    credentials: BasicCredentials | undefined,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    const challenge = state.challenge;
-    if (!challenge) return undefined;
-    if (challenge.scheme === 'basic') {
-      return credentials && basicAuthorization(credentials);
-    }
-    const key = this.#tokenKey(repo);
-    let cached = this.#tokens.get(key);
-    if (cached) {
-      const token = await cached.catch(() => undefined);
-      if (!token || token.expiresAt <= Date.now()) {
-        this.#tokens.delete(key);
-        cached = undefined;
-      }
-    }
-    if (!cached) {
-      cached = this.#fetchToken(challenge, repo, credentials, signal);
-      this.#tokens.set(key, cached);
-    }
-    try {
-      return `Bearer ${(await cached).token}`;
-    } catch (error) {
-      this.#tokens.delete(key);
-      throw error;
-    }
-  }
-
-  /** A token from the registry's token service (Docker's token authentication spec, GET flow). */
-  async #fetchToken(
-    challenge: Extract<AuthChallenge, { scheme: 'bearer' }>,
-    repo: ImageRepository,
-    credentials: BasicCredentials | undefined,
-    signal?: AbortSignal,
-  ): Promise<CachedToken> {
-    let url: URL;
-    try {
-      url = new URL(challenge.realm);
-    } catch {
-      throw new Error(
-        `registry ${repo.registry} named an invalid token service "${challenge.realm}"`,
-      );
-    }
-    if (challenge.service) url.searchParams.set('service', challenge.service);
-    url.searchParams.set('scope', `repository:${repo.repository}:pull`);
-    const server = `token service ${url.origin}${url.pathname}`;
-    // Credentials go to a token service over HTTPS, or to one on a host that may be plain HTTP anyway.
-    const sendCredentials =
-      credentials !== undefined &&
-      (url.protocol === 'https:' || allowsPlainHttp(url.host));
-    const response = await this.#send(
-      server,
-      {
-        method: 'GET',
-        url: url.toString(),
-        accept: 'application/json',
-        subject: `a token for repository ${repo.repository}`,
-      },
-      sendCredentials ? basicAuthorization(credentials) : undefined,
-      signal,
-    );
-    const body = await readLimited(response, 1024 * 1024, 'token').then(b =>
-      b.toString('utf8'),
-    );
-    if (!response.ok) {
-      throw statusError(
-        {
-          server,
-          subject: `a token for repository ${repo.repository}`,
-          repository: repo.repository,
-          withCredentials: sendCredentials,
-        },
-        response.status,
-        body,
-      );
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      parsed = undefined;
-    }
-    const fields =
-      typeof parsed === 'object' && parsed !== null
-        ? new Map(Object.entries(parsed))
-        : new Map<string, unknown>();
-    const token = fields.get('token') ?? fields.get('access_token');
-    if (typeof token !== 'string' || token === '') {
-      throw new AuthenticationError(
-        `${server} sent no token for repository ${repo.repository}`,
-      );
-    }
-    const expiresIn = Number(fields.get('expires_in') ?? 60);
-    // Refresh a little early so that a token does not expire between this check and the registry's.
-    const lifetime =
-      Math.max(Number.isFinite(expiresIn) ? expiresIn : 60, 10) - 5;
-    return { token, expiresAt: Date.now() + lifetime * 1000 };
   }
 }

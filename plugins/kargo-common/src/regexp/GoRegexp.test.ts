@@ -1,4 +1,4 @@
-import { compileGoRegexp } from './regexp';
+import { compileGoRegexp, GoRegexpError } from '.';
 
 /** Matches as Go's `regexp.MatchString` (RE2 syntax, unanchored search). */
 describe('compileGoRegexp', () => {
@@ -82,11 +82,30 @@ describe('compileGoRegexp', () => {
     expect(compileGoRegexp('^(a|a)*$').test(text)).toBe(false);
   });
 
-  it('gives up on matches that are too expensive', () => {
-    expect(() =>
-      compileGoRegexp('(a?){1000}b').test('a'.repeat(50000)),
-    ).toThrow('too expensive');
+  it('matches patterns whose NFA is large in linear time', () => {
+    expect(compileGoRegexp('(a?){1000}b').test('a'.repeat(50000))).toBe(false);
+    expect(compileGoRegexp('(a?){1000}b').test(`${'a'.repeat(50000)}b`)).toBe(
+      true,
+    );
   });
+
+  it('gives up on matches that are too expensive', () => {
+    // Every position makes a new DFA state here, so each character costs a pass over a large program.
+    let seed = 1;
+    const text = Array.from({ length: 50000 }, () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed & 0x10000 ? 'a' : 'b';
+    }).join('');
+    const expensive = compileGoRegexp('[ab]*a[ab]{500}c');
+    let failure: unknown;
+    try {
+      expensive.test(text);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(GoRegexpError);
+    expect(String(failure)).toContain('too expensive');
+  }, 20_000);
 
   it('refuses patterns too large to compile', () => {
     expect(() => compileGoRegexp('((a{100}){100}){100}')).toThrow(

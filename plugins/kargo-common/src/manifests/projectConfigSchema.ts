@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import {
+  labelSelector,
+  objectName,
+  pathOf,
+  report,
+  stageSelector,
+} from './common';
+
+/*
+ * Zod schema of a ProjectConfig's spec (promotion policies, webhook receivers, links, promotion windows), after
+ * Kargo's CRD and admission webhook; see schema.ts for the other manifests.
+ */
+
+// --- ProjectConfig -----------------------------------------------------------------------------------------------
+
+/** Items of a Kubernetes list-type "set": no value twice. */
+const setOf = <T extends z.ZodTypeAny>(item: T, max: number) =>
+  z
+    .array(item)
+    .max(max)
+    .superRefine((items, ctx) => {
+      items.forEach((value, index) => {
+        const first = items.indexOf(value);
+        if (first !== index) {
+          report(ctx, [index], `duplicates ${pathOf(ctx, first)}`);
+        }
+      });
+    });
+
+export const promotionPolicySchema = z
+  .object({
+    stage: objectName.optional(),
+    stageSelector: stageSelector.optional(),
+    autoPromotionEnabled: z.boolean().optional(),
+    autoRollback: z
+      .object({
+        onPromotion: setOf(z.enum(['Failed', 'Errored']), 2).optional(),
+        onVerification: setOf(z.enum(['Failed', 'Error']), 2).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((policy, ctx) => {
+    if ((policy.stage === undefined) === (policy.stageSelector === undefined)) {
+      report(ctx, [], 'must set exactly one of stage or stageSelector');
+    }
+  });
+
+const promotionPolicies = z
+  .array(promotionPolicySchema)
+  .superRefine((policies, ctx) => {
+    // Like Kargo, only exact names are checked: patterns and label selectors may overlap by design.
+    const firstIndex = new Map<string, number>();
+    policies.forEach((policy, index) => {
+      const name = policy.stageSelector
+        ? policy.stageSelector.name
+        : policy.stage;
+      if (!name || name.includes(':')) return;
+      const first = firstIndex.get(name);
+      if (first === undefined) {
+        firstIndex.set(name, index);
+      } else {
+        report(
+          ctx,
+          [index],
+          `stage name "${name}" already defined at ${pathOf(ctx, first)}`,
+        );
+      }
+    });
+  });
+
+const secretRef = z.object({ name: z.string().min(1) }).strict();
+const secretOnlyReceiver = z.object({ secretRef }).strict();
+
+const genericWebhookTarget = z
+  .object({
+    kind: z.enum(['Warehouse']),
+    name: z.string().optional(),
+    labelSelector: labelSelector.optional(),
+    indexSelector: z
+      .object({
+        matchIndices: z
+          .array(
+            z
+              .object({
+                key: z.enum(['subscribedURLs', 'receiverPaths']),
+                operator: z.enum(['Equals', 'NotEquals']),
+                value: z.string(),
+              })
+              .strict(),
+          )
+          .min(1)
+          .optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict()
+  .superRefine((target, ctx) => {
+    const hasLabels =
+      Object.keys(target.labelSelector?.matchLabels ?? {}).length > 0 ||
+      (target.labelSelector?.matchExpressions?.length ?? 0) > 0;
+    const hasIndices = (target.indexSelector?.matchIndices?.length ?? 0) > 0;
+    if (!target.name && !hasLabels && !hasIndices) {
+      report(
+        ctx,
+        [],
+        'must set at least one of name, labelSelector or indexSelector',
+      );
+    }
+  });
+
+const genericReceiver = z
+  .object({
+    secretRef,
+    actions: z
+      .array(
+        z
+          .object({
+            action: z.enum(['Refresh']),
+            whenExpression: z.string().optional(),
+            parameters: z.record(z.string(), z.string()).optional(),
+            targetSelectionCriteria: z
+              .array(genericWebhookTarget)
+              .min(1)
+              .optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
+const RECEIVER_TYPES = [
+  'artifactory',
+  'azure',
+  'bitbucket',
+  'dockerhub',
+  'generic',
+  'gitea',
+  'github',
+  'gitlab',
+  'harbor',
+  'quay',
+] as const;
+
+export const webhookReceiverSchema = z
+  .object({
+    name: objectName,
+    artifactory: z
+      .object({ secretRef, virtualRepoName: z.string().optional() })
+      .strict()
+      .optional(),
+    azure: secretOnlyReceiver.optional(),
+    bitbucket: secretOnlyReceiver.optional(),
+    dockerhub: secretOnlyReceiver.optional(),
+    generic: genericReceiver.optional(),
+    gitea: secretOnlyReceiver.optional(),
+    github: secretOnlyReceiver.optional(),
+    gitlab: secretOnlyReceiver.optional(),
+    harbor: secretOnlyReceiver.optional(),
+    quay: secretOnlyReceiver.optional(),
+  })
+  .strict()
+  .superRefine((receiver, ctx) => {
+    const types = RECEIVER_TYPES.filter(type => receiver[type] !== undefined);
+    if (types.length !== 1) {
+      report(
+        ctx,
+        [],
+        `must configure exactly one receiver type (${RECEIVER_TYPES.join(
+          ', ',
+        )}), found ${types.length === 0 ? 'none' : types.join(', ')}`,
+      );
+    }
+  });
+
+/** List items keyed by `name` (Kubernetes list-type "map"): no name twice. */
+function checkUniqueNames(
+  what: string,
+): (items: Array<{ name: string }>, ctx: z.RefinementCtx) => void {
+  return (items, ctx) => {
+    const firstIndex = new Map<string, number>();
+    items.forEach(({ name }, index) => {
+      const first = firstIndex.get(name);
+      if (first === undefined) {
+        firstIndex.set(name, index);
+      } else {
+        report(
+          ctx,
+          [index, 'name'],
+          `${what} name "${name}" already defined at ${pathOf(ctx, first)}`,
+        );
+      }
+    });
+  };
+}
+
+const deepLink = z
+  .object({
+    title: z.string().min(1),
+    url: z.string().min(1),
+    description: z.string().optional(),
+    if: z.string().optional(),
+  })
+  .strict();
+
+const promotionWindow = z
+  .object({
+    name: objectName,
+    stageSelector: stageSelector.optional(),
+    projectSelector: stageSelector.optional(),
+    kind: z.enum(['Allow', 'Deny']),
+    rrule: z.string().optional(),
+    dtstart: z.string().optional(),
+    dtend: z.string().optional(),
+  })
+  .strict()
+  .superRefine((window, ctx) => {
+    if (window.projectSelector !== undefined) {
+      report(
+        ctx,
+        ['projectSelector'],
+        'is only allowed in a ClusterConfig: a ProjectConfig window applies to its own project',
+      );
+    }
+  });
+
+export const projectConfigSpecSchema = z
+  .object({
+    promotionPolicies: promotionPolicies.optional(),
+    webhookReceivers: z
+      .array(webhookReceiverSchema)
+      .superRefine(checkUniqueNames('webhook receiver'))
+      .optional(),
+    freightLinks: z.array(deepLink).optional(),
+    stageLinks: z.array(deepLink).optional(),
+    promotionWindows: z
+      .array(promotionWindow)
+      .superRefine(checkUniqueNames('promotion window'))
+      .optional(),
+  })
+  .strict();

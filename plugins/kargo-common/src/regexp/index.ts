@@ -1,0 +1,2 @@
+export { compileGoRegexp, GoRegexp } from './GoRegexp';
+export { GoRegexpError } from './errors';
