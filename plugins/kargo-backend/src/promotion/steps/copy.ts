@@ -7,10 +7,14 @@ import {
   messageOf,
   parseStepConfig,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote, goTrimSpace } from './goFormat';
-import { IgnorePattern, isIgnored, parseIgnorePattern } from './gitignore';
-import { resolveInWorkDir } from './paths';
+} from '../stepHelpers/stepConfig';
+import { goQuote, goTrimSpace } from '../stepHelpers/goFormat';
+import {
+  IgnorePattern,
+  isIgnored,
+  parseIgnorePattern,
+} from '../stepHelpers/gitignore';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 
 /** Kargo's `CopyConfig` (schemas/copy-config.json). */
 const copyConfigSchema = z

@@ -5,9 +5,12 @@ import {
   PromotionStepRunner,
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig, workDirErrorMessage } from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { globInDirectory, GlobPatternError } from './glob';
+import {
+  parseStepConfig,
+  workDirErrorMessage,
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { globInDirectory, GlobPatternError } from '../stepHelpers/glob';
 
 /** Kargo's `DeleteConfig` (schemas/delete-config.json): exactly one of `path` and `paths`. */
 const deleteConfigSchema = z

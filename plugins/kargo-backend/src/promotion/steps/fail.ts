@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig } from './fileStepsConfig';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
 
 /** Kargo's `FailConfig` (schemas/fail-config.json). */
 const failConfigSchema = z

@@ -1,17 +1,17 @@
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { createComposeOutputStep } from './composeOutput';
+import { createComposeOutputStep } from './compose-output';
 import { createCopyStep } from './copy';
 import { createDeleteStep } from './delete';
 import { createFailStep } from './fail';
-import { ExpressionEvaluator } from './fileParseOutputs';
-import { createFileWriteStep } from './fileWrite';
-import { createJsonParseStep } from './jsonParse';
-import { createJsonUpdateStep } from './jsonUpdate';
-import { createKustomizeSetImageStep } from './kustomizeSetImage';
-import { createSetMetadataStep } from './setMetadata';
-import { createYamlMergeStep } from './yamlMerge';
-import { createYamlParseStep } from './yamlParse';
-import { createYamlUpdateStep } from './yamlUpdate';
+import { ExpressionEvaluator } from '../stepHelpers/parseFileOutputs';
+import { createFileWriteStep } from './file-write';
+import { createJsonParseStep } from './json-parse';
+import { createJsonUpdateStep } from './json-update';
+import { createKustomizeSetImageStep } from './kustomize-set-image';
+import { createSetMetadataStep } from './set-metadata';
+import { createYamlMergeStep } from './yaml-merge';
+import { createYamlParseStep } from './yaml-parse';
+import { createYamlUpdateStep } from './yaml-update';
 
 /**
  * Kargo's built-in steps that work on files of the promotion's work directory (`copy`, `delete`, `file-write`,

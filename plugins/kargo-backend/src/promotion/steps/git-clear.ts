@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig } from './fileStepsConfig';
-import { GitStepsDeps, messageOf, WorkTree } from './gitWorkTree';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
+import { GitStepsDeps, messageOf, WorkTree } from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitClearConfig` (schemas/git-clear-config.json). */
 const gitClearConfigSchema = z

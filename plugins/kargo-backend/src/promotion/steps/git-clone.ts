@@ -12,7 +12,7 @@ import {
 import { normalizeGit } from '../../freight/normalize';
 import { GitClient, GitCommandError, GitRunOptions } from '../../git/GitClient';
 import { redactUrl } from '../../git/redact';
-import { parseStepConfig } from './fileStepsConfig';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   authorSchema,
   ceilingEnv,
@@ -20,8 +20,8 @@ import {
   checkRefName,
   GitStepsDeps,
   messageOf,
-} from './gitWorkTree';
-import { resolveInWorkDir } from './paths';
+} from '../stepHelpers/gitWorkTree';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 
 const checkoutSchema = z
   .object({

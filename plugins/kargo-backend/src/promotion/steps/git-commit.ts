@@ -5,14 +5,14 @@ import {
   PromotionStepRunner,
 } from '@kargo-portal/plugin-kargo-node';
 import { GitClient } from '../../git/GitClient';
-import { parseStepConfig } from './fileStepsConfig';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   authorSchema,
   checkNoSigningKey,
   GitStepsDeps,
   messageOf,
   WorkTree,
-} from './gitWorkTree';
+} from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitCommitConfig` (schemas/git-commit-config.json). */
 const gitCommitConfigSchema = z

@@ -7,13 +7,13 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { MergeResult, ScmApiError } from '../scm/types';
-import { parseStepConfig } from './fileStepsConfig';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   goDurationField,
   prNumberField,
   providerFor,
   repositoryFields,
-} from './pullRequestCommon';
+} from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's suggested interval between merge attempts while `wait` is on. */
 const DEFAULT_POLL_INTERVAL_MS = 10_000;

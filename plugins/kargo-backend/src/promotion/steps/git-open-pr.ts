@@ -6,8 +6,12 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { PullRequest, ScmApiError } from '../scm/types';
-import { parseStepConfig } from './fileStepsConfig';
-import { providerFor, repositoryFields, stepError } from './pullRequestCommon';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
+import {
+  providerFor,
+  repositoryFields,
+  stepError,
+} from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's `GitOpenPRConfig` (schemas/git-open-pr-config.json). */
 const gitOpenPrConfigSchema = z

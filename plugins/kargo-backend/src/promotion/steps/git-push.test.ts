@@ -11,7 +11,7 @@ import {
 } from '../../__testUtils__/services/gitServer';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { GitClient } from '../../git/GitClient';
-import { commitUrl } from './commitUrl';
+import { commitUrl } from '../stepHelpers/commitUrl';
 import { createGitCloneStep } from './git-clone';
 import { createGitCommitStep } from './git-commit';
 import { createGitPushStep } from './git-push';

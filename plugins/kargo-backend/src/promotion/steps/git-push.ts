@@ -7,15 +7,15 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { GitCommandError } from '../../git/GitClient';
-import { commitUrl, GIT_PROVIDERS } from './commitUrl';
-import { parseStepConfig } from './fileStepsConfig';
+import { commitUrl, GIT_PROVIDERS } from '../stepHelpers/commitUrl';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   branchLocks,
   checkRefName,
   GitStepsDeps,
   messageOf,
   WorkTree,
-} from './gitWorkTree';
+} from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitPushConfig` (schemas/git-push-config.json). */
 const gitPushConfigSchema = z

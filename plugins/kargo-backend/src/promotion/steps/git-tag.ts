@@ -6,8 +6,13 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { GitClient } from '../../git/GitClient';
-import { parseStepConfig } from './fileStepsConfig';
-import { checkRefName, GitStepsDeps, messageOf, WorkTree } from './gitWorkTree';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
+import {
+  checkRefName,
+  GitStepsDeps,
+  messageOf,
+  WorkTree,
+} from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitTagConfig` (schemas/git-tag-config.json). */
 const gitTagConfigSchema = z

@@ -6,14 +6,14 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { PullRequest } from '../scm/types';
-import { parseStepConfig } from './fileStepsConfig';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   goDurationField,
   prNumberField,
   providerFor,
   repositoryFields,
   stepError,
-} from './pullRequestCommon';
+} from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's suggested interval between two looks at an open pull request. */
 const DEFAULT_POLL_INTERVAL_MS = 30_000;

@@ -4,9 +4,9 @@ import { createGitCloneStep } from './git-clone';
 import { createGitCommitStep } from './git-commit';
 import { createGitPushStep } from './git-push';
 import { createGitTagStep } from './git-tag';
-import { GitStepsDeps } from './gitWorkTree';
+import { GitStepsDeps } from '../stepHelpers/gitWorkTree';
 
-export type { GitStepsDeps } from './gitWorkTree';
+export type { GitStepsDeps } from '../stepHelpers/gitWorkTree';
 
 /**
  * The Git steps that work on a clone in the promotion's work directory: `git-clone`, `git-clear`, `git-commit`,

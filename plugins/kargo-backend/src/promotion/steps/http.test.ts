@@ -12,7 +12,7 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { canonicalHeaderKey, createHttpStep, httpSteps } from './http';
-import { isLinkLocal } from './httpTransport';
+import { isLinkLocal } from '../stepHelpers/httpTransport';
 
 /** What the test server received. */
 interface Received {

@@ -9,10 +9,10 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { evaluateExpression, ExprStruct, parse } from '../../expressions';
-import { parseStepConfig } from './fileStepsConfig';
-import { sendHttpRequest } from './httpTransport';
-import { resolveInWorkDir } from './paths';
-import { goDurationField } from './pullRequestCommon';
+import { parseStepConfig } from '../stepHelpers/stepConfig';
+import { sendHttpRequest } from '../stepHelpers/httpTransport';
+import { resolveInWorkDir } from '../stepHelpers/paths';
+import { goDurationField } from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's limits and defaults for the `http` step. */
 const MAX_BODY_BYTES = 2 << 20;

@@ -21,14 +21,14 @@ import {
   messageOf,
   parseStepConfig,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 import {
   assertValidYaml,
   firstYamlDocument,
   readsAsNonStringInYaml11,
-} from './yamlDocuments';
+} from '../stepHelpers/yamlDocuments';
 
 const imageFields = z
   .object({

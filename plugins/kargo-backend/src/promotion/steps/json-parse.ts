@@ -1,10 +1,10 @@
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { messageOf } from './fileStepsConfig';
+import { messageOf } from '../stepHelpers/stepConfig';
 import {
   ExpressionEvaluator,
   ParseFileConfig,
   createParseFileStep,
-} from './fileParseOutputs';
+} from '../stepHelpers/parseFileOutputs';
 
 /**
  * `json-parse`: reads a JSON file and sets one output per `outputs[]` entry to the value of its

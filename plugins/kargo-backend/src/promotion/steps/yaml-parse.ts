@@ -1,16 +1,16 @@
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { messageOf } from './fileStepsConfig';
+import { messageOf } from '../stepHelpers/stepConfig';
 import {
   ExpressionEvaluator,
   ParseFileConfig,
   createParseFileStep,
-} from './fileParseOutputs';
-import { goQuote } from './goFormat';
+} from '../stepHelpers/parseFileOutputs';
+import { goQuote } from '../stepHelpers/goFormat';
 import {
   assertValidYaml,
   firstYamlDocument,
   yaml11Options,
-} from './yamlDocuments';
+} from '../stepHelpers/yamlDocuments';
 
 /**
  * `yaml-parse`: reads a YAML file and sets one output per `outputs[]` entry to the value of its

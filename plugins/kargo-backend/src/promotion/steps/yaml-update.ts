@@ -5,10 +5,10 @@ import {
   UpdateFileConfig,
   updateFileConfigSchema,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
-import { quoteIfNecessary, setYamlValues } from './yamlValues';
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
+import { quoteIfNecessary, setYamlValues } from '../stepHelpers/yamlValues';
 
 /** The checked config of `yaml-update` (Kargo's `YAMLUpdateConfig`). */
 export type YamlUpdateConfig = UpdateFileConfig;

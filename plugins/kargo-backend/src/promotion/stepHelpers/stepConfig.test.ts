@@ -7,7 +7,7 @@ import {
   parseStepConfig,
   requiredValue,
   workDirErrorMessage,
-} from './fileStepsConfig';
+} from './stepConfig';
 
 describe('parseStepConfig', () => {
   const schema = z

@@ -1,7 +1,7 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { createStepContext } from '../../__testUtils__/stepContext';
-import { evaluateExpression } from '../../expressions';
-import { fileSteps } from './fileSteps';
+import { createStepContext } from '../__testUtils__/stepContext';
+import { evaluateExpression } from '../expressions';
+import { fileSteps } from './steps/fileSteps';
 
 describe('fileSteps', () => {
   const steps = fileSteps({ evaluateExpression });

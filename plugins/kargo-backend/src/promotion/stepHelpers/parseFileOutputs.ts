@@ -2,11 +2,7 @@ import fs from 'node:fs/promises';
 import { z } from 'zod';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import { goQuote } from './goFormat';
-import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
+import { messageOf, parseStepConfig, workDirErrorMessage } from './stepConfig';
 import { resolveInWorkDir } from './paths';
 
 /**

@@ -20,14 +20,14 @@ import {
   messageOf,
   parseStepConfig,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 import {
   assertValidYaml,
   firstYamlDocument,
   readsAsNonStringInYaml11,
-} from './yamlDocuments';
+} from '../stepHelpers/yamlDocuments';
 
 /** Kargo's `YAMLMergeConfig` (schemas/yaml-merge-config.json). */
 const yamlMergeConfigSchema = z

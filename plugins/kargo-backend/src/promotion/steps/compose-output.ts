@@ -4,7 +4,7 @@ import {
   atLeastOneProperty,
   atLeastOnePropertyMessage,
   parseStepConfig,
-} from './fileStepsConfig';
+} from '../stepHelpers/stepConfig';
 
 /** Kargo's `ComposeOutput` (schemas/compose-output-config.json): any map with at least one key. */
 const composeOutputConfigSchema = z

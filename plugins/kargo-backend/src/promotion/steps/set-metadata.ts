@@ -4,7 +4,7 @@ import {
   atLeastOneProperty,
   atLeastOnePropertyMessage,
   parseStepConfig,
-} from './fileStepsConfig';
+} from '../stepHelpers/stepConfig';
 
 const metadataUpdateSchema = z
   .object({

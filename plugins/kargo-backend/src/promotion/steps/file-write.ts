@@ -5,9 +5,12 @@ import {
   PromotionStepRunner,
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig, workDirErrorMessage } from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
+import {
+  parseStepConfig,
+  workDirErrorMessage,
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 
 /** Kargo's `FileWriteConfig` (schemas/file-write-config.json). */
 const fileWriteConfigSchema = z

@@ -6,10 +6,10 @@ import {
   UpdateFileConfig,
   updateFileConfigSchema,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
-import { setJsonValue } from './sjson';
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
+import { setJsonValue } from '../stepHelpers/sjson';
 
 /** The checked config of `json-update` (Kargo's `JSONUpdateConfig`). */
 export type JsonUpdateConfig = UpdateFileConfig;

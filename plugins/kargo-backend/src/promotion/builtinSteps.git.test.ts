@@ -1,10 +1,10 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { GitTestServer } from '../../__testUtils__/services/gitServer';
-import { createStepContext } from '../../__testUtils__/stepContext';
-import { GitClient } from '../../git/GitClient';
-import { gitSteps } from './gitSteps';
+import { GitTestServer } from '../__testUtils__/services/gitServer';
+import { createStepContext } from '../__testUtils__/stepContext';
+import { GitClient } from '../git/GitClient';
+import { gitSteps } from './steps/gitSteps';
 
 const CREDENTIALS = { username: 'kargo', password: 'flow-secret-456' };
 
