@@ -4,10 +4,10 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { MergeResult, ScmApiError } from '../scm/types';
-import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   goDurationField,
   prNumberField,
@@ -45,17 +45,12 @@ export type GitMergePrConfig = z.infer<typeof gitMergePrConfigSchema>;
 export function createGitMergePrStep(options: {
   providers: PullRequestProviders;
 }): PromotionStepRunner<GitMergePrConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-merge-pr',
-    parseConfig: config =>
-      parseStepConfig<GitMergePrConfig>(
-        'git-merge-pr',
-        gitMergePrConfigSchema,
-        config,
-      ),
+    schema: gitMergePrConfigSchema,
     run: (context, config) =>
       mergePullRequest(options.providers, context, config),
-  };
+  });
 }
 
 async function mergePullRequest(

@@ -3,10 +3,10 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { PullRequest, ScmApiError } from '../scm/types';
-import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   providerFor,
   repositoryFields,
@@ -43,17 +43,12 @@ export type GitOpenPrConfig = z.infer<typeof gitOpenPrConfigSchema>;
 export function createGitOpenPrStep(options: {
   providers: PullRequestProviders;
 }): PromotionStepRunner<GitOpenPrConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-open-pr',
-    parseConfig: config =>
-      parseStepConfig<GitOpenPrConfig>(
-        'git-open-pr',
-        gitOpenPrConfigSchema,
-        config,
-      ),
+    schema: gitOpenPrConfigSchema,
     run: (context, config) =>
       openPullRequest(options.providers, context, config),
-  };
+  });
 }
 
 async function openPullRequest(

@@ -3,10 +3,10 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { PullRequest } from '../scm/types';
-import { parseStepConfig } from '../stepHelpers/stepConfig';
 import {
   goDurationField,
   prNumberField,
@@ -38,17 +38,12 @@ export type GitWaitForPrConfig = z.infer<typeof gitWaitForPrConfigSchema>;
 export function createGitWaitForPrStep(options: {
   providers: PullRequestProviders;
 }): PromotionStepRunner<GitWaitForPrConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-wait-for-pr',
-    parseConfig: config =>
-      parseStepConfig<GitWaitForPrConfig>(
-        'git-wait-for-pr',
-        gitWaitForPrConfigSchema,
-        config,
-      ),
+    schema: gitWaitForPrConfigSchema,
     run: (context, config) =>
       waitForPullRequest(options.providers, context, config),
-  };
+  });
 }
 
 async function waitForPullRequest(

@@ -1,9 +1,13 @@
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
 import { messageOf } from '../stepHelpers/stepConfig';
 import {
   ExpressionEvaluator,
   ParseFileConfig,
-  createParseFileStep,
+  parseFileConfigSchema,
+  parseFileOutputs,
 } from '../stepHelpers/parseFileOutputs';
 
 /**
@@ -14,18 +18,23 @@ import {
 export function createJsonParseStep(options: {
   evaluateExpression: ExpressionEvaluator;
 }): PromotionStepRunner<ParseFileConfig> {
-  return createParseFileStep({
+  return createPromotionStep({
     name: 'json-parse',
-    format: 'JSON',
-    read: text => {
-      try {
-        return JSON.parse(text);
-      } catch (error) {
-        throw new Error(`could not parse JSON file: ${messageOf(error)}`, {
-          cause: error,
-        });
-      }
-    },
-    evaluateExpression: options.evaluateExpression,
+    schema: parseFileConfigSchema,
+    run: (context, config) =>
+      parseFileOutputs(context, config, {
+        name: 'json-parse',
+        format: 'JSON',
+        read: text => {
+          try {
+            return JSON.parse(text);
+          } catch (error) {
+            throw new Error(`could not parse JSON file: ${messageOf(error)}`, {
+              cause: error,
+            });
+          }
+        },
+        evaluateExpression: options.evaluateExpression,
+      }),
   });
 }

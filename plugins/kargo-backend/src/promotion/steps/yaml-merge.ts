@@ -15,12 +15,11 @@ import {
   YAMLMap,
 } from 'yaml';
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from '../stepHelpers/stepConfig';
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
+import { messageOf, workDirErrorMessage } from '../stepHelpers/stepConfig';
 import { goQuote } from '../stepHelpers/goFormat';
 import { resolveInWorkDir } from '../stepHelpers/paths';
 import {
@@ -54,14 +53,9 @@ export interface YamlMergeConfig {
  * Output: `commitMessage` (none when no input file exists).
  */
 export function createYamlMergeStep(): PromotionStepRunner<YamlMergeConfig> {
-  return {
+  return createPromotionStep({
     name: 'yaml-merge',
-    parseConfig: config =>
-      parseStepConfig<YamlMergeConfig>(
-        'yaml-merge',
-        yamlMergeConfigSchema,
-        config,
-      ),
+    schema: yamlMergeConfigSchema,
     async run(context, config) {
       const relativeInputs: string[] = [];
       const inputs: string[] = [];
@@ -120,7 +114,7 @@ export function createYamlMergeStep(): PromotionStepRunner<YamlMergeConfig> {
         ? { status: 'Succeeded', output: { commitMessage } }
         : { status: 'Succeeded' };
     },
-  };
+  });
 }
 
 /** Kargo's commit message for `yaml-merge`, naming the input files that existed. */

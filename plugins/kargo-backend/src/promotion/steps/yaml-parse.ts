@@ -1,9 +1,13 @@
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
 import { messageOf } from '../stepHelpers/stepConfig';
 import {
   ExpressionEvaluator,
   ParseFileConfig,
-  createParseFileStep,
+  parseFileConfigSchema,
+  parseFileOutputs,
 } from '../stepHelpers/parseFileOutputs';
 import { goQuote } from '../stepHelpers/goFormat';
 import {
@@ -21,16 +25,23 @@ import {
 export function createYamlParseStep(options: {
   evaluateExpression: ExpressionEvaluator;
 }): PromotionStepRunner<ParseFileConfig> {
-  return createParseFileStep({
+  return createPromotionStep({
     name: 'yaml-parse',
-    format: 'YAML',
-    read: (text, path) => {
-      if (text.length === 0) {
-        throw new Error(`could not parse empty YAML file: ${goQuote(path)}`);
-      }
-      return readYamlData(text);
-    },
-    evaluateExpression: options.evaluateExpression,
+    schema: parseFileConfigSchema,
+    run: (context, config) =>
+      parseFileOutputs(context, config, {
+        name: 'yaml-parse',
+        format: 'YAML',
+        read: (text, path) => {
+          if (text.length === 0) {
+            throw new Error(
+              `could not parse empty YAML file: ${goQuote(path)}`,
+            );
+          }
+          return readYamlData(text);
+        },
+        evaluateExpression: options.evaluateExpression,
+      }),
   });
 }
 
