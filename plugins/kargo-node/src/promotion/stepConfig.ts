@@ -85,8 +85,12 @@ function describeIssue(
     }
     case 'too_small': {
       // zod 3 calls what was too small its `type`, zod 4 its `origin`.
-      const kind =
-        'type' in issue ? issue.type : 'origin' in issue ? issue.origin : '';
+      let kind: unknown = '';
+      if ('type' in issue) {
+        kind = issue.type;
+      } else if ('origin' in issue) {
+        kind = issue.origin;
+      }
       const minimum = 'minimum' in issue ? String(issue.minimum) : '';
       if (kind === 'string') {
         return [
