@@ -27,10 +27,7 @@ import { DatabaseKargoStore } from './database/DatabaseKargoStore';
 import { GitClient, credentialsFromIntegrations } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
 import { evaluateExpression } from './expressions';
-import { fileSteps } from './promotion/steps/fileSteps';
-import { gitSteps } from './promotion/steps/gitSteps';
-import { httpSteps } from './promotion/steps/http';
-import { scmSteps } from './promotion/steps/scmSteps';
+import { builtinPromotionSteps } from './promotion/builtinSteps';
 import { createPromotionWorker } from './promotion/worker';
 import { DefinitionService } from './definitions/DefinitionService';
 import { KargoAuthorizer } from './service/KargoAuthorizer';
@@ -173,10 +170,11 @@ export const kargoPlugin = createBackendPlugin({
         // backend modules (a duplicate name fails the startup).
         const gitCredentials = credentialsFromIntegrations(config);
         const registry = StepRegistry.create(
-          gitSteps({ git: await GitClient.create({ logger }) }),
-          fileSteps({ evaluateExpression }),
-          scmSteps({ config }),
-          httpSteps(),
+          builtinPromotionSteps({
+            config,
+            git: await GitClient.create({ logger }),
+            evaluateExpression,
+          }),
           moduleSteps,
         );
         const worker = createPromotionWorker({

@@ -12,8 +12,7 @@ import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { GitClient } from '../git';
 import { StepRegistry } from './engine';
 import { evaluateExpression } from '../expressions';
-import { fileSteps } from './steps/fileSteps';
-import { gitSteps } from './steps/gitSteps';
+import { builtinPromotionSteps } from './builtinSteps';
 import { createPromotionWorker } from './worker';
 
 const databases = kargoTestDatabases();
@@ -119,8 +118,11 @@ describe.each(databases.eachSupportedId())(
         store,
         definitions: { getCatalog: async () => catalog },
         registry: StepRegistry.create(
-          gitSteps({ git: await GitClient.create() }),
-          fileSteps({ evaluateExpression }),
+          builtinPromotionSteps({
+            config: new ConfigReader({}),
+            git: await GitClient.create(),
+            evaluateExpression,
+          }),
         ),
         logger: mockServices.logger.mock(),
         config: new ConfigReader({

@@ -1,2 +1,4 @@
 export * from './types';
 export * from './extensionPoint';
+export * from './stepConfig';
+export * from './createPromotionStep';

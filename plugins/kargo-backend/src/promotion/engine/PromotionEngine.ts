@@ -13,7 +13,7 @@ import {
   StepExpressions,
   StepMetadata,
 } from './expressions';
-import { metadataUpdatesFromOutput } from '../steps/setMetadata';
+import { metadataUpdatesFromOutput } from '../steps/set-metadata';
 import { aliasNamespace, stepExpressionEnv } from './env';
 import { finalPhase, hasFailures } from './phase';
 import { PlannedStep, PromotionPlan } from './plan';

@@ -10,7 +10,7 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { createCopyStep, loadIgnoreRules } from './copy';
-import { isIgnored } from './gitignore';
+import { isIgnored } from '../stepHelpers/gitignore';
 
 const vectors = JSON.parse(
   fs.readFileSync(

@@ -2,15 +2,18 @@ import { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote, goTrimSpace } from './goFormat';
-import { IgnorePattern, isIgnored, parseIgnorePattern } from './gitignore';
-import { resolveInWorkDir } from './paths';
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
+import { messageOf, workDirErrorMessage } from '../stepHelpers/stepConfig';
+import { goQuote, goTrimSpace } from '../stepHelpers/goFormat';
+import {
+  IgnorePattern,
+  isIgnored,
+  parseIgnorePattern,
+} from '../stepHelpers/gitignore';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 
 /** Kargo's `CopyConfig` (schemas/copy-config.json). */
 const copyConfigSchema = z
@@ -31,10 +34,9 @@ export type CopyConfig = z.infer<typeof copyConfigSchema>;
  * relative to `inPath` (to its directory when it is a file). No output.
  */
 export function createCopyStep(): PromotionStepRunner<CopyConfig> {
-  return {
+  return createPromotionStep({
     name: 'copy',
-    parseConfig: config =>
-      parseStepConfig<CopyConfig>('copy', copyConfigSchema, config),
+    schema: copyConfigSchema,
     async run(context, config) {
       const describe = (error: unknown) =>
         `failed to copy ${goQuote(config.inPath)} to ${goQuote(
@@ -87,7 +89,7 @@ export function createCopyStep(): PromotionStepRunner<CopyConfig> {
       }
       return { status: 'Succeeded' };
     },
-  };
+  });
 }
 
 /**

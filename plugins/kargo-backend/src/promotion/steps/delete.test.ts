@@ -9,7 +9,11 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { createDeleteStep } from './delete';
-import { expandBraces, globInDirectory, GlobPatternError } from './glob';
+import {
+  expandBraces,
+  globInDirectory,
+  GlobPatternError,
+} from '../stepHelpers/glob';
 
 const linkTo =
   (target: string): MockDirectoryContentCallback =>

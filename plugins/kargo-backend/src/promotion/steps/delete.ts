@@ -4,10 +4,11 @@ import { z } from 'zod';
 import {
   PromotionStepRunner,
   TerminalStepError,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig, workDirErrorMessage } from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { globInDirectory, GlobPatternError } from './glob';
+import { workDirErrorMessage } from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { globInDirectory, GlobPatternError } from '../stepHelpers/glob';
 
 /** Kargo's `DeleteConfig` (schemas/delete-config.json): exactly one of `path` and `paths`. */
 const deleteConfigSchema = z
@@ -37,10 +38,9 @@ const TRAVERSAL = 'path attempts to traverse outside the working directory';
  * unless `strict`. Nothing outside the work directory can be deleted. No output.
  */
 export function createDeleteStep(): PromotionStepRunner<DeleteConfig> {
-  return {
+  return createPromotionStep({
     name: 'delete',
-    parseConfig: config =>
-      parseStepConfig<DeleteConfig>('delete', deleteConfigSchema, config),
+    schema: deleteConfigSchema,
     async run(context, config) {
       const entries = [
         ...(config.path !== undefined ? [config.path] : []),
@@ -71,7 +71,7 @@ export function createDeleteStep(): PromotionStepRunner<DeleteConfig> {
       }
       return { status: 'Succeeded' };
     },
-  };
+  });
 }
 
 async function resolveLiteralPaths(

@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig } from './fileStepsConfig';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
 
 /** Kargo's `FailConfig` (schemas/fail-config.json). */
 const failConfigSchema = z
@@ -15,15 +17,14 @@ export type FailConfig = z.infer<typeof failConfigSchema>;
  * an `if:`.
  */
 export function createFailStep(): PromotionStepRunner<FailConfig> {
-  return {
+  return createPromotionStep({
     name: 'fail',
-    parseConfig: config =>
-      parseStepConfig<FailConfig>('fail', failConfigSchema, config),
+    schema: failConfigSchema,
     async run(_context, config) {
       return {
         status: 'Failed',
         message: config.message ? `failed: ${config.message}` : 'failed',
       };
     },
-  };
+  });
 }

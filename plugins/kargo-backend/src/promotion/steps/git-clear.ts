@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig } from './fileStepsConfig';
-import { GitStepsDeps, messageOf, WorkTree } from './gitWorkTree';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
+import { GitStepsDeps, messageOf, WorkTree } from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitClearConfig` (schemas/git-clear-config.json). */
 const gitClearConfigSchema = z
@@ -20,14 +22,9 @@ export type GitClearConfig = z.infer<typeof gitClearConfigSchema>;
 export function createGitClearStep(
   deps: GitStepsDeps,
 ): PromotionStepRunner<GitClearConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-clear',
-    parseConfig: config =>
-      parseStepConfig<GitClearConfig>(
-        'git-clear',
-        gitClearConfigSchema,
-        config,
-      ),
+    schema: gitClearConfigSchema,
     run: async (context, config) => {
       const tree = await WorkTree.open(deps.git, context, config.path);
       try {
@@ -49,5 +46,5 @@ export function createGitClearStep(
       }
       return { status: 'Succeeded' };
     },
-  };
+  });
 }

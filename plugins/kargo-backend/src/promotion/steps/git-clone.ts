@@ -8,11 +8,11 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
   TerminalStepError,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { normalizeGit } from '../../freight/normalize';
 import { GitClient, GitCommandError, GitRunOptions } from '../../git/GitClient';
 import { redactUrl } from '../../git/redact';
-import { parseStepConfig } from './fileStepsConfig';
 import {
   authorSchema,
   ceilingEnv,
@@ -20,8 +20,8 @@ import {
   checkRefName,
   GitStepsDeps,
   messageOf,
-} from './gitWorkTree';
-import { resolveInWorkDir } from './paths';
+} from '../stepHelpers/gitWorkTree';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 
 const checkoutSchema = z
   .object({
@@ -81,12 +81,8 @@ type Checkout = GitCloneConfig['checkout'][number];
 
 const HEX = /^[0-9a-fA-F]{4,64}$/;
 
-function parseGitCloneConfig(config: unknown): GitCloneConfig {
-  const parsed = parseStepConfig<GitCloneConfig>(
-    'git-clone',
-    gitCloneConfigSchema,
-    config,
-  );
+/** The checks of Kargo's git-clone that its JSON schema cannot express. */
+function checkGitCloneConfig(parsed: GitCloneConfig): void {
   checkNoSigningKey(parsed.author, 'author');
   const aliases = new Set<string>();
   parsed.checkout.forEach((checkout, i) => {
@@ -117,7 +113,6 @@ function parseGitCloneConfig(config: unknown): GitCloneConfig {
       }
     }
   });
-  return parsed;
 }
 
 /**
@@ -188,11 +183,12 @@ function commitFromFreight(
 export function createGitCloneStep(
   deps: GitStepsDeps,
 ): PromotionStepRunner<GitCloneConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-clone',
-    parseConfig: parseGitCloneConfig,
+    schema: gitCloneConfigSchema,
+    validate: checkGitCloneConfig,
     run: (context, config) => clone(deps.git, context, config),
-  };
+  });
 }
 
 async function clone(

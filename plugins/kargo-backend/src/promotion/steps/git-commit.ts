@@ -3,16 +3,16 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { GitClient } from '../../git/GitClient';
-import { parseStepConfig } from './fileStepsConfig';
 import {
   authorSchema,
   checkNoSigningKey,
   GitStepsDeps,
   messageOf,
   WorkTree,
-} from './gitWorkTree';
+} from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitCommitConfig` (schemas/git-commit-config.json). */
 const gitCommitConfigSchema = z
@@ -35,19 +35,14 @@ export type GitCommitConfig = z.infer<typeof gitCommitConfigSchema>;
 export function createGitCommitStep(
   deps: GitStepsDeps,
 ): PromotionStepRunner<GitCommitConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-commit',
-    parseConfig: config => {
-      const parsed = parseStepConfig<GitCommitConfig>(
-        'git-commit',
-        gitCommitConfigSchema,
-        config,
-      );
-      checkNoSigningKey(parsed.author, 'author');
-      return parsed;
+    schema: gitCommitConfigSchema,
+    validate: config => {
+      checkNoSigningKey(config.author, 'author');
     },
     run: (context, config) => commit(deps.git, context, config),
-  };
+  });
 }
 
 async function commit(

@@ -4,7 +4,8 @@ import {
   startScmDoubles,
 } from '../../__testUtils__/doubles/scmDoubles';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { scmSteps } from './scmSteps';
+import { PullRequestProviders } from '../scm/PullRequestProviders';
+import { createGitMergePrStep } from './git-merge-pr';
 
 describe('git-merge-pr', () => {
   let doubles: ScmDoubles;
@@ -14,9 +15,9 @@ describe('git-merge-pr', () => {
 
   beforeAll(async () => {
     doubles = await startScmDoubles();
-    step = scmSteps({ config: doubles.config }).find(
-      s => s.name === 'git-merge-pr',
-    )!;
+    step = createGitMergePrStep({
+      providers: PullRequestProviders.fromConfig(doubles.config),
+    });
   });
   afterAll(() => doubles.close());
 

@@ -4,16 +4,16 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { MergeResult, ScmApiError } from '../scm/types';
-import { parseStepConfig } from './fileStepsConfig';
 import {
   goDurationField,
   prNumberField,
   providerFor,
   repositoryFields,
-} from './pullRequestCommon';
+} from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's suggested interval between merge attempts while `wait` is on. */
 const DEFAULT_POLL_INTERVAL_MS = 10_000;
@@ -45,17 +45,12 @@ export type GitMergePrConfig = z.infer<typeof gitMergePrConfigSchema>;
 export function createGitMergePrStep(options: {
   providers: PullRequestProviders;
 }): PromotionStepRunner<GitMergePrConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-merge-pr',
-    parseConfig: config =>
-      parseStepConfig<GitMergePrConfig>(
-        'git-merge-pr',
-        gitMergePrConfigSchema,
-        config,
-      ),
+    schema: gitMergePrConfigSchema,
     run: (context, config) =>
       mergePullRequest(options.providers, context, config),
-  };
+  });
 }
 
 async function mergePullRequest(

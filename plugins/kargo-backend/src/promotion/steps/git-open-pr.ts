@@ -3,11 +3,15 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { PullRequest, ScmApiError } from '../scm/types';
-import { parseStepConfig } from './fileStepsConfig';
-import { providerFor, repositoryFields, stepError } from './pullRequestCommon';
+import {
+  providerFor,
+  repositoryFields,
+  stepError,
+} from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's `GitOpenPRConfig` (schemas/git-open-pr-config.json). */
 const gitOpenPrConfigSchema = z
@@ -39,17 +43,12 @@ export type GitOpenPrConfig = z.infer<typeof gitOpenPrConfigSchema>;
 export function createGitOpenPrStep(options: {
   providers: PullRequestProviders;
 }): PromotionStepRunner<GitOpenPrConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-open-pr',
-    parseConfig: config =>
-      parseStepConfig<GitOpenPrConfig>(
-        'git-open-pr',
-        gitOpenPrConfigSchema,
-        config,
-      ),
+    schema: gitOpenPrConfigSchema,
     run: (context, config) =>
       openPullRequest(options.providers, context, config),
-  };
+  });
 }
 
 async function openPullRequest(

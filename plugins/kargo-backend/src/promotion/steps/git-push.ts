@@ -5,17 +5,17 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
   TerminalStepError,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { GitCommandError } from '../../git/GitClient';
-import { commitUrl, GIT_PROVIDERS } from './commitUrl';
-import { parseStepConfig } from './fileStepsConfig';
+import { commitUrl, GIT_PROVIDERS } from '../stepHelpers/commitUrl';
 import {
   branchLocks,
   checkRefName,
   GitStepsDeps,
   messageOf,
   WorkTree,
-} from './gitWorkTree';
+} from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitPushConfig` (schemas/git-push-config.json). */
 const gitPushConfigSchema = z
@@ -94,21 +94,16 @@ class MergeConflictError extends Error {}
 export function createGitPushStep(
   deps: GitStepsDeps,
 ): PromotionStepRunner<GitPushConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-push',
-    parseConfig: config => {
-      const parsed = parseStepConfig<GitPushConfig>(
-        'git-push',
-        gitPushConfigSchema,
-        config,
-      );
-      if (parsed.targetBranch)
-        checkRefName(parsed.targetBranch, 'targetBranch');
-      if (parsed.tag) checkRefName(parsed.tag, 'tag');
-      return parsed;
+    schema: gitPushConfigSchema,
+    validate: config => {
+      if (config.targetBranch)
+        checkRefName(config.targetBranch, 'targetBranch');
+      if (config.tag) checkRefName(config.tag, 'tag');
     },
     run: (context, config) => push(deps, context, config),
-  };
+  });
 }
 
 async function push(

@@ -4,10 +4,15 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
   TerminalStepError,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { GitClient } from '../../git/GitClient';
-import { parseStepConfig } from './fileStepsConfig';
-import { checkRefName, GitStepsDeps, messageOf, WorkTree } from './gitWorkTree';
+import {
+  checkRefName,
+  GitStepsDeps,
+  messageOf,
+  WorkTree,
+} from '../stepHelpers/gitWorkTree';
 
 /** Kargo's `GitTagConfig` (schemas/git-tag-config.json). */
 const gitTagConfigSchema = z
@@ -30,19 +35,14 @@ export type GitTagConfig = z.infer<typeof gitTagConfigSchema>;
 export function createGitTagStep(
   deps: GitStepsDeps,
 ): PromotionStepRunner<GitTagConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-tag',
-    parseConfig: config => {
-      const parsed = parseStepConfig<GitTagConfig>(
-        'git-tag',
-        gitTagConfigSchema,
-        config,
-      );
-      checkRefName(parsed.tag, 'tag');
-      return parsed;
+    schema: gitTagConfigSchema,
+    validate: config => {
+      checkRefName(config.tag, 'tag');
     },
     run: (context, config) => tag(deps.git, context, config),
-  };
+  });
 }
 
 async function tag(

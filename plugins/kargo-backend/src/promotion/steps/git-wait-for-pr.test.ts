@@ -8,7 +8,8 @@ import {
   startScmDoubles,
 } from '../../__testUtils__/doubles/scmDoubles';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { scmSteps } from './scmSteps';
+import { PullRequestProviders } from '../scm/PullRequestProviders';
+import { createGitWaitForPrStep } from './git-wait-for-pr';
 
 describe('git-wait-for-pr', () => {
   let doubles: ScmDoubles;
@@ -18,9 +19,9 @@ describe('git-wait-for-pr', () => {
 
   beforeAll(async () => {
     doubles = await startScmDoubles();
-    step = scmSteps({ config: doubles.config }).find(
-      s => s.name === 'git-wait-for-pr',
-    )!;
+    step = createGitWaitForPrStep({
+      providers: PullRequestProviders.fromConfig(doubles.config),
+    });
   });
   afterAll(() => doubles.close());
 
@@ -124,19 +125,21 @@ describe('git-wait-for-pr', () => {
   });
 
   it('may retry when the API cannot be reached', async () => {
-    const unreachable = scmSteps({
-      config: new ConfigReader({
-        integrations: {
-          github: [
-            {
-              host: 'github.com',
-              apiBaseUrl: 'http://127.0.0.1:9',
-              token: 't',
-            },
-          ],
-        },
-      }),
-    }).find(s => s.name === 'git-wait-for-pr')!;
+    const unreachable = createGitWaitForPrStep({
+      providers: PullRequestProviders.fromConfig(
+        new ConfigReader({
+          integrations: {
+            github: [
+              {
+                host: 'github.com',
+                apiBaseUrl: 'http://127.0.0.1:9',
+                token: 't',
+              },
+            ],
+          },
+        }),
+      ),
+    });
     const error = await unreachable
       .run(
         createStepContext(),

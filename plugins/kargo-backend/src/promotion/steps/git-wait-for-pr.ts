@@ -3,17 +3,17 @@ import {
   PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { PullRequest } from '../scm/types';
-import { parseStepConfig } from './fileStepsConfig';
 import {
   goDurationField,
   prNumberField,
   providerFor,
   repositoryFields,
   stepError,
-} from './pullRequestCommon';
+} from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's suggested interval between two looks at an open pull request. */
 const DEFAULT_POLL_INTERVAL_MS = 30_000;
@@ -38,17 +38,12 @@ export type GitWaitForPrConfig = z.infer<typeof gitWaitForPrConfigSchema>;
 export function createGitWaitForPrStep(options: {
   providers: PullRequestProviders;
 }): PromotionStepRunner<GitWaitForPrConfig> {
-  return {
+  return createPromotionStep({
     name: 'git-wait-for-pr',
-    parseConfig: config =>
-      parseStepConfig<GitWaitForPrConfig>(
-        'git-wait-for-pr',
-        gitWaitForPrConfigSchema,
-        config,
-      ),
+    schema: gitWaitForPrConfigSchema,
     run: (context, config) =>
       waitForPullRequest(options.providers, context, config),
-  };
+  });
 }
 
 async function waitForPullRequest(

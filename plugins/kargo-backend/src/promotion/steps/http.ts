@@ -7,12 +7,12 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
   TerminalStepError,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
 import { evaluateExpression, ExprStruct, parse } from '../../expressions';
-import { parseStepConfig } from './fileStepsConfig';
-import { sendHttpRequest } from './httpTransport';
-import { resolveInWorkDir } from './paths';
-import { goDurationField } from './pullRequestCommon';
+import { sendHttpRequest } from '../stepHelpers/httpTransport';
+import { resolveInWorkDir } from '../stepHelpers/paths';
+import { goDurationField } from '../stepHelpers/pullRequestCommon';
 
 /** Kargo's limits and defaults for the `http` step. */
 const MAX_BODY_BYTES = 2 << 20;
@@ -104,17 +104,11 @@ export type HttpConfig = z.infer<typeof httpConfigSchema>;
  * Expressions are parsed when the config is read, so a syntax error fails the step at once.
  */
 export function createHttpStep(): PromotionStepRunner<HttpConfig> {
-  return {
+  return createPromotionStep({
     name: 'http',
-    parseConfig: config =>
-      parseStepConfig<HttpConfig>('http', httpConfigSchema, config),
+    schema: httpConfigSchema,
     run: runHttpStep,
-  };
-}
-
-/** The steps of this file, for the step registry: just `http`, which needs no dependencies. */
-export function httpSteps(): PromotionStepRunner[] {
-  return [createHttpStep()];
+  });
 }
 
 async function runHttpStep(

@@ -9,7 +9,7 @@ import {
   testStep,
 } from '../../__testUtils__/promotionFixtures';
 import { planPromotion } from '../engine/plan';
-import { createSetMetadataStep } from '../steps/setMetadata';
+import { createSetMetadataStep } from '../steps/set-metadata';
 import { PromotionEngine } from '../engine/PromotionEngine';
 import { readPromotionWorkerSettings } from './config';
 import {

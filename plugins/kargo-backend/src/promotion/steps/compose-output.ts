@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
 import {
   atLeastOneProperty,
   atLeastOnePropertyMessage,
-  parseStepConfig,
-} from './fileStepsConfig';
+} from '../stepHelpers/stepConfig';
 
 /** Kargo's `ComposeOutput` (schemas/compose-output-config.json): any map with at least one key. */
 const composeOutputConfigSchema = z
@@ -19,16 +21,11 @@ export type ComposeOutputConfig = Record<string, unknown>;
  * outputs, so that later steps (or the steps after a PromotionTask) can use them under one alias.
  */
 export function createComposeOutputStep(): PromotionStepRunner<ComposeOutputConfig> {
-  return {
+  return createPromotionStep({
     name: 'compose-output',
-    parseConfig: config =>
-      parseStepConfig<ComposeOutputConfig>(
-        'compose-output',
-        composeOutputConfigSchema,
-        config,
-      ),
+    schema: composeOutputConfigSchema,
     async run(_context, config) {
       return { status: 'Succeeded', output: { ...config } };
     },
-  };
+  });
 }

@@ -2,7 +2,7 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import { TerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { evaluateExpression } from '../../expressions';
-import { createJsonParseStep } from './jsonParse';
+import { createJsonParseStep } from './json-parse';
 
 // Cases follow Kargo's Test_jsonParser_* (pkg/promotion/runner/builtin/json_parser_test.go).
 describe('json-parse', () => {

@@ -1,14 +1,16 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { GitTestServer } from '../../__testUtils__/services/gitServer';
-import { createStepContext } from '../../__testUtils__/stepContext';
-import { GitClient } from '../../git/GitClient';
-import { gitSteps } from './gitSteps';
+import { GitTestServer } from '../__testUtils__/services/gitServer';
+import { createStepContext } from '../__testUtils__/stepContext';
+import { ConfigReader } from '@backstage/config';
+import { GitClient } from '../git/GitClient';
+import { evaluateExpression } from '../expressions';
+import { builtinPromotionSteps } from './builtinSteps';
 
 const CREDENTIALS = { username: 'kargo', password: 'flow-secret-456' };
 
-describe('gitSteps', () => {
+describe('the built-in Git steps together', () => {
   let server: GitTestServer;
   let git: GitClient;
   let steps: Map<string, PromotionStepRunner<unknown>>;
@@ -18,10 +20,12 @@ describe('gitSteps', () => {
     await server.startHttp({ auth: CREDENTIALS });
     git = await GitClient.create({ tmpDir: await server.tempDir('client-') });
     steps = new Map(
-      gitSteps({ git, pushBackoffMs: () => 0 }).map(step => [
-        step.name,
-        step as PromotionStepRunner<unknown>,
-      ]),
+      builtinPromotionSteps({
+        config: new ConfigReader({}),
+        git,
+        pushBackoffMs: () => 0,
+        evaluateExpression,
+      }).map(step => [step.name, step]),
     );
   });
 
@@ -31,13 +35,15 @@ describe('gitSteps', () => {
   });
 
   it('registers Kargo’s Git working tree steps by name', () => {
-    expect([...steps.keys()].sort()).toEqual([
-      'git-clear',
-      'git-clone',
-      'git-commit',
-      'git-push',
-      'git-tag',
-    ]);
+    expect([...steps.keys()]).toEqual(
+      expect.arrayContaining([
+        'git-clear',
+        'git-clone',
+        'git-commit',
+        'git-push',
+        'git-tag',
+      ]),
+    );
   });
 
   /**

@@ -1,12 +1,11 @@
 import fs from 'node:fs/promises';
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { goQuote } from './goFormat';
 import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
+  PromotionStepContext,
+  PromotionStepResult,
+} from '@kargo-portal/plugin-kargo-node';
+import { goQuote } from './goFormat';
+import { messageOf, workDirErrorMessage } from './stepConfig';
 import { resolveInWorkDir } from './paths';
 
 /**
@@ -94,45 +93,44 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * The `<format>-parse` steps (`json-parse`, `yaml-parse`): read a file of the work directory, turn it into data
- * with `read` (which names the problem of a file it cannot parse), and set one output per `outputs[]` entry.
+ * What the `<format>-parse` steps (`json-parse`, `yaml-parse`) do: read a file of the work directory, turn it
+ * into data with `read` (which names the problem of a file it cannot parse), and set one output per `outputs[]`
+ * entry.
  */
-export function createParseFileStep(options: {
-  name: string;
-  /** The format as error messages name it: `JSON`, `YAML`. */
-  format: string;
-  read(text: string, path: string): unknown;
-  evaluateExpression: ExpressionEvaluator;
-}): PromotionStepRunner<ParseFileConfig> {
+export async function parseFileOutputs(
+  context: PromotionStepContext,
+  config: ParseFileConfig,
+  options: {
+    /** The step, as error messages name it. */
+    name: string;
+    /** The format as error messages name it: `JSON`, `YAML`. */
+    format: string;
+    read(text: string, path: string): unknown;
+    evaluateExpression: ExpressionEvaluator;
+  },
+): Promise<PromotionStepResult & { output: Record<string, unknown> }> {
   const { name, format } = options;
+  if (config.outputs.length === 0) {
+    throw new Error(`invalid ${name} config: outputs is required`);
+  }
+  const file = await resolveInWorkDir(context.workDir, config.path, 'path');
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(
+      `error reading ${format} file ${goQuote(
+        config.path,
+      )}: ${workDirErrorMessage(error, context.workDir)}`,
+      { cause: error },
+    );
+  }
   return {
-    name,
-    parseConfig: config =>
-      parseStepConfig<ParseFileConfig>(name, parseFileConfigSchema, config),
-    async run(context, config) {
-      if (config.outputs.length === 0) {
-        throw new Error(`invalid ${name} config: outputs is required`);
-      }
-      const file = await resolveInWorkDir(context.workDir, config.path, 'path');
-      let text: string;
-      try {
-        text = await fs.readFile(file, 'utf8');
-      } catch (error) {
-        throw new Error(
-          `error reading ${format} file ${goQuote(
-            config.path,
-          )}: ${workDirErrorMessage(error, context.workDir)}`,
-          { cause: error },
-        );
-      }
-      return {
-        status: 'Succeeded',
-        output: extractOutputs(
-          options.read(text, config.path),
-          config.outputs,
-          options.evaluateExpression,
-        ),
-      };
-    },
+    status: 'Succeeded',
+    output: extractOutputs(
+      options.read(text, config.path),
+      config.outputs,
+      options.evaluateExpression,
+    ),
   };
 }

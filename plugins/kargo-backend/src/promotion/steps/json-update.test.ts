@@ -6,7 +6,7 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { createJsonUpdateStep, jsonUpdateCommitMessage } from './jsonUpdate';
+import { createJsonUpdateStep, jsonUpdateCommitMessage } from './json-update';
 
 const vectors = JSON.parse(
   fs.readFileSync(

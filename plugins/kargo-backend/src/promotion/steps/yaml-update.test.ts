@@ -6,7 +6,7 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { createYamlUpdateStep, yamlUpdateCommitMessage } from './yamlUpdate';
+import { createYamlUpdateStep, yamlUpdateCommitMessage } from './yaml-update';
 
 const vectors = JSON.parse(
   fs.readFileSync(

@@ -20,7 +20,7 @@ import {
   firstYamlDocument,
   yamlParseOptions,
 } from './yamlDocuments';
-import { messageOf } from './fileStepsConfig';
+import { messageOf } from './stepConfig';
 
 /** One change `yaml-update` makes: the value of an existing scalar addressed by a key path. */
 export interface YamlValueUpdate {

@@ -1,11 +1,26 @@
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { createStepContext } from '../../__testUtils__/stepContext';
-import { evaluateExpression } from '../../expressions';
-import { fileSteps } from './fileSteps';
+import { ConfigReader } from '@backstage/config';
+import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import { createStepContext } from '../__testUtils__/stepContext';
+import { evaluateExpression } from '../expressions';
+import { GitClient } from '../git/GitClient';
+import { builtinPromotionSteps } from './builtinSteps';
 
-describe('fileSteps', () => {
-  const steps = fileSteps({ evaluateExpression });
+describe('builtinPromotionSteps', () => {
+  let git: GitClient;
+  let steps: PromotionStepRunner[];
   const mockDir = createMockDirectory();
+
+  beforeAll(async () => {
+    git = await GitClient.create();
+    steps = builtinPromotionSteps({
+      config: new ConfigReader({}),
+      git,
+      evaluateExpression,
+    });
+  });
+
+  afterAll(() => git.close());
 
   it('registers every step under its Kargo name, once', () => {
     expect(steps.map(step => step.name).sort()).toEqual([
@@ -14,6 +29,15 @@ describe('fileSteps', () => {
       'delete',
       'fail',
       'file-write',
+      'git-clear',
+      'git-clone',
+      'git-commit',
+      'git-merge-pr',
+      'git-open-pr',
+      'git-push',
+      'git-tag',
+      'git-wait-for-pr',
+      'http',
       'json-parse',
       'json-update',
       'kustomize-set-image',

@@ -4,7 +4,7 @@ import {
   createSetMetadataStep,
   METADATA_UPDATES_OUTPUT_KEY,
   metadataUpdatesFromOutput,
-} from './setMetadata';
+} from './set-metadata';
 
 // Config examples of the set-metadata docs and schema.
 describe('set-metadata', () => {

@@ -4,10 +4,11 @@ import { z } from 'zod';
 import {
   PromotionStepRunner,
   TerminalStepError,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
-import { parseStepConfig, workDirErrorMessage } from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
+import { workDirErrorMessage } from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 
 /** Kargo's `FileWriteConfig` (schemas/file-write-config.json). */
 const fileWriteConfigSchema = z
@@ -34,14 +35,9 @@ const DEFAULT_PERMISSIONS = 0o600;
  * symbolic link and must not be in `.git`. No output.
  */
 export function createFileWriteStep(): PromotionStepRunner<FileWriteConfig> {
-  return {
+  return createPromotionStep({
     name: 'file-write',
-    parseConfig: config =>
-      parseStepConfig<FileWriteConfig>(
-        'file-write',
-        fileWriteConfigSchema,
-        config,
-      ),
+    schema: fileWriteConfigSchema,
     async run(context, config) {
       if (path.isAbsolute(config.path)) {
         throw new TerminalStepError(
@@ -103,7 +99,7 @@ export function createFileWriteStep(): PromotionStepRunner<FileWriteConfig> {
         .catch(error => fail('error setting permissions on file', error));
       return { status: 'Succeeded' };
     },
-  };
+  });
 }
 
 /** Go's `filepath.Clean` for a relative path. */

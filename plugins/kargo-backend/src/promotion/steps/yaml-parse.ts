@@ -1,16 +1,20 @@
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
-import { messageOf } from './fileStepsConfig';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
+import { messageOf } from '../stepHelpers/stepConfig';
 import {
   ExpressionEvaluator,
   ParseFileConfig,
-  createParseFileStep,
-} from './fileParseOutputs';
-import { goQuote } from './goFormat';
+  parseFileConfigSchema,
+  parseFileOutputs,
+} from '../stepHelpers/parseFileOutputs';
+import { goQuote } from '../stepHelpers/goFormat';
 import {
   assertValidYaml,
   firstYamlDocument,
   yaml11Options,
-} from './yamlDocuments';
+} from '../stepHelpers/yamlDocuments';
 
 /**
  * `yaml-parse`: reads a YAML file and sets one output per `outputs[]` entry to the value of its
@@ -21,16 +25,23 @@ import {
 export function createYamlParseStep(options: {
   evaluateExpression: ExpressionEvaluator;
 }): PromotionStepRunner<ParseFileConfig> {
-  return createParseFileStep({
+  return createPromotionStep({
     name: 'yaml-parse',
-    format: 'YAML',
-    read: (text, path) => {
-      if (text.length === 0) {
-        throw new Error(`could not parse empty YAML file: ${goQuote(path)}`);
-      }
-      return readYamlData(text);
-    },
-    evaluateExpression: options.evaluateExpression,
+    schema: parseFileConfigSchema,
+    run: (context, config) =>
+      parseFileOutputs(context, config, {
+        name: 'yaml-parse',
+        format: 'YAML',
+        read: (text, path) => {
+          if (text.length === 0) {
+            throw new Error(
+              `could not parse empty YAML file: ${goQuote(path)}`,
+            );
+          }
+          return readYamlData(text);
+        },
+        evaluateExpression: options.evaluateExpression,
+      }),
   });
 }
 

@@ -1,6 +1,6 @@
 import { TerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { createComposeOutputStep } from './composeOutput';
+import { createComposeOutputStep } from './compose-output';
 
 describe('compose-output', () => {
   const step = createComposeOutputStep();

@@ -5,7 +5,7 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { evaluateExpression } from '../../expressions';
-import { createYamlParseStep, readYamlData } from './yamlParse';
+import { createYamlParseStep, readYamlData } from './yaml-parse';
 
 // Cases follow Kargo's Test_yamlParser_* (pkg/promotion/runner/builtin/yaml_parser_test.go).
 describe('yaml-parse', () => {

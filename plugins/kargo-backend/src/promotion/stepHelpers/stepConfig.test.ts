@@ -1,15 +1,13 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 import { createMockDirectory } from '@backstage/backend-test-utils';
-import { TerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import {
-  messageOf,
-  parseStepConfig,
-  requiredValue,
-  workDirErrorMessage,
-} from './fileStepsConfig';
+  TerminalStepError,
+  parsePromotionStepConfig,
+} from '@kargo-portal/plugin-kargo-node';
+import { messageOf, requiredValue, workDirErrorMessage } from './stepConfig';
 
-describe('parseStepConfig', () => {
+describe('parsePromotionStepConfig with the zod schemas of the built-in steps', () => {
   const schema = z
     .object({
       path: z.string().min(1),
@@ -23,13 +21,13 @@ describe('parseStepConfig', () => {
 
   it('returns the checked config', () => {
     const config = { path: 'p', items: [{ key: 'k', value: null }] };
-    expect(parseStepConfig('demo', schema, config)).toEqual(config);
+    expect(parsePromotionStepConfig('demo', schema, config)).toEqual(config);
   });
 
   it('reports every problem as Kargo’s JSON schema validation words it, in one terminal error', () => {
     const error = (() => {
       try {
-        return parseStepConfig('demo', schema, {
+        return parsePromotionStepConfig('demo', schema, {
           path: '',
           items: [{ value: 1 }, { key: 'k' }],
           mode: 'c',
@@ -55,7 +53,7 @@ describe('parseStepConfig', () => {
   });
 
   it('treats a missing config as an empty one', () => {
-    expect(() => parseStepConfig('demo', schema, undefined)).toThrow(
+    expect(() => parsePromotionStepConfig('demo', schema, undefined)).toThrow(
       'invalid demo config: (root): path is required; (root): items is required',
     );
   });

@@ -6,7 +6,7 @@ import {
 } from '@kargo-portal/plugin-kargo-node';
 import { parse } from 'yaml';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { createYamlMergeStep, yamlMergeCommitMessage } from './yamlMerge';
+import { createYamlMergeStep, yamlMergeCommitMessage } from './yaml-merge';
 
 // Cases follow Kargo's Test_yamlMerger_* (pkg/promotion/runner/builtin) and TestMergeFiles (pkg/yaml), and the
 // merge rules documented for yaml-merge and kyaml's merge2.

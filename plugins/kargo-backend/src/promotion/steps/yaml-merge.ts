@@ -15,19 +15,18 @@ import {
   YAMLMap,
 } from 'yaml';
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
+import { messageOf, workDirErrorMessage } from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 import {
   assertValidYaml,
   firstYamlDocument,
   readsAsNonStringInYaml11,
-} from './yamlDocuments';
+} from '../stepHelpers/yamlDocuments';
 
 /** Kargo's `YAMLMergeConfig` (schemas/yaml-merge-config.json). */
 const yamlMergeConfigSchema = z
@@ -54,14 +53,9 @@ export interface YamlMergeConfig {
  * Output: `commitMessage` (none when no input file exists).
  */
 export function createYamlMergeStep(): PromotionStepRunner<YamlMergeConfig> {
-  return {
+  return createPromotionStep({
     name: 'yaml-merge',
-    parseConfig: config =>
-      parseStepConfig<YamlMergeConfig>(
-        'yaml-merge',
-        yamlMergeConfigSchema,
-        config,
-      ),
+    schema: yamlMergeConfigSchema,
     async run(context, config) {
       const relativeInputs: string[] = [];
       const inputs: string[] = [];
@@ -120,7 +114,7 @@ export function createYamlMergeStep(): PromotionStepRunner<YamlMergeConfig> {
         ? { status: 'Succeeded', output: { commitMessage } }
         : { status: 'Succeeded' };
     },
-  };
+  });
 }
 
 /** Kargo's commit message for `yaml-merge`, naming the input files that existed. */

@@ -16,19 +16,16 @@ import {
   isTerminalStepError,
   PromotionStepContext,
   PromotionStepRunner,
+  createPromotionStep,
 } from '@kargo-portal/plugin-kargo-node';
-import {
-  messageOf,
-  parseStepConfig,
-  workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
+import { messageOf, workDirErrorMessage } from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
 import {
   assertValidYaml,
   firstYamlDocument,
   readsAsNonStringInYaml11,
-} from './yamlDocuments';
+} from '../stepHelpers/yamlDocuments';
 
 const imageFields = z
   .object({
@@ -101,14 +98,9 @@ const PRESERVE = '*';
  * keeps its content and comments. Output: `commitMessage`.
  */
 export function createKustomizeSetImageStep(): PromotionStepRunner<KustomizeSetImageConfig> {
-  return {
+  return createPromotionStep({
     name: 'kustomize-set-image',
-    parseConfig: config =>
-      parseStepConfig<KustomizeSetImageConfig>(
-        'kustomize-set-image',
-        kustomizeSetImageConfigSchema,
-        config,
-      ),
+    schema: kustomizeSetImageConfigSchema,
     async run(context, config) {
       let kustomization: string;
       try {
@@ -138,7 +130,7 @@ export function createKustomizeSetImageStep(): PromotionStepRunner<KustomizeSetI
         ? { status: 'Succeeded', output: { commitMessage } }
         : { status: 'Succeeded' };
     },
-  };
+  });
 }
 
 /** The one Kustomization file in a directory of the work directory (`''` is the work directory itself). */

@@ -1,14 +1,16 @@
 import fs from 'node:fs/promises';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import {
-  parseStepConfig,
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
+import {
   UpdateFileConfig,
   updateFileConfigSchema,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
-import { quoteIfNecessary, setYamlValues } from './yamlValues';
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
+import { quoteIfNecessary, setYamlValues } from '../stepHelpers/yamlValues';
 
 /** The checked config of `yaml-update` (Kargo's `YAMLUpdateConfig`). */
 export type YamlUpdateConfig = UpdateFileConfig;
@@ -19,14 +21,9 @@ export type YamlUpdateConfig = UpdateFileConfig;
  * bytes: comments, ordering, quoting, indentation. Output: `commitMessage`.
  */
 export function createYamlUpdateStep(): PromotionStepRunner<YamlUpdateConfig> {
-  return {
+  return createPromotionStep({
     name: 'yaml-update',
-    parseConfig: config =>
-      parseStepConfig<YamlUpdateConfig>(
-        'yaml-update',
-        updateFileConfigSchema,
-        config,
-      ),
+    schema: updateFileConfigSchema,
     async run(context, config) {
       if (config.updates.length === 0) {
         return { status: 'Succeeded' };
@@ -50,7 +47,7 @@ export function createYamlUpdateStep(): PromotionStepRunner<YamlUpdateConfig> {
         },
       };
     },
-  };
+  });
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   targetImagesFromConfig,
   targetImagesFromFreight,
   updateKustomizationFile,
-} from './kustomizeSetImage';
+} from './kustomize-set-image';
 
 const vectors = JSON.parse(
   fs.readFileSync(

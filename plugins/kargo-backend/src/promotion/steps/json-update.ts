@@ -1,15 +1,17 @@
 import fs from 'node:fs/promises';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
 import {
   messageOf,
-  parseStepConfig,
   UpdateFileConfig,
   updateFileConfigSchema,
   workDirErrorMessage,
-} from './fileStepsConfig';
-import { goQuote } from './goFormat';
-import { resolveInWorkDir } from './paths';
-import { setJsonValue } from './sjson';
+} from '../stepHelpers/stepConfig';
+import { goQuote } from '../stepHelpers/goFormat';
+import { resolveInWorkDir } from '../stepHelpers/paths';
+import { setJsonValue } from '../stepHelpers/sjson';
 
 /** The checked config of `json-update` (Kargo's `JSONUpdateConfig`). */
 export type JsonUpdateConfig = UpdateFileConfig;
@@ -21,14 +23,9 @@ export type JsonUpdateConfig = UpdateFileConfig;
  * strings, numbers or booleans. Output: `commitMessage`.
  */
 export function createJsonUpdateStep(): PromotionStepRunner<JsonUpdateConfig> {
-  return {
+  return createPromotionStep({
     name: 'json-update',
-    parseConfig: config =>
-      parseStepConfig<JsonUpdateConfig>(
-        'json-update',
-        updateFileConfigSchema,
-        config,
-      ),
+    schema: updateFileConfigSchema,
     async run(context, config) {
       if (config.updates.length === 0) {
         return { status: 'Succeeded' };
@@ -73,7 +70,7 @@ export function createJsonUpdateStep(): PromotionStepRunner<JsonUpdateConfig> {
         },
       };
     },
-  };
+  });
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import { createFileWriteStep } from './fileWrite';
+import { createFileWriteStep } from './file-write';
 
 // Cases follow Kargo's Test_fileWriter_convert and Test_fileWriter_run (pkg/promotion/runner/builtin).
 describe('file-write', () => {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionStepRunner,
+  createPromotionStep,
+} from '@kargo-portal/plugin-kargo-node';
 import {
   atLeastOneProperty,
   atLeastOnePropertyMessage,
-  parseStepConfig,
-} from './fileStepsConfig';
+} from '../stepHelpers/stepConfig';
 
 const metadataUpdateSchema = z
   .object({
@@ -41,14 +43,9 @@ export const METADATA_UPDATES_OUTPUT_KEY = 'metadataUpdates';
  * {@link METADATA_UPDATES_OUTPUT_KEY}).
  */
 export function createSetMetadataStep(): PromotionStepRunner<SetMetadataConfig> {
-  return {
+  return createPromotionStep({
     name: 'set-metadata',
-    parseConfig: config =>
-      parseStepConfig<SetMetadataConfig>(
-        'set-metadata',
-        setMetadataConfigSchema,
-        config,
-      ),
+    schema: setMetadataConfigSchema,
     async run(_context, config) {
       return {
         status: 'Succeeded',
@@ -61,7 +58,7 @@ export function createSetMetadataStep(): PromotionStepRunner<SetMetadataConfig> 
         },
       };
     },
-  };
+  });
 }
 
 /**

@@ -1,0 +1,81 @@
+import { Config } from '@backstage/config';
+import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import { GitClient } from '../git/GitClient';
+import { PullRequestProviders } from './scm/PullRequestProviders';
+import { GitStepsDeps } from './stepHelpers/gitWorkTree';
+import { ExpressionEvaluator } from './stepHelpers/parseFileOutputs';
+import { createComposeOutputStep } from './steps/compose-output';
+import { createCopyStep } from './steps/copy';
+import { createDeleteStep } from './steps/delete';
+import { createFailStep } from './steps/fail';
+import { createFileWriteStep } from './steps/file-write';
+import { createGitClearStep } from './steps/git-clear';
+import { createGitCloneStep } from './steps/git-clone';
+import { createGitCommitStep } from './steps/git-commit';
+import { createGitMergePrStep } from './steps/git-merge-pr';
+import { createGitOpenPrStep } from './steps/git-open-pr';
+import { createGitPushStep } from './steps/git-push';
+import { createGitTagStep } from './steps/git-tag';
+import { createGitWaitForPrStep } from './steps/git-wait-for-pr';
+import { createHttpStep } from './steps/http';
+import { createJsonParseStep } from './steps/json-parse';
+import { createJsonUpdateStep } from './steps/json-update';
+import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
+import { createSetMetadataStep } from './steps/set-metadata';
+import { createYamlMergeStep } from './steps/yaml-merge';
+import { createYamlParseStep } from './steps/yaml-parse';
+import { createYamlUpdateStep } from './steps/yaml-update';
+
+/** What the built-in steps need from the backend. */
+export interface BuiltinPromotionStepsOptions {
+  /** The Backstage config: its GitHub and GitLab integrations are used by the pull request steps. */
+  config: Config;
+  /** Runs git for the Git steps (its identity is the default author of commits and tags). */
+  git: GitClient;
+  /** Wait before push attempt `attempt` after the remote branch moved (Kargo's backoff when unset). */
+  pushBackoffMs?: (attempt: number) => number;
+  /** Evaluates the `fromExpression`s of `yaml-parse` and `json-parse`. */
+  evaluateExpression: ExpressionEvaluator;
+}
+
+/**
+ * Kargo's built-in promotion steps, one per file under `steps/` named by its `uses:` name. The step registry
+ * holds them next to the steps of backend modules.
+ */
+export function builtinPromotionSteps(
+  options: BuiltinPromotionStepsOptions,
+): PromotionStepRunner[] {
+  const { evaluateExpression } = options;
+  const git: GitStepsDeps = {
+    git: options.git,
+    pushBackoffMs: options.pushBackoffMs,
+  };
+  const providers = PullRequestProviders.fromConfig(options.config);
+  return [
+    // Git working trees in the promotion's work directory.
+    createGitCloneStep(git),
+    createGitClearStep(git),
+    createGitCommitStep(git),
+    createGitPushStep(git),
+    createGitTagStep(git),
+    // Pull requests, through the SCM integrations.
+    createGitOpenPrStep({ providers }),
+    createGitWaitForPrStep({ providers }),
+    createGitMergePrStep({ providers }),
+    // Files of the work directory.
+    createCopyStep(),
+    createDeleteStep(),
+    createFileWriteStep(),
+    createYamlUpdateStep(),
+    createJsonUpdateStep(),
+    createYamlParseStep({ evaluateExpression }),
+    createJsonParseStep({ evaluateExpression }),
+    createYamlMergeStep(),
+    createKustomizeSetImageStep(),
+    // The promotion itself.
+    createComposeOutputStep(),
+    createSetMetadataStep(),
+    createFailStep(),
+    createHttpStep(),
+  ];
+}
