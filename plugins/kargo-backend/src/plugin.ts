@@ -23,7 +23,7 @@ import {
   kargoStageResourceRef,
   kargoStageRules,
 } from '@kargo-portal/plugin-kargo-node';
-import { DatabaseKargoStore } from './database/DatabaseKargoStore';
+import { DatabaseKargoStores } from './database/DatabaseKargoStores';
 import { GitClient, credentialsFromIntegrations } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
 import { evaluateExpression } from './expressions';
@@ -73,12 +73,12 @@ export const kargoPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler } = deps;
-        const store = await DatabaseKargoStore.create({
+        const stores = await DatabaseKargoStores.create({
           database: deps.database,
         });
         const definitions = DefinitionService.fromConfig({
           config,
-          store,
+          store: stores.definitions,
           logger,
           urlReader: deps.urlReader,
         });
@@ -127,7 +127,7 @@ export const kargoPlugin = createBackendPlugin({
           config.getOptionalString('kargo.workDir') ??
           path.join(os.tmpdir(), 'kargo-portal');
         const warehouses = new WarehouseService({
-          store,
+          stores,
           getCatalog: () => definitions.getCatalog(),
           discoverers: await createDiscoverers({
             config,
@@ -159,7 +159,7 @@ export const kargoPlugin = createBackendPlugin({
           getCatalog: () => definitions.getCatalog(),
           secrets,
           refresh: async (project, warehouse, actor) => {
-            await store.requestRefresh({
+            await stores.warehouses.requestRefresh({
               project,
               warehouse,
               actor,
@@ -180,8 +180,7 @@ export const kargoPlugin = createBackendPlugin({
           moduleSteps,
         );
         const worker = createPromotionWorker({
-          database: await deps.database.getClient(),
-          store,
+          stores,
           definitions,
           registry,
           logger,
@@ -195,7 +194,7 @@ export const kargoPlugin = createBackendPlugin({
 
         httpRouter.use(
           await createRouter({
-            store,
+            stores,
             definitions,
             warehouses,
             webhooks,
