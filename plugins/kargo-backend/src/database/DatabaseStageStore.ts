@@ -9,11 +9,7 @@ import {
 import { StoreTransaction } from '../stores/StoreTransaction';
 import { freightFromRow, promotionFromRow } from './mappers';
 import { setCurrentFreight } from './operations/freightStages';
-import {
-  checkMetadataKeys,
-  metadataByName,
-  upsertMetadata,
-} from './operations/metadata';
+import { metadataByName, upsertMetadata } from './operations/metadata';
 import { chunks } from './operations/paging';
 import { FreightRow, PromotionRow, StageHistoryRow } from './tables';
 import { inTransaction } from './transaction';
@@ -114,7 +110,6 @@ export class DatabaseStageStore implements StageStore {
     },
     transaction?: StoreTransaction,
   ): Promise<{ name: string }> {
-    checkMetadataKeys(options);
     return inTransaction(this.db, transaction, tx =>
       upsertMetadata(tx, options),
     );

@@ -12,7 +12,7 @@ import { chunks } from './paging';
 const MAX_METADATA_KEY_LENGTH = 253;
 
 /** Refuses keys the table cannot hold, before any write. */
-export function checkMetadataKeys(options: {
+function checkMetadataKeys(options: {
   kind: MetadataKind;
   name: string;
   values: Record<string, unknown>;
