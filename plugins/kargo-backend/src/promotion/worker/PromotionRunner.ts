@@ -87,6 +87,7 @@ export class PromotionRunner {
     });
   }
 
+  /** Runs a claimed promotion until it ends, waits, or `signal` interrupts it. */
   async execute(claimed: ClaimedPromotion, signal: AbortSignal): Promise<void> {
     let plan = claimed.plan;
     if (!plan) {
