@@ -8,7 +8,7 @@ import path from 'node:path';
 import express from 'express';
 import knexFactory, { Knex } from 'knex';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
-import { DatabaseKargoStore } from '../src/database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../src/database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../src/database/migrations';
 import { DefinitionService } from '../src/definitions/DefinitionService';
 import { KargoAuthorizer } from '../src/service/KargoAuthorizer';
@@ -98,10 +98,10 @@ async function seed(knex: Knex) {
 }
 
 async function serve(knex: Knex) {
-  const store = DatabaseKargoStore.fromKnex(knex);
+  const stores = DatabaseKargoStores.fromKnex(knex);
   const definitions = new DefinitionService({
     locations: [{ type: 'file', target: path.join(examples, '*.yaml') }],
-    store,
+    stores,
     logger,
     urlReader: {
       readUrl: async () => {
@@ -120,7 +120,7 @@ async function serve(knex: Knex) {
   const allow = async (requests: unknown[]) =>
     requests.map(() => ({ result: AuthorizeResult.ALLOW as const }));
   const router = await createRouter({
-    store,
+    stores,
     definitions,
     authorizer: new KargoAuthorizer({
       permissions: { authorize: allow, authorizeConditional: allow },

@@ -20,7 +20,7 @@ import {
 
 import knexFactory from 'knex';
 import { parseManifests } from '@kargo-portal/plugin-kargo-common';
-import { DatabaseKargoStore } from '../src/database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../src/database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../src/database/migrations';
 import { DefinitionCatalog } from '../src/definitions/DefinitionCatalog';
 import { WarehouseService } from '../src/warehouses/WarehouseService';
@@ -153,7 +153,7 @@ async function benchmarkRefreshToFreight(
     useNullAsDefault: true,
   });
   await applyDatabaseMigrations(knex);
-  const store = DatabaseKargoStore.fromKnex(knex);
+  const stores = DatabaseKargoStores.fromKnex(knex);
   const catalog = DefinitionCatalog.fromManifests(
     parseManifests({
       source: 'bench.yaml',
@@ -181,7 +181,7 @@ spec:
     },
   };
   const service = new WarehouseService({
-    store,
+    stores,
     getCatalog: async () => catalog,
     discoverers: {
       image: subscription =>
@@ -206,14 +206,17 @@ spec:
       const tag = `99.0.${i}`;
       await writer.pushImage('bench/app', tag, image);
       const start = performance.now();
-      await store.requestRefresh({
+      await stores.warehouses.requestRefresh({
         project: 'bench',
         warehouse: 'app',
         actor: 'bench',
         at: new Date(),
       });
       await service.pollDue();
-      const newest = await store.listFreight({ project: 'bench', limit: 1 });
+      const newest = await stores.freight.listFreight({
+        project: 'bench',
+        limit: 1,
+      });
       const elapsed = performance.now() - start;
       if (newest.items[0]?.images[0]?.tag !== tag) {
         throw new Error(`no freight of ${tag} after the refresh`);

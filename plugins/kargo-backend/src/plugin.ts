@@ -23,7 +23,7 @@ import {
   kargoStageResourceRef,
   kargoStageRules,
 } from '@kargo-portal/plugin-kargo-node';
-import { DatabaseKargoStore } from './database/DatabaseKargoStore';
+import { DatabaseKargoStores } from './database/DatabaseKargoStores';
 import { GitClient, credentialsFromIntegrations } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
 import { evaluateExpression } from './expressions';
@@ -70,12 +70,12 @@ export const kargoPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler } = deps;
-        const store = await DatabaseKargoStore.create({
+        const stores = await DatabaseKargoStores.create({
           database: deps.database,
         });
         const definitions = DefinitionService.fromConfig({
           config,
-          store,
+          store: stores.definitions,
           logger,
           urlReader: deps.urlReader,
         });
@@ -124,7 +124,7 @@ export const kargoPlugin = createBackendPlugin({
           config.getOptionalString('kargo.workDir') ??
           path.join(os.tmpdir(), 'kargo-portal');
         const warehouses = new WarehouseService({
-          store,
+          stores,
           getCatalog: () => definitions.getCatalog(),
           discoverers: await createDiscoverers({
             config,
@@ -156,7 +156,7 @@ export const kargoPlugin = createBackendPlugin({
           getCatalog: () => definitions.getCatalog(),
           secrets,
           refresh: async (project, warehouse, actor) => {
-            await store.requestRefresh({
+            await stores.warehouses.requestRefresh({
               project,
               warehouse,
               actor,
@@ -178,8 +178,7 @@ export const kargoPlugin = createBackendPlugin({
           moduleSteps,
         );
         const worker = createPromotionWorker({
-          database: await deps.database.getClient(),
-          store,
+          stores,
           definitions,
           registry,
           logger,
@@ -193,7 +192,7 @@ export const kargoPlugin = createBackendPlugin({
 
         httpRouter.use(
           await createRouter({
-            store,
+            stores,
             definitions,
             warehouses,
             webhooks,

@@ -13,7 +13,7 @@ import {
   DefinitivePolicyDecision,
   Permission,
 } from '@backstage/plugin-permission-common';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionService } from '../definitions/DefinitionService';
 import { KargoAuthorizer } from '../service/KargoAuthorizer';
@@ -75,11 +75,11 @@ export async function createApiFixture(options: {
   secrets?: Record<string, Record<string, string>>;
 }) {
   await applyDatabaseMigrations(options.knex);
-  const store = DatabaseKargoStore.fromKnex(options.knex);
+  const stores = DatabaseKargoStores.fromKnex(options.knex);
   const logger = mockServices.logger.mock();
   const definitions = new DefinitionService({
     locations: [{ type: 'file', target: path.join(examplesDir, '*.yaml') }],
-    store,
+    store: stores.definitions,
     logger,
     urlReader: mockServices.urlReader.mock(),
     baseDir: examplesDir,
@@ -127,7 +127,7 @@ export async function createApiFixture(options: {
   });
 
   const warehouses = new WarehouseService({
-    store,
+    stores,
     getCatalog: () => definitions.getCatalog(),
     // The API tests record discovery results directly; discovery itself is tested against real services.
     discoverers: {
@@ -153,7 +153,7 @@ export async function createApiFixture(options: {
     getCatalog: () => definitions.getCatalog(),
     secrets,
     refresh: async (project, warehouse, actor) => {
-      await store.requestRefresh({
+      await stores.warehouses.requestRefresh({
         project,
         warehouse,
         actor,
@@ -162,7 +162,7 @@ export async function createApiFixture(options: {
     },
   });
   const router = await createRouter({
-    store,
+    stores,
     definitions,
     warehouses,
     webhooks,
@@ -184,7 +184,7 @@ export async function createApiFixture(options: {
   const app = express().use(router).use(mockErrorHandler());
   return {
     app,
-    store,
+    stores,
     definitions,
     permissions,
     audits,

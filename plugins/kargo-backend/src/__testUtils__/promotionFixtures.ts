@@ -12,7 +12,7 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
 } from '@kargo-portal/plugin-kargo-node';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { StepRegistry } from '../promotion/engine/StepRegistry';
@@ -134,13 +134,13 @@ let freightCounter = 0;
 /** A migrated database with the store, and helpers to add freight and promotions of project `shop`. */
 export async function promotionTestBed(knex: Knex) {
   await applyDatabaseMigrations(knex);
-  const store = DatabaseKargoStore.fromKnex(knex);
+  const stores = DatabaseKargoStores.fromKnex(knex);
   let clock = Date.parse('2026-01-01T00:00:00.000Z');
   const tick = () => new Date((clock += 1000));
 
   async function addFreight(origin = 'app') {
     const n = ++freightCounter;
-    const { freight } = await store.insertFreight(
+    const { freight } = await stores.freight.insertFreight(
       {
         project: 'shop',
         id: n.toString(16).padStart(40, '0'),
@@ -159,7 +159,7 @@ export async function promotionTestBed(knex: Knex) {
 
   async function promote(stage: string, freightId?: string) {
     const id = freightId ?? (await addFreight()).id;
-    return store.createPromotion({
+    return stores.promotions.createPromotion({
       project: 'shop',
       stage,
       freightId: id,
@@ -169,7 +169,7 @@ export async function promotionTestBed(knex: Knex) {
   }
 
   async function promotion(id: string): Promise<Promotion> {
-    const found = await store.getPromotion('shop', id);
+    const found = await stores.promotions.getPromotion('shop', id);
     if (!found) throw new Error(`no promotion ${id}`);
     return found;
   }
@@ -183,8 +183,7 @@ export async function promotionTestBed(knex: Knex) {
   ): PromotionWorker {
     const { catalog, steps, workDir, settings, ...rest } = options;
     return createPromotionWorker({
-      database: knex,
-      store,
+      stores,
       definitions: { getCatalog: async () => catalog },
       registry: StepRegistry.create(steps),
       logger: mockServices.logger.mock(),
@@ -224,5 +223,5 @@ export async function promotionTestBed(knex: Knex) {
     }
   }
 
-  return { knex, store, addFreight, promote, promotion, worker, drain, tick };
+  return { knex, stores, addFreight, promote, promotion, worker, drain, tick };
 }

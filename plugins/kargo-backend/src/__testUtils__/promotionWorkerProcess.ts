@@ -17,7 +17,7 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
 } from '@kargo-portal/plugin-kargo-node';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { StepRegistry } from '../promotion/engine/StepRegistry';
 import { PromotionWorkerSettings } from '../promotion/worker/config';
@@ -194,8 +194,7 @@ async function main() {
     parseManifests({ source: 'worker.yaml', text: config.manifests }),
   );
   const worker = createPromotionWorker({
-    database: knex,
-    store: DatabaseKargoStore.fromKnex(knex),
+    stores: DatabaseKargoStores.fromKnex(knex),
     definitions: { getCatalog: async () => catalog },
     registry: StepRegistry.create(steps(knex)),
     logger,

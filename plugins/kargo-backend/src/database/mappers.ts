@@ -8,12 +8,16 @@ import {
   PromotionStepState,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
-import { FreightStageState } from './KargoStore';
+import { PromotionPlan } from '../promotion/engine/plan';
+import { PromotionRunState } from '../promotion/engine/types';
+import { FreightStageState } from '../stores/FreightStore';
+import { ClaimedPromotion } from '../stores/PromotionStore';
 import {
   DefinitionSourceRow,
   FreightRow,
   FreightStageRow,
   PromotionRow,
+  PromotionRunRow,
   WarehouseRow,
 } from './tables';
 
@@ -150,5 +154,63 @@ export function sourceFromRow(
     lastError: optional(row.last_error),
     lastErrorAt: optional(row.last_error_at),
     checkedAt: row.checked_at,
+  };
+}
+
+function parseOptionalJson<T>(
+  text: string | null,
+  what: string,
+): T | undefined {
+  return text === null ? undefined : parseJson<T>(text, what);
+}
+
+export function claimedFromRow(row: PromotionRunRow): ClaimedPromotion {
+  return {
+    id: row.id,
+    project: row.project,
+    stage: row.stage,
+    freightId: row.freight_id,
+    actor: optional(row.created_by),
+    abortRequestedBy: optional(row.abort_requested_by),
+    runCount: Number(row.run_count),
+    plan: parseOptionalJson<PromotionPlan>(
+      row.plan,
+      `plan of promotion ${row.id}`,
+    ),
+    state: runStateFromRow(row),
+  };
+}
+
+type StoredRunState = Pick<PromotionRunState, 'runtime' | 'outputs'>;
+
+/** The public step states go to `steps` (served by the API); the rest of the run state to private columns. */
+export function runStateColumns(
+  state: PromotionRunState,
+): Pick<PromotionRunRow, 'steps' | 'current_step' | 'run_state'> {
+  const stored: StoredRunState = {
+    runtime: state.runtime,
+    outputs: state.outputs,
+  };
+  return {
+    steps: JSON.stringify(state.steps),
+    current_step: state.currentStep,
+    run_state: JSON.stringify(stored),
+  };
+}
+
+function runStateFromRow(row: PromotionRunRow): PromotionRunState | undefined {
+  const stored = parseOptionalJson<StoredRunState>(
+    row.run_state,
+    `run state of promotion ${row.id}`,
+  );
+  if (!stored) return undefined;
+  return {
+    currentStep: Number(row.current_step ?? 0),
+    steps: parseJson<PromotionRunState['steps']>(
+      row.steps,
+      `steps of promotion ${row.id}`,
+    ),
+    runtime: stored.runtime,
+    outputs: stored.outputs,
   };
 }

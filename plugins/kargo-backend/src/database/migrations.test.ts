@@ -1,5 +1,5 @@
 import { kargoTestDatabases } from '../__testUtils__/databases';
-import { DatabaseKargoStore } from './DatabaseKargoStore';
+import { DatabaseKargoStores } from './DatabaseKargoStores';
 import {
   applyDatabaseMigrations,
   migrationsDirectory,
@@ -47,10 +47,10 @@ describe('freight counts migration', () => {
     async databaseId => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
       const origins = ['app', 'app', 'cfg', 'app'];
       for (const [i, origin] of origins.entries()) {
-        await store.insertFreight(
+        await stores.freight.insertFreight(
           {
             project: 'shop',
             id: i.toString(16).padStart(40, '0'),
@@ -94,10 +94,10 @@ describe('freight stage origin migration', () => {
     async databaseId => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
       for (const [i, origin] of ['app', 'cfg'].entries()) {
         const id = i.toString(16).padStart(40, '0');
-        await store.insertFreight(
+        await stores.freight.insertFreight(
           {
             project: 'shop',
             id,
@@ -109,7 +109,7 @@ describe('freight stage origin migration', () => {
           },
           { generateAlias: async () => `alias-${i}` },
         );
-        await store.markVerified({
+        await stores.freight.markVerified({
           project: 'shop',
           freightId: id,
           stage: 'dev',

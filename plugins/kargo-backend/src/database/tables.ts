@@ -90,3 +90,14 @@ export interface MetadataRow {
   /** The value as JSON text. */
   value: string;
 }
+
+/** A promotion row with the worker's columns (migration 20261124130000_promotion_runner). */
+export interface PromotionRunRow extends PromotionRow {
+  claimed_by: string | null;
+  lease_expires_at: string | null;
+  next_run_at: string | null;
+  current_step: number | null;
+  plan: string | null;
+  run_state: string | null;
+  run_count: number | string;
+}

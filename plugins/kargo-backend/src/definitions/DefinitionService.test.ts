@@ -5,7 +5,7 @@ import {
   mockServices,
 } from '@backstage/backend-test-utils';
 import { kargoTestDatabases } from '../__testUtils__/databases';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseDefinitionStore } from '../database/DatabaseDefinitionStore';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionService, DefinitionLocation } from './DefinitionService';
 
@@ -46,7 +46,7 @@ describe.each(databases.eachSupportedId())(
     ) {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const store = DatabaseDefinitionStore.create({ knex });
       const urlReader = mockServices.urlReader.mock({
         readUrl: async (url: string) => {
           if (!(url in urls))

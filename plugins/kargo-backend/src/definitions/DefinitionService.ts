@@ -14,7 +14,7 @@ import {
   ManifestError,
   parseManifests,
 } from '@kargo-portal/plugin-kargo-common';
-import { KargoStore, StoredDefinition } from '../database/KargoStore';
+import { DefinitionStore, StoredDefinition } from '../stores/DefinitionStore';
 import { DefinitionCatalog, validateProjects } from './DefinitionCatalog';
 
 /** A configured location of manifests. */
@@ -54,7 +54,7 @@ export class DefinitionService {
 
   static fromConfig(options: {
     config: Config;
-    store: KargoStore;
+    store: DefinitionStore;
     logger: LoggerService;
     urlReader: UrlReaderService;
     baseDir?: string;
@@ -71,7 +71,7 @@ export class DefinitionService {
   constructor(
     private readonly options: {
       locations: DefinitionLocation[];
-      store: KargoStore;
+      store: DefinitionStore;
       logger: LoggerService;
       urlReader: UrlReaderService;
       baseDir: string;

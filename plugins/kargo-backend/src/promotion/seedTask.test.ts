@@ -6,7 +6,7 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { parseManifests } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { GitClient } from '../git';
@@ -88,8 +88,8 @@ describe.each(databases.eachSupportedId())(
 
       const knex = await databases.init(id);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
-      const image = await store.insertFreight(
+      const stores = DatabaseKargoStores.fromKnex(knex);
+      const image = await stores.freight.insertFreight(
         {
           project: 'kargo-poc',
           id: 'a'.repeat(40),
@@ -101,7 +101,7 @@ describe.each(databases.eachSupportedId())(
         },
         { generateAlias: async () => 'image-freight' },
       );
-      const gitops = await store.insertFreight(
+      const gitops = await stores.freight.insertFreight(
         {
           project: 'kargo-poc',
           id: 'b'.repeat(40),
@@ -114,8 +114,7 @@ describe.each(databases.eachSupportedId())(
         { generateAlias: async () => 'gitops-freight' },
       );
       const worker = createPromotionWorker({
-        database: knex,
-        store,
+        stores,
         definitions: { getCatalog: async () => catalog },
         registry: StepRegistry.create(
           builtinPromotionSteps({
@@ -131,7 +130,7 @@ describe.each(databases.eachSupportedId())(
       });
 
       for (const freight of [image.freight, gitops.freight]) {
-        const promotion = await store.createPromotion({
+        const promotion = await stores.promotions.createPromotion({
           project: 'kargo-poc',
           stage: 'dev',
           freightId: freight.id,
@@ -141,7 +140,10 @@ describe.each(databases.eachSupportedId())(
         while ((await worker.runOnce()) > 0) {
           // until the promotion has run
         }
-        const done = await store.getPromotion('kargo-poc', promotion.id);
+        const done = await stores.promotions.getPromotion(
+          'kargo-poc',
+          promotion.id,
+        );
         expect({
           freight: freight.alias,
           phase: done?.phase,

@@ -1,6 +1,6 @@
 import { StageManifest } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { listEligibleFreight } from '../eligibility/eligibility';
 import {
@@ -8,7 +8,7 @@ import {
   eligibilityFreightOf,
   eligibilityStageOf,
 } from './FreightQueries';
-import { FreightStageState } from '../database/KargoStore';
+import { FreightStageState } from '../stores/FreightStore';
 import { freightStageStateFromRow } from '../database/mappers';
 import { FreightStageRow } from '../database/tables';
 
@@ -75,13 +75,13 @@ describe.each(databases.eachSupportedId())(
     it('lists exactly the freight the eligibility rules allow, for every kind of stage', async () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
       const rnd = random(42);
       const ids: string[] = [];
       for (let i = 0; i < 120; i++) {
         const id = i.toString(16).padStart(40, '0');
         ids.push(id);
-        await store.insertFreight(
+        await stores.freight.insertFreight(
           {
             project: 'shop',
             id,
@@ -95,7 +95,7 @@ describe.each(databases.eachSupportedId())(
         );
         for (const upstream of ['a', 'b']) {
           if (rnd() < 0.4) {
-            await store.markVerified({
+            await stores.freight.markVerified({
               project: 'shop',
               freightId: id,
               stage: upstream,
@@ -108,7 +108,7 @@ describe.each(databases.eachSupportedId())(
       for (const upstream of ['a', 'b']) {
         for (let i = 0; i < 30; i++) {
           const id = ids[Math.floor(rnd() * ids.length)];
-          await store.setCurrentFreight({
+          await stores.stages.setCurrentFreight({
             project: 'shop',
             stage: upstream,
             freightId: id,
@@ -118,7 +118,7 @@ describe.each(databases.eachSupportedId())(
       }
       for (let i = 0; i < 10; i++) {
         const s = stages[Math.floor(rnd() * stages.length)].metadata.name;
-        await store.approveFreight({
+        await stores.freight.approveFreight({
           project: 'shop',
           freightId: ids[Math.floor(rnd() * ids.length)],
           stage: s,
@@ -127,9 +127,10 @@ describe.each(databases.eachSupportedId())(
         });
       }
 
-      const queries = new FreightQueries(store);
-      const all = (await store.listFreight({ project: 'shop', limit: 200 }))
-        .items;
+      const queries = new FreightQueries(stores);
+      const all = (
+        await stores.freight.listFreight({ project: 'shop', limit: 200 })
+      ).items;
       const states = new Map<string, FreightStageState[]>();
       const rows: FreightStageRow[] = await knex('kargo_freight_stages').where({
         project: 'shop',
@@ -188,9 +189,9 @@ describe.each(databases.eachSupportedId())(
     it('gives each stage its origins and the soak its current freight is under', async () => {
       const knex = await databases.init(databaseId);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
       const id = 'a'.repeat(40);
-      await store.insertFreight(
+      await stores.freight.insertFreight(
         {
           project: 'shop',
           id,
@@ -203,7 +204,7 @@ describe.each(databases.eachSupportedId())(
         { generateAlias: async () => 'calm-heron' },
       );
       const since = new Date(NOW.getTime() - HOUR);
-      await store.setCurrentFreight({
+      await stores.stages.setCurrentFreight({
         project: 'shop',
         stage: 'a',
         freightId: id,
@@ -221,7 +222,7 @@ describe.each(databases.eachSupportedId())(
           },
         ]),
       ];
-      const pipeline = await new FreightQueries(store).getPipeline(
+      const pipeline = await new FreightQueries(stores).getPipeline(
         { name: 'shop', warehouses: [], stages: pipelineStages, manifests: [] },
         NOW,
       );

@@ -8,11 +8,8 @@ import {
   orderStages,
   parseDuration,
 } from '@kargo-portal/plugin-kargo-common';
-import {
-  FreightMatch,
-  FreightStageState,
-  KargoStore,
-} from '../database/KargoStore';
+import { FreightMatch, FreightStageState } from '../stores/FreightStore';
+import { KargoStores } from '../stores/KargoStores';
 import {
   EligibilityFreight,
   EligibilityStage,
@@ -74,7 +71,9 @@ export function eligibilityFreightOf(
  * in code, and then only for the freight verified upstream.
  */
 export class FreightQueries {
-  constructor(private readonly store: KargoStore) {}
+  constructor(
+    private readonly stores: Pick<KargoStores, 'freight' | 'stages'>,
+  ) {}
 
   /** The stage's eligibility as a {@link FreightMatch}. */
   async eligibleMatch(
@@ -110,7 +109,7 @@ export class FreightQueries {
       }
     }
     if (complex.length > 0) {
-      const candidates = await this.store.listFreightCandidates({
+      const candidates = await this.stores.freight.listFreightCandidates({
         project,
         origins: complex.map(r => r.origin.name),
         verifiedIn: [...new Set(complex.flatMap(r => r.sources.stages ?? []))],
@@ -132,7 +131,7 @@ export class FreightQueries {
     now: Date,
     max?: number,
   ): Promise<number> {
-    return this.store.countFreight({
+    return this.stores.freight.countFreight({
       project,
       match: await this.eligibleMatch(project, stage, now),
       max,
@@ -145,7 +144,7 @@ export class FreightQueries {
     freight: { id: string },
     now: Date,
   ): Promise<boolean> {
-    const page = await this.store.listFreight({
+    const page = await this.stores.freight.listFreight({
       project,
       match: await this.eligibleMatch(project, stage, now),
       ids: [freight.id],
@@ -162,7 +161,7 @@ export class FreightQueries {
     cursor?: string;
     now: Date;
   }): Promise<Page<FreightView>> {
-    return this.store.listFreight({
+    return this.stores.freight.listFreight({
       project: options.project,
       origins: options.origins,
       match: await this.eligibleMatch(
@@ -179,14 +178,14 @@ export class FreightQueries {
     const manifests = new Map(project.stages.map(s => [s.metadata.name, s]));
     const summaries = new Map(
       (
-        await this.store.getStageSummaries(
+        await this.stores.stages.getStageSummaries(
           project.name,
           project.stages.map(s => s.metadata.name),
         )
       ).map(s => [s.stage, s]),
     );
     // The metadata of every stage in one query.
-    const metadata = await this.store.getMetadata({
+    const metadata = await this.stores.stages.getMetadata({
       project: project.name,
       kind: 'Stage',
     });

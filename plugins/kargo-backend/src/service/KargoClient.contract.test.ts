@@ -20,7 +20,7 @@ describe.each(databases.eachSupportedId())(
         knex: await databases.init(databaseId),
       });
       const id = 'e'.repeat(40);
-      await fx.store.insertFreight(
+      await fx.stores.freight.insertFreight(
         {
           project: 'guestbook',
           id,
@@ -86,7 +86,7 @@ describe.each(databases.eachSupportedId())(
           (await client.getStageHistory('guestbook', 'dev')).items,
         ).toEqual([]);
         const commit = 'a'.repeat(40);
-        await fx.store.recordDiscovery({
+        await fx.stores.warehouses.recordDiscovery({
           project: 'guestbook',
           warehouse: 'guestbook',
           at: new Date(),

@@ -47,7 +47,7 @@ spec:
 type Fixture = Awaited<ReturnType<typeof createApiFixture>>;
 
 async function seed(fx: Fixture) {
-  await fx.store.insertFreight(
+  await fx.stores.freight.insertFreight(
     {
       project: 'guestbook',
       id: F1,
@@ -59,7 +59,7 @@ async function seed(fx: Fixture) {
     },
     { generateAlias: async () => 'tidy-otter' },
   );
-  await fx.store.insertFreight(
+  await fx.stores.freight.insertFreight(
     {
       project: 'guestbook',
       id: F2,
@@ -78,14 +78,14 @@ async function prepare(fx: Fixture) {
   if (!(await fx.definitions.getCatalog()).getProject('api-demo')) {
     await fx.definitions.createProject(API_PROJECT, 'user:default/admin');
   }
-  const promotion = await fx.store.createPromotion({
+  const promotion = await fx.stores.promotions.createPromotion({
     project: 'guestbook',
     stage: 'dev',
     freightId: F1,
     at: NOW,
   });
   const commit = crypto.randomBytes(20).toString('hex');
-  await fx.store.recordDiscovery({
+  await fx.stores.warehouses.recordDiscovery({
     project: 'guestbook',
     warehouse: 'guestbook',
     at: NOW,
@@ -537,7 +537,7 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
         '/projects/guestbook/freight?stage=dev',
       );
       // dev takes every freight directly: the two seeded ones, after any the route table created.
-      const all = await fx.store.listFreight({
+      const all = await fx.stores.freight.listFreight({
         project: 'guestbook',
         limit: 100,
       });
@@ -562,13 +562,13 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
 
   describe('metadata through the API', () => {
     it('serves Stage metadata in the pipeline and Freight metadata with the freight', async () => {
-      await fx.store.upsertMetadata({
+      await fx.stores.stages.upsertMetadata({
         project: 'guestbook',
         kind: 'Stage',
         name: 'staging',
         values: { owner: 'team-a', checks: [1, 2] },
       });
-      const { name: freightId } = await fx.store.upsertMetadata({
+      const { name: freightId } = await fx.stores.stages.upsertMetadata({
         project: 'guestbook',
         kind: 'Freight',
         name: 'tidy-otter',

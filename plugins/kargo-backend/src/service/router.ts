@@ -23,7 +23,7 @@ import {
   kargoStagePromotePermission,
   kargoWarehouseRefreshPermission,
 } from '@kargo-portal/plugin-kargo-common';
-import { KargoStore } from '../database/KargoStore';
+import { KargoStores } from '../stores/KargoStores';
 import {
   DefinitionCatalog,
   ProjectDefinition,
@@ -148,7 +148,7 @@ function rejectUnknownBodyFields(
 
 /** Options of {@link createRouter}. */
 export interface RouterOptions {
-  store: KargoStore;
+  stores: KargoStores;
   definitions: DefinitionService;
   authorizer: KargoAuthorizer;
   httpAuth: HttpAuthService;
@@ -172,9 +172,9 @@ export interface RouterOptions {
 export async function createRouter(
   options: RouterOptions,
 ): Promise<express.Router> {
-  const { store, definitions, authorizer, httpAuth, auditor } = options;
+  const { stores, definitions, authorizer, httpAuth, auditor } = options;
   const now = options.now ?? (() => new Date());
-  const queries = new FreightQueries(store);
+  const queries = new FreightQueries(stores);
   // Validation first (request shapes per the spec, 400 with the failing field), then the routes.
   const router = Router();
 
@@ -236,7 +236,7 @@ export async function createRouter(
   }
 
   async function requireFreight(project: string, ref: string) {
-    const freight = await store.getFreight(project, ref);
+    const freight = await stores.freight.getFreight(project, ref);
     if (!freight) {
       throw new NotFoundError(
         `Freight "${ref}" not found in Kargo project "${project}"`,
@@ -388,7 +388,7 @@ export async function createRouter(
       return;
     }
     res.json(
-      await store.listFreight({
+      await stores.freight.listFreight({
         project: project.name,
         origins,
         limit,
@@ -420,14 +420,16 @@ export async function createRouter(
             `freight: Stage "${stageName}" does not request freight from Warehouse "${freight.origin.name}"`,
           );
         }
-        await store.approveFreight({
+        await stores.freight.approveFreight({
           project: projectName,
           freightId: freight.id,
           stage: stageName,
           actor: actorOf(credentials),
           at: now(),
         });
-        return { result: (await store.getFreight(projectName, freight.id))! };
+        return {
+          result: (await stores.freight.getFreight(projectName, freight.id))!,
+        };
       });
       res.status(201).json(approved);
     },
@@ -449,7 +451,7 @@ export async function createRouter(
               `Freight "${freight.alias}" is not available to stage "${stageName}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
             );
           }
-          const created = await store.createPromotion({
+          const created = await stores.promotions.createPromotion({
             project: projectName,
             stage: stageName,
             freightId: freight.id,
@@ -468,7 +470,7 @@ export async function createRouter(
     const project = await readableProject(req, req.params.project);
     const stage = requireStage(project, req.params.stage);
     res.json({
-      items: await store.getStageHistory({
+      items: await stores.stages.getStageHistory({
         project: project.name,
         stage: stage.metadata.name,
         limit: parseLimit(query(req, 'limit')),
@@ -478,7 +480,7 @@ export async function createRouter(
 
   router.get('/projects/:project/promotions', async (req, res) => {
     const project = await readableProject(req, req.params.project);
-    const page = await store.listPromotions({
+    const page = await stores.promotions.listPromotions({
       project: project.name,
       stage: query(req, 'stage'),
       limit: parseLimit(query(req, 'limit')),
@@ -489,7 +491,7 @@ export async function createRouter(
 
   router.get('/projects/:project/promotions/:promotion', async (req, res) => {
     const project = await readableProject(req, req.params.project);
-    const promotion = await store.getPromotion(
+    const promotion = await stores.promotions.getPromotion(
       project.name,
       req.params.promotion,
     );
@@ -512,7 +514,7 @@ export async function createRouter(
         projectName,
         credentials,
       );
-      const existing = await store.getPromotion(projectName, id);
+      const existing = await stores.promotions.getPromotion(projectName, id);
       if (!existing) {
         throw new NotFoundError(
           `Promotion "${id}" not found in Kargo project "${projectName}"`,
@@ -530,7 +532,7 @@ export async function createRouter(
         promotion: id,
       };
       const aborted = await audited(req, 'promotion-abort', meta, async () => ({
-        result: await store.requestAbort({
+        result: await stores.promotions.requestAbort({
           project: projectName,
           id,
           actor: actorOf(credentials),
@@ -544,11 +546,14 @@ export async function createRouter(
   router.get('/projects/:project/warehouses', async (req, res) => {
     const project = await readableProject(req, req.params.project);
     const states = new Map(
-      (await store.listWarehouses(project.name)).map(w => [w.name, w]),
+      (await stores.warehouses.listWarehouses(project.name)).map(w => [
+        w.name,
+        w,
+      ]),
     );
     const items = [];
     for (const w of project.warehouses) {
-      const newest = await store.listFreight({
+      const newest = await stores.freight.listFreight({
         project: project.name,
         origins: [w.metadata.name],
         limit: 1,
@@ -631,7 +636,7 @@ export async function createRouter(
         'warehouse-refresh',
         { project: projectName, warehouse },
         async () => ({
-          result: await store.requestRefresh({
+          result: await stores.warehouses.requestRefresh({
             project: projectName,
             warehouse,
             actor: actorOf(credentials),

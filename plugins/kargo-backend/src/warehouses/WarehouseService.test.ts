@@ -7,7 +7,7 @@ import {
   parseManifests,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { freightId } from '../freight/freightId';
@@ -100,21 +100,21 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
   async function setup() {
     const knex = await databases.init(id);
     await applyDatabaseMigrations(knex);
-    const store = DatabaseKargoStore.fromKnex(knex);
+    const stores = DatabaseKargoStores.fromKnex(knex);
     const catalog = DefinitionCatalog.fromManifests(
       parseManifests({ source: 'shop.yaml', text: manifests }),
     );
     const upstream = new Upstream();
     let now = new Date('2026-05-01T10:00:00.000Z');
     const service = new WarehouseService({
-      store,
+      stores,
       getCatalog: async () => catalog,
       discoverers: upstream,
       logger: mockServices.logger.mock(),
       now: () => now,
     });
     return {
-      store,
+      stores,
       service,
       upstream,
       advance: (ms: number) => {
@@ -124,7 +124,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
   }
 
   it('makes one freight of the newest revision of every subscription, once', async () => {
-    const { store, service } = await setup();
+    const { stores, service } = await setup();
     const first = await service.discover('shop', 'app');
     expect(first.freight).toMatchObject({
       origin: { kind: 'Warehouse', name: 'app' },
@@ -148,12 +148,15 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
 
     const again = await service.discover('shop', 'app');
     expect(again.freight!.id).toBe(first.freight!.id);
-    const page = await store.listFreight({ project: 'shop', limit: 10 });
+    const page = await stores.freight.listFreight({
+      project: 'shop',
+      limit: 10,
+    });
     expect(page.items).toHaveLength(1);
   });
 
   it('stores a failing subscription as the warehouse error, creates nothing, and leaves other warehouses alone', async () => {
-    const { store, service } = await setup();
+    const { stores, service } = await setup();
     const broken = await service.discover('shop', 'broken');
     expect(broken.freight).toBeUndefined();
     expect(broken.status.lastError).toBe(
@@ -163,9 +166,12 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     expect(broken.status.lastDiscoveryAt).toBeUndefined();
 
     await service.pollDue();
-    const statuses = await store.listWarehouses('shop');
+    const statuses = await stores.warehouses.listWarehouses('shop');
     expect(statuses.find(s => s.name === 'app')?.lastError).toBeUndefined();
-    const freight = await store.listFreight({ project: 'shop', limit: 10 });
+    const freight = await stores.freight.listFreight({
+      project: 'shop',
+      limit: 10,
+    });
     expect(freight.items.map(f => f.origin.name)).toEqual(['app']);
   });
 
@@ -178,7 +184,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
   });
 
   it('polls a warehouse again after its interval, or at once when a refresh is requested', async () => {
-    const { store, service, upstream, advance } = await setup();
+    const { stores, service, upstream, advance } = await setup();
     await service.pollDue();
     const polls = () =>
       upstream.calls.filter(c => c === 'https://git.example/app.git').length;
@@ -189,7 +195,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     await service.pollDue();
     expect(polls()).toBe(2); // app waits for its 2m interval; manual for the default 5m
 
-    await store.requestRefresh({
+    await stores.warehouses.requestRefresh({
       project: 'shop',
       warehouse: 'app',
       actor: 'user:default/amy',
@@ -197,7 +203,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     });
     await service.pollDue();
     expect(polls()).toBe(3);
-    const freight = await store.listFreight({
+    const freight = await stores.freight.listFreight({
       project: 'shop',
       origins: ['app'],
       limit: 10,
@@ -213,12 +219,12 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
   });
 
   it('lets users make freight of a Manual warehouse from what it discovered, and nothing else', async () => {
-    const { store, service, upstream } = await setup();
+    const { stores, service, upstream } = await setup();
     upstream.commits = ['c3', 'c2'];
     const discovered = await service.discover('shop', 'manual');
     expect(discovered.freight).toBeUndefined();
     expect(
-      (await store.listFreight({ project: 'shop', limit: 10 })).items,
+      (await stores.freight.listFreight({ project: 'shop', limit: 10 })).items,
     ).toEqual([]);
 
     const made = await service.createFromSelection('shop', 'manual', {

@@ -15,7 +15,7 @@ import {
   WarehouseStatus,
   parseDuration,
 } from '@kargo-portal/plugin-kargo-common';
-import { KargoStore } from '../database/KargoStore';
+import { KargoStores } from '../stores/KargoStores';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
@@ -65,20 +65,20 @@ const DEFAULT_INTERVAL_MS = 5 * 60_000;
  * are not affected.
  */
 export class WarehouseService {
-  private readonly store: KargoStore;
+  private readonly stores: Pick<KargoStores, 'warehouses' | 'freight'>;
   private readonly getCatalog: () => Promise<DefinitionCatalog>;
   private readonly discoverers: WarehouseDiscoverers;
   private readonly logger: LoggerService;
   private readonly now: () => Date;
 
   constructor(options: {
-    store: KargoStore;
+    stores: Pick<KargoStores, 'warehouses' | 'freight'>;
     getCatalog: () => Promise<DefinitionCatalog>;
     discoverers: WarehouseDiscoverers;
     logger: LoggerService;
     now?: () => Date;
   }) {
-    this.store = options.store;
+    this.stores = options.stores;
     this.getCatalog = options.getCatalog;
     this.discoverers = options.discoverers;
     this.logger = options.logger;
@@ -93,7 +93,10 @@ export class WarehouseService {
     const catalog = await this.getCatalog();
     for (const project of catalog.listProjects()) {
       const statuses = new Map(
-        (await this.store.listWarehouses(project.name)).map(w => [w.name, w]),
+        (await this.stores.warehouses.listWarehouses(project.name)).map(w => [
+          w.name,
+          w,
+        ]),
       );
       for (const warehouse of project.warehouses) {
         if (this.isDue(warehouse, statuses.get(warehouse.metadata.name))) {
@@ -135,7 +138,7 @@ export class WarehouseService {
         `Discovery of warehouse ${projectName}/${warehouseName} failed: ${message}`,
       );
       return {
-        status: await this.store.recordDiscovery({
+        status: await this.stores.warehouses.recordDiscovery({
           project: projectName,
           warehouse: warehouseName,
           at: this.now(),
@@ -156,7 +159,7 @@ export class WarehouseService {
         problem = (error as Error).message;
       }
     }
-    const status = await this.store.recordDiscovery({
+    const status = await this.stores.warehouses.recordDiscovery({
       project: projectName,
       warehouse: warehouseName,
       at: this.now(),
@@ -175,7 +178,10 @@ export class WarehouseService {
     selection: FreightSelection,
   ): Promise<{ freight: FreightRecord; created: boolean }> {
     const warehouse = await this.requireWarehouse(projectName, warehouseName);
-    const status = await this.store.getWarehouse(projectName, warehouseName);
+    const status = await this.stores.warehouses.getWarehouse(
+      projectName,
+      warehouseName,
+    );
     const discovered = status?.discovered;
     if (!discovered) {
       throw new InputError(
@@ -406,7 +412,7 @@ export class WarehouseService {
     artifacts: Required<Omit<FreightArtifacts, 'artifacts'>>,
   ) {
     const origin = { kind: 'Warehouse' as const, name: warehouseName };
-    return this.store.insertFreight(
+    return this.stores.freight.insertFreight(
       {
         project: projectName,
         id: freightId(origin, artifacts),

@@ -6,7 +6,7 @@ import { ConfigReader } from '@backstage/config';
 import { mockServices } from '@backstage/backend-test-utils';
 import { parseManifests } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { createDiscoverers } from './discoverers';
@@ -82,13 +82,13 @@ spec:
 `;
       const knex = await databases.init(id);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
       const catalog = DefinitionCatalog.fromManifests(
         parseManifests({ source: 'shop.yaml', text: manifests }),
       );
       const logger = mockServices.logger.mock();
       const service = new WarehouseService({
-        store,
+        stores,
         getCatalog: async () => catalog,
         discoverers: await createDiscoverers({
           config: new ConfigReader({}),
@@ -98,13 +98,13 @@ spec:
         logger,
       });
       const commitsOfFreight = async () =>
-        (await store.listFreight({ project: 'shop', limit: 10 })).items.map(
-          f => f.commits[0].id,
-        );
+        (
+          await stores.freight.listFreight({ project: 'shop', limit: 10 })
+        ).items.map(f => f.commits[0].id);
 
       await service.pollDue();
       expect(await commitsOfFreight()).toEqual([first]);
-      const gone = await store.getWarehouse('shop', 'gone');
+      const gone = await stores.warehouses.getWarehouse('shop', 'gone');
       expect(gone?.lastError).toContain(`file://${root}/missing.git`);
       expect(gone?.lastError).not.toMatch(/undefined|\[object/);
 
@@ -112,7 +112,7 @@ spec:
       await service.pollDue(); // not due yet: the interval is 10 minutes
       expect(await commitsOfFreight()).toEqual([first]);
 
-      await store.requestRefresh({
+      await stores.warehouses.requestRefresh({
         project: 'shop',
         warehouse: 'app',
         actor: 'user:default/amy',
@@ -120,7 +120,7 @@ spec:
       });
       await service.pollDue();
       expect(await commitsOfFreight()).toEqual([second, first]);
-      const app = await store.getWarehouse('shop', 'app');
+      const app = await stores.warehouses.getWarehouse('shop', 'app');
       expect(app?.lastError).toBeUndefined();
       expect(app?.discovered?.commits?.[0].commits[0]).toMatchObject({
         id: second,

@@ -15,7 +15,7 @@ import {
   buildImage,
 } from '../__testUtils__/services/registryContent';
 import { haveCommands } from '../__testUtils__/services/tools';
-import { DatabaseKargoStore } from '../database/DatabaseKargoStore';
+import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { createDiscoverers } from './discoverers';
@@ -90,13 +90,13 @@ spec:
 `;
       const knex = await databases.init(id);
       await applyDatabaseMigrations(knex);
-      const store = DatabaseKargoStore.fromKnex(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
       const catalog = DefinitionCatalog.fromManifests(
         parseManifests({ source: 'shop.yaml', text: manifests }),
       );
       const logger = mockServices.logger.mock();
       const service = new WarehouseService({
-        store,
+        stores,
         getCatalog: async () => catalog,
         discoverers: await createDiscoverers({
           config: new ConfigReader({
@@ -118,12 +118,18 @@ spec:
 
       await service.pollDue();
 
-      const freight = await store.listFreight({ project: 'shop', limit: 10 });
+      const freight = await stores.freight.listFreight({
+        project: 'shop',
+        limit: 10,
+      });
       expect(freight.items.map(f => [f.origin.name, f.images[0].tag])).toEqual([
         ['good', '1.1.0'],
       ]);
       const errors = Object.fromEntries(
-        (await store.listWarehouses('shop')).map(w => [w.name, w.lastError]),
+        (await stores.warehouses.listWarehouses('shop')).map(w => [
+          w.name,
+          w.lastError,
+        ]),
       );
       expect(errors.good).toBeUndefined();
       expect(errors.unreachable).toContain(`127.0.0.1:${closedPort}`);

@@ -232,7 +232,7 @@ describe.each(databases.eachSupportedId())('webhook receivers on %p', id => {
     fx.polls.length = 0;
     // Fresh refresh markers, so the test sees which warehouses this delivery refreshed.
     for (const warehouse of ['app', 'images']) {
-      await fx.store.requestRefresh({
+      await fx.stores.warehouses.requestRefresh({
         project: 'hooks',
         warehouse,
         actor: 'reset',
@@ -245,7 +245,7 @@ describe.each(databases.eachSupportedId())('webhook receivers on %p', id => {
       .set({ 'content-type': 'application/json', ...delivery.headers(body) })
       .send(body);
     expect(res.status).toBe(delivery.status);
-    const refreshed = (await fx.store.listWarehouses('hooks'))
+    const refreshed = (await fx.stores.warehouses.listWarehouses('hooks'))
       .filter(
         w => w.refreshRequestedBy === `webhook:hooks/${delivery.receiver}`,
       )

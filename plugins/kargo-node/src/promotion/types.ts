@@ -16,7 +16,33 @@ export interface PromotionStepResult {
   state?: Record<string, unknown>;
   /** For `Running`: how long to wait before running the step again. */
   retryAfterMs?: number;
+  /**
+   * For `Succeeded`: changes to Stage or Freight state, applied by the engine in the transaction that records
+   * the step's success (both are durable, or neither is and the step runs again). Applying one must be
+   * harmless to repeat.
+   */
+  effects?: PromotionStepEffect[];
 }
+
+/**
+ * Sets each key of `values` on the metadata of a Stage or Freight of the promotion's project (other keys stay),
+ * as Kargo's `set-metadata` does. A Freight is named by its id or alias.
+ *
+ * @public
+ */
+export interface PromotionMetadataEffect {
+  kind: 'metadata';
+  target: 'Stage' | 'Freight';
+  name: string;
+  values: Record<string, unknown>;
+}
+
+/**
+ * A change to Stage or Freight state that a step returns in its result, for the engine to apply.
+ *
+ * @public
+ */
+export type PromotionStepEffect = PromotionMetadataEffect;
 
 /**
  * Credentials a step may use, looked up by URL. Values must never be logged or put in outputs.

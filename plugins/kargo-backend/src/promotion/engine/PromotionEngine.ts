@@ -6,19 +6,20 @@ import {
   PromotionCredentials,
   PromotionStepResult,
   PromotionStepRunner,
-  isTerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
+import { attemptStep, recordingCredentials } from './attempt';
+import { checkedEffects } from './effects';
+import { aliasNamespace, stepExpressionEnv } from './env';
 import {
   StepExpressionEnv,
   StepExpressions,
   StepMetadata,
 } from './expressions';
-import { metadataUpdatesFromOutput } from '../steps/set-metadata';
-import { aliasNamespace, stepExpressionEnv } from './env';
 import { finalPhase, hasFailures } from './phase';
 import { PlannedStep, PromotionPlan } from './plan';
-import { Redactor, StepLog, bounded } from './redaction';
+import { Redactor } from './redaction';
 import { DEFAULT_ERROR_THRESHOLD, StepRegistry } from './StepRegistry';
+import { SaveRunState, StepRun, errorMessage } from './StepRun';
 import {
   FinishedOutcome,
   PromotionRunContext,
@@ -26,19 +27,12 @@ import {
   RunInterruption,
   RunOutcome,
   StepEffectError,
-  StepEffects,
-  StepRuntime,
 } from './types';
 
 /** Kargo's requeue interval of a `Running` step that suggests none. */
 const DEFAULT_RETRY_AFTER_MS = 5 * 60_000;
 /** Kargo's floor of a suggested requeue interval. */
 const MIN_RETRY_AFTER_MS = 10_000;
-
-/** Retry delay after the n-th consecutive retryable error: 5 s, doubling, at most 5 minutes. */
-function defaultErrorRetryDelayMs(errorCount: number): number {
-  return Math.min(5_000 * 2 ** Math.max(0, errorCount - 1), 5 * 60_000);
-}
 
 /** Options of {@link PromotionEngine}. */
 export interface PromotionEngineOptions {
@@ -53,12 +47,30 @@ export interface PromotionEngineOptions {
   minRetryAfterMs?: number;
 }
 
-/** Outcome of one attempt of a step. */
-type Attempt =
-  | { kind: 'result'; result: PromotionStepResult }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'timeout' }
-  | { kind: 'interrupted'; reason: RunInterruption };
+/** What one call of {@link PromotionEngine.run} needs. */
+export interface PromotionRunOptions {
+  plan: PromotionPlan;
+  /** Changed in place as the run goes. */
+  state: PromotionRunState;
+  context: PromotionRunContext;
+  /** Aborted with a {@link RunInterruption} as reason: abort the step now. */
+  signal: AbortSignal;
+  /** Aborted when the run should stop at the next step boundary (graceful shutdown). */
+  stopSignal?: AbortSignal;
+  /**
+   * Saves the state. With `effects` (a step just succeeded with effects on Stage or Freight state), applies them
+   * in the same transaction; a {@link StepEffectError} means neither was saved and the step errors instead.
+   */
+  save: SaveRunState;
+  /** Reads the project's Stage and Freight metadata, before a step whose expressions call a metadata function. */
+  loadMetadata?: () => Promise<StepMetadata>;
+}
+
+/** One call of the engine: its options, and what it shares across steps. */
+interface RunScope extends PromotionRunOptions {
+  redactor: Redactor;
+  credentials: PromotionCredentials;
+}
 
 /** Whether a step's expressions (`if`, `config`, `vars`) call a metadata function: only then is metadata read. */
 const METADATA_CALL = /\b(?:freightMetadata|stageMetadata)\s*\(/;
@@ -73,40 +85,8 @@ function usesMetadata(plan: PromotionPlan, step: PlannedStep): boolean {
   return texts.some(text => METADATA_CALL.test(text));
 }
 
-/** The metadata updates a step's output carries, for `save` to apply. */
-function effectsOf(output: Record<string, unknown> | undefined): {
-  effects?: StepEffects;
-  error?: unknown;
-} {
-  try {
-    const updates = metadataUpdatesFromOutput(output);
-    return updates.length > 0 ? { effects: { metadataUpdates: updates } } : {};
-  } catch (error) {
-    return {
-      error: new Error(
-        `invalid metadata updates in the step's output: ${errorMessage(error)}`,
-      ),
-    };
-  }
-}
-
 /** A step is over once it has a finish time; an Errored step waiting for a retry has none. */
 const isFinished = (step: PromotionStepState) => step.finishedAt !== undefined;
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Formats milliseconds as Go prints a `time.Duration` (`5m0s`, `1h0m0s`, `1.5s`). */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
-  const hours = Math.floor(ms / 3_600_000);
-  const minutes = Math.floor((ms % 3_600_000) / 60_000);
-  const seconds = (ms % 60_000) / 1000;
-  if (hours > 0) return `${hours}h${minutes}m${seconds}s`;
-  if (minutes > 0) return `${minutes}m${seconds}s`;
-  return `${seconds}s`;
-}
 
 /**
  * Runs the steps of a promotion with Kargo's semantics: `if` (by default a step runs only when no earlier step
@@ -162,298 +142,230 @@ export class PromotionEngine {
     };
   }
 
-  async run(options: {
-    plan: PromotionPlan;
-    /** Changed in place as the run goes. */
-    state: PromotionRunState;
-    context: PromotionRunContext;
-    /** Aborted with a {@link RunInterruption} as reason: abort the step now. */
-    signal: AbortSignal;
-    /** Aborted when the run should stop at the next step boundary (graceful shutdown). */
-    stopSignal?: AbortSignal;
-    /**
-     * Saves the state. With `effects` (a step just succeeded with metadata updates), applies them in the same
-     * transaction; a {@link StepEffectError} means neither was saved and the step errors instead.
-     */
-    save: (state: PromotionRunState, effects?: StepEffects) => Promise<void>;
-    /** Reads the project's Stage and Freight metadata, before a step whose expressions call a metadata function. */
-    loadMetadata?: () => Promise<StepMetadata>;
-  }): Promise<RunOutcome> {
-    const { plan, state, context, signal, save } = options;
+  async run(options: PromotionRunOptions): Promise<RunOutcome> {
+    const { plan, state, signal } = options;
     const redactor = new Redactor();
-    const credentials = this.recordingCredentials(
-      context.credentials,
+    const scope: RunScope = {
+      ...options,
       redactor,
-    );
+      credentials: recordingCredentials(options.context.credentials, redactor),
+    };
     for (let i = state.currentStep; i < plan.steps.length; i++) {
       state.currentStep = i;
-      const step = plan.steps[i];
-      const served = state.steps[i];
-      const runtime = state.runtime[i];
-      if (isFinished(served)) continue;
-
+      if (isFinished(state.steps[i])) continue;
       if (signal.aborted) {
         return this.interrupted(state, signal.reason as RunInterruption);
       }
-      if (options.stopSignal?.aborted && !served.startedAt) {
+      if (options.stopSignal?.aborted && !state.steps[i].startedAt) {
         return { kind: 'interrupted', reason: 'shutdown' };
       }
-
-      const log = new StepLog(redactor, served.log, this.now);
-      const finish = async (
-        status: PromotionStepState['status'],
-        message?: string,
-        effects?: StepEffects,
-      ) => {
-        served.status = status;
-        if (message !== undefined) {
-          served.message = bounded(redactor.redact(message));
-        }
-        served.finishedAt = this.now().toISOString();
-        delete served.nextAttemptAt;
-        served.log = log.lines();
-        await save(state, effects);
-      };
-
-      // Read once per step and run, so that a step sees what earlier steps set.
-      const metadata =
-        options.loadMetadata && usesMetadata(plan, step)
-          ? await options.loadMetadata()
-          : undefined;
-
-      if (!served.startedAt) {
-        // `if` is evaluated once, before the step starts: a later run must not skip a step because of the
-        // step's own failure on an earlier attempt.
-        let skip: boolean;
-        try {
-          skip = this.shouldSkip(plan, state, i, context, redactor, metadata);
-        } catch (error) {
-          await finish(
-            'Errored',
-            `error checking if step "${
-              step.alias
-            }" should be skipped: ${errorMessage(error)}`,
-          );
-          continue;
-        }
-        if (skip) {
-          await finish('Skipped');
-          continue;
-        }
-      }
-
-      const runner = this.options.registry.get(step.uses);
-      if (!runner) {
-        await finish(
-          'Errored',
-          `step kind "${
-            step.uses
-          }" is not registered; known steps: ${this.options.registry
-            .names()
-            .join(', ')}`,
-        );
-        continue;
-      }
-
-      if (!served.startedAt) {
-        served.startedAt = this.now().toISOString();
-        served.errorCount = 0;
-      }
-
-      let config: unknown;
-      try {
-        const env = this.env(plan, state, i, context, redactor, metadata);
-        config = runner.parseConfig(
-          this.options.expressions.evaluateConfig(step.config ?? {}, env),
-        );
-      } catch (error) {
-        // Invalid configuration cannot be fixed by retrying.
-        await finish(
-          'Errored',
-          `invalid config of step "${step.alias}": ${errorMessage(error)}`,
-        );
-        continue;
-      }
-
-      served.status = 'Running';
-      served.attempts = (served.attempts ?? 0) + 1;
-      delete served.message;
-      delete served.nextAttemptAt;
-      runtime.inFlight = true;
-      await save(state);
-
-      const timeoutMs = this.timeoutMs(step, runner);
-      const attempt = await this.attempt({
-        runner,
-        config,
-        context,
-        step,
-        runtime,
-        log,
-        credentials,
-        signal,
-        remainingMs:
-          timeoutMs > 0
-            ? Date.parse(served.startedAt) + timeoutMs - this.now().getTime()
-            : undefined,
-      });
-      runtime.inFlight = false;
-      served.log = log.lines();
-
-      if (attempt.kind === 'interrupted') {
-        if (attempt.reason.kind === 'abort') {
-          await finish('Aborted');
-          return this.abort(state, attempt.reason.actor);
-        }
-        return this.interrupted(state, attempt.reason);
-      }
-
-      if (attempt.kind === 'result' && attempt.result.output) {
-        this.recordOutput(state, step, runner, attempt.result.output, redactor);
-      }
-
-      const timedOut = () =>
-        timeoutMs > 0 &&
-        this.now().getTime() - Date.parse(served.startedAt!) > timeoutMs;
-      const timeoutMessage = `step "${step.alias}" timed out after ${
-        step.retry?.timeout ?? formatDuration(timeoutMs)
-      }`;
-
-      if (attempt.kind === 'timeout') {
-        await finish('Errored', timeoutMessage);
-        continue;
-      }
-
-      /**
-       * A failed attempt: Errored at once for a terminal error, past the error threshold or the timeout; else
-       * retried later (the returned outcome ends this run).
-       */
-      const onError = async (
-        error: unknown,
-      ): Promise<RunOutcome | undefined> => {
-        const message = errorMessage(error);
-        log.append('error', message);
-        served.log = log.lines();
-        if (isTerminalStepError(error)) {
-          await finish(
-            'Errored',
-            `an unrecoverable error occurred: ${message}`,
-          );
-          return undefined;
-        }
-        served.errorCount = (served.errorCount ?? 0) + 1;
-        const threshold =
-          step.retry?.errorThreshold ||
-          runner.defaultErrorThreshold ||
-          DEFAULT_ERROR_THRESHOLD;
-        if (served.errorCount >= threshold) {
-          await finish(
-            'Errored',
-            `step "${step.alias}" met error threshold of ${threshold}: ${message}`,
-          );
-          return undefined;
-        }
-        if (timedOut()) {
-          await finish('Errored', timeoutMessage);
-          return undefined;
-        }
-        const retryAfterMs = this.capToTimeout(
-          (this.options.errorRetryDelayMs ?? defaultErrorRetryDelayMs)(
-            served.errorCount,
-          ),
-          served.startedAt!,
-          timeoutMs,
-        );
-        served.status = 'Errored';
-        served.message = bounded(
-          redactor.redact(`${message}; step will be retried`),
-        );
-        const nextRunAt = new Date(this.now().getTime() + retryAfterMs);
-        served.nextAttemptAt = nextRunAt.toISOString();
-        await save(state);
-        return { kind: 'waiting', retryAfterMs, nextRunAt };
-      };
-
-      if (attempt.kind === 'error') {
-        const outcome = await onError(attempt.error);
-        if (outcome) return outcome;
-        continue;
-      }
-
-      const result = attempt.result;
-      switch (result.status) {
-        case 'Succeeded': {
-          runtime.state = undefined;
-          // The updates as recorded in this attempt's output (secrets redacted), checked again.
-          const { effects, error: invalid } = effectsOf(
-            result.output ? served.output : undefined,
-          );
-          let failure: unknown = invalid;
-          if (failure === undefined) {
-            try {
-              await finish(result.status, result.message, effects);
-            } catch (error) {
-              if (!(error instanceof StepEffectError)) throw error;
-              failure = error;
-            }
-          }
-          if (failure !== undefined) {
-            // Nothing of the success was saved: the step errors instead, as Kargo's `set-metadata` does.
-            delete served.finishedAt;
-            delete served.message;
-            const outcome = await onError(failure);
-            if (outcome) return outcome;
-          }
-          break;
-        }
-        case 'Skipped':
-          runtime.state = undefined;
-          await finish(result.status, result.message);
-          break;
-        case 'Failed':
-          runtime.state = undefined;
-          await finish(
-            'Failed',
-            result.message ?? `step "${step.alias}" failed`,
-          );
-          break;
-        case 'Running': {
-          runtime.state = result.state;
-          served.errorCount = 0;
-          if (timedOut()) {
-            await finish('Errored', timeoutMessage);
-            break;
-          }
-          const retryAfterMs = this.capToTimeout(
-            Math.max(
-              result.retryAfterMs ??
-                this.options.defaultRetryAfterMs ??
-                DEFAULT_RETRY_AFTER_MS,
-              this.options.minRetryAfterMs ?? MIN_RETRY_AFTER_MS,
-            ),
-            served.startedAt,
-            timeoutMs,
-          );
-          served.status = 'Running';
-          if (result.message !== undefined) {
-            served.message = bounded(redactor.redact(result.message));
-          }
-          const nextRunAt = new Date(this.now().getTime() + retryAfterMs);
-          served.nextAttemptAt = nextRunAt.toISOString();
-          await save(state);
-          return { kind: 'waiting', retryAfterMs, nextRunAt };
-        }
-        default:
-          await finish(
-            'Errored',
-            `step "${step.alias}" returned an invalid status: ${String(
-              (result as { status: unknown }).status,
-            )}`,
-          );
-      }
+      const outcome = await this.runStep(scope, i);
+      if (outcome) return outcome;
     }
     state.currentStep = plan.steps.length;
     return { kind: 'finished', ...finalPhase(state.steps) };
+  }
+
+  /** Runs step `index` until it is over or the run must end (the returned outcome). */
+  private async runStep(
+    scope: RunScope,
+    index: number,
+  ): Promise<RunOutcome | undefined> {
+    const { plan, state, context, redactor } = scope;
+    const step = plan.steps[index];
+    const run = new StepRun({
+      state,
+      index,
+      step,
+      redactor,
+      save: scope.save,
+      now: this.now,
+      errorRetryDelayMs: this.options.errorRetryDelayMs,
+    });
+    const { served, runtime } = run;
+
+    // Read once per step and run, so that a step sees what earlier steps set.
+    const metadata =
+      scope.loadMetadata && usesMetadata(plan, step)
+        ? await scope.loadMetadata()
+        : undefined;
+
+    if (!served.startedAt) {
+      // `if` is evaluated once, before the step starts: a later run must not skip a step because of the
+      // step's own failure on an earlier attempt.
+      let skip: boolean;
+      try {
+        skip = this.shouldSkip(plan, state, index, context, redactor, metadata);
+      } catch (error) {
+        await run.finish(
+          'Errored',
+          `error checking if step "${
+            step.alias
+          }" should be skipped: ${errorMessage(error)}`,
+        );
+        return undefined;
+      }
+      if (skip) {
+        await run.finish('Skipped');
+        return undefined;
+      }
+    }
+
+    const runner = this.options.registry.get(step.uses);
+    if (!runner) {
+      await run.finish(
+        'Errored',
+        `step kind "${
+          step.uses
+        }" is not registered; known steps: ${this.options.registry
+          .names()
+          .join(', ')}`,
+      );
+      return undefined;
+    }
+    run.timeoutMs = this.timeoutMs(step, runner);
+    run.errorThreshold =
+      step.retry?.errorThreshold ||
+      runner.defaultErrorThreshold ||
+      DEFAULT_ERROR_THRESHOLD;
+
+    if (!served.startedAt) {
+      served.startedAt = this.now().toISOString();
+      served.errorCount = 0;
+    }
+
+    let config: unknown;
+    try {
+      const env = this.env(plan, state, index, context, redactor, metadata);
+      config = runner.parseConfig(
+        this.options.expressions.evaluateConfig(step.config ?? {}, env),
+      );
+    } catch (error) {
+      // Invalid configuration cannot be fixed by retrying.
+      await run.finish(
+        'Errored',
+        `invalid config of step "${step.alias}": ${errorMessage(error)}`,
+      );
+      return undefined;
+    }
+
+    served.status = 'Running';
+    served.attempts = (served.attempts ?? 0) + 1;
+    delete served.message;
+    delete served.nextAttemptAt;
+    runtime.inFlight = true;
+    await run.save();
+
+    const attempt = await attemptStep({
+      runner,
+      config,
+      context,
+      step,
+      runtime,
+      log: run.log,
+      credentials: scope.credentials,
+      signal: scope.signal,
+      remainingMs: run.remainingMs(),
+    });
+    runtime.inFlight = false;
+    served.log = run.log.lines();
+
+    switch (attempt.kind) {
+      case 'interrupted':
+        if (attempt.reason.kind === 'abort') {
+          await run.finish('Aborted');
+          return this.abort(state, attempt.reason.actor);
+        }
+        return this.interrupted(state, attempt.reason);
+      case 'timeout':
+        await run.finish('Errored', run.timeoutMessage());
+        return undefined;
+      case 'error':
+        return run.fail(attempt.error);
+      default:
+        if (attempt.result.output) {
+          this.recordOutput(
+            state,
+            step,
+            runner,
+            attempt.result.output,
+            redactor,
+          );
+        }
+        return this.settle(run, attempt.result, redactor);
+    }
+  }
+
+  /** Records what a step returned. */
+  private async settle(
+    run: StepRun,
+    result: PromotionStepResult,
+    redactor: Redactor,
+  ): Promise<RunOutcome | undefined> {
+    const { served, runtime } = run;
+    switch (result.status) {
+      case 'Succeeded': {
+        runtime.state = undefined;
+        const { effects, error: invalid } = checkedEffects(
+          result.effects,
+          redactor,
+        );
+        let failure: unknown = invalid;
+        if (failure === undefined) {
+          try {
+            await run.finish(result.status, result.message, effects);
+          } catch (error) {
+            if (!(error instanceof StepEffectError)) throw error;
+            failure = error;
+          }
+        }
+        if (failure === undefined) return undefined;
+        // Nothing of the success was saved: the step errors instead, as Kargo's `set-metadata` does.
+        delete served.finishedAt;
+        delete served.message;
+        return run.fail(failure);
+      }
+      case 'Skipped':
+        runtime.state = undefined;
+        await run.finish(result.status, result.message);
+        return undefined;
+      case 'Failed':
+        runtime.state = undefined;
+        await run.finish(
+          'Failed',
+          result.message ?? `step "${run.alias}" failed`,
+        );
+        return undefined;
+      case 'Running': {
+        runtime.state = result.state;
+        served.errorCount = 0;
+        if (run.timedOut()) {
+          await run.finish('Errored', run.timeoutMessage());
+          return undefined;
+        }
+        const retryAfterMs = run.capToTimeout(
+          Math.max(
+            result.retryAfterMs ??
+              this.options.defaultRetryAfterMs ??
+              DEFAULT_RETRY_AFTER_MS,
+            this.options.minRetryAfterMs ?? MIN_RETRY_AFTER_MS,
+          ),
+        );
+        served.status = 'Running';
+        if (result.message !== undefined) {
+          served.message = run.redact(result.message);
+        }
+        return run.wait(retryAfterMs);
+      }
+      default:
+        await run.finish(
+          'Errored',
+          `step "${run.alias}" returned an invalid status: ${String(
+            (result as { status: unknown }).status,
+          )}`,
+        );
+        return undefined;
+    }
   }
 
   private interrupted(
@@ -474,17 +386,6 @@ export class PromotionEngine {
     return runner.defaultTimeoutMs ?? 0;
   }
 
-  /** A waiting step is looked at again no later than when its timeout ends. */
-  private capToTimeout(
-    delayMs: number,
-    startedAt: string,
-    timeoutMs: number,
-  ): number {
-    if (timeoutMs <= 0) return delayMs;
-    const left = Date.parse(startedAt) + timeoutMs - this.now().getTime();
-    return Math.max(0, Math.min(delayMs, left));
-  }
-
   private recordOutput(
     state: PromotionRunState,
     step: PlannedStep,
@@ -499,88 +400,6 @@ export class PromotionEngine {
     if (runner.propagatesTaskOutput && namespace !== undefined) {
       state.outputs[namespace] = { ...state.outputs[namespace], ...clean };
     }
-  }
-
-  private async attempt(options: {
-    runner: PromotionStepRunner;
-    config: unknown;
-    context: PromotionRunContext;
-    step: PlannedStep;
-    runtime: StepRuntime;
-    log: StepLog;
-    credentials: PromotionCredentials;
-    signal: AbortSignal;
-    remainingMs?: number;
-  }): Promise<Attempt> {
-    const { runner, context, step, log, signal } = options;
-    const controller = new AbortController();
-    let settle: (attempt: Attempt) => void = () => {};
-    const stopped = new Promise<Attempt>(resolve => {
-      settle = resolve;
-    });
-    const onAbort = () => {
-      controller.abort(signal.reason);
-      settle({ kind: 'interrupted', reason: signal.reason as RunInterruption });
-    };
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort);
-    // A run longer than what is left of the timeout is stopped; a step resumed after its timeout still gets
-    // one attempt, as in Kargo, and the timeout is checked after it.
-    const timer =
-      options.remainingMs !== undefined && options.remainingMs > 0
-        ? setTimeout(() => {
-            controller.abort(new Error(`step "${step.alias}" timed out`));
-            settle({ kind: 'timeout' });
-          }, options.remainingMs)
-        : undefined;
-    const running = (async (): Promise<Attempt> => {
-      try {
-        const result = await runner.run(
-          {
-            project: context.project,
-            stage: context.stage,
-            promotion: context.promotion,
-            actor: context.actor,
-            alias: step.alias,
-            workDir: context.workDir,
-            targetFreight: context.targetFreight,
-            freight: context.freight,
-            state: options.runtime.state,
-            signal: controller.signal,
-            logger: {
-              info: m => log.append('info', m),
-              warn: m => log.append('warn', m),
-              error: m => log.append('error', m),
-            },
-            credentials: options.credentials,
-          },
-          options.config,
-        );
-        return { kind: 'result', result };
-      } catch (error) {
-        return { kind: 'error', error };
-      }
-    })();
-    try {
-      // A step that ignores its signal is left behind: the promotion does not wait for it.
-      return await Promise.race([running, stopped]);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      if (timer) clearTimeout(timer);
-    }
-  }
-
-  private recordingCredentials(
-    credentials: PromotionCredentials,
-    redactor: Redactor,
-  ): PromotionCredentials {
-    return {
-      git: async url => {
-        const found = await credentials.git(url);
-        if (found) redactor.add(found.password);
-        return found;
-      },
-    };
   }
 
   private env(

@@ -66,21 +66,8 @@ export type RunOutcome =
   | { kind: 'interrupted'; reason: 'shutdown' | 'lease-lost' };
 
 /**
- * What a step's success changes besides the promotion: the metadata updates of a `set-metadata` step. Handed to
- * `save` with the state that records the step as Succeeded, to be written in the same transaction.
- */
-export interface StepEffects {
-  metadataUpdates: Array<{
-    kind: 'Stage' | 'Freight';
-    name: string;
-    values: Record<string, unknown>;
-  }>;
-}
-
-/**
- * `save` could not apply a step's {@link StepEffects} (an unknown Stage or Freight): nothing of it was saved, and
- * the step is Errored instead of Succeeded, as in Kargo, where `set-metadata` errors when it cannot get the
- * object to update.
+ * `save` could not apply a step's effects (an unknown Stage or Freight): nothing of it was saved, and the step is
+ * Errored instead of Succeeded, as in Kargo, where `set-metadata` errors when it cannot get the object to update.
  */
 export class StepEffectError extends Error {
   override name = 'StepEffectError';

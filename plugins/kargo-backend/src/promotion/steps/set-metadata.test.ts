@@ -1,10 +1,6 @@
 import { TerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
-import {
-  createSetMetadataStep,
-  METADATA_UPDATES_OUTPUT_KEY,
-  metadataUpdatesFromOutput,
-} from './set-metadata';
+import { createSetMetadataStep } from './set-metadata';
 
 // Config examples of the set-metadata docs and schema.
 describe('set-metadata', () => {
@@ -22,28 +18,20 @@ describe('set-metadata', () => {
     },
   ];
 
-  it('hands the updates to the engine in its output', async () => {
+  it('hands the updates to the engine as metadata effects', async () => {
     const result = await step.run(
       createStepContext(),
       step.parseConfig({ updates }),
     );
     expect(result).toEqual({
       status: 'Succeeded',
-      output: { metadataUpdates: updates },
+      effects: updates.map(({ kind, name, values }) => ({
+        kind: 'metadata',
+        target: kind,
+        name,
+        values,
+      })),
     });
-    expect(metadataUpdatesFromOutput(result.output)).toEqual(updates);
-  });
-
-  it('reads no updates from an output without them, and refuses malformed ones', () => {
-    expect(metadataUpdatesFromOutput(undefined)).toEqual([]);
-    expect(metadataUpdatesFromOutput({ other: 1 })).toEqual([]);
-    expect(() =>
-      metadataUpdatesFromOutput({
-        [METADATA_UPDATES_OUTPUT_KEY]: [
-          { kind: 'Warehouse', name: 'w', values: { a: 1 } },
-        ],
-      }),
-    ).toThrow();
   });
 
   it.each([

@@ -10,7 +10,7 @@ import {
   promotionTestBed,
 } from '../../__testUtils__/promotionFixtures';
 import type { WorkerProcessConfig } from '../../__testUtils__/promotionWorkerProcess';
-import { PromotionRunRow } from './PromotionRunRepository';
+import { PromotionRunRow } from '../../database/tables';
 
 // Worker processes against one database: several at once, and one killed with SIGKILL over and over.
 
@@ -418,7 +418,7 @@ exit 0
         expect(log).toEqual(
           created.filter(c => c.stage === stage).map(c => c.id),
         );
-        const history = await bed.store.getStageHistory({
+        const history = await bed.stores.stages.getStageHistory({
           project: 'shop',
           stage,
           limit: 10,

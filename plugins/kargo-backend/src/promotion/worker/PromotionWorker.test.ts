@@ -12,10 +12,7 @@ import { planPromotion } from '../engine/plan';
 import { createSetMetadataStep } from '../steps/set-metadata';
 import { PromotionEngine } from '../engine/PromotionEngine';
 import { readPromotionWorkerSettings } from './config';
-import {
-  PromotionRunRepository,
-  PromotionRunRow,
-} from './PromotionRunRepository';
+import { PromotionRunRow } from '../../database/tables';
 
 const databases = kargoTestDatabases();
 
@@ -109,7 +106,7 @@ describe.each(databases.eachSupportedId())(
       ]);
       expect(fs.existsSync(path.join(workDir, promotion.id))).toBe(false);
 
-      const history = await bed.store.getStageHistory({
+      const history = await bed.stores.stages.getStageHistory({
         project: 'shop',
         stage: 'dev',
         limit: 10,
@@ -120,7 +117,10 @@ describe.each(databases.eachSupportedId())(
           promotion: promotion.id,
         }),
       ]);
-      const freight = await bed.store.getFreight('shop', promotion.freight);
+      const freight = await bed.stores.freight.getFreight(
+        'shop',
+        promotion.freight,
+      );
       expect(freight?.status.currentlyIn).toEqual(['dev']);
       // dev has no verification: the freight is verified there with the move, so downstream stages may take it.
       expect(Object.keys(freight?.status.verifiedIn ?? {})).toEqual(['dev']);
@@ -152,7 +152,7 @@ describe.each(databases.eachSupportedId())(
         steps: [expect.objectContaining({ status: 'Succeeded' })],
       });
       expect(
-        await bed.store.getStageHistory({
+        await bed.stores.stages.getStageHistory({
           project: 'shop',
           stage: 'dev',
           limit: 10,
@@ -206,7 +206,7 @@ describe.each(databases.eachSupportedId())(
         expect(
           runs.filter(r => r.stage === stage).map(r => r.promotion),
         ).toEqual(created[stage]);
-        const history = await bed.store.getStageHistory({
+        const history = await bed.stores.stages.getStageHistory({
           project: 'shop',
           stage,
           limit: 100,
@@ -324,7 +324,7 @@ describe.each(databases.eachSupportedId())(
             (await bed.promotion(first.id)).steps[0]?.status === 'Running',
           'the step to start',
         );
-        await bed.store.requestAbort({
+        await bed.stores.promotions.requestAbort({
           project: 'shop',
           id: first.id,
           actor: 'user:default/boss',
@@ -349,7 +349,7 @@ describe.each(databases.eachSupportedId())(
             (await bed.promotion(second.id)).steps[0]?.status === 'Running',
           'the next promotion',
         );
-        await bed.store.requestAbort({
+        await bed.stores.promotions.requestAbort({
           project: 'shop',
           id: second.id,
           actor: 'user:default/boss',
@@ -362,7 +362,7 @@ describe.each(databases.eachSupportedId())(
       } finally {
         await worker.stop();
       }
-      const history = await bed.store.getStageHistory({
+      const history = await bed.stores.stages.getStageHistory({
         project: 'shop',
         stage: 'dev',
         limit: 10,
@@ -401,7 +401,7 @@ describe.each(databases.eachSupportedId())(
           status.split(',')[0],
         );
         expect(await worker.runOnce()).toBe(0);
-        await bed.store.requestAbort({
+        await bed.stores.promotions.requestAbort({
           project: 'shop',
           id: promotion.id,
           actor: 'user:default/boss',
@@ -439,7 +439,7 @@ describe.each(databases.eachSupportedId())(
         ];
         const promotion = await bed.promote('dev');
         // What a process killed during step "two" leaves behind.
-        const repository = new PromotionRunRepository(bed.knex);
+        const repository = bed.stores.promotions;
         const plan = planPromotion({
           project: 'shop',
           stage: catalog.getProject('shop')!.stages[0],
@@ -701,7 +701,7 @@ describe.each(databases.eachSupportedId())(
       expect(second).toEqual({
         error: expect.stringMatching(/unique/i),
       });
-      const repository = new PromotionRunRepository(bed.knex);
+      const repository = bed.stores.promotions;
       expect(
         await repository.claim({
           id: b.id,
@@ -752,7 +752,7 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     it('sets Stage and Freight metadata that later steps read', async () => {
       const bed = await promotionTestBed(await databases.init(databaseId));
-      await bed.store.upsertMetadata({
+      await bed.stores.stages.upsertMetadata({
         project: 'shop',
         kind: 'Stage',
         name: 'dev',
@@ -829,10 +829,13 @@ describe.each(databases.eachSupportedId())(
         },
       ]);
       expect(
-        await bed.store.getMetadata({ project: 'shop', kind: 'Stage' }),
+        await bed.stores.stages.getMetadata({ project: 'shop', kind: 'Stage' }),
       ).toEqual({ dev: stageMetadata });
       expect(
-        await bed.store.getMetadata({ project: 'shop', kind: 'Freight' }),
+        await bed.stores.stages.getMetadata({
+          project: 'shop',
+          kind: 'Freight',
+        }),
       ).toEqual({ [target.id]: freightMetadata });
     });
 
@@ -877,7 +880,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(reads).toBe(0);
       expect(
-        await bed.store.getMetadata({ project: 'shop', kind: 'Stage' }),
+        await bed.stores.stages.getMetadata({ project: 'shop', kind: 'Stage' }),
       ).toEqual({});
     });
   },

@@ -3,7 +3,7 @@ export type {
   PromotionWorker,
   PromotionWorkerDefinitions,
   PromotionWorkerOptions,
-  PromotionWorkerStore,
+  PromotionWorkerStores,
 } from './PromotionWorker';
 export {
   DEFAULT_PROMOTION_WORKER_SETTINGS,

@@ -1,0 +1,357 @@
+import { ConflictError, NotFoundError } from '@backstage/errors';
+import { LeaseLostError } from '../stores/PromotionStore';
+import {
+  at,
+  createStores,
+  freight,
+  storeTestDatabases,
+  uniqueAlias,
+} from '../__testUtils__/storeFixtures';
+
+describe.each(storeTestDatabases.eachSupportedId())(
+  'DatabasePromotionStore on %p',
+  databaseId => {
+    describe('promotions', () => {
+      it('creates Pending promotions, lists them newest first and aborts a Pending one', async () => {
+        const stores = await createStores(databaseId);
+        await stores.freight.insertFreight(freight(1), uniqueAlias);
+        const ids: string[] = [];
+        for (let i = 0; i < 5; i++) {
+          const p = await stores.promotions.createPromotion({
+            project: 'shop',
+            stage: i % 2 ? 'prod' : 'dev',
+            freightId: freight(1).id,
+            actor: 'user:default/amy',
+            at: at(i),
+          });
+          expect(p).toMatchObject({
+            phase: 'Pending',
+            steps: [],
+            createdBy: 'user:default/amy',
+          });
+          ids.push(p.id);
+        }
+        const page1 = await stores.promotions.listPromotions({
+          project: 'shop',
+          limit: 3,
+        });
+        const page2 = await stores.promotions.listPromotions({
+          project: 'shop',
+          limit: 3,
+          cursor: page1.nextCursor,
+        });
+        expect([...page1.items, ...page2.items].map(p => p.id)).toEqual(
+          [...ids].reverse(),
+        );
+        expect(
+          (
+            await stores.promotions.listPromotions({
+              project: 'shop',
+              stage: 'prod',
+              limit: 10,
+            })
+          ).items,
+        ).toHaveLength(2);
+
+        const aborted = await stores.promotions.requestAbort({
+          project: 'shop',
+          id: ids[0],
+          actor: 'user:default/bob',
+          at: at(9),
+        });
+        expect(aborted).toMatchObject({
+          phase: 'Aborted',
+          finishedAt: at(9).toISOString(),
+        });
+        expect(await stores.promotions.getPromotion('shop', ids[0])).toEqual(
+          aborted,
+        );
+        await expect(
+          stores.promotions.requestAbort({
+            project: 'shop',
+            id: ids[0],
+            actor: 'x',
+            at: at(9),
+          }),
+        ).rejects.toThrow(ConflictError);
+        await expect(
+          stores.promotions.requestAbort({
+            project: 'shop',
+            id: 'nope',
+            actor: 'x',
+            at: at(9),
+          }),
+        ).rejects.toThrow(NotFoundError);
+      });
+
+      it('refuses a promotion of unknown freight', async () => {
+        const stores = await createStores(databaseId);
+        await expect(
+          stores.promotions.createPromotion({
+            project: 'shop',
+            stage: 'dev',
+            freightId: 'a'.repeat(40),
+            at: at(0),
+          }),
+        ).rejects.toThrow(
+          `Freight "${'a'.repeat(40)}" not found in project "shop"`,
+        );
+      });
+    });
+
+    describe('a promotion run', () => {
+      const state = (message: string) => ({
+        currentStep: 1,
+        steps: [
+          {
+            alias: 'step-1',
+            uses: 'set-metadata',
+            status: 'Succeeded' as const,
+            message,
+          },
+        ],
+        runtime: [{}],
+        outputs: {},
+      });
+      const effects = (name: string) => ({
+        effects: [
+          {
+            kind: 'metadata' as const,
+            target: 'Freight' as const,
+            name,
+            values: { checked: true },
+          },
+        ],
+        stages: ['dev'],
+      });
+
+      async function claimed(databaseIdArg: typeof databaseId) {
+        const stores = await createStores(databaseIdArg);
+        await stores.freight.insertFreight(freight(1), uniqueAlias);
+        const created = await stores.promotions.createPromotion({
+          project: 'shop',
+          stage: 'dev',
+          freightId: freight(1).id,
+          at: at(1),
+        });
+        const claim = await stores.promotions.claim({
+          id: created.id,
+          workerId: 'w1',
+          now: at(2),
+          leaseMs: 60_000,
+        });
+        expect(claim).toMatchObject({ id: created.id, runCount: 1 });
+        return { stores, id: created.id };
+      }
+
+      it('saves a step state and its effects together, fenced by the claim', async () => {
+        const { stores, id } = await claimed(databaseId);
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: state('saved'),
+          effects: effects(freight(1).id),
+        });
+        expect(
+          await stores.stages.getMetadata({ project: 'shop', kind: 'Freight' }),
+        ).toEqual({ [freight(1).id]: { checked: true } });
+
+        // An unknown freight: neither the effects nor the state are saved.
+        await expect(
+          stores.promotions.saveProgress({
+            id,
+            workerId: 'w1',
+            state: state('not saved'),
+            effects: {
+              effects: [
+                ...effects(freight(1).id).effects.map(e => ({
+                  ...e,
+                  values: { other: 1 },
+                })),
+                ...effects('missing').effects,
+              ],
+              stages: ['dev'],
+            },
+          }),
+        ).rejects.toThrow(NotFoundError);
+        expect(
+          await stores.stages.getMetadata({ project: 'shop', kind: 'Freight' }),
+        ).toEqual({ [freight(1).id]: { checked: true } });
+        expect(
+          (await stores.promotions.getPromotion('shop', id))?.steps[0].message,
+        ).toBe('saved');
+
+        // Another worker's claim: nothing is written.
+        await expect(
+          stores.promotions.saveProgress({
+            id,
+            workerId: 'w2',
+            state: state('not mine'),
+            effects: effects(freight(1).id),
+          }),
+        ).rejects.toThrow(LeaseLostError);
+      });
+
+      it('finishes a success in one transaction: phase, current freight, history, verification', async () => {
+        const { stores, id } = await claimed(databaseId);
+        await stores.promotions.finish({
+          id,
+          workerId: 'w1',
+          phase: 'Succeeded',
+          state: state('done'),
+          now: at(3),
+          verifyAtOnce: true,
+        });
+        expect(await stores.promotions.getPromotion('shop', id)).toMatchObject({
+          phase: 'Succeeded',
+          finishedAt: at(3).toISOString(),
+        });
+        expect(
+          await stores.stages.getStageHistory({
+            project: 'shop',
+            stage: 'dev',
+            limit: 5,
+          }),
+        ).toEqual([
+          {
+            freight: freight(1).id,
+            promotion: id,
+            promotedAt: at(3).toISOString(),
+          },
+        ]);
+        const view = await stores.freight.getFreight('shop', freight(1).id);
+        expect(view?.status.currentlyIn).toEqual(['dev']);
+        expect(view?.status.verifiedIn.dev).toEqual({
+          verifiedAt: at(3).toISOString(),
+        });
+        // The claim is gone with the end.
+        await expect(
+          stores.promotions.release({ id, workerId: 'w1' }),
+        ).rejects.toThrow(LeaseLostError);
+      });
+
+      it('leaves verification to the stage when it has one, and moves nothing when the run failed', async () => {
+        const { stores, id } = await claimed(databaseId);
+        await stores.promotions.finish({
+          id,
+          workerId: 'w1',
+          phase: 'Failed',
+          message: 'no',
+          now: at(3),
+          verifyAtOnce: true,
+        });
+        expect(
+          (await stores.freight.getFreight('shop', freight(1).id))?.status,
+        ).toMatchObject({ currentlyIn: [], verifiedIn: {} });
+
+        const second = await claimed(databaseId);
+        await second.stores.promotions.finish({
+          id: second.id,
+          workerId: 'w1',
+          phase: 'Succeeded',
+          now: at(3),
+          verifyAtOnce: false,
+        });
+        expect(
+          (await second.stores.freight.getFreight('shop', freight(1).id))
+            ?.status,
+        ).toMatchObject({ currentlyIn: ['dev'], verifiedIn: {} });
+      });
+
+      it('writes nothing of an ending whose effects cannot apply', async () => {
+        const { stores, id } = await claimed(databaseId);
+        await expect(
+          stores.promotions.finish({
+            id,
+            workerId: 'w1',
+            phase: 'Succeeded',
+            now: at(3),
+            effects: effects('missing'),
+            verifyAtOnce: true,
+          }),
+        ).rejects.toThrow(NotFoundError);
+        expect(await stores.promotions.getPromotion('shop', id)).toMatchObject({
+          phase: 'Running',
+        });
+        expect(
+          await stores.stages.getStageHistory({
+            project: 'shop',
+            stage: 'dev',
+            limit: 5,
+          }),
+        ).toEqual([]);
+      });
+    });
+
+    describe('units of work', () => {
+      it('commits the writes of several stores together, or none of them', async () => {
+        const stores = await createStores(databaseId);
+        await stores.freight.insertFreight(freight(1), uniqueAlias);
+        await expect(
+          stores.transaction(async tx => {
+            await stores.freight.approveFreight(
+              {
+                project: 'shop',
+                freightId: freight(1).id,
+                stage: 'prod',
+                actor: 'user:default/amy',
+                at: at(2),
+              },
+              tx,
+            );
+            await stores.promotions.createPromotion(
+              {
+                project: 'shop',
+                stage: 'prod',
+                freightId: freight(1).id,
+                at: at(2),
+              },
+              tx,
+            );
+            throw new Error('changed my mind');
+          }),
+        ).rejects.toThrow('changed my mind');
+        expect(
+          (await stores.freight.getFreight('shop', freight(1).id))?.status
+            .approvedFor,
+        ).toEqual({});
+        expect(
+          (
+            await stores.promotions.listPromotions({
+              project: 'shop',
+              limit: 5,
+            })
+          ).items,
+        ).toEqual([]);
+
+        const created = await stores.transaction(async tx => {
+          await stores.stages.setCurrentFreight(
+            {
+              project: 'shop',
+              stage: 'dev',
+              freightId: freight(1).id,
+              at: at(3),
+            },
+            tx,
+          );
+          return stores.promotions.createPromotion(
+            {
+              project: 'shop',
+              stage: 'prod',
+              freightId: freight(1).id,
+              at: at(3),
+            },
+            tx,
+          );
+        });
+        expect(
+          await stores.promotions.getPromotion('shop', created.id),
+        ).toMatchObject({ phase: 'Pending' });
+        expect(
+          (await stores.freight.getFreight('shop', freight(1).id))?.status
+            .currentlyIn,
+        ).toEqual(['dev']);
+      });
+    });
+  },
+);

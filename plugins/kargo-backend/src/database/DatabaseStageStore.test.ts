@@ -1,0 +1,234 @@
+import { NotFoundError } from '@backstage/errors';
+import {
+  at,
+  createStores,
+  freight,
+  storeTestDatabases,
+  uniqueAlias,
+} from '../__testUtils__/storeFixtures';
+
+describe.each(storeTestDatabases.eachSupportedId())(
+  'DatabaseStageStore on %p',
+  databaseId => {
+    describe('stages', () => {
+      it('moves the current freight, keeps history and the longest completed soak', async () => {
+        const stores = await createStores(databaseId);
+        for (const n of [1, 2])
+          await stores.freight.insertFreight(freight(n), uniqueAlias);
+        const [f1, f2] = [freight(1).id, freight(2).id];
+        await stores.stages.setCurrentFreight({
+          project: 'shop',
+          stage: 'dev',
+          freightId: f1,
+          at: at(0),
+        });
+        await stores.freight.markVerified({
+          project: 'shop',
+          freightId: f1,
+          stage: 'dev',
+          at: at(5),
+        });
+        await stores.stages.setCurrentFreight({
+          project: 'shop',
+          stage: 'dev',
+          freightId: f2,
+          promotionId: 'p2',
+          at: at(90),
+        });
+
+        const one = await stores.freight.getFreight('shop', f1);
+        expect(one?.status.currentlyIn).toEqual([]);
+        expect(one?.status.previouslyIn).toEqual(['dev']);
+        expect(one?.status.verifiedIn.dev.longestSoakMs).toBe(90 * 60_000);
+        expect(
+          (await stores.freight.getFreight('shop', f2))?.status.currentlyIn,
+        ).toEqual(['dev']);
+        expect(
+          await stores.stages.getStageHistory({
+            project: 'shop',
+            stage: 'dev',
+            limit: 10,
+          }),
+        ).toEqual([
+          { freight: f2, promotion: 'p2', promotedAt: at(90).toISOString() },
+          {
+            freight: f1,
+            promotion: undefined,
+            promotedAt: at(0).toISOString(),
+          },
+        ]);
+      });
+
+      it('summarises each stage with its current freight and latest promotion', async () => {
+        const stores = await createStores(databaseId);
+        for (const n of [1, 2])
+          await stores.freight.insertFreight(freight(n), uniqueAlias);
+        await stores.stages.setCurrentFreight({
+          project: 'shop',
+          stage: 'dev',
+          freightId: freight(1).id,
+          at: at(1),
+        });
+        await stores.promotions.createPromotion({
+          project: 'shop',
+          stage: 'dev',
+          freightId: freight(1).id,
+          at: at(1),
+        });
+        const latest = await stores.promotions.createPromotion({
+          project: 'shop',
+          stage: 'dev',
+          freightId: freight(2).id,
+          at: at(2),
+        });
+        await stores.promotions.createPromotion({
+          project: 'shop',
+          stage: 'prod',
+          freightId: freight(1).id,
+          at: at(3),
+        });
+
+        const summaries = await stores.stages.getStageSummaries('shop', [
+          'dev',
+          'staging',
+          'prod',
+        ]);
+        const byStage = Object.fromEntries(summaries.map(s => [s.stage, s]));
+        expect(byStage.dev.currentFreight?.id).toBe(freight(1).id);
+        expect(byStage.dev.currentSince).toBe(at(1).toISOString());
+        expect(byStage.dev.lastPromotion?.id).toBe(latest.id);
+        expect(byStage.prod.currentFreight).toBeUndefined();
+        expect(byStage.prod.lastPromotion?.stage).toBe('prod');
+      });
+    });
+
+    describe('metadata', () => {
+      it('upserts Stage metadata key by key and refuses a stage not defined', async () => {
+        const stores = await createStores(databaseId);
+        const stages = ['dev', 'prod'];
+        await stores.stages.upsertMetadata({
+          project: 'shop',
+          kind: 'Stage',
+          name: 'dev',
+          values: { team: 'a', checks: { passed: 3 } },
+          stages,
+        });
+        // Again, with one key changed: the others stay, and repeating changes nothing more.
+        for (let i = 0; i < 2; i++) {
+          await stores.stages.upsertMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            name: 'dev',
+            values: { team: 'b', list: [1, 'two', null] },
+            stages,
+          });
+        }
+        await stores.stages.upsertMetadata({
+          project: 'other',
+          kind: 'Stage',
+          name: 'dev',
+          values: { team: 'elsewhere' },
+        });
+        expect(
+          await stores.stages.getMetadata({ project: 'shop', kind: 'Stage' }),
+        ).toEqual({
+          dev: { team: 'b', checks: { passed: 3 }, list: [1, 'two', null] },
+        });
+        expect(
+          await stores.stages.getMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            names: ['prod', 'dev'],
+          }),
+        ).toEqual({
+          dev: { team: 'b', checks: { passed: 3 }, list: [1, 'two', null] },
+        });
+        await expect(
+          stores.stages.upsertMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            name: 'qa',
+            values: { team: 'c' },
+            stages,
+          }),
+        ).rejects.toThrow(
+          new NotFoundError('Stage "qa" not found in project "shop"'),
+        );
+        expect(
+          await stores.stages.getMetadata({
+            project: 'shop',
+            kind: 'Stage',
+            names: ['qa'],
+          }),
+        ).toEqual({});
+      });
+
+      it('keys Freight metadata by id, accepts an alias, and serves it with the freight', async () => {
+        const stores = await createStores(databaseId);
+        const { freight: one } = await stores.freight.insertFreight(
+          freight(901),
+          {
+            generateAlias: async () => 'meta-one',
+          },
+        );
+        const { freight: two } = await stores.freight.insertFreight(
+          freight(902),
+          {
+            generateAlias: async () => 'meta-two',
+          },
+        );
+        expect(
+          await stores.stages.upsertMetadata({
+            project: 'shop',
+            kind: 'Freight',
+            name: 'meta-one',
+            values: { score: 7 },
+          }),
+        ).toEqual({ name: one.id });
+        await stores.stages.upsertMetadata({
+          project: 'shop',
+          kind: 'Freight',
+          name: one.id,
+          values: { approvedBy: 'qa' },
+        });
+        const expected = { score: 7, approvedBy: 'qa' };
+        const byId = await stores.stages.getMetadata({
+          project: 'shop',
+          kind: 'Freight',
+        });
+        expect(Object.keys(byId)).toEqual([one.id]);
+        expect(byId[one.id]).toEqual(expected);
+        expect(
+          await stores.stages.getMetadata({
+            project: 'shop',
+            kind: 'Freight',
+            names: ['meta-one', one.id, 'meta-two'],
+          }),
+        ).toEqual({ 'meta-one': expected, [one.id]: expected });
+
+        expect(
+          (await stores.freight.getFreight('shop', 'meta-one'))?.metadata,
+        ).toEqual(expected);
+        const page = await stores.freight.listFreight({
+          project: 'shop',
+          limit: 10,
+        });
+        expect(page.items.map(f => [f.id, f.metadata])).toEqual([
+          [two.id, undefined],
+          [one.id, expected],
+        ]);
+
+        await expect(
+          stores.stages.upsertMetadata({
+            project: 'shop',
+            kind: 'Freight',
+            name: 'nope',
+            values: { score: 1 },
+          }),
+        ).rejects.toThrow(
+          new NotFoundError('Freight "nope" not found in project "shop"'),
+        );
+      });
+    });
+  },
+);

@@ -1,0 +1,159 @@
+import { Knex } from 'knex';
+import { StageHistoryEntry } from '@kargo-portal/plugin-kargo-common';
+import {
+  MetadataByName,
+  MetadataKind,
+  StageStore,
+  StageSummary,
+} from '../stores/StageStore';
+import { StoreTransaction } from '../stores/StoreTransaction';
+import { freightFromRow, promotionFromRow } from './mappers';
+import { setCurrentFreight } from './operations/freightStages';
+import { metadataByName, upsertMetadata } from './operations/metadata';
+import { chunks } from './operations/paging';
+import { FreightRow, PromotionRow, StageHistoryRow } from './tables';
+import { inTransaction } from './transaction';
+
+/** The {@link StageStore} on the plugin's database. */
+export class DatabaseStageStore implements StageStore {
+  /** On a migrated database. */
+  static create(options: { knex: Knex }): DatabaseStageStore {
+    return new DatabaseStageStore(options.knex);
+  }
+
+  private constructor(private readonly db: Knex) {}
+
+  async setCurrentFreight(
+    options: {
+      project: string;
+      stage: string;
+      freightId: string;
+      promotionId?: string;
+      at: Date;
+    },
+    transaction?: StoreTransaction,
+  ): Promise<void> {
+    await inTransaction(this.db, transaction, tx =>
+      setCurrentFreight(tx, options),
+    );
+  }
+
+  async getStageSummaries(
+    project: string,
+    stages: string[],
+  ): Promise<StageSummary[]> {
+    const current: Array<
+      FreightRow & { stage: string; current_since: string | null }
+    > = await this.db('kargo_freight_stages as s')
+      .join('kargo_freight as f', join =>
+        join
+          .on('f.project', '=', 's.project')
+          .andOn('f.id', '=', 's.freight_id'),
+      )
+      .where('s.project', project)
+      .where('s.currently_in', true)
+      .select('f.*', 's.stage', 's.current_since');
+    // The newest promotion of each stage: one index lookup per stage, whatever the length of the history.
+    const latest: PromotionRow[] = [];
+    for (const stage of stages) {
+      const row = await this.db<PromotionRow>('kargo_promotions')
+        .where({ project, stage })
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first();
+      if (row) latest.push(row);
+    }
+    const summaries = new Map<string, StageSummary>();
+    const summaryOf = (stage: string) => {
+      let summary = summaries.get(stage);
+      if (!summary) {
+        summary = { stage };
+        summaries.set(stage, summary);
+      }
+      return summary;
+    };
+    for (const row of current) {
+      summaryOf(row.stage).currentFreight = freightFromRow(row);
+      summaryOf(row.stage).currentSince = row.current_since ?? undefined;
+    }
+    for (const row of latest) {
+      summaryOf(row.stage).lastPromotion = promotionFromRow(row);
+    }
+    return [...summaries.values()];
+  }
+
+  async getStageHistory(options: {
+    project: string;
+    stage: string;
+    limit: number;
+  }): Promise<StageHistoryEntry[]> {
+    const rows: StageHistoryRow[] = await this.db('kargo_stage_history')
+      .where({ project: options.project, stage: options.stage })
+      .orderBy('seq', 'desc')
+      .limit(options.limit);
+    return rows.map(row => ({
+      freight: row.freight_id,
+      promotion: row.promotion_id ?? undefined,
+      promotedAt: row.promoted_at,
+    }));
+  }
+
+  async upsertMetadata(
+    options: {
+      project: string;
+      kind: MetadataKind;
+      name: string;
+      values: Record<string, unknown>;
+      stages?: string[];
+    },
+    transaction?: StoreTransaction,
+  ): Promise<{ name: string }> {
+    return inTransaction(this.db, transaction, tx =>
+      upsertMetadata(tx, options),
+    );
+  }
+
+  async getMetadata(options: {
+    project: string;
+    kind: MetadataKind;
+    names?: string[];
+  }): Promise<MetadataByName> {
+    const { project, kind } = options;
+    if (!options.names) {
+      return Object.fromEntries(await metadataByName(this.db, project, kind));
+    }
+    // The stored names of the names asked for: a Freight's alias stands for its id.
+    const asked = new Map<string, string[]>();
+    const nameAs = (storedName: string, name: string) =>
+      asked.set(storedName, [...(asked.get(storedName) ?? []), name]);
+    const names = [...new Set(options.names)];
+    if (kind === 'Freight') {
+      for (const part of chunks(names)) {
+        const rows: Array<{ id: string; alias: string }> = await this.db(
+          'kargo_freight',
+        )
+          .where({ project })
+          .andWhere(q => q.whereIn('id', part).orWhereIn('alias', part))
+          .select('id', 'alias');
+        for (const row of rows) {
+          if (part.includes(row.id)) nameAs(row.id, row.id);
+          if (part.includes(row.alias)) nameAs(row.id, row.alias);
+        }
+      }
+    } else {
+      for (const name of names) nameAs(name, name);
+    }
+    const out: Array<[string, Record<string, unknown>]> = [];
+    const found = await metadataByName(this.db, project, kind, [
+      ...asked.keys(),
+    ]);
+    for (const [storedName, values] of found) {
+      for (const name of asked.get(storedName) ?? []) {
+        out.push([name, { ...values }]);
+      }
+    }
+    return Object.fromEntries(out);
+  }
+}

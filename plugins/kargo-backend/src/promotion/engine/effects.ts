@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { PromotionStepEffect } from '@kargo-portal/plugin-kargo-node';
+import { Redactor } from './redaction';
+
+const effectSchema = z
+  .object({
+    kind: z.literal('metadata'),
+    target: z.enum(['Stage', 'Freight']),
+    name: z.string().min(1),
+    values: z.record(z.unknown()),
+  })
+  .strict();
+
+/**
+ * The effects of a step's result, checked (a module's step may not be typed) and with known secrets redacted,
+ * as its output is: what is stored must not reveal what the log and outputs hide.
+ */
+export function checkedEffects(
+  effects: unknown,
+  redactor: Redactor,
+): { effects?: PromotionStepEffect[]; error?: Error } {
+  if (effects === undefined) return {};
+  const parsed = z.array(effectSchema).safeParse(effects);
+  if (!parsed.success) {
+    return {
+      error: new Error(
+        `invalid effects in the step's result: ${parsed.error.issues
+          .map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ')}`,
+      ),
+    };
+  }
+  return parsed.data.length > 0
+    ? { effects: redactor.redactDeep(parsed.data) }
+    : {};
+}
