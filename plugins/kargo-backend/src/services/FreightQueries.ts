@@ -67,6 +67,16 @@ export function eligibilityFreightOf(
   return result;
 }
 
+/** What {@link FreightQueries} reads of the store. */
+export type FreightQueriesStore = Pick<
+  KargoStore,
+  | 'listFreight'
+  | 'countFreight'
+  | 'listFreightCandidates'
+  | 'getStageSummaries'
+  | 'getMetadata'
+>;
+
 /**
  * Which freight a stage may receive, computed without reading every freight. Most of the rules are conditions
  * the database evaluates (a direct origin; verified in an upstream stage; approved for the stage). Only requests
@@ -74,7 +84,7 @@ export function eligibilityFreightOf(
  * in code, and then only for the freight verified upstream.
  */
 export class FreightQueries {
-  constructor(private readonly store: KargoStore) {}
+  constructor(private readonly store: FreightQueriesStore) {}
 
   /** The stage's eligibility as a {@link FreightMatch}. */
   async eligibleMatch(
