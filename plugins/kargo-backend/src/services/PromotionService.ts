@@ -1,5 +1,6 @@
 import { AuditorService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
 import {
   FreightView,
   Page,
@@ -103,9 +104,16 @@ export class PromotionService {
   async promote(
     request: FreightToStage & { origin: ChangeOrigin },
   ): Promise<Promotion> {
+    return this.requestPromotion(request, {});
+  }
+
+  private async requestPromotion(
+    request: FreightToStage & { origin: ChangeOrigin },
+    auditMeta: JsonObject,
+  ): Promise<Promotion> {
     const stage = await this.target(request);
     const { project, freight: ref, origin } = request;
-    const meta = { project, stage: request.stage, freight: ref };
+    const meta = { project, stage: request.stage, freight: ref, ...auditMeta };
     const promotion = await auditedChange(
       this.options.auditor,
       { eventId: 'promotion-create', origin, meta },
@@ -209,12 +217,10 @@ export class PromotionService {
         );
       }
     }
-    return this.promote({
-      project,
-      stage,
-      freight: freightId,
-      origin: request.origin,
-    });
+    return this.requestPromotion(
+      { project, stage, freight: freightId, origin: request.origin },
+      { rollback: true },
+    );
   }
 
   /** Asks a Pending or Running promotion to stop; the worker ends it Aborted. */
