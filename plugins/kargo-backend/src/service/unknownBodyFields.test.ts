@@ -31,7 +31,7 @@ describe('rejectUnknownBodyFields', () => {
       'put',
       '/projects/p',
       { manifests: 'x', force: 1 },
-      'force: unknown field',
+      'force: unknown field; the body takes manifests',
     ],
     [
       'post',
