@@ -11,8 +11,8 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { DatabaseKargoStores } from '../src/database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../src/database/migrations';
 import { DefinitionService } from '../src/definitions/DefinitionService';
-import { KargoAuthorizer } from '../src/service/KargoAuthorizer';
 import { createRouter } from '../src/service/router';
+import { KargoAuthorizer, createKargoServices } from '../src/services';
 
 const FREIGHT = Number(process.env.KARGO_BENCH_FREIGHT ?? 100_000);
 const REQUESTS = Number(process.env.KARGO_BENCH_REQUESTS ?? 200);
@@ -119,14 +119,33 @@ async function serve(knex: Knex) {
   await definitions.syncConfiguredSources();
   const allow = async (requests: unknown[]) =>
     requests.map(() => ({ result: AuthorizeResult.ALLOW as const }));
-  const router = await createRouter({
+  const { authorized } = createKargoServices({
     stores,
     definitions,
+    // The benchmark reads; it makes no freight and has no webhook receivers.
+    warehouses: {
+      createFromSelection: async () => {
+        throw new Error('no manual freight in the benchmark');
+      },
+    },
+    webhooks: {
+      list: async () => [],
+      deliver: async () => ({ status: 404, message: 'none', refreshed: [] }),
+    },
     authorizer: new KargoAuthorizer({
       permissions: { authorize: allow, authorizeConditional: allow },
       catalog: {} as never, // unconditional decisions never load owners
       auth: {} as never,
     }),
+    auditor: {
+      createEvent: async () => ({
+        success: async () => {},
+        fail: async () => {},
+      }),
+    },
+  });
+  const router = await createRouter({
+    services: authorized,
     httpAuth: {
       credentials: async () =>
         ({
@@ -134,12 +153,6 @@ async function serve(knex: Knex) {
           principal: { type: 'user', userEntityRef: 'user:default/bench' },
         } as never),
       issueUserCookie: async () => ({ expiresAt: new Date() }),
-    },
-    auditor: {
-      createEvent: async () => ({
-        success: async () => {},
-        fail: async () => {},
-      }),
     },
   });
   const server = http.createServer(express().use(router));

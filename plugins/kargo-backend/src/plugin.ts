@@ -30,8 +30,8 @@ import { evaluateExpression } from './expressions';
 import { builtinPromotionSteps } from './promotion/builtinSteps';
 import { createPromotionWorker } from './promotion/worker';
 import { DefinitionService } from './definitions/DefinitionService';
-import { KargoAuthorizer } from './service/KargoAuthorizer';
 import { createRouter } from './service/router';
+import { KargoAuthorizer, createKargoServices } from './services';
 import { ProjectSecrets } from './secrets';
 import { createDiscoverers } from './warehouses/discoverers';
 import { WarehouseService } from './warehouses/WarehouseService';
@@ -190,18 +190,20 @@ export const kargoPlugin = createBackendPlugin({
         deps.lifecycle.addStartupHook(() => worker.start());
         deps.lifecycle.addShutdownHook(() => worker.stop());
 
+        // The rules, shared by the routes and the loops to come; the routes use the wrappers that check
+        // permissions.
+        const { authorized } = createKargoServices({
+          stores,
+          definitions,
+          warehouses,
+          webhooks,
+          authorizer,
+          auditor: deps.auditor,
+          triggerPoll,
+          onPromotionCreated: () => worker.notify(),
+        });
         httpRouter.use(
-          await createRouter({
-            stores,
-            definitions,
-            warehouses,
-            webhooks,
-            triggerPoll,
-            onPromotionCreated: () => worker.notify(),
-            authorizer,
-            httpAuth: deps.httpAuth,
-            auditor: deps.auditor,
-          }),
+          await createRouter({ services: authorized, httpAuth: deps.httpAuth }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         // Deliveries are authenticated by their receiver URL and provider signature instead.

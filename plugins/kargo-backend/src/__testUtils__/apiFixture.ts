@@ -16,8 +16,8 @@ import {
 import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionService } from '../definitions/DefinitionService';
-import { KargoAuthorizer } from '../service/KargoAuthorizer';
 import { createRouter } from '../service/router';
+import { KargoAuthorizer, createKargoServices } from '../services';
 import { ProjectSecrets } from '../secrets';
 import { WarehouseService } from '../warehouses/WarehouseService';
 import { WebhookReceivers } from '../webhooks/WebhookReceivers';
@@ -161,7 +161,7 @@ export async function createApiFixture(options: {
       });
     },
   });
-  const router = await createRouter({
+  const { services, authorized } = createKargoServices({
     stores,
     definitions,
     warehouses,
@@ -177,10 +177,10 @@ export async function createApiFixture(options: {
       catalog,
       auth: mockServices.auth(),
     }),
-    httpAuth,
     auditor,
     now: options.now,
   });
+  const router = await createRouter({ services: authorized, httpAuth });
   const app = express().use(router).use(mockErrorHandler());
   return {
     app,
@@ -191,6 +191,8 @@ export async function createApiFixture(options: {
     warehouses,
     polls,
     createdPromotions,
+    /** The services without permission checks, as loops inside the backend use them. */
+    services,
     setUser(userEntityRef: string) {
       credentials = {
         $$type: '@backstage/BackstageCredentials',

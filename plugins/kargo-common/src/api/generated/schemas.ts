@@ -68,7 +68,35 @@ export type Freight = {
   createdAt: string;
 };
 
-export type FreightView = Freight & {
+/** A Freight with its status in the stages and its metadata. */
+export type FreightView = {
+  id: string;
+  alias: string;
+  project: string;
+  origin: Origin;
+  commits: Array<{
+    repoURL: string;
+    id: string;
+    branch?: string;
+    tag?: string;
+    message?: string;
+    author?: string;
+    committer?: string;
+  }>;
+  images: Array<{
+    repoURL: string;
+    tag: string;
+    digest: string;
+    annotations?: {
+      [key: string]: string;
+    };
+  }>;
+  charts: Array<{
+    repoURL: string;
+    name: string;
+    version: string;
+  }>;
+  createdAt: string;
   status: {
     currentlyIn: Array<string>;
     verifiedIn: {

@@ -132,6 +132,7 @@ export const spec = {
           },
         },
         required: ['name', 'stageCount', 'warehouseCount'],
+        additionalProperties: false,
       },
       ProjectList: {
         type: 'object',
@@ -144,6 +145,7 @@ export const spec = {
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
       Origin: {
         type: 'object',
@@ -157,6 +159,7 @@ export const spec = {
           },
         },
         required: ['kind', 'name'],
+        additionalProperties: false,
       },
       Freight: {
         type: 'object',
@@ -201,6 +204,7 @@ export const spec = {
                 },
               },
               required: ['repoURL', 'id'],
+              additionalProperties: false,
             },
           },
           images: {
@@ -225,6 +229,7 @@ export const spec = {
                 },
               },
               required: ['repoURL', 'tag', 'digest'],
+              additionalProperties: false,
             },
           },
           charts: {
@@ -243,6 +248,7 @@ export const spec = {
                 },
               },
               required: ['repoURL', 'name', 'version'],
+              additionalProperties: false,
             },
           },
           createdAt: {
@@ -259,74 +265,174 @@ export const spec = {
           'charts',
           'createdAt',
         ],
+        additionalProperties: false,
       },
       FreightView: {
-        allOf: [
-          {
-            $ref: '#/components/schemas/Freight',
+        description:
+          'A Freight with its status in the stages and its metadata.',
+        type: 'object',
+        properties: {
+          id: {
+            type: 'string',
           },
-          {
-            type: 'object',
-            properties: {
-              status: {
-                type: 'object',
-                properties: {
-                  currentlyIn: {
-                    type: 'array',
-                    items: {
-                      type: 'string',
-                    },
-                  },
-                  verifiedIn: {
-                    type: 'object',
-                    additionalProperties: {
-                      type: 'object',
-                      properties: {
-                        verifiedAt: {
-                          type: 'string',
-                        },
-                        longestSoakMs: {
-                          type: 'number',
-                        },
-                      },
-                    },
-                  },
-                  approvedFor: {
-                    type: 'object',
-                    additionalProperties: {
-                      type: 'object',
-                      properties: {
-                        approvedAt: {
-                          type: 'string',
-                        },
-                        approvedBy: {
-                          type: 'string',
-                        },
-                      },
-                      required: ['approvedAt'],
-                    },
-                  },
-                  previouslyIn: {
-                    type: 'array',
-                    items: {
-                      type: 'string',
-                    },
-                    description:
-                      'Every stage the freight has been in, current ones included.',
+          alias: {
+            type: 'string',
+          },
+          project: {
+            type: 'string',
+          },
+          origin: {
+            $ref: '#/components/schemas/Origin',
+          },
+          commits: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                id: {
+                  type: 'string',
+                },
+                branch: {
+                  type: 'string',
+                },
+                tag: {
+                  type: 'string',
+                },
+                message: {
+                  type: 'string',
+                },
+                author: {
+                  type: 'string',
+                },
+                committer: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'id'],
+              additionalProperties: false,
+            },
+          },
+          images: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                tag: {
+                  type: 'string',
+                },
+                digest: {
+                  type: 'string',
+                },
+                annotations: {
+                  type: 'object',
+                  additionalProperties: {
+                    type: 'string',
                   },
                 },
-                required: ['currentlyIn', 'verifiedIn', 'approvedFor'],
               },
-              metadata: {
+              required: ['repoURL', 'tag', 'digest'],
+              additionalProperties: false,
+            },
+          },
+          charts: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                repoURL: {
+                  type: 'string',
+                },
+                name: {
+                  type: 'string',
+                },
+                version: {
+                  type: 'string',
+                },
+              },
+              required: ['repoURL', 'name', 'version'],
+              additionalProperties: false,
+            },
+          },
+          createdAt: {
+            type: 'string',
+          },
+          status: {
+            type: 'object',
+            properties: {
+              currentlyIn: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+              verifiedIn: {
                 type: 'object',
-                additionalProperties: {},
+                additionalProperties: {
+                  type: 'object',
+                  properties: {
+                    verifiedAt: {
+                      type: 'string',
+                    },
+                    longestSoakMs: {
+                      type: 'number',
+                    },
+                  },
+                  additionalProperties: false,
+                },
+              },
+              approvedFor: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'object',
+                  properties: {
+                    approvedAt: {
+                      type: 'string',
+                    },
+                    approvedBy: {
+                      type: 'string',
+                    },
+                  },
+                  required: ['approvedAt'],
+                  additionalProperties: false,
+                },
+              },
+              previouslyIn: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
                 description:
-                  'What set-metadata steps set on the freight, key by key; absent when nothing.',
+                  'Every stage the freight has been in, current ones included.',
               },
             },
-            required: ['status'],
+            required: ['currentlyIn', 'verifiedIn', 'approvedFor'],
+            additionalProperties: false,
           },
+          metadata: {
+            type: 'object',
+            additionalProperties: {},
+            description:
+              'What set-metadata steps set on the freight, key by key; absent when nothing.',
+          },
+        },
+        required: [
+          'id',
+          'alias',
+          'project',
+          'origin',
+          'commits',
+          'images',
+          'charts',
+          'createdAt',
+          'status',
         ],
+        additionalProperties: false,
       },
       FreightPage: {
         type: 'object',
@@ -342,6 +448,7 @@ export const spec = {
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
       PromotionStep: {
         type: 'object',
@@ -416,10 +523,12 @@ export const spec = {
                 },
               },
               required: ['time', 'level', 'message'],
+              additionalProperties: false,
             },
           },
         },
         required: ['alias', 'status'],
+        additionalProperties: false,
       },
       Promotion: {
         type: 'object',
@@ -482,6 +591,7 @@ export const spec = {
           'steps',
           'createdAt',
         ],
+        additionalProperties: false,
       },
       PromotionPage: {
         type: 'object',
@@ -497,6 +607,7 @@ export const spec = {
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
       PipelineStage: {
         type: 'object',
@@ -558,6 +669,7 @@ export const spec = {
               },
             },
             required: ['since', 'requiredMs'],
+            additionalProperties: false,
           },
           metadata: {
             type: 'object',
@@ -573,6 +685,7 @@ export const spec = {
           'depth',
           'eligibleFreightCount',
         ],
+        additionalProperties: false,
       },
       Pipeline: {
         type: 'object',
@@ -594,6 +707,7 @@ export const spec = {
           },
         },
         required: ['project', 'warehouses', 'stages'],
+        additionalProperties: false,
       },
       StageHistory: {
         type: 'object',
@@ -614,10 +728,12 @@ export const spec = {
                 },
               },
               required: ['freight', 'promotedAt'],
+              additionalProperties: false,
             },
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
       Warehouse: {
         type: 'object',
@@ -663,6 +779,7 @@ export const spec = {
           },
         },
         required: ['project', 'name'],
+        additionalProperties: false,
       },
       DiscoveredArtifacts: {
         type: 'object',
@@ -704,10 +821,12 @@ export const spec = {
                       },
                     },
                     required: ['tag', 'digest'],
+                    additionalProperties: false,
                   },
                 },
               },
               required: ['repoURL', 'references'],
+              additionalProperties: false,
             },
           },
           commits: {
@@ -746,10 +865,12 @@ export const spec = {
                       },
                     },
                     required: ['id'],
+                    additionalProperties: false,
                   },
                 },
               },
               required: ['repoURL', 'commits'],
+              additionalProperties: false,
             },
           },
           charts: {
@@ -774,10 +895,12 @@ export const spec = {
                 },
               },
               required: ['repoURL', 'name', 'versions'],
+              additionalProperties: false,
             },
           },
         },
         required: ['discoveredAt'],
+        additionalProperties: false,
       },
       FreightSelection: {
         type: 'object',
@@ -870,6 +993,7 @@ export const spec = {
           },
         },
         required: ['project', 'name', 'provider'],
+        additionalProperties: false,
       },
       WebhookReceiverList: {
         type: 'object',
@@ -882,6 +1006,7 @@ export const spec = {
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
       WarehouseList: {
         type: 'object',
@@ -894,6 +1019,7 @@ export const spec = {
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
       DefinitionSource: {
         type: 'object',
@@ -928,6 +1054,7 @@ export const spec = {
           },
         },
         required: ['key', 'kind', 'target', 'projects', 'checkedAt'],
+        additionalProperties: false,
       },
       DefinitionSourceList: {
         type: 'object',
@@ -940,6 +1067,7 @@ export const spec = {
           },
         },
         required: ['items'],
+        additionalProperties: false,
       },
     },
     responses: {
@@ -956,6 +1084,33 @@ export const spec = {
     },
   },
   paths: {
+    '/health': {
+      get: {
+        operationId: 'GetHealth',
+        security: [],
+        description: 'Whether the plugin serves requests; needs no token.',
+        responses: {
+          '200': {
+            description: 'The plugin is up',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    status: {
+                      type: 'string',
+                      enum: ['ok'],
+                    },
+                  },
+                  required: ['status'],
+                  additionalProperties: false,
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     '/projects': {
       get: {
         operationId: 'ListProjects',
@@ -1008,11 +1163,6 @@ export const spec = {
       },
     },
     '/projects/{project}': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-      ],
       get: {
         operationId: 'GetProject',
         responses: {
@@ -1030,6 +1180,11 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+        ],
       },
       put: {
         operationId: 'ReplaceProject',
@@ -1060,6 +1215,11 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+        ],
       },
       delete: {
         operationId: 'DeleteProject',
@@ -1073,14 +1233,14 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+        ],
       },
     },
     '/projects/{project}/pipeline': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-      ],
       get: {
         operationId: 'GetPipeline',
         description:
@@ -1100,19 +1260,22 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+        ],
       },
     },
     '/projects/{project}/freight': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-      ],
       get: {
         operationId: 'ListFreight',
         description:
           'Freight, newest first. `origin` narrows to warehouses; `stage` to the freight that stage may receive now.',
         parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
           {
             name: 'origin',
             in: 'query',
@@ -1158,21 +1321,6 @@ export const spec = {
       },
     },
     '/projects/{project}/freight/{freight}': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          name: 'freight',
-          in: 'path',
-          required: true,
-          description: 'Id or alias',
-          schema: {
-            type: 'string',
-            maxLength: 253,
-          },
-        },
-      ],
       get: {
         operationId: 'GetFreight',
         responses: {
@@ -1190,17 +1338,24 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            name: 'freight',
+            in: 'path',
+            required: true,
+            description: 'Id or alias',
+            schema: {
+              type: 'string',
+              maxLength: 253,
+            },
+          },
+        ],
       },
     },
     '/projects/{project}/stages/{stage}/approvals': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          $ref: '#/components/parameters/stage',
-        },
-      ],
       post: {
         operationId: 'ApproveFreight',
         description:
@@ -1230,17 +1385,17 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
       },
     },
     '/projects/{project}/stages/{stage}/promotions': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          $ref: '#/components/parameters/stage',
-        },
-      ],
       post: {
         operationId: 'PromoteToStage',
         description:
@@ -1270,20 +1425,17 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
       },
     },
     '/projects/{project}/stages/{stage}/history': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          $ref: '#/components/parameters/stage',
-        },
-        {
-          $ref: '#/components/parameters/limit',
-        },
-      ],
       get: {
         operationId: 'GetStageHistory',
         description: 'The freight the stage received, newest first.',
@@ -1302,19 +1454,28 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+          {
+            $ref: '#/components/parameters/limit',
+          },
+        ],
       },
     },
     '/projects/{project}/promotions': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-      ],
       get: {
         operationId: 'ListPromotions',
         description:
           "The project's promotions, newest first. Steps carry their status but not their log and output: read the promotion for those.",
         parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
           {
             name: 'stage',
             in: 'query',
@@ -1350,20 +1511,6 @@ export const spec = {
       },
     },
     '/projects/{project}/promotions/{promotion}': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          name: 'promotion',
-          in: 'path',
-          required: true,
-          schema: {
-            type: 'string',
-            maxLength: 64,
-          },
-        },
-      ],
       get: {
         operationId: 'GetPromotion',
         responses: {
@@ -1381,23 +1528,23 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            name: 'promotion',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              maxLength: 64,
+            },
+          },
+        ],
       },
     },
     '/projects/{project}/promotions/{promotion}/abort': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          name: 'promotion',
-          in: 'path',
-          required: true,
-          schema: {
-            type: 'string',
-            maxLength: 64,
-          },
-        },
-      ],
       post: {
         operationId: 'AbortPromotion',
         description:
@@ -1417,14 +1564,23 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            name: 'promotion',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              maxLength: 64,
+            },
+          },
+        ],
       },
     },
     '/projects/{project}/warehouses': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-      ],
       get: {
         operationId: 'ListWarehouses',
         responses: {
@@ -1442,24 +1598,14 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+        ],
       },
     },
     '/projects/{project}/warehouses/{warehouse}/refresh': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          name: 'warehouse',
-          in: 'path',
-          required: true,
-          schema: {
-            type: 'string',
-            pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
-            maxLength: 253,
-          },
-        },
-      ],
       post: {
         operationId: 'RefreshWarehouse',
         description:
@@ -1479,24 +1625,24 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            name: 'warehouse',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+              maxLength: 253,
+            },
+          },
+        ],
       },
     },
     '/projects/{project}/warehouses/{warehouse}/freight': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-        {
-          name: 'warehouse',
-          in: 'path',
-          required: true,
-          schema: {
-            type: 'string',
-            pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
-            maxLength: 253,
-          },
-        },
-      ],
       post: {
         operationId: 'CreateFreight',
         description:
@@ -1536,14 +1682,24 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            name: 'warehouse',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+              maxLength: 253,
+            },
+          },
+        ],
       },
     },
     '/projects/{project}/webhooks': {
-      parameters: [
-        {
-          $ref: '#/components/parameters/project',
-        },
-      ],
       get: {
         operationId: 'ListWebhookReceivers',
         description:
@@ -1563,19 +1719,14 @@ export const spec = {
             $ref: '#/components/responses/ErrorResponse',
           },
         },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+        ],
       },
     },
     '/webhooks/{id}': {
-      parameters: [
-        {
-          name: 'id',
-          in: 'path',
-          required: true,
-          schema: {
-            type: 'string',
-          },
-        },
-      ],
       post: {
         operationId: 'DeliverWebhook',
         security: [],
@@ -1601,6 +1752,7 @@ export const spec = {
                       type: 'string',
                     },
                   },
+                  additionalProperties: false,
                 },
               },
             },
@@ -1613,6 +1765,16 @@ export const spec = {
             description: 'No such receiver',
           },
         },
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
       },
     },
     '/definitions': {

@@ -64,6 +64,9 @@ export function eligibilityFreightOf(
   return result;
 }
 
+/** What {@link FreightQueries} reads of the store. */
+export type FreightQueriesStore = Pick<KargoStores, 'freight' | 'stages'>;
+
 /**
  * Which freight a stage may receive, computed without reading every freight. Most of the rules are conditions
  * the database evaluates (a direct origin; verified in an upstream stage; approved for the stage). Only requests
@@ -71,9 +74,7 @@ export function eligibilityFreightOf(
  * in code, and then only for the freight verified upstream.
  */
 export class FreightQueries {
-  constructor(
-    private readonly stores: Pick<KargoStores, 'freight' | 'stages'>,
-  ) {}
+  constructor(private readonly stores: FreightQueriesStore) {}
 
   /** The stage's eligibility as a {@link FreightMatch}. */
   async eligibleMatch(

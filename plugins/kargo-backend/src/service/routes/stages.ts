@@ -1,0 +1,35 @@
+import { KargoApiRouter, RouteContext, parseLimit } from './types';
+
+/** Stages: approving freight for a stage, and the freight a stage received. */
+export function registerStageRoutes(
+  router: KargoApiRouter,
+  { services, callerOf }: RouteContext,
+): void {
+  router.post(
+    '/projects/:project/stages/:stage/approvals',
+    async (req, res) => {
+      const freight = await services.promotions.approve(
+        {
+          project: req.params.project,
+          stage: req.params.stage,
+          freight: req.body.freight,
+        },
+        await callerOf(req),
+      );
+      res.status(201).json(freight);
+    },
+  );
+
+  router.get('/projects/:project/stages/:stage/history', async (req, res) => {
+    const caller = await callerOf(req);
+    const items = await services.promotions.getStageHistory(
+      {
+        project: req.params.project,
+        stage: req.params.stage,
+        limit: parseLimit(req.query.limit),
+      },
+      caller,
+    );
+    res.json({ items });
+  });
+}

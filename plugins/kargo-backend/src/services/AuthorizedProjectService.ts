@@ -1,0 +1,119 @@
+import {
+  DefinitionSourceStatus,
+  Pipeline,
+  kargoProjectCreatePermission,
+  kargoProjectReadPermission,
+  kargoProjectUpdatePermission,
+} from '@kargo-portal/plugin-kargo-common';
+import { KargoAuthorizer } from './KargoAuthorizer';
+import { ProjectService, ProjectSummary } from './ProjectService';
+import { Caller, originOf } from './types';
+
+/**
+ * {@link ProjectService} for callers with credentials. Creating needs `kargo.project.create`; replacing and
+ * deleting `kargo.project.update`; reads `kargo.project.read`. Lists leave out what the caller may not read
+ * instead of refusing.
+ */
+export class AuthorizedProjectService {
+  static create(options: {
+    projects: ProjectService;
+    authorizer: KargoAuthorizer;
+  }): AuthorizedProjectService {
+    return new AuthorizedProjectService(options.projects, options.authorizer);
+  }
+
+  private constructor(
+    private readonly inner: ProjectService,
+    private readonly authorizer: KargoAuthorizer,
+  ) {}
+
+  async listProjects(caller: Caller): Promise<ProjectSummary[]> {
+    const projects = await this.inner.listProjects();
+    const allowed = new Set(
+      await this.authorizer.filterProjects(
+        kargoProjectReadPermission,
+        projects.map(p => p.name),
+        caller.credentials,
+      ),
+    );
+    return projects.filter(p => allowed.has(p.name));
+  }
+
+  async getProject(name: string, caller: Caller): Promise<ProjectSummary> {
+    await this.requireRead(name, caller);
+    return this.inner.getProject(name);
+  }
+
+  async getPipeline(name: string, caller: Caller): Promise<Pipeline> {
+    await this.requireRead(name, caller);
+    return this.inner.getPipeline(name);
+  }
+
+  async createProject(
+    request: { manifests: string },
+    caller: Caller,
+  ): Promise<ProjectSummary> {
+    await this.authorizer.requireBasic(
+      kargoProjectCreatePermission,
+      caller.credentials,
+    );
+    return this.inner.createProject({ ...request, origin: originOf(caller) });
+  }
+
+  async replaceProject(
+    request: { project: string; manifests: string },
+    caller: Caller,
+  ): Promise<ProjectSummary> {
+    await this.requireUpdate(request.project, caller);
+    return this.inner.replaceProject({ ...request, origin: originOf(caller) });
+  }
+
+  async deleteProject(
+    request: { project: string },
+    caller: Caller,
+  ): Promise<void> {
+    await this.requireUpdate(request.project, caller);
+    await this.inner.deleteProject({ ...request, origin: originOf(caller) });
+  }
+
+  /**
+   * Manifest sources that define a project the caller may read. A source that defines none (or none yet,
+   * failing) is shown to project creators only.
+   */
+  async listDefinitionSources(
+    caller: Caller,
+  ): Promise<DefinitionSourceStatus[]> {
+    const sources = await this.inner.listDefinitionSources();
+    const projects = [...new Set(sources.flatMap(s => s.projects))];
+    const readable = new Set(
+      await this.authorizer.filterProjects(
+        kargoProjectReadPermission,
+        projects,
+        caller.credentials,
+      ),
+    );
+    const creator = await this.authorizer.isAllowedBasic(
+      kargoProjectCreatePermission,
+      caller.credentials,
+    );
+    return sources.filter(s =>
+      s.projects.length > 0 ? s.projects.some(p => readable.has(p)) : creator,
+    );
+  }
+
+  private requireRead(project: string, caller: Caller) {
+    return this.authorizer.requireProject(
+      kargoProjectReadPermission,
+      project,
+      caller.credentials,
+    );
+  }
+
+  private requireUpdate(project: string, caller: Caller) {
+    return this.authorizer.requireProject(
+      kargoProjectUpdatePermission,
+      project,
+      caller.credentials,
+    );
+  }
+}

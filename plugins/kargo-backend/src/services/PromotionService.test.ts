@@ -1,0 +1,272 @@
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { createApiFixture } from '../__testUtils__/apiFixture';
+import { kargoTestDatabases } from '../__testUtils__/databases';
+
+const databases = kargoTestDatabases();
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const actor = 'user:default/ops';
+const origin = { actor };
+
+// The demo project: dev takes freight of the guestbook warehouse directly, staging after dev, prod after staging.
+const F1 = 'a'.repeat(40);
+const F2 = 'b'.repeat(40);
+// Freight of a warehouse no stage of the project requests.
+const STRAY = 'c'.repeat(40);
+
+type Fixture = Awaited<ReturnType<typeof createApiFixture>>;
+
+async function insert(
+  fx: Fixture,
+  id: string,
+  alias: string,
+  warehouse: string,
+  createdAt: string,
+) {
+  await fx.stores.freight.insertFreight(
+    {
+      project: 'guestbook',
+      id,
+      origin: { kind: 'Warehouse', name: warehouse },
+      commits: [{ repoURL: 'file:///tmp/app.git', id: id.slice(0, 8) }],
+      images: [],
+      charts: [],
+      createdAt: new Date(createdAt),
+    },
+    { generateAlias: async () => alias },
+  );
+}
+
+describe.each(databases.eachSupportedId())('PromotionService on %p', id => {
+  let fx: Fixture;
+
+  beforeAll(async () => {
+    fx = await createApiFixture({
+      knex: await databases.init(id),
+      now: () => NOW,
+    });
+    await insert(fx, F1, 'first-fox', 'guestbook', '2026-02-01T00:00:00Z');
+    await insert(fx, F2, 'second-seal', 'guestbook', '2026-02-02T00:00:00Z');
+    await insert(fx, STRAY, 'stray-cat', 'elsewhere', '2026-02-03T00:00:00Z');
+  });
+
+  beforeEach(() => {
+    fx.audits.length = 0;
+  });
+
+  const promotions = () => fx.services.promotions;
+
+  describe('promote', () => {
+    it('creates a Pending promotion of eligible freight, by the actor, and tells the worker', async () => {
+      const before = fx.createdPromotions.length;
+      const promotion = await promotions().promote({
+        project: 'guestbook',
+        stage: 'dev',
+        freight: 'first-fox',
+        origin,
+      });
+      expect(promotion).toMatchObject({
+        stage: 'dev',
+        freight: F1,
+        phase: 'Pending',
+        createdBy: actor,
+      });
+      expect(fx.createdPromotions).toHaveLength(before + 1);
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'success',
+          meta: { project: 'guestbook', stage: 'dev', freight: 'first-fox' },
+        }),
+      ]);
+    });
+
+    it('refuses freight the stage may not receive with a conflict, audited as failed', async () => {
+      const refused = await promotions()
+        .promote({
+          project: 'guestbook',
+          stage: 'staging',
+          freight: F2,
+          origin,
+        })
+        .catch(e => e);
+      expect(refused).toBeInstanceOf(ConflictError);
+      expect(refused.message).toContain(
+        'Freight "second-seal" is not available to stage "staging"',
+      );
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'fail',
+        }),
+      ]);
+    });
+
+    it('refuses an unknown stage before anything is audited', async () => {
+      await expect(
+        promotions().promote({
+          project: 'guestbook',
+          stage: 'qa',
+          freight: F1,
+          origin,
+        }),
+      ).rejects.toThrow(NotFoundError);
+      expect(fx.audits).toEqual([]);
+    });
+  });
+
+  describe('approve', () => {
+    it('approves freight of an origin the stage requests, making it eligible there', async () => {
+      const approved = await promotions().approve({
+        project: 'guestbook',
+        stage: 'prod',
+        freight: 'first-fox',
+        origin,
+      });
+      expect(approved.status.approvedFor.prod).toMatchObject({
+        approvedBy: actor,
+      });
+      await expect(
+        promotions().promote({
+          project: 'guestbook',
+          stage: 'prod',
+          freight: F1,
+          origin,
+        }),
+      ).resolves.toMatchObject({ stage: 'prod', phase: 'Pending' });
+    });
+
+    it('refuses freight of a warehouse the stage does not request (the origin check)', async () => {
+      const refused = await promotions()
+        .approve({
+          project: 'guestbook',
+          stage: 'staging',
+          freight: 'stray-cat',
+          origin,
+        })
+        .catch(e => e);
+      expect(refused).toBeInstanceOf(InputError);
+      expect(refused.message).toBe(
+        'freight: Stage "staging" does not request freight from Warehouse "elsewhere"',
+      );
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'freight-approve',
+          outcome: 'fail',
+        }),
+      ]);
+      const freight = await fx.stores.freight.getFreight('guestbook', STRAY);
+      expect(freight?.status.approvedFor).toEqual({});
+    });
+  });
+
+  describe('abort', () => {
+    it('asks a Pending promotion to stop, recording who asked', async () => {
+      const created = await fx.stores.promotions.createPromotion({
+        project: 'guestbook',
+        stage: 'dev',
+        freightId: F2,
+        at: NOW,
+      });
+      const aborted = await promotions().abort({
+        project: 'guestbook',
+        id: created.id,
+        origin,
+      });
+      expect(aborted).toMatchObject({
+        id: created.id,
+        phase: 'Aborted',
+        abortRequestedBy: actor,
+      });
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-abort',
+          outcome: 'success',
+          meta: { project: 'guestbook', stage: 'dev', promotion: created.id },
+        }),
+      ]);
+    });
+
+    it('refuses an unknown promotion before anything is audited', async () => {
+      await expect(
+        promotions().abort({ project: 'guestbook', id: 'nope', origin }),
+      ).rejects.toThrow(
+        'Promotion "nope" not found in Kargo project "guestbook"',
+      );
+      expect(fx.audits).toEqual([]);
+    });
+  });
+
+  describe('rollback', () => {
+    it('has nothing to roll back to before the stage ran two freight', async () => {
+      await expect(
+        promotions().rollback({
+          project: 'guestbook',
+          stage: 'staging',
+          origin,
+        }),
+      ).rejects.toThrow(ConflictError);
+    });
+
+    it('promotes the freight the stage ran before, or a named earlier one', async () => {
+      await fx.stores.stages.setCurrentFreight({
+        project: 'guestbook',
+        stage: 'dev',
+        freightId: F1,
+        at: new Date('2026-02-10T00:00:00Z'),
+      });
+      await fx.stores.stages.setCurrentFreight({
+        project: 'guestbook',
+        stage: 'dev',
+        freightId: F2,
+        at: new Date('2026-02-11T00:00:00Z'),
+      });
+      const rollback = await promotions().rollback({
+        project: 'guestbook',
+        stage: 'dev',
+        origin,
+      });
+      expect(rollback).toMatchObject({
+        stage: 'dev',
+        freight: F1,
+        phase: 'Pending',
+      });
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'success',
+          meta: {
+            project: 'guestbook',
+            stage: 'dev',
+            freight: F1,
+            rollback: true,
+          },
+        }),
+      ]);
+      await expect(
+        promotions().rollback({
+          project: 'guestbook',
+          stage: 'dev',
+          freight: 'first-fox',
+          origin,
+        }),
+      ).resolves.toMatchObject({ freight: F1 });
+      await expect(
+        promotions().rollback({
+          project: 'guestbook',
+          stage: 'dev',
+          freight: 'second-seal',
+          origin,
+        }),
+      ).rejects.toThrow('Stage "dev" already runs freight "second-seal"');
+      await expect(
+        promotions().rollback({
+          project: 'guestbook',
+          stage: 'dev',
+          freight: 'stray-cat',
+          origin,
+        }),
+      ).rejects.toThrow(InputError);
+    });
+  });
+});

@@ -1,0 +1,298 @@
+import { AuditorService } from '@backstage/backend-plugin-api';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { JsonObject } from '@backstage/types';
+import {
+  FreightView,
+  Page,
+  Promotion,
+  StageHistoryEntry,
+} from '@kargo-portal/plugin-kargo-common';
+import { KargoStores } from '../stores/KargoStores';
+import { FreightQueries, FreightQueriesStore } from './FreightQueries';
+import { DefinitionsReader, loadProject, requireStage } from './lookups';
+import { ChangeOrigin, auditedChange } from './types';
+
+/** What {@link PromotionService} reads and writes of the store. */
+export type PromotionServiceStore = FreightQueriesStore &
+  Pick<KargoStores, 'promotions'>;
+
+/** Options of {@link PromotionService.create}. */
+export interface PromotionServiceOptions {
+  stores: PromotionServiceStore;
+  definitions: DefinitionsReader;
+  auditor: AuditorService;
+  /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
+  onPromotionCreated?: () => void;
+  /** The clock; tests pass a fixed one. */
+  now?: () => Date;
+}
+
+/** A stage of a project and a freight (by id or alias) to move there. */
+export interface FreightToStage {
+  project: string;
+  stage: string;
+  freight: string;
+}
+
+/** How far back {@link PromotionService.rollback} looks for the freight a stage ran before. */
+const ROLLBACK_HISTORY_LIMIT = 200;
+
+/**
+ * A promotion as lists show it: each step's status without its log and output, which can be long and are read
+ * with the promotion itself.
+ */
+export function withoutStepDetails(promotion: Promotion): Promotion {
+  return {
+    ...promotion,
+    steps: promotion.steps.map(
+      ({ log: _log, output: _output, ...step }) => step,
+    ),
+  };
+}
+
+/**
+ * The rules of moving freight between stages: promote (only freight the stage may receive), approve (only
+ * freight of an origin the stage requests), roll back (to freight the stage ran before, still eligible), and
+ * abort. Every change is audited. Permissions are not checked here: API callers go through
+ * {@link AuthorizedPromotionService}; loops inside the backend (auto-promotion) call this directly.
+ */
+export class PromotionService {
+  private readonly queries: FreightQueries;
+  private readonly now: () => Date;
+
+  static create(options: PromotionServiceOptions): PromotionService {
+    return new PromotionService(options);
+  }
+
+  private constructor(private readonly options: PromotionServiceOptions) {
+    this.queries = new FreightQueries(options.stores);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  private async requireFreight(project: string, ref: string) {
+    const freight = await this.options.stores.freight.getFreight(project, ref);
+    if (!freight) {
+      throw new NotFoundError(
+        `Freight "${ref}" not found in Kargo project "${project}"`,
+      );
+    }
+    return freight;
+  }
+
+  /** The project and stage of a change; a `NotFoundError` for either, before anything is audited. */
+  private async target(request: { project: string; stage: string }) {
+    const project = await loadProject(
+      this.options.definitions,
+      request.project,
+    );
+    return requireStage(project, request.stage);
+  }
+
+  /**
+   * Requests a promotion, which starts Pending. The freight must be one the stage may receive now (from a
+   * warehouse it takes directly, verified and soaked upstream, or approved for it): else a `ConflictError`.
+   */
+  async promote(
+    request: FreightToStage & { origin: ChangeOrigin },
+  ): Promise<Promotion> {
+    return this.requestPromotion(request, {});
+  }
+
+  private async requestPromotion(
+    request: FreightToStage & { origin: ChangeOrigin },
+    auditMeta: JsonObject,
+  ): Promise<Promotion> {
+    const stage = await this.target(request);
+    const { project, freight: ref, origin } = request;
+    const meta = { project, stage: request.stage, freight: ref, ...auditMeta };
+    const promotion = await auditedChange(
+      this.options.auditor,
+      { eventId: 'promotion-create', origin, meta },
+      async () => {
+        const freight = await this.requireFreight(project, ref);
+        const now = this.now();
+        if (!(await this.queries.isEligible(project, stage, freight, now))) {
+          throw new ConflictError(
+            `Freight "${freight.alias}" is not available to stage "${request.stage}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
+          );
+        }
+        const created = await this.options.stores.promotions.createPromotion({
+          project,
+          stage: request.stage,
+          freightId: freight.id,
+          actor: origin.actor,
+          at: now,
+        });
+        return { result: created, meta: { promotion: created.id } };
+      },
+    );
+    this.options.onPromotionCreated?.();
+    return promotion;
+  }
+
+  /**
+   * Approves freight for a stage, making it eligible there. As in Kargo, only freight of an origin the stage
+   * requests can be approved for it: else an `InputError`.
+   */
+  async approve(
+    request: FreightToStage & { origin: ChangeOrigin },
+  ): Promise<FreightView> {
+    const stage = await this.target(request);
+    const { project, freight: ref, origin } = request;
+    const meta = { project, stage: request.stage, freight: ref };
+    return auditedChange(
+      this.options.auditor,
+      { eventId: 'freight-approve', origin, meta },
+      async () => {
+        const freight = await this.requireFreight(project, ref);
+        if (
+          !stage.spec.requestedFreight.some(
+            r => r.origin.name === freight.origin.name,
+          )
+        ) {
+          throw new InputError(
+            `freight: Stage "${request.stage}" does not request freight from Warehouse "${freight.origin.name}"`,
+          );
+        }
+        await this.options.stores.freight.approveFreight({
+          project,
+          freightId: freight.id,
+          stage: request.stage,
+          actor: origin.actor,
+          at: this.now(),
+        });
+        return { result: await this.requireFreight(project, freight.id) };
+      },
+    );
+  }
+
+  /**
+   * Promotes a stage back to freight it ran before: the given one (id or alias), which must be in the stage's
+   * recent history, or else the newest one there other than what it runs now. A rollback is a promotion like
+   * any other (audited as `promotion-create`, with `rollback: true`): the freight must still be eligible.
+   */
+  async rollback(request: {
+    project: string;
+    stage: string;
+    freight?: string;
+    origin: ChangeOrigin;
+  }): Promise<Promotion> {
+    await this.target(request);
+    const { project, stage } = request;
+    const history = await this.options.stores.stages.getStageHistory({
+      project,
+      stage,
+      limit: ROLLBACK_HISTORY_LIMIT,
+    });
+    let freightId: string | undefined;
+    if (request.freight !== undefined) {
+      const freight = await this.requireFreight(project, request.freight);
+      if (history[0]?.freight === freight.id) {
+        throw new ConflictError(
+          `Stage "${stage}" already runs freight "${freight.alias}"`,
+        );
+      }
+      if (!history.some(entry => entry.freight === freight.id)) {
+        throw new InputError(
+          `freight: Stage "${stage}" has not run freight "${freight.alias}" before: there is nothing to roll back to`,
+        );
+      }
+      freightId = freight.id;
+    } else {
+      freightId = history.find(
+        entry => entry.freight !== history[0].freight,
+      )?.freight;
+      if (!freightId) {
+        throw new ConflictError(
+          `Stage "${stage}" has run no other freight yet: there is nothing to roll back to`,
+        );
+      }
+    }
+    return this.requestPromotion(
+      { project, stage, freight: freightId, origin: request.origin },
+      { rollback: true },
+    );
+  }
+
+  /** Asks a Pending or Running promotion to stop; the worker ends it Aborted. */
+  async abort(request: {
+    project: string;
+    id: string;
+    origin: ChangeOrigin;
+  }): Promise<Promotion> {
+    const { project, id, origin } = request;
+    const existing = await this.findPromotion({ project, id });
+    const meta = { project, stage: existing.stage, promotion: id };
+    return auditedChange(
+      this.options.auditor,
+      { eventId: 'promotion-abort', origin, meta },
+      async () => ({
+        result: await this.options.stores.promotions.requestAbort({
+          project,
+          id,
+          actor: origin.actor,
+          at: this.now(),
+        }),
+      }),
+    );
+  }
+
+  /** A promotion with its steps' logs and outputs; a `NotFoundError` when the project has no such promotion. */
+  async getPromotion(request: {
+    project: string;
+    id: string;
+  }): Promise<Promotion> {
+    await loadProject(this.options.definitions, request.project);
+    return this.findPromotion(request);
+  }
+
+  private async findPromotion(request: {
+    project: string;
+    id: string;
+  }): Promise<Promotion> {
+    const promotion = await this.options.stores.promotions.getPromotion(
+      request.project,
+      request.id,
+    );
+    if (!promotion) {
+      throw new NotFoundError(
+        `Promotion "${request.id}" not found in Kargo project "${request.project}"`,
+      );
+    }
+    return promotion;
+  }
+
+  /** The project's promotions, newest first, without step logs and outputs. */
+  async listPromotions(request: {
+    project: string;
+    stage?: string;
+    limit: number;
+    cursor?: string;
+  }): Promise<Page<Promotion>> {
+    const project = await loadProject(
+      this.options.definitions,
+      request.project,
+    );
+    const page = await this.options.stores.promotions.listPromotions({
+      project: project.name,
+      stage: request.stage,
+      limit: request.limit,
+      cursor: request.cursor,
+    });
+    return { ...page, items: page.items.map(withoutStepDetails) };
+  }
+
+  /** The freight a stage received, newest first. */
+  async getStageHistory(request: {
+    project: string;
+    stage: string;
+    limit: number;
+  }): Promise<StageHistoryEntry[]> {
+    const stage = await this.target(request);
+    return this.options.stores.stages.getStageHistory({
+      project: request.project,
+      stage: stage.metadata.name,
+      limit: request.limit,
+    });
+  }
+}

@@ -1,0 +1,11 @@
+export * from './createKargoServices';
+export * from './AuthorizedFreightService';
+export * from './AuthorizedProjectService';
+export * from './AuthorizedPromotionService';
+export * from './AuthorizedWarehouseViewService';
+export * from './FreightService';
+export * from './KargoAuthorizer';
+export * from './ProjectService';
+export * from './PromotionService';
+export * from './WarehouseViewService';
+export type { Caller, ChangeOrigin, KargoCredentials } from './types';
