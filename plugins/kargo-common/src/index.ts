@@ -7,6 +7,12 @@
 
 export * from './manifests/types';
 export * from './manifests/parse';
+// The specs of the built-in subscription types, which the backend's artifact sources validate with.
+export {
+  chartSubscriptionSchema,
+  gitSubscriptionSchema,
+  imageSubscriptionSchema,
+} from './manifests/subscriptions';
 export * from './pipeline';
 export * from './annotations';
 export * from './api/model';

@@ -114,7 +114,7 @@ function summary(project: ProjectDefinition) {
 const bodyFields: Array<[RegExp, string[]]> = [
   [
     /^\/projects\/[^/]+\/warehouses\/[^/]+\/freight\/?$/,
-    ['images', 'commits', 'charts'],
+    ['images', 'commits', 'charts', 'artifacts'],
   ],
   [/^\/projects(\/[^/]+)?\/?$/, ['manifests']],
   [

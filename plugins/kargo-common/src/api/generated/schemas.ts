@@ -65,7 +65,18 @@ export type Freight = {
     name: string;
     version: string;
   }>;
+  /** Artifacts of subscription types that backend modules register. */
+  artifacts?: Array<ArtifactReference>;
   createdAt: string;
+};
+
+export type ArtifactReference = {
+  artifactType: string;
+  subscriptionName: string;
+  version: string;
+  metadata?: {
+    [key: string]: unknown;
+  };
 };
 
 export type FreightView = Freight & {
@@ -242,6 +253,14 @@ export type DiscoveredArtifacts = {
     semverConstraint?: string;
     versions: Array<string>;
   }>;
+  /** What subscriptions of types that backend modules register found. */
+  results?: Array<{
+    type: string;
+    /** How the UI names the subscription's type. */
+    label: string;
+    subscriptionName: string;
+    artifactReferences: Array<ArtifactReference>;
+  }>;
 };
 
 /** One artifact per subscription, chosen among those the warehouse discovered. */
@@ -257,6 +276,10 @@ export type FreightSelection = {
   charts?: Array<{
     repoURL: string;
     name?: string;
+    version: string;
+  }>;
+  artifacts?: Array<{
+    subscriptionName: string;
     version: string;
   }>;
 };

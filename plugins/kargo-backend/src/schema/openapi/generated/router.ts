@@ -245,6 +245,14 @@ export const spec = {
               required: ['repoURL', 'name', 'version'],
             },
           },
+          artifacts: {
+            type: 'array',
+            description:
+              'Artifacts of subscription types that backend modules register.',
+            items: {
+              $ref: '#/components/schemas/ArtifactReference',
+            },
+          },
           createdAt: {
             type: 'string',
           },
@@ -259,6 +267,25 @@ export const spec = {
           'charts',
           'createdAt',
         ],
+      },
+      ArtifactReference: {
+        type: 'object',
+        properties: {
+          artifactType: {
+            type: 'string',
+          },
+          subscriptionName: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          metadata: {
+            type: 'object',
+            additionalProperties: true,
+          },
+        },
+        required: ['artifactType', 'subscriptionName', 'version'],
       },
       FreightView: {
         allOf: [
@@ -776,6 +803,38 @@ export const spec = {
               required: ['repoURL', 'name', 'versions'],
             },
           },
+          results: {
+            type: 'array',
+            description:
+              'What subscriptions of types that backend modules register found.',
+            items: {
+              type: 'object',
+              properties: {
+                type: {
+                  type: 'string',
+                },
+                label: {
+                  type: 'string',
+                  description: "How the UI names the subscription's type.",
+                },
+                subscriptionName: {
+                  type: 'string',
+                },
+                artifactReferences: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/ArtifactReference',
+                  },
+                },
+              },
+              required: [
+                'type',
+                'label',
+                'subscriptionName',
+                'artifactReferences',
+              ],
+            },
+          },
         },
         required: ['discoveredAt'],
       },
@@ -844,6 +903,25 @@ export const spec = {
                 },
               },
               required: ['repoURL', 'version'],
+            },
+          },
+          artifacts: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                subscriptionName: {
+                  type: 'string',
+                  maxLength: 253,
+                },
+                version: {
+                  type: 'string',
+                  maxLength: 2048,
+                },
+              },
+              required: ['subscriptionName', 'version'],
             },
           },
         },
