@@ -161,8 +161,9 @@ describe('artifact sources of backend modules', () => {
       status => status === 202,
     );
     const [freight] = await eventually(
-      async () => (await request(server).get(`${api}/freight`)).body.items,
-      (items: Array<{ alias: string }> | undefined) => (items?.length ?? 0) > 0,
+      async (): Promise<Array<{ alias: string }>> =>
+        (await request(server).get(`${api}/freight`)).body.items ?? [],
+      items => items.length > 0,
     );
     const oslo = {
       artifactType: 'application/vnd.example.forecast',
