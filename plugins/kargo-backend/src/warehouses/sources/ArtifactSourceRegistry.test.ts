@@ -1,5 +1,6 @@
 import {
   WarehouseManifest,
+  WarehouseSubscription,
   parseManifests,
 } from '@kargo-portal/plugin-kargo-common';
 import { artifactSources } from '.';
@@ -14,13 +15,25 @@ describe('ArtifactSourceRegistry', () => {
     expect(registry.types()).toEqual(['chart', 'git', 'image']);
   });
 
-  it.each([
+  // Manifests are validated when loaded; a spec that bypassed that is checked again by its source.
+  const invalidImage = {
+    image: {
+      repoURL: 'https://not/an image',
+      imageSelectionStrategy: 'SemVer' as const,
+      strictSemvers: true,
+      discoveryLimit: 20,
+      cacheByTag: false,
+    },
+  };
+  // Types other than image, git and chart are fields WarehouseSubscription does not name.
+  const generic = { name: 'x', forecast: { config: {} } };
+  it.each<[WarehouseSubscription, string | RegExp]>([
     [
-      { image: { repoURL: 'https://not/an image' } },
+      invalidImage,
       /^subscriptions\[2\]\.image\.repoURL: must be an image repository/,
     ],
     [
-      { name: 'x', forecast: { config: {} } },
+      generic,
       'subscriptions[2] ("x"): no artifact source of type "forecast" is installed',
     ],
   ])('names the subscription and field of %j', (subscription, message) => {
