@@ -24,6 +24,7 @@ import { DatabaseKargoStores } from '../src/database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../src/database/migrations';
 import { DefinitionCatalog } from '../src/definitions/DefinitionCatalog';
 import { WarehouseService } from '../src/warehouses/WarehouseService';
+import { artifactSources } from '../src/warehouses/sources';
 
 const execFileAsync = promisify(execFile);
 
@@ -183,7 +184,7 @@ spec:
   const service = new WarehouseService({
     stores,
     getCatalog: async () => catalog,
-    discoverers: {
+    sources: artifactSources({
       image: subscription =>
         discoverImages(subscription, {
           client: OciRegistryClient.create(),
@@ -195,7 +196,7 @@ spec:
       chart: async () => {
         throw new Error('no charts in this benchmark');
       },
-    },
+    }),
     logger: silent,
   });
   const writer = new RegistryWriter(repository.registry.url);

@@ -16,7 +16,9 @@ import {
   kargoWarehouseRefreshPermission,
 } from '@kargo-portal/plugin-kargo-common';
 import {
+  ArtifactSource,
   PromotionStepRunner,
+  kargoArtifactSourcesExtensionPoint,
   kargoPromotionStepsExtensionPoint,
   kargoProjectResourceRef,
   kargoProjectRules,
@@ -34,6 +36,7 @@ import { createRouter } from './service/router';
 import { KargoAuthorizer, createKargoServices } from './services';
 import { ProjectSecrets } from './secrets';
 import { createDiscoverers } from './warehouses/discoverers';
+import { artifactSources } from './warehouses/sources';
 import { WarehouseService } from './warehouses/WarehouseService';
 import { WebhookReceivers } from './webhooks/WebhookReceivers';
 
@@ -50,6 +53,13 @@ export const kargoPlugin = createBackendPlugin({
     env.registerExtensionPoint(kargoPromotionStepsExtensionPoint, {
       addSteps: (...steps) => {
         moduleSteps.push(...steps);
+      },
+    });
+    // Artifact sources (subscription types) added by backend modules, likewise.
+    const moduleSources: ArtifactSource[] = [];
+    env.registerExtensionPoint(kargoArtifactSourcesExtensionPoint, {
+      addArtifactSources: (...sources) => {
+        moduleSources.push(...sources);
       },
     });
     env.registerInit({
@@ -123,14 +133,19 @@ export const kargoPlugin = createBackendPlugin({
         const workDir =
           config.getOptionalString('kargo.workDir') ??
           path.join(os.tmpdir(), 'kargo-portal');
-        const warehouses = new WarehouseService({
-          stores,
-          getCatalog: () => definitions.getCatalog(),
-          discoverers: await createDiscoverers({
+        // The built-in subscription types and those of backend modules (a duplicate type fails the startup).
+        const sources = artifactSources(
+          await createDiscoverers({
             config,
             logger,
             cacheDir: path.join(workDir, 'git-mirrors'),
           }),
+          ...moduleSources,
+        );
+        const warehouses = new WarehouseService({
+          stores,
+          getCatalog: () => definitions.getCatalog(),
+          sources,
           logger,
         });
         const WAREHOUSES_TASK = 'kargo-warehouses-poll';
@@ -155,6 +170,7 @@ export const kargoPlugin = createBackendPlugin({
         const webhooks = new WebhookReceivers({
           getCatalog: () => definitions.getCatalog(),
           secrets,
+          sources,
           refresh: async (project, warehouse, actor) => {
             await stores.warehouses.requestRefresh({
               project,

@@ -6,6 +6,12 @@
  */
 
 export * from './manifests';
+// The specs of the built-in subscription types, which the backend's artifact sources validate with.
+export {
+  chartSubscriptionSchema,
+  gitSubscriptionSchema,
+  imageSubscriptionSchema,
+} from './manifests/subscriptions';
 export * from './pipeline';
 export * from './annotations';
 export * from './api/model';

@@ -20,6 +20,7 @@ import { createRouter } from '../service/router';
 import { KargoAuthorizer, createKargoServices } from '../services';
 import { ProjectSecrets } from '../secrets';
 import { WarehouseService } from '../warehouses/WarehouseService';
+import { artifactSources } from '../warehouses/sources';
 import { WebhookReceivers } from '../webhooks/WebhookReceivers';
 
 export const examplesDir = path.resolve(
@@ -126,21 +127,22 @@ export async function createApiFixture(options: {
     credentials: async () => credentials as never,
   });
 
+  const sources = artifactSources({
+    image: async () => {
+      throw new Error('no image discovery in the API tests');
+    },
+    git: async () => {
+      throw new Error('no Git discovery in the API tests');
+    },
+    chart: async () => {
+      throw new Error('no chart discovery in the API tests');
+    },
+  });
   const warehouses = new WarehouseService({
     stores,
     getCatalog: () => definitions.getCatalog(),
     // The API tests record discovery results directly; discovery itself is tested against real services.
-    discoverers: {
-      image: async () => {
-        throw new Error('no image discovery in the API tests');
-      },
-      git: async () => {
-        throw new Error('no Git discovery in the API tests');
-      },
-      chart: async () => {
-        throw new Error('no chart discovery in the API tests');
-      },
-    },
+    sources,
     logger,
     now: options.now,
   });
@@ -152,6 +154,7 @@ export async function createApiFixture(options: {
   const webhooks = new WebhookReceivers({
     getCatalog: () => definitions.getCatalog(),
     secrets,
+    sources,
     refresh: async (project, warehouse, actor) => {
       await stores.warehouses.requestRefresh({
         project,

@@ -72,6 +72,9 @@ export class DatabaseFreightStore implements FreightStore {
         commits: JSON.stringify(freight.commits),
         images: JSON.stringify(freight.images),
         charts: JSON.stringify(freight.charts),
+        artifacts: freight.artifacts?.length
+          ? JSON.stringify(freight.artifacts)
+          : null,
         created_at: toDbTime(freight.createdAt),
       };
       try {

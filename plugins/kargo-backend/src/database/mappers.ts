@@ -42,6 +42,11 @@ export function freightFromRow(row: FreightRow): FreightRecord {
     commits: parseJson(row.commits, `commits of freight ${row.id}`),
     images: parseJson(row.images, `images of freight ${row.id}`),
     charts: parseJson(row.charts, `charts of freight ${row.id}`),
+    ...(row.artifacts
+      ? {
+          artifacts: parseJson(row.artifacts, `artifacts of freight ${row.id}`),
+        }
+      : {}),
     createdAt: row.created_at,
   };
 }

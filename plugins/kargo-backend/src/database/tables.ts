@@ -29,6 +29,8 @@ export interface FreightRow {
   commits: string;
   images: string;
   charts: string;
+  /** JSON; null when the freight has no generic artifacts. */
+  artifacts?: string | null;
   created_at: string;
 }
 

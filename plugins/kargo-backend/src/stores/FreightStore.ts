@@ -1,4 +1,5 @@
 import {
+  ArtifactReference,
   FreightChart,
   FreightCommit,
   FreightImage,
@@ -38,6 +39,8 @@ export interface NewFreight {
   commits: FreightCommit[];
   images: FreightImage[];
   charts: FreightChart[];
+  /** Artifacts of subscription types that backend modules register, when there are any. */
+  artifacts?: ArtifactReference[];
   createdAt: Date;
 }
 

@@ -12,10 +12,10 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { freightId } from '../freight/freightId';
 import {
-  WarehouseDiscoverers,
   WarehouseService,
   meetsFreightCreationCriteria,
 } from './WarehouseService';
+import { WarehouseDiscoverers, artifactSources } from './sources';
 
 const databases = kargoTestDatabases();
 
@@ -109,7 +109,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     const service = new WarehouseService({
       stores,
       getCatalog: async () => catalog,
-      discoverers: upstream,
+      sources: artifactSources(upstream),
       logger: mockServices.logger.mock(),
       now: () => now,
     });

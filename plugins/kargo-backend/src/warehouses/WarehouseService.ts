@@ -1,16 +1,10 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import {
-  ChartDiscoveryResult,
-  ChartSubscription,
   DiscoveredArtifacts,
   FreightArtifacts,
   FreightRecord,
   FreightSelection,
-  GitDiscoveryResult,
-  GitSubscription,
-  ImageDiscoveryResult,
-  ImageSubscription,
   WarehouseManifest,
   WarehouseStatus,
   parseDuration,
@@ -21,13 +15,11 @@ import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
 import { redactUrl } from '../git/redact';
 import { evaluateExpression, freightFunctions } from '../expressions';
-
-/** The discovery functions of each subscription type; the plugin passes the real ones, tests may pass others. */
-export interface WarehouseDiscoverers {
-  image(subscription: ImageSubscription): Promise<ImageDiscoveryResult>;
-  git(subscription: GitSubscription): Promise<GitDiscoveryResult>;
-  chart(subscription: ChartSubscription): Promise<ChartDiscoveryResult>;
-}
+import {
+  ArtifactSourceRegistry,
+  ResolvedSubscription,
+  collectArtifacts,
+} from './sources';
 
 /**
  * Kargo's `freightCreationCriteria.expression`: a bare expression over the candidate freight, read with
@@ -67,20 +59,21 @@ const DEFAULT_INTERVAL_MS = 5 * 60_000;
 export class WarehouseService {
   private readonly stores: Pick<KargoStores, 'warehouses' | 'freight'>;
   private readonly getCatalog: () => Promise<DefinitionCatalog>;
-  private readonly discoverers: WarehouseDiscoverers;
+  private readonly sources: ArtifactSourceRegistry;
   private readonly logger: LoggerService;
   private readonly now: () => Date;
 
   constructor(options: {
     stores: Pick<KargoStores, 'warehouses' | 'freight'>;
     getCatalog: () => Promise<DefinitionCatalog>;
-    discoverers: WarehouseDiscoverers;
+    /** The types of subscription warehouses may have (see `artifactSources`). */
+    sources: ArtifactSourceRegistry;
     logger: LoggerService;
     now?: () => Date;
   }) {
     this.stores = options.stores;
     this.getCatalog = options.getCatalog;
-    this.discoverers = options.discoverers;
+    this.sources = options.sources;
     this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
   }
@@ -131,7 +124,7 @@ export class WarehouseService {
     const warehouse = await this.requireWarehouse(projectName, warehouseName);
     let discovered: DiscoveredArtifacts;
     try {
-      discovered = await this.discoverAll(warehouse);
+      discovered = await this.discoverAll(projectName, warehouse);
     } catch (error) {
       const message = (error as Error).message;
       this.logger.warn(
@@ -188,81 +181,39 @@ export class WarehouseService {
         `Warehouse "${warehouseName}" has not discovered any artifacts yet; refresh it first`,
       );
     }
-    const artifacts: Required<Omit<FreightArtifacts, 'artifacts'>> = {
-      commits: [],
-      images: [],
-      charts: [],
-    };
-    const chosen = {
+    // Each subscription takes its choice out of these; what is left belongs to no subscription.
+    const chosen: Required<FreightSelection> = {
       images: [...(selection.images ?? [])],
       commits: [...(selection.commits ?? [])],
       charts: [...(selection.charts ?? [])],
+      artifacts: [...(selection.artifacts ?? [])],
     };
-    warehouse.spec.subscriptions.forEach((subscription, i) => {
-      const field = `subscriptions[${i}]`;
-      if (subscription.git) {
-        const repoURL = subscription.git.repoURL;
-        const pick = takeOne(
-          chosen.commits,
-          c => c.repoURL === repoURL,
-          `commit of ${repoURL}`,
-        );
-        const found = discovered.commits
-          ?.find(r => r.repoURL === repoURL)
-          ?.commits.find(c => c.id === pick.id);
-        if (!found) {
-          throw new InputError(
-            `commits: ${pick.id} is not among the commits warehouse "${warehouseName}" discovered in ${repoURL} (${field})`,
-          );
-        }
-        artifacts.commits.push(commitOf(repoURL, found, subscription.name));
-      } else if (subscription.image) {
-        const repoURL = subscription.image.repoURL;
-        const pick = takeOne(
-          chosen.images,
-          c => c.repoURL === repoURL,
-          `image of ${repoURL}`,
-        );
-        const found = discovered.images
-          ?.find(r => r.repoURL === repoURL)
-          ?.references.find(r => r.tag === pick.tag);
-        if (!found) {
-          throw new InputError(
-            `images: tag "${pick.tag}" is not among the tags warehouse "${warehouseName}" discovered in ${repoURL} (${field})`,
-          );
-        }
-        artifacts.images.push(imageOf(repoURL, found, subscription.name));
-      } else if (subscription.chart) {
-        const { repoURL, name = '' } = subscription.chart;
-        const pick = takeOne(
-          chosen.charts,
-          c => c.repoURL === repoURL && (c.name ?? '') === name,
-          `chart ${name || repoURL}`,
-        );
-        const result = discovered.charts?.find(
-          r => r.repoURL === repoURL && r.name === name,
-        );
-        if (!result?.versions.includes(pick.version)) {
-          throw new InputError(
-            `charts: version "${
-              pick.version
-            }" is not among the versions warehouse "${warehouseName}" discovered for ${
-              name || repoURL
-            } (${field})`,
-          );
-        }
-        artifacts.charts.push({
-          repoURL,
-          name,
-          version: pick.version,
-          ...(subscription.name ? { subscriptionName: subscription.name } : {}),
+    let subscriptions: ResolvedSubscription[];
+    try {
+      subscriptions = this.resolveAll(warehouse);
+    } catch (error) {
+      throw new InputError((error as Error).message, error);
+    }
+    const artifacts = subscriptions.map(resolved => {
+      const { source, subscription, name } = resolved;
+      try {
+        return source.choose({
+          selection: chosen,
+          subscription,
+          subscriptionName: name,
+          revisions: source.revisions(discovered, subscription, name),
+          warehouse: warehouseName,
+          field: resolved.field,
         });
+      } catch (error) {
+        throw new InputError((error as Error).message, error);
       }
     });
     const extra = [
       ...chosen.images.map(i => `images: ${i.repoURL}`),
       ...chosen.commits.map(c => `commits: ${c.repoURL}`),
       ...chosen.charts.map(c => `charts: ${c.name || c.repoURL}`),
+      ...chosen.artifacts.map(a => `artifacts: ${a.subscriptionName}`),
     ];
     if (extra.length > 0) {
       throw new InputError(
@@ -271,7 +222,7 @@ export class WarehouseService {
         )}: not a subscription of warehouse "${warehouseName}"`,
       );
     }
-    return this.insert(projectName, warehouseName, artifacts);
+    return this.insert(projectName, warehouseName, collectArtifacts(artifacts));
   }
 
   private async requireWarehouse(
@@ -290,58 +241,57 @@ export class WarehouseService {
     return warehouse;
   }
 
+  /** The source and parsed spec of every subscription; an unknown type or an invalid spec fails them all. */
+  private resolveAll(warehouse: WarehouseManifest): ResolvedSubscription[] {
+    const resolved: ResolvedSubscription[] = [];
+    const problems: string[] = [];
+    warehouse.spec.subscriptions.forEach((subscription, index) => {
+      try {
+        resolved.push(this.sources.resolve(subscription, index));
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    });
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    return resolved;
+  }
+
   private async discoverAll(
+    projectName: string,
     warehouse: WarehouseManifest,
   ): Promise<DiscoveredArtifacts> {
-    const result: DiscoveredArtifacts = {
-      discoveredAt: this.now().toISOString(),
-    };
+    const subscriptions = this.resolveAll(warehouse);
     // Subscriptions are independent: ask them all at once, and fail as a whole (naming each failure) as Kargo
     // does, so no freight is ever made from a partial view.
     const settled = await Promise.allSettled(
-      warehouse.spec.subscriptions.map(async subscription => {
-        if (subscription.git) {
-          (result.commits ??= []).push(
-            await this.discoverers.git(subscription.git),
-          );
-        } else if (subscription.image) {
-          (result.images ??= []).push(
-            await this.discoverers.image(subscription.image),
-          );
-        } else if (subscription.chart) {
-          (result.charts ??= []).push(
-            await this.discoverers.chart(subscription.chart),
-          );
-        } else {
-          throw new Error(
-            `subscription ${
-              subscription.name ?? ''
-            } has a type this portal cannot discover`,
-          );
-        }
-      }),
+      subscriptions.map(({ source, subscription, name }) =>
+        source.discover(subscription, {
+          project: projectName,
+          warehouse: warehouse.metadata.name,
+          subscriptionName: name,
+          logger: this.logger,
+        }),
+      ),
     );
     const failures = settled.flatMap((s, i) => {
       if (s.status === 'fulfilled') return [];
-      const sub = warehouse.spec.subscriptions[i];
-      const what =
-        sub.git?.repoURL ?? sub.image?.repoURL ?? sub.chart?.repoURL ?? `#${i}`;
+      const { source, subscription, name } = subscriptions[i];
       // The repository URL may carry credentials: never store or serve them.
       return [
-        `${redactUrl(what)}: ${
+        `${redactUrl(source.subject(subscription, name))}: ${
           (s.reason as Error)?.message ?? String(s.reason)
         }`,
       ];
     });
     if (failures.length > 0) throw new Error(failures.join('; '));
-    // Keep the manifest's order of subscriptions in the stored result.
-    const order = (url: string) =>
-      warehouse.spec.subscriptions.findIndex(
-        s => (s.git ?? s.image ?? s.chart)?.repoURL === url,
-      );
-    result.commits?.sort((a, b) => order(a.repoURL) - order(b.repoURL));
-    result.images?.sort((a, b) => order(a.repoURL) - order(b.repoURL));
-    result.charts?.sort((a, b) => order(a.repoURL) - order(b.repoURL));
+    const result: DiscoveredArtifacts = {
+      discoveredAt: this.now().toISOString(),
+    };
+    // Recorded in the manifest's order of subscriptions.
+    settled.forEach((s, i) => {
+      const { source, name } = subscriptions[i];
+      if (s.status === 'fulfilled') source.record(result, s.value, name);
+    });
     return result;
   }
 
@@ -350,42 +300,19 @@ export class WarehouseService {
     warehouse: WarehouseManifest,
     discovered: DiscoveredArtifacts,
   ): Promise<FreightRecord | undefined> {
-    const artifacts: Required<Omit<FreightArtifacts, 'artifacts'>> = {
-      commits: [],
-      images: [],
-      charts: [],
-    };
-    for (const subscription of warehouse.spec.subscriptions) {
-      if (subscription.git) {
-        const { repoURL } = subscription.git;
-        const newest = discovered.commits?.find(r => r.repoURL === repoURL)
-          ?.commits[0];
-        if (!newest) throw new Error(`no commits discovered in ${repoURL}`);
-        artifacts.commits.push(commitOf(repoURL, newest, subscription.name));
-      } else if (subscription.image) {
-        const { repoURL } = subscription.image;
-        const newest = discovered.images?.find(r => r.repoURL === repoURL)
-          ?.references[0];
-        if (!newest) throw new Error(`no images discovered in ${repoURL}`);
-        artifacts.images.push(imageOf(repoURL, newest, subscription.name));
-      } else if (subscription.chart) {
-        const { repoURL, name = '' } = subscription.chart;
-        const newest = discovered.charts?.find(
-          r => r.repoURL === repoURL && r.name === name,
-        )?.versions[0];
-        if (!newest) {
+    const newest = this.resolveAll(warehouse).map(
+      ({ source, subscription, name }) => {
+        const [first] = source.revisions(discovered, subscription, name);
+        if (!first) {
           throw new Error(
-            `no versions discovered for chart ${name || repoURL}`,
+            source.nothingDiscovered?.(subscription, name) ??
+              `nothing discovered for ${source.subject(subscription, name)}`,
           );
         }
-        artifacts.charts.push({
-          repoURL,
-          name,
-          version: newest,
-          ...(subscription.name ? { subscriptionName: subscription.name } : {}),
-        });
-      }
-    }
+        return first;
+      },
+    );
+    const artifacts = collectArtifacts(newest);
     const expression = warehouse.spec.freightCreationCriteria?.expression;
     if (
       expression &&
@@ -409,7 +336,7 @@ export class WarehouseService {
   private async insert(
     projectName: string,
     warehouseName: string,
-    artifacts: Required<Omit<FreightArtifacts, 'artifacts'>>,
+    artifacts: Required<FreightArtifacts>,
   ) {
     const origin = { kind: 'Warehouse' as const, name: warehouseName };
     return this.stores.freight.insertFreight(
@@ -417,47 +344,16 @@ export class WarehouseService {
         project: projectName,
         id: freightId(origin, artifacts),
         origin,
-        ...artifacts,
+        commits: artifacts.commits,
+        images: artifacts.images,
+        charts: artifacts.charts,
+        // Only freight with artifacts of other types carries the field, as in Kargo.
+        ...(artifacts.artifacts.length > 0
+          ? { artifacts: artifacts.artifacts }
+          : {}),
         createdAt: this.now(),
       },
       { generateAlias: isTaken => generateAlias({ isTaken }) },
     );
   }
-}
-
-function takeOne<T>(list: T[], matches: (t: T) => boolean, what: string): T {
-  const index = list.findIndex(matches);
-  if (index < 0) throw new InputError(`no ${what} chosen`);
-  return list.splice(index, 1)[0];
-}
-
-function commitOf(
-  repoURL: string,
-  commit: GitDiscoveryResult['commits'][number],
-  subscriptionName?: string,
-) {
-  return {
-    repoURL,
-    id: commit.id,
-    ...(commit.branch ? { branch: commit.branch } : {}),
-    ...(commit.tag ? { tag: commit.tag } : {}),
-    ...(commit.subject ? { message: commit.subject } : {}),
-    ...(commit.author ? { author: commit.author } : {}),
-    ...(commit.committer ? { committer: commit.committer } : {}),
-    ...(subscriptionName ? { subscriptionName } : {}),
-  };
-}
-
-function imageOf(
-  repoURL: string,
-  reference: ImageDiscoveryResult['references'][number],
-  subscriptionName?: string,
-) {
-  return {
-    repoURL,
-    tag: reference.tag,
-    digest: reference.digest,
-    ...(reference.annotations ? { annotations: reference.annotations } : {}),
-    ...(subscriptionName ? { subscriptionName } : {}),
-  };
 }

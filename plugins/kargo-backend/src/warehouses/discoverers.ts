@@ -6,7 +6,7 @@ import { discoverImages } from '../discovery/image';
 import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient, credentialsFromIntegrations } from '../git';
 import { evaluateExpression, parse } from '../expressions';
-import { WarehouseDiscoverers } from './WarehouseService';
+import { WarehouseDiscoverers } from './sources';
 
 /**
  * The real discoverers: OCI registries over the Distribution API (credentials from `kargo.registries`), Git

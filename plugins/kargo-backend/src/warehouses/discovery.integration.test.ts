@@ -10,6 +10,7 @@ import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { createDiscoverers } from './discoverers';
+import { artifactSources } from './sources';
 import { WarehouseService } from './WarehouseService';
 
 const databases = kargoTestDatabases();
@@ -90,11 +91,13 @@ spec:
       const service = new WarehouseService({
         stores,
         getCatalog: async () => catalog,
-        discoverers: await createDiscoverers({
-          config: new ConfigReader({}),
-          logger,
-          cacheDir: path.join(root, 'mirrors'),
-        }),
+        sources: artifactSources(
+          await createDiscoverers({
+            config: new ConfigReader({}),
+            logger,
+            cacheDir: path.join(root, 'mirrors'),
+          }),
+        ),
         logger,
       });
       const commitsOfFreight = async () =>

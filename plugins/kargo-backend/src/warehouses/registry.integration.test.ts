@@ -19,6 +19,7 @@ import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { createDiscoverers } from './discoverers';
+import { artifactSources } from './sources';
 import { WarehouseService } from './WarehouseService';
 
 const databases = kargoTestDatabases();
@@ -98,21 +99,23 @@ spec:
       const service = new WarehouseService({
         stores,
         getCatalog: async () => catalog,
-        discoverers: await createDiscoverers({
-          config: new ConfigReader({
-            kargo: {
-              registries: [
-                {
-                  host: locked.host,
-                  username: 'ci',
-                  password: 'wrong-password',
-                },
-              ],
-            },
+        sources: artifactSources(
+          await createDiscoverers({
+            config: new ConfigReader({
+              kargo: {
+                registries: [
+                  {
+                    host: locked.host,
+                    username: 'ci',
+                    password: 'wrong-password',
+                  },
+                ],
+              },
+            }),
+            logger,
+            cacheDir,
           }),
-          logger,
-          cacheDir,
-        }),
+        ),
         logger,
       });
 

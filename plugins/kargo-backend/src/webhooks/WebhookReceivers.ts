@@ -6,18 +6,9 @@ import {
   matchesLabelSelector,
 } from '@kargo-portal/plugin-kargo-common';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
-import {
-  normalizeChart,
-  normalizeGit,
-  normalizeImage,
-} from '../freight/normalize';
 import { ProjectSecrets } from '../secrets';
-import {
-  WEBHOOK_PROVIDERS,
-  WebhookPush,
-  WebhookRequest,
-  WebhookVerdict,
-} from './providers';
+import { ArtifactSourceRegistry } from '../warehouses/sources';
+import { WEBHOOK_PROVIDERS, WebhookRequest, WebhookVerdict } from './providers';
 
 /** A receiver of a project, as users configure it at their Git host or registry. */
 export interface WebhookReceiverInfo {
@@ -72,6 +63,8 @@ export class WebhookReceivers {
     private readonly options: {
       getCatalog: () => Promise<DefinitionCatalog>;
       secrets: ProjectSecrets;
+      /** Decides which subscriptions a push refreshes (URLs compared in Kargo's normalized forms). */
+      sources: ArtifactSourceRegistry;
       /** Requests a refresh of one warehouse (recorded, then discovered by the next poll). */
       refresh: (
         project: string,
@@ -186,12 +179,13 @@ export class WebhookReceivers {
     }
     const catalog = await this.options.getCatalog();
     const warehouses = catalog.getProject(receiver.project)?.warehouses ?? [];
+    const subscribesTo = (w: WarehouseManifest) =>
+      this.options.sources.matchesWebhook(w, verdict.push);
     const targets = warehouses.filter(w =>
       receiver.provider === 'generic'
         ? genericTargets(receiver.config, w) &&
-          (verdict.push.gitRepoURLs.length === 0 ||
-            subscribesTo(w, verdict.push))
-        : subscribesTo(w, verdict.push),
+          (verdict.push.gitRepoURLs.length === 0 || subscribesTo(w))
+        : subscribesTo(w),
     );
     const actor = `webhook:${receiver.project}/${receiver.config.name}`;
     for (const w of targets) {
@@ -208,22 +202,6 @@ export class WebhookReceivers {
       refreshed,
     };
   }
-}
-
-/** Whether a warehouse subscribes to a pushed repository (URLs compared in Kargo's normalized form). */
-export function subscribesTo(warehouse: WarehouseManifest, push: WebhookPush) {
-  const git = new Set(push.gitRepoURLs.map(normalizeGit));
-  const images = new Set(push.imageRepoURLs.map(normalizeImage));
-  return warehouse.spec.subscriptions.some(s => {
-    if (s.git) {
-      if (!git.has(normalizeGit(s.git.repoURL))) return false;
-      // A push to another branch does not change a subscription that follows one branch.
-      return !(push.branch && s.git.branch && s.git.branch !== push.branch);
-    }
-    if (s.image) return images.has(normalizeImage(s.image.repoURL));
-    if (s.chart) return images.has(normalizeChart(s.chart.repoURL));
-    return false;
-  });
 }
 
 /** The warehouses a generic receiver's Refresh actions target by name or labels (all of them without criteria). */

@@ -1,14 +1,11 @@
 import crypto from 'node:crypto';
+import type { ArtifactSourceWebhookEvent } from '@kargo-portal/plugin-kargo-node';
 
-/** A push as a receiver understood it: the repositories it concerns and, for Git, the branch pushed to. */
-export interface WebhookPush {
-  /** Git repository URLs (any of the forms a provider gives: clone, HTML, SSH). */
-  gitRepoURLs: string[];
-  /** Image repositories (`host/path`), for registry events. */
-  imageRepoURLs: string[];
-  /** Branch of a Git push (`refs/heads/<branch>`), when the push was to a branch. */
-  branch?: string;
-}
+/**
+ * A push as a receiver understood it: the repositories it concerns and, for Git, the branch pushed to. Artifact
+ * sources decide which subscriptions it refreshes.
+ */
+export type WebhookPush = ArtifactSourceWebhookEvent;
 
 /** What a provider's request turned out to be. */
 export type WebhookVerdict =

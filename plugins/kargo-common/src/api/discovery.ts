@@ -4,6 +4,8 @@
  * or users choose among them (`Manual`).
  */
 
+import type { ArtifactReference } from '../freight/types';
+
 /** One image revision found by an image subscription. */
 /** @public */
 export interface DiscoveredImageReference {
@@ -53,10 +55,27 @@ export interface ChartDiscoveryResult {
   versions: string[];
 }
 
+/**
+ * What a subscription of a type a backend module registers found (Kargo's `DiscoveryResult`), with the type and
+ * the label the UI shows for it.
+ *
+ * @public
+ */
+export interface GenericDiscoveryResult {
+  /** The subscription's type: the field naming it in the Warehouse. */
+  type: string;
+  /** How the UI names the type. */
+  label: string;
+  subscriptionName: string;
+  artifactReferences: ArtifactReference[];
+}
+
 /** Everything a warehouse's subscriptions found in its last successful discovery. @public */
 export interface DiscoveredArtifacts {
   discoveredAt: string;
   images?: ImageDiscoveryResult[];
   commits?: GitDiscoveryResult[];
   charts?: ChartDiscoveryResult[];
+  /** Results of subscriptions of other types. */
+  results?: GenericDiscoveryResult[];
 }

@@ -151,6 +151,8 @@ export interface FreightSelection {
   images?: Array<{ repoURL: string; tag: string }>;
   commits?: Array<{ repoURL: string; id: string }>;
   charts?: Array<{ repoURL: string; name?: string; version: string }>;
+  /** Revisions of subscriptions of other types, by subscription name. */
+  artifacts?: Array<{ subscriptionName: string; version: string }>;
 }
 
 /** A webhook receiver of a project and the path it is reached at. @public */

@@ -65,7 +65,18 @@ export type Freight = {
     name: string;
     version: string;
   }>;
+  /** Artifacts of subscription types that backend modules register. */
+  artifacts?: Array<ArtifactReference>;
   createdAt: string;
+};
+
+export type ArtifactReference = {
+  artifactType: string;
+  subscriptionName: string;
+  version: string;
+  metadata?: {
+    [key: string]: unknown;
+  };
 };
 
 /** A Freight with its status in the stages and its metadata. */
@@ -96,6 +107,8 @@ export type FreightView = {
     name: string;
     version: string;
   }>;
+  /** Artifacts of subscription types that backend modules register. */
+  artifacts?: Array<ArtifactReference>;
   createdAt: string;
   status: {
     currentlyIn: Array<string>;
@@ -270,6 +283,14 @@ export type DiscoveredArtifacts = {
     semverConstraint?: string;
     versions: Array<string>;
   }>;
+  /** What subscriptions of types that backend modules register found. */
+  results?: Array<{
+    type: string;
+    /** How the UI names the subscription's type. */
+    label: string;
+    subscriptionName: string;
+    artifactReferences: Array<ArtifactReference>;
+  }>;
 };
 
 /** One artifact per subscription, chosen among those the warehouse discovered. */
@@ -285,6 +306,10 @@ export type FreightSelection = {
   charts?: Array<{
     repoURL: string;
     name?: string;
+    version: string;
+  }>;
+  artifacts?: Array<{
+    subscriptionName: string;
     version: string;
   }>;
 };

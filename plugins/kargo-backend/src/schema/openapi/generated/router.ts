@@ -251,6 +251,14 @@ export const spec = {
               additionalProperties: false,
             },
           },
+          artifacts: {
+            type: 'array',
+            description:
+              'Artifacts of subscription types that backend modules register.',
+            items: {
+              $ref: '#/components/schemas/ArtifactReference',
+            },
+          },
           createdAt: {
             type: 'string',
           },
@@ -265,6 +273,26 @@ export const spec = {
           'charts',
           'createdAt',
         ],
+        additionalProperties: false,
+      },
+      ArtifactReference: {
+        type: 'object',
+        properties: {
+          artifactType: {
+            type: 'string',
+          },
+          subscriptionName: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          metadata: {
+            type: 'object',
+            additionalProperties: true,
+          },
+        },
+        required: ['artifactType', 'subscriptionName', 'version'],
         additionalProperties: false,
       },
       FreightView: {
@@ -357,6 +385,14 @@ export const spec = {
               },
               required: ['repoURL', 'name', 'version'],
               additionalProperties: false,
+            },
+          },
+          artifacts: {
+            type: 'array',
+            description:
+              'Artifacts of subscription types that backend modules register.',
+            items: {
+              $ref: '#/components/schemas/ArtifactReference',
             },
           },
           createdAt: {
@@ -898,6 +934,39 @@ export const spec = {
               additionalProperties: false,
             },
           },
+          results: {
+            type: 'array',
+            description:
+              'What subscriptions of types that backend modules register found.',
+            items: {
+              type: 'object',
+              properties: {
+                type: {
+                  type: 'string',
+                },
+                label: {
+                  type: 'string',
+                  description: "How the UI names the subscription's type.",
+                },
+                subscriptionName: {
+                  type: 'string',
+                },
+                artifactReferences: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/ArtifactReference',
+                  },
+                },
+              },
+              required: [
+                'type',
+                'label',
+                'subscriptionName',
+                'artifactReferences',
+              ],
+              additionalProperties: false,
+            },
+          },
         },
         required: ['discoveredAt'],
         additionalProperties: false,
@@ -967,6 +1036,25 @@ export const spec = {
                 },
               },
               required: ['repoURL', 'version'],
+            },
+          },
+          artifacts: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              type: 'object',
+              additionalProperties: false,
+              properties: {
+                subscriptionName: {
+                  type: 'string',
+                  maxLength: 253,
+                },
+                version: {
+                  type: 'string',
+                  maxLength: 2048,
+                },
+              },
+              required: ['subscriptionName', 'version'],
             },
           },
         },

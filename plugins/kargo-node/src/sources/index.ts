@@ -1,0 +1,3 @@
+export * from './types';
+export * from './createArtifactSource';
+export * from './extensionPoint';
