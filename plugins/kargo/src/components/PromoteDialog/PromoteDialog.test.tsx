@@ -2,6 +2,7 @@ import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   freight,
+  freightRecord,
   guestbookPipeline,
   mockKargoApi,
   promotion,
@@ -12,7 +13,7 @@ import {
 import { PromoteDialog } from './PromoteDialog';
 
 function staging() {
-  return guestbookPipeline({ staging: { currentFreight: freight(1) } })
+  return guestbookPipeline({ staging: { currentFreight: freightRecord(1) } })
     .stages[1];
 }
 

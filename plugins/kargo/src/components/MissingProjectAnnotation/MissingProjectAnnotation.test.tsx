@@ -1,0 +1,19 @@
+import { screen } from '@testing-library/react';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { MissingProjectAnnotation } from './MissingProjectAnnotation';
+
+describe('MissingProjectAnnotation', () => {
+  it('shows how to name a Kargo project, and optionally its warehouses', () => {
+    renderInTestApp(<MissingProjectAnnotation />);
+    expect(screen.getByText('No Kargo project')).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        "Add the kargo/project annotation to this entity's catalog-info.yaml to see its promotion pipeline.",
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/kargo\/project: my-project/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/# kargo\/warehouses: my-warehouse/),
+    ).toBeInTheDocument();
+  });
+});
