@@ -177,7 +177,7 @@ describe('KargoEntityContent', () => {
       );
     });
 
-    it('aborts a running promotion from its drawer', async () => {
+    it('aborts a running promotion from its drawer and refreshes the tab', async () => {
       const running = promotion({
         id: 'p5',
         stage: 'staging',
@@ -185,7 +185,10 @@ describe('KargoEntityContent', () => {
         finishedAt: undefined,
         steps: [{ alias: 'step-1', status: 'Running' }],
       });
+      // No freight and no warehouses: only the promotions matter here, and the tab renders faster.
       const api = tabApi({
+        listFreight: jest.fn().mockResolvedValue({ items: [] }),
+        listWarehouses: jest.fn().mockResolvedValue({ items: [] }),
         listPromotions: jest.fn().mockResolvedValue({ items: [running] }),
         getPromotion: jest
           .fn()
@@ -218,6 +221,13 @@ describe('KargoEntityContent', () => {
         expect(api.abortPromotion).toHaveBeenCalledWith(testProject(), 'p5'),
       );
       expect(await within(drawer).findByText('Aborted')).toBeInTheDocument();
+      // The pipeline and the lists reload after the abort.
+      await waitFor(() =>
+        expect(api.getPipeline.mock.calls.length).toBeGreaterThan(1),
+      );
+      await waitFor(() =>
+        expect(api.listFreight.mock.calls.length).toBeGreaterThan(1),
+      );
     });
   });
 
