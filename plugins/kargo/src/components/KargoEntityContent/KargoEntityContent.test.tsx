@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   MockKargoApi,
@@ -43,6 +43,11 @@ function tabApi(overrides: Partial<MockKargoApi> = {}): MockKargoApi {
 }
 
 const cell = (name: string) => screen.getByRole('button', { name });
+
+// The whole tab renders three cards of MUI tables and reloads them after each action: on a busy machine one test
+// takes seconds. Longer bounds here only (this file's module registry), so that load does not fail the tests.
+configure({ asyncUtilTimeout: 5_000 });
+jest.setTimeout(30_000);
 
 describe('KargoEntityContent', () => {
   describe('freight timeline', () => {
