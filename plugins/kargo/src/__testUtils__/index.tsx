@@ -5,6 +5,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  FreightRecord,
   FreightView,
   KargoApi,
   Pipeline,
@@ -44,11 +45,11 @@ export function projectEntity(): Entity {
 
 const hex = (n: number) => n.toString(16).padStart(40, '0');
 
-/** A freight of the guestbook warehouse with an image tag and a commit. */
-export function freight(
-  n: number,
-  status: Partial<FreightView['status']> = {},
-): FreightView {
+/**
+ * A freight of the guestbook warehouse with an image tag and a commit, as the API serves a stage's current
+ * freight (`Freight`: no status).
+ */
+export function freightRecord(n: number): FreightRecord {
   return {
     id: hex(n),
     alias: `freight-${n}`,
@@ -58,6 +59,16 @@ export function freight(
     commits: [{ repoURL: 'https://git.example/app', id: `${n}abcdef0123456` }],
     charts: [],
     createdAt: new Date(Date.UTC(2026, 0, 1, 0, n)).toISOString(),
+  };
+}
+
+/** The same freight with its status, as the freight routes serve it (`FreightView`). */
+export function freight(
+  n: number,
+  status: Partial<FreightView['status']> = {},
+): FreightView {
+  return {
+    ...freightRecord(n),
     status: {
       currentlyIn: [],
       verifiedIn: {},
@@ -65,6 +76,21 @@ export function freight(
       ...status,
     },
   };
+}
+
+/** freight-3 (newest, approved for prod), freight-2 (in dev, verified there), freight-1 (was in dev). */
+export function timelineFreight(): FreightView[] {
+  return [
+    freight(3, {
+      approvedFor: { prod: { approvedAt: '2026-01-04T00:00:00Z' } },
+    }),
+    freight(2, {
+      currentlyIn: ['dev'],
+      verifiedIn: { dev: {} },
+      previouslyIn: ['dev'],
+    }),
+    freight(1, { verifiedIn: { dev: {} }, previouslyIn: ['dev'] }),
+  ];
 }
 
 export function promotion(overrides: Partial<Promotion> = {}): Promotion {
@@ -106,14 +132,16 @@ export function guestbookPipeline(
         name: 'dev',
         warehouses: ['guestbook'],
         color: 'green',
+        origins: ['guestbook'],
         eligibleFreightCount: 3,
-        currentFreight: freight(2),
+        currentFreight: freightRecord(2),
         lastPromotion: promotion(),
         ...overrides.dev,
       }),
       stage({
         name: 'staging',
         upstream: ['dev'],
+        origins: ['guestbook'],
         depth: 1,
         eligibleFreightCount: 1,
         ...overrides.staging,
@@ -121,6 +149,7 @@ export function guestbookPipeline(
       stage({
         name: 'prod',
         upstream: ['staging'],
+        origins: ['guestbook'],
         depth: 2,
         ...overrides.prod,
       }),

@@ -1,6 +1,5 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Promotion } from '@kargo-portal/plugin-kargo-common';
 import {
   MockKargoApi,
   entityWith,
@@ -11,23 +10,9 @@ import {
   renderForEntity,
   responseError,
   testProject,
+  timelineFreight,
 } from '../../__testUtils__';
 import { KargoEntityContent } from './KargoEntityContent';
-
-/** freight-3 (newest, approved for prod), freight-2 (in dev, verified there), freight-1 (was in dev). */
-function timelineFreight() {
-  return [
-    freight(3, {
-      approvedFor: { prod: { approvedAt: '2026-01-04T00:00:00Z' } },
-    }),
-    freight(2, {
-      currentlyIn: ['dev'],
-      verifiedIn: { dev: {} },
-      previouslyIn: ['dev'],
-    }),
-    freight(1, { verifiedIn: { dev: {} }, previouslyIn: ['dev'] }),
-  ];
-}
 
 function tabApi(overrides: Partial<MockKargoApi> = {}): MockKargoApi {
   return mockKargoApi({
@@ -59,9 +44,14 @@ function tabApi(overrides: Partial<MockKargoApi> = {}): MockKargoApi {
 
 const cell = (name: string) => screen.getByRole('button', { name });
 
+// The whole tab renders three cards of MUI tables and reloads them after each action: on a busy machine one test
+// takes seconds. Longer bounds here only (this file's module registry), so that load does not fail the tests.
+configure({ asyncUtilTimeout: 5_000 });
+jest.setTimeout(30_000);
+
 describe('KargoEntityContent', () => {
   describe('freight timeline', () => {
-    it('marks where each freight is, was, is verified and approved', async () => {
+    it('loads freight with its status, a page of 25 newest first, into the timeline', async () => {
       const api = tabApi();
       renderForEntity(<KargoEntityContent />, { api });
       const table = await screen.findByRole('table', {
@@ -176,214 +166,23 @@ describe('KargoEntityContent', () => {
         screen.queryByRole('dialog', { name: 'Promote to staging' }),
       ).not.toBeInTheDocument();
     });
-
-    it('approves the selected freight for the selected stage', async () => {
-      const api = tabApi({
-        approveFreight: jest.fn().mockResolvedValue(freight(1)),
-      });
-      renderForEntity(<KargoEntityContent />, { api });
-      await screen.findByRole('table', { name: 'Freight timeline' });
-      await userEvent.click(cell('freight-1 in prod: never here'));
-      const approve = within(
-        screen.getByRole('region', { name: 'Selected freight' }),
-      ).getByRole('button', { name: 'Approve for prod' });
-      await waitFor(() => expect(approve).toBeEnabled());
-      await userEvent.click(approve);
-      const dialog = await screen.findByRole('dialog', {
-        name: 'Approve for prod',
-      });
-      const submit = within(dialog).getByRole('button', { name: 'Approve' });
-      await waitFor(() => expect(submit).toBeEnabled());
-      await userEvent.click(submit);
-      await waitFor(() =>
-        expect(api.approveFreight).toHaveBeenCalledWith(
-          testProject(),
-          'prod',
-          freight(1).id,
-        ),
-      );
-    });
-
-    it('disables the actions of a denied user with the reason', async () => {
-      renderForEntity(<KargoEntityContent />, {
-        api: tabApi(),
-        grants: {
-          'kargo.stage.promote': ['dev', 'staging'],
-          'kargo.freight.approve': ['dev', 'staging'],
-        },
-      });
-      await screen.findByRole('table', { name: 'Freight timeline' });
-      await userEvent.click(cell('freight-3 in prod: approved'));
-      const selection = screen.getByRole('region', {
-        name: 'Selected freight',
-      });
-      const promote = within(selection).getByRole('button', {
-        name: 'Promote to prod',
-      });
-      await waitFor(() =>
-        expect(promote.parentElement).toHaveAttribute(
-          'title',
-          `You are not allowed to promote to stage prod (permission kargo.stage.promote on ${testProject()}/prod).`,
-        ),
-      );
-      expect(promote).toBeDisabled();
-      const approve = within(selection).getByRole('button', {
-        name: 'Approve for prod',
-      });
-      expect(approve).toBeDisabled();
-    });
-
-    it('says there is no freight yet and where it comes from', async () => {
-      renderForEntity(<KargoEntityContent />, {
-        api: tabApi({
-          listFreight: jest.fn().mockResolvedValue({ items: [] }),
-        }),
-      });
-      expect(await screen.findByText('No freight yet')).toBeInTheDocument();
-      expect(
-        screen.getByText(/Freight appears when a warehouse discovers/),
-      ).toBeInTheDocument();
-    });
   });
 
   describe('promotion history', () => {
-    it('lists promotions, filters by stage and pages', async () => {
-      const listPromotions = jest
-        .fn()
-        .mockResolvedValueOnce({
-          items: [promotion({ id: 'p2', freight: freight(2).id })],
-          nextCursor: 'older',
-        })
-        .mockResolvedValueOnce({
-          items: [
-            promotion({ id: 'p1', freight: freight(1).id, phase: 'Failed' }),
-          ],
-        })
-        .mockResolvedValue({ items: [] });
-      renderForEntity(<KargoEntityContent />, {
-        api: tabApi({ listPromotions }),
-      });
+    it('names the freight of each promotion by the alias the timeline loaded', async () => {
+      renderForEntity(<KargoEntityContent />, { api: tabApi() });
       const table = await screen.findByRole('table', { name: 'Promotions' });
-      expect(within(table).getAllByRole('row')[1]).toHaveTextContent(
-        'devfreight-2Succeededuser:default/guest',
-      );
-      const card = table.closest('.MuiCard-root') as HTMLElement;
-      await userEvent.click(
-        within(card).getByRole('button', { name: 'Load more' }),
-      );
-      expect(await within(card).findByText('Failed')).toBeInTheDocument();
-      expect(listPromotions).toHaveBeenLastCalledWith(testProject(), {
-        stage: undefined,
-        limit: 20,
-        cursor: 'older',
-      });
-
-      await userEvent.click(
-        within(card).getByRole('button', { name: /Stage/ }),
-      );
-      await userEvent.click(
-        await screen.findByRole('option', { name: 'staging' }),
-      );
-      expect(await screen.findByText('No promotions yet')).toBeInTheDocument();
-      expect(listPromotions).toHaveBeenLastCalledWith(testProject(), {
-        stage: 'staging',
-        limit: 20,
-        cursor: undefined,
-      });
-    });
-
-    it("opens a promotion's steps with status, message, output and log", async () => {
-      const detail: Promotion = promotion({
-        id: 'p9',
-        stage: 'staging',
-        freight: freight(2).id,
-        phase: 'Failed',
-        message: 'step git-push failed',
-        steps: [
-          {
-            alias: 'clone',
-            uses: 'git-clone',
-            status: 'Succeeded',
-            output: { commit: 'abc123' },
-            log: [
-              { time: 't1', level: 'info', message: 'cloned' },
-              { time: 't2', level: 'info', message: 'checked out main' },
-            ],
-          },
-          {
-            alias: 'push',
-            uses: 'git-push',
-            status: 'Failed',
-            message: 'remote rejected',
-            attempts: 3,
-            log: [
-              {
-                time: '2026-01-01T00:00:01Z',
-                level: 'error',
-                message: 'rejected: non-fast-forward',
-              },
-            ],
-          },
-        ],
-      });
-      const api = tabApi({
-        listPromotions: jest.fn().mockResolvedValue({
-          items: [
-            promotion({
-              id: 'p9',
-              stage: 'staging',
-              freight: freight(2).id,
-              phase: 'Failed',
-            }),
-          ],
-        }),
-        getPromotion: jest.fn().mockResolvedValue(detail),
-      });
-      renderForEntity(<KargoEntityContent />, { api });
-      await userEvent.click(
-        await screen.findByRole('button', {
-          name: 'Steps of the promotion of freight-2 to staging',
-        }),
-      );
-      const drawer = await screen.findByRole('dialog', {
-        name: 'Promotion p9',
-      });
-      expect(
-        await within(drawer).findByText('step git-push failed'),
-      ).toBeInTheDocument();
-      expect(api.getPromotion).toHaveBeenCalledWith(testProject(), 'p9');
-      const clone = within(drawer).getByRole('region', {
-        name: 'Step 1: clone',
-      });
-      expect(clone).toHaveTextContent('uses git-clone');
-      expect(within(clone).getByLabelText('Output of clone')).toHaveTextContent(
-        '"commit": "abc123"',
-      );
-      expect(within(clone).getByLabelText('Log of clone').textContent).toBe(
-        't1 INFO cloned\nt2 INFO checked out main',
-      );
-      const push = within(drawer).getByRole('region', { name: 'Step 2: push' });
-      expect(push).toHaveTextContent('Failed');
-      expect(push).toHaveTextContent('after 3 attempts');
-      expect(push).toHaveTextContent('remote rejected');
-      expect(within(push).getByLabelText('Log of push').textContent).toBe(
-        '2026-01-01T00:00:01Z ERROR rejected: non-fast-forward',
-      );
-      // A finished promotion cannot be aborted.
-      expect(
-        within(drawer).queryByRole('button', { name: 'Abort' }),
-      ).not.toBeInTheDocument();
-      await userEvent.click(
-        within(drawer).getByRole('button', { name: 'Close' }),
-      );
       await waitFor(() =>
-        expect(
-          screen.queryByRole('dialog', { name: 'Promotion p9' }),
-        ).not.toBeInTheDocument(),
+        expect(within(table).getAllByRole('row')[1]).toHaveTextContent(
+          'devfreight-2Succeededuser:default/guest',
+        ),
+      );
+      expect(within(table).getAllByRole('row')[2]).toHaveTextContent(
+        'devfreight-1Failed',
       );
     });
 
-    it('aborts a running promotion from its drawer', async () => {
+    it('aborts a running promotion from its drawer and refreshes the tab', async () => {
       const running = promotion({
         id: 'p5',
         stage: 'staging',
@@ -391,7 +190,10 @@ describe('KargoEntityContent', () => {
         finishedAt: undefined,
         steps: [{ alias: 'step-1', status: 'Running' }],
       });
+      // No freight and no warehouses: only the promotions matter here, and the tab renders faster.
       const api = tabApi({
+        listFreight: jest.fn().mockResolvedValue({ items: [] }),
+        listWarehouses: jest.fn().mockResolvedValue({ items: [] }),
         listPromotions: jest.fn().mockResolvedValue({ items: [running] }),
         getPromotion: jest
           .fn()
@@ -424,285 +226,81 @@ describe('KargoEntityContent', () => {
         expect(api.abortPromotion).toHaveBeenCalledWith(testProject(), 'p5'),
       );
       expect(await within(drawer).findByText('Aborted')).toBeInTheDocument();
+      // The pipeline and the lists reload after the abort.
+      await waitFor(() =>
+        expect(api.getPipeline.mock.calls.length).toBeGreaterThan(1),
+      );
+      await waitFor(() =>
+        expect(api.listFreight.mock.calls.length).toBeGreaterThan(1),
+      );
     });
   });
 
   describe('warehouses', () => {
-    it('shows discovery results and errors with the fix', async () => {
+    it('shows only the warehouses of the kargo/warehouses annotation', async () => {
+      const api = tabApi({
+        listWarehouses: jest.fn().mockResolvedValue({
+          items: [
+            { project: testProject(), name: 'guestbook' },
+            { project: testProject(), name: 'charts' },
+          ],
+        }),
+      });
+      renderForEntity(<KargoEntityContent />, {
+        api,
+        entity: entityWith({
+          'kargo/project': testProject(),
+          'kargo/warehouses': 'guestbook',
+        }),
+      });
+      expect(
+        await screen.findByRole('region', { name: 'Warehouse guestbook' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByRole('region', { name: 'Warehouse charts' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('reloads the freight after freight was created from a warehouse', async () => {
       const api = tabApi({
         listWarehouses: jest.fn().mockResolvedValue({
           items: [
             {
               project: testProject(),
               name: 'guestbook',
+              freightCreationPolicy: 'Manual',
               lastDiscoveryAt: '2026-01-04T00:00:00Z',
               discovered: {
                 discoveredAt: '2026-01-04T00:00:00Z',
                 images: [
                   {
                     repoURL: 'ghcr.io/acme/app',
-                    references: [
-                      { tag: 'v1.3.0', digest: 'sha256:3' },
-                      { tag: 'v1.2.0', digest: 'sha256:2' },
-                    ],
-                  },
-                ],
-                commits: [
-                  {
-                    repoURL: 'https://git.example/app',
-                    commits: [{ id: 'deadbeefcafe' }],
+                    references: [{ tag: 'v1.5.0', digest: 'sha256:5' }],
                   },
                 ],
               },
             },
-            {
-              project: testProject(),
-              name: 'charts',
-              lastError: 'GET https://charts.example/index.yaml: 404',
-            },
           ],
         }),
-      });
-      renderForEntity(<KargoEntityContent />, { api });
-      const guestbook = await screen.findByRole('region', {
-        name: 'Warehouse guestbook',
-      });
-      expect(guestbook).toHaveTextContent('discovered');
-      expect(guestbook).toHaveTextContent(
-        'image ghcr.io/acme/app: v1.3.0, v1.2.0',
-      );
-      expect(guestbook).toHaveTextContent(
-        'git https://git.example/app: deadbee',
-      );
-      const charts = screen.getByRole('region', { name: 'Warehouse charts' });
-      expect(charts).toHaveTextContent('discovery failed');
-      expect(within(charts).getByRole('alert')).toHaveTextContent(
-        'GET https://charts.example/index.yaml: 404',
-      );
-      expect(within(charts).getByRole('alert')).toHaveTextContent(
-        'Check the subscriptions of the Warehouse manifest',
-      );
-    });
-
-    it('refreshes a warehouse and reloads its status', async () => {
-      const listWarehouses = jest
-        .fn()
-        .mockResolvedValueOnce({
-          items: [{ project: testProject(), name: 'guestbook' }],
-        })
-        .mockResolvedValue({
-          items: [
-            {
-              project: testProject(),
-              name: 'guestbook',
-              refreshRequestedAt: new Date().toISOString(),
-              refreshRequestedBy: 'user:default/guest',
-            },
-          ],
-        });
-      const api = tabApi({
-        listWarehouses,
-        refreshWarehouse: jest.fn().mockResolvedValue({
-          project: testProject(),
-          name: 'guestbook',
-        }),
-      });
-      renderForEntity(<KargoEntityContent />, { api });
-      const region = await screen.findByRole('region', {
-        name: 'Warehouse guestbook',
-      });
-      expect(region).toHaveTextContent('not discovered yet');
-      const refresh = within(region).getByRole('button', {
-        name: 'Refresh warehouse guestbook',
-      });
-      await waitFor(() => expect(refresh).toBeEnabled());
-      await userEvent.click(refresh);
-      expect(api.refreshWarehouse).toHaveBeenCalledWith(
-        testProject(),
-        'guestbook',
-      );
-      await waitFor(() =>
-        expect(region).toHaveTextContent(
-          /Waiting for the discovery requested .* by user:default\/guest/,
-        ),
-      );
-    });
-
-    it('shows a refused refresh inline and disables it for denied users', async () => {
-      const api = tabApi({
-        refreshWarehouse: jest
-          .fn()
-          .mockRejectedValue(
-            await responseError(403, 'NotAllowedError', 'not allowed'),
-          ),
-      });
-      renderForEntity(<KargoEntityContent />, { api });
-      const region = await screen.findByRole('region', {
-        name: 'Warehouse guestbook',
-      });
-      const refresh = within(region).getByRole('button', {
-        name: 'Refresh warehouse guestbook',
-      });
-      await waitFor(() => expect(refresh).toBeEnabled());
-      await userEvent.click(refresh);
-      expect(await within(region).findByRole('alert')).toHaveTextContent(
-        'Refresh refused: Not allowed (403): not allowed',
-      );
-    });
-
-    it('disables Refresh for a user without the project permission', async () => {
-      renderForEntity(<KargoEntityContent />, { api: tabApi(), grants: {} });
-      const region = await screen.findByRole('region', {
-        name: 'Warehouse guestbook',
-      });
-      const refresh = within(region).getByRole('button', {
-        name: 'Refresh warehouse guestbook',
-      });
-      await waitFor(() =>
-        expect(refresh.parentElement).toHaveAttribute(
-          'title',
-          `You are not allowed to refresh warehouses of project ${testProject()} (permission kargo.warehouse.refresh on ${testProject()}).`,
-        ),
-      );
-      expect(refresh).toBeDisabled();
-    });
-  });
-
-  describe('create freight', () => {
-    const discoveredWarehouse = () => ({
-      project: testProject(),
-      name: 'guestbook',
-      freightCreationPolicy: 'Manual' as const,
-      lastDiscoveryAt: '2026-01-04T00:00:00Z',
-      discovered: {
-        discoveredAt: '2026-01-04T00:00:00Z',
-        images: [
-          {
-            repoURL: 'ghcr.io/acme/app',
-            references: [
-              { tag: 'v1.5.0', digest: 'sha256:5' },
-              { tag: 'v1.4.0', digest: 'sha256:4' },
-            ],
-          },
-        ],
-      },
-    });
-
-    it('creates freight from the chosen revision and reloads the freight', async () => {
-      const api = tabApi({
-        listWarehouses: jest
-          .fn()
-          .mockResolvedValue({ items: [discoveredWarehouse()] }),
         createFreight: jest.fn().mockResolvedValue(freight(9)),
       });
       renderForEntity(<KargoEntityContent />, { api });
-      const region = await screen.findByRole('region', {
-        name: 'Warehouse guestbook',
-      });
-      const open = within(region).getByRole('button', {
+      const open = await screen.findByRole('button', {
         name: 'Create freight from warehouse guestbook',
       });
-      expect(open).toHaveTextContent('Create freight');
       await waitFor(() => expect(open).toBeEnabled());
       await userEvent.click(open);
       const dialog = await screen.findByRole('dialog', {
         name: 'Create freight from guestbook',
       });
-      await userEvent.selectOptions(
-        within(dialog).getByRole('combobox', {
-          name: 'Image ghcr.io/acme/app',
-        }),
-        'v1.4.0',
-      );
       const create = within(dialog).getByRole('button', { name: 'Create' });
       await waitFor(() => expect(create).toBeEnabled());
       const loads = api.listFreight.mock.calls.length;
       await userEvent.click(create);
       await waitFor(() =>
-        expect(
-          screen.queryByRole('dialog', {
-            name: 'Create freight from guestbook',
-          }),
-        ).not.toBeInTheDocument(),
-      );
-      expect(
-        await screen.findByText('Freight freight-9 created from guestbook'),
-      ).toBeInTheDocument();
-      expect(api.createFreight).toHaveBeenCalledTimes(1);
-      expect(api.createFreight).toHaveBeenCalledWith(
-        testProject(),
-        'guestbook',
-        { images: [{ repoURL: 'ghcr.io/acme/app', tag: 'v1.4.0' }] },
-      );
-      await waitFor(() =>
         expect(api.listFreight.mock.calls.length).toBeGreaterThan(loads),
       );
-    });
-
-    it('disables Create freight for a user who may not update the project', async () => {
-      const api = tabApi({
-        listWarehouses: jest
-          .fn()
-          .mockResolvedValue({ items: [discoveredWarehouse()] }),
-      });
-      renderForEntity(<KargoEntityContent />, {
-        api,
-        grants: { 'kargo.warehouse.refresh': ['*'] },
-      });
-      const region = await screen.findByRole('region', {
-        name: 'Warehouse guestbook',
-      });
-      const open = within(region).getByRole('button', {
-        name: 'Create freight from warehouse guestbook',
-      });
-      await waitFor(() =>
-        expect(open.parentElement).toHaveAttribute(
-          'title',
-          `You are not allowed to create freight in project ${testProject()} (permission kargo.project.update on ${testProject()}).`,
-        ),
-      );
-      expect(open).toBeDisabled();
-      expect(
-        within(region).getByRole('button', {
-          name: 'Refresh warehouse guestbook',
-        }),
-      ).toBeEnabled();
-    });
-
-    it('offers no Create freight for a warehouse that discovered nothing', async () => {
-      const api = tabApi({
-        listWarehouses: jest.fn().mockResolvedValue({
-          items: [
-            { project: testProject(), name: 'guestbook' },
-            {
-              ...discoveredWarehouse(),
-              name: 'empty',
-              discovered: {
-                discoveredAt: '2026-01-04T00:00:00Z',
-                images: [{ repoURL: 'ghcr.io/acme/app', references: [] }],
-              },
-            },
-            { ...discoveredWarehouse(), name: 'full' },
-          ],
-        }),
-      });
-      renderForEntity(<KargoEntityContent />, { api });
-      await screen.findByRole('region', { name: 'Warehouse guestbook' });
-      expect(
-        screen.getByRole('button', {
-          name: 'Create freight from warehouse full',
-        }),
-      ).toBeInTheDocument();
-      expect(
-        screen.queryByRole('button', {
-          name: 'Create freight from warehouse guestbook',
-        }),
-      ).not.toBeInTheDocument();
-      expect(
-        screen.queryByRole('button', {
-          name: 'Create freight from warehouse empty',
-        }),
-      ).not.toBeInTheDocument();
+      expect(api.getPipeline.mock.calls.length).toBeGreaterThan(1);
     });
   });
 

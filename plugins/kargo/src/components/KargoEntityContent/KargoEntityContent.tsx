@@ -11,14 +11,12 @@ import { useOnChange } from '../../hooks/useOnChange';
 import { usePipeline } from '../../hooks/usePipeline';
 import { errorMessage } from '../../lib/errors';
 import { narrowStages, stageOrigins } from '../../lib/stages';
-import {
-  MissingProjectAnnotation,
-  NoStages,
-  ProjectLoadError,
-} from '../common/ProjectStates';
-import { FreightTimeline } from './FreightTimeline';
-import { PromotionHistory } from './PromotionHistory';
-import { WarehousesCard } from './WarehousesCard';
+import { MissingProjectAnnotation } from '../MissingProjectAnnotation';
+import { NoStages } from '../NoStages';
+import { ProjectLoadError } from '../ProjectLoadError';
+import { FreightTimeline } from '../FreightTimeline';
+import { PromotionHistory } from '../PromotionHistory';
+import { WarehousesCard } from '../WarehousesCard';
 
 const FREIGHT_PAGE = 25;
 

@@ -2,7 +2,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   entityWith,
-  freight,
+  freightRecord,
   guestbookPipeline,
   mockKargoApi,
   promotion,
@@ -73,45 +73,6 @@ describe('KargoPipelineCard', () => {
     expect(columnOf('dev')).not.toBe(columnOf('qa-a'));
     expect(columnOf('prod')).not.toBe(columnOf('qa-a'));
     expect(stageItem('prod')).toHaveTextContent('from qa-a, qa-b');
-  });
-
-  it('shows health, verification and soak when the backend reports them', async () => {
-    const now = Date.now();
-    // Fields of newer backends, not in this version's types.
-    const reported = {
-      health: { status: 'Healthy' },
-      verification: {
-        phase: 'Successful',
-        finishedAt: new Date(now - 60_000).toISOString(),
-      },
-      soak: {
-        since: new Date(now - 30 * 60_000).toISOString(),
-        requiredMs: 3600_000,
-      },
-    };
-    const pipeline = guestbookPipeline({
-      dev: { ...reported, color: 'green' },
-      staging: {
-        currentFreight: freight(1, { verifiedIn: { staging: {} } }),
-      },
-    });
-    const api = mockKargoApi({
-      getPipeline: jest.fn().mockResolvedValue(pipeline),
-      listWarehouses: warehouses(),
-    });
-    renderForEntity(<KargoPipelineCard />, { api });
-    await screen.findByRole('list', { name: 'Kargo stages in pipeline order' });
-    const dev = stageItem('dev');
-    expect(dev).toHaveTextContent('Healthy');
-    expect(dev).toHaveTextContent('verification Successful');
-    expect(dev).toHaveTextContent('soaking 30m of 1h');
-    expect(within(dev).getByRole('progressbar')).toHaveAttribute(
-      'aria-valuenow',
-      '50',
-    );
-    // Older backends: verification read from the current freight's status.
-    expect(stageItem('staging')).toHaveTextContent('verification Verified');
-    expect(stageItem('prod')).not.toHaveTextContent('verification');
   });
 
   it('narrows the stages to the kargo/warehouses annotation', async () => {
@@ -312,48 +273,38 @@ describe('KargoPipelineCard', () => {
     );
   });
 
-  it('gates the actions on the stage permissions and gives the reason', async () => {
+  it('reloads the pipeline and the warehouses on Reload', async () => {
     const api = mockKargoApi({
-      getPipeline: jest.fn().mockResolvedValue(
-        guestbookPipeline({
-          prod: { eligibleFreightCount: 1, currentFreight: freight(1) },
-        }),
-      ),
+      getPipeline: jest.fn().mockResolvedValue(guestbookPipeline()),
       listWarehouses: warehouses(),
     });
-    renderForEntity(<KargoPipelineCard />, {
-      api,
-      grants: {
-        'kargo.stage.promote': ['dev', 'staging'],
-        'kargo.freight.approve': ['dev'],
-      },
-    });
+    renderForEntity(<KargoPipelineCard />, { api });
     await screen.findByRole('list', { name: 'Kargo stages in pipeline order' });
-    await waitFor(() =>
-      expect(
-        screen.getByRole('button', { name: 'Promote to dev' }),
-      ).toBeEnabled(),
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Reload the pipeline' }),
     );
-    expect(screen.getByRole('button', { name: 'Roll back dev' })).toBeEnabled();
-    expect(
-      screen.getByRole('button', { name: 'Approve freight for dev' }),
-    ).toBeEnabled();
-    const prod = screen.getByRole('button', { name: 'Promote to prod' });
-    expect(prod).toBeDisabled();
-    expect(prod.parentElement).toHaveAttribute(
-      'title',
-      `You are not allowed to promote to stage prod (permission kargo.stage.promote on ${testProject()}/prod).`,
+    await waitFor(() => expect(api.getPipeline).toHaveBeenCalledTimes(2));
+    expect(api.listWarehouses).toHaveBeenCalledTimes(2);
+    expect(api.listWarehouses).toHaveBeenLastCalledWith(testProject());
+  });
+
+  it('keeps the pipeline on screen when a reload fails, with a warning', async () => {
+    const api = mockKargoApi({
+      getPipeline: jest
+        .fn()
+        .mockResolvedValueOnce(guestbookPipeline())
+        .mockRejectedValue(await responseError(500, 'Error', 'db is locked')),
+      listWarehouses: warehouses(),
+    });
+    renderForEntity(<KargoPipelineCard />, { api });
+    await screen.findByRole('list', { name: 'Kargo stages in pipeline order' });
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Reload the pipeline' }),
     );
     expect(
-      screen.getByRole('button', { name: 'Approve freight for staging' }),
-    ).toBeDisabled();
-    expect(
-      screen.getByRole('button', { name: 'Roll back prod' }),
-    ).toBeDisabled();
-    await userEvent.hover(prod.parentElement!);
-    expect(await screen.findByRole('tooltip')).toHaveTextContent(
-      'You are not allowed to promote to stage prod',
-    );
+      await screen.findByText(/Could not refresh the pipeline: db is locked/),
+    ).toBeInTheDocument();
+    expect(stageItem('dev')).toHaveTextContent('freight-2');
   });
 
   it('polls while a promotion runs, with backoff, and stops when it ended', async () => {
@@ -372,7 +323,7 @@ describe('KargoPipelineCard', () => {
       });
       const done = guestbookPipeline({
         staging: {
-          currentFreight: freight(2),
+          currentFreight: freightRecord(2),
           lastPromotion: promotion({ id: 'p2', stage: 'staging' }),
         },
       });

@@ -19,12 +19,10 @@ import { useLoader } from '../../hooks/useLoader';
 import { usePipeline } from '../../hooks/usePipeline';
 import { errorMessage } from '../../lib/errors';
 import { narrowStages, stageOrigins } from '../../lib/stages';
-import {
-  MissingProjectAnnotation,
-  NoStages,
-  ProjectLoadError,
-} from '../common/ProjectStates';
-import { StageNode } from './StageNode';
+import { MissingProjectAnnotation } from '../MissingProjectAnnotation';
+import { NoStages } from '../NoStages';
+import { ProjectLoadError } from '../ProjectLoadError';
+import { StageNode } from '../StageNode';
 
 const useStyles = makeStyles(theme => ({
   pipeline: {

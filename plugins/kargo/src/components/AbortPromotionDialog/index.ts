@@ -1,0 +1,2 @@
+export { AbortPromotionDialog } from './AbortPromotionDialog';
+export type { AbortPromotionDialogProps } from './AbortPromotionDialog';

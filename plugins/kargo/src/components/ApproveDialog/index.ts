@@ -1,0 +1,2 @@
+export { ApproveDialog } from './ApproveDialog';
+export type { ApproveDialogProps } from './ApproveDialog';

@@ -1,0 +1,2 @@
+export { CreateFreightDialog } from './CreateFreightDialog';
+export type { CreateFreightDialogProps } from './CreateFreightDialog';

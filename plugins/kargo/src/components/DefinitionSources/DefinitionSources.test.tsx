@@ -1,0 +1,93 @@
+import { act, screen, waitFor, within } from '@testing-library/react';
+import { mockKargoApi, renderForEntity } from '../../__testUtils__';
+import { DefinitionSources } from './DefinitionSources';
+
+describe('DefinitionSources', () => {
+  it('lists the manifest sources with their projects or last error', async () => {
+    const api = mockKargoApi({
+      listDefinitionSources: jest.fn().mockResolvedValue({
+        items: [
+          {
+            key: 'file:a',
+            kind: 'file',
+            target: '../../examples/kargo/*.yaml',
+            projects: ['guestbook'],
+            checkedAt: '2026-01-01T00:00:00Z',
+          },
+          {
+            key: 'url:b',
+            kind: 'url',
+            target: 'https://config.example/ghost.yaml',
+            version: 3,
+            projects: [],
+            lastError: 'ghost.yaml, document 2: spec.subscriptions: required',
+            lastErrorAt: '2026-01-01T00:00:00Z',
+            checkedAt: '2026-01-01T00:00:00Z',
+          },
+        ],
+      }),
+    });
+    renderForEntity(<DefinitionSources project="ghost" />, { api });
+    const list = await screen.findByRole('list', {
+      name: 'Kargo manifest sources',
+    });
+    const [file, url] = within(list).getAllByRole('listitem');
+    expect(file).toHaveTextContent(
+      'file: ../../examples/kargo/*.yamlProjects: guestbook',
+    );
+    expect(url).toHaveTextContent(
+      'url: https://config.example/ghost.yamlLast error: ghost.yaml, document 2: spec.subscriptions: required',
+    );
+    expect(screen.getByText('Manifest sources (2)')).toBeInTheDocument();
+    expect(
+      screen.getByText(/fix the error above if it should define "ghost"/),
+    ).toBeInTheDocument();
+    expect(api.listDefinitionSources).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives no advice when no source fails', async () => {
+    renderForEntity(<DefinitionSources project="ghost" />, {
+      api: mockKargoApi({
+        listDefinitionSources: jest.fn().mockResolvedValue({
+          items: [
+            {
+              key: 'api:ghost',
+              kind: 'api',
+              target: 'ghost',
+              projects: [],
+              checkedAt: '2026-01-01T00:00:00Z',
+            },
+          ],
+        }),
+      }),
+    });
+    expect(await screen.findByText('Projects: none')).toBeInTheDocument();
+    expect(screen.queryByText(/fix the error above/)).not.toBeInTheDocument();
+  });
+
+  it('shows progress, then nothing when the sources cannot be loaded', async () => {
+    let fail: (error: Error) => void = () => {};
+    const api = mockKargoApi({
+      listDefinitionSources: jest.fn(
+        () =>
+          new Promise((_resolve, reject) => {
+            fail = reject;
+          }),
+      ),
+    });
+    renderForEntity(
+      <>
+        <span>before</span>
+        <DefinitionSources project="ghost" />
+      </>,
+      { api },
+    );
+    expect(await screen.findByTestId('progress')).toBeInTheDocument();
+    act(() => fail(new Error('denied')));
+    await waitFor(() =>
+      expect(screen.queryByTestId('progress')).not.toBeInTheDocument(),
+    );
+    expect(screen.getByText('before')).toBeInTheDocument();
+    expect(screen.queryByText(/Manifest sources/)).not.toBeInTheDocument();
+  });
+});

@@ -1,0 +1,1 @@
+export { DefinitionSources } from './DefinitionSources';

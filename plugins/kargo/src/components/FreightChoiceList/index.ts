@@ -1,0 +1,2 @@
+export { FreightChoiceList } from './FreightChoiceList';
+export type { FreightChoice } from './FreightChoiceList';

@@ -1,0 +1,1 @@
+export { FreightLabel } from './FreightLabel';

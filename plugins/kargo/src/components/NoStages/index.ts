@@ -1,0 +1,2 @@
+export { NoStages } from './NoStages';
+export type { NoStagesProps } from './NoStages';

@@ -1,0 +1,5 @@
+export { PermissionedButton } from './PermissionedButton';
+export type {
+  KargoResourcePermission,
+  PermissionedButtonProps,
+} from './PermissionedButton';

@@ -1,0 +1,2 @@
+export { ProjectLoadError } from './ProjectLoadError';
+export type { ProjectLoadErrorProps } from './ProjectLoadError';

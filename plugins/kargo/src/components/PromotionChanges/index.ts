@@ -1,0 +1,2 @@
+export { PromotionChanges } from './PromotionChanges';
+export type { PromotionChangesProps } from './PromotionChanges';

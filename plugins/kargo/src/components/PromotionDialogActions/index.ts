@@ -1,0 +1,2 @@
+export { PromotionDialogActions } from './PromotionDialogActions';
+export type { PromotionDialogActionsProps } from './PromotionDialogActions';

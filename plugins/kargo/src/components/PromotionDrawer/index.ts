@@ -1,0 +1,2 @@
+export { PromotionDrawer } from './PromotionDrawer';
+export type { PromotionDrawerProps } from './PromotionDrawer';

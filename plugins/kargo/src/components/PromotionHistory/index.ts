@@ -1,0 +1,2 @@
+export { PromotionHistory } from './PromotionHistory';
+export type { PromotionHistoryProps } from './PromotionHistory';

@@ -1,0 +1,221 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
+import {
+  Grants,
+  MockKargoApi,
+  freightRecord,
+  guestbookPipeline,
+  mockKargoApi,
+  promotion,
+  renderForEntity,
+  testProject,
+} from '../../__testUtils__';
+import { StageNode } from './StageNode';
+
+/** The stages as the card lays them out (one list), each a StageNode. */
+function renderStages(
+  stages: PipelineStage[],
+  options: { api?: MockKargoApi; grants?: Grants; onChanged?: () => void } = {},
+) {
+  renderForEntity(
+    <div role="list">
+      {stages.map(stage => (
+        <StageNode
+          key={stage.name}
+          project={testProject()}
+          stage={stage}
+          origins={['guestbook']}
+          onChanged={options.onChanged ?? jest.fn()}
+        />
+      ))}
+    </div>,
+    { api: options.api ?? mockKargoApi(), grants: options.grants },
+  );
+}
+
+const stageItem = (name: string) => screen.getByRole('listitem', { name });
+
+describe('StageNode', () => {
+  it('shows where the stage takes freight from, its freight, last promotion and eligible freight', async () => {
+    renderStages(guestbookPipeline().stages);
+    const dev = stageItem('dev');
+    expect(within(dev).getByRole('heading')).toHaveTextContent('dev');
+    expect(dev).toHaveTextContent('from guestbook');
+    expect(dev).toHaveTextContent('freight-2 (v1.2.0, 2abcdef)');
+    expect(
+      within(dev).getByRole('img', { name: 'promotion Succeeded' }),
+    ).toHaveTextContent('promotion Succeeded');
+    expect(dev).toHaveTextContent('3 freight eligible');
+    expect(stageItem('staging')).toHaveTextContent('from dev');
+    expect(stageItem('prod')).toHaveTextContent('no freight yet');
+  });
+
+  it('marks a capped eligible count with a plus', async () => {
+    const [dev] = guestbookPipeline({
+      dev: { eligibleFreightCount: 1000, eligibleFreightCountCapped: true },
+    }).stages;
+    renderStages([dev]);
+    expect(stageItem('dev')).toHaveTextContent('1000+ freight eligible');
+  });
+
+  it('shows the soak of the current freight the API reports, and no health or verification it does not', async () => {
+    const now = Date.now();
+    const [dev, staging, prod] = guestbookPipeline({
+      dev: {
+        color: 'green',
+        soak: {
+          since: new Date(now - 30 * 60_000).toISOString(),
+          requiredMs: 3600_000,
+        },
+      },
+      staging: { currentFreight: freightRecord(1) },
+    }).stages;
+    renderStages([dev, staging, prod]);
+    const node = stageItem('dev');
+    expect(node).toHaveTextContent('soaking 30m of 1h');
+    expect(within(node).getByRole('progressbar')).toHaveAttribute(
+      'aria-valuenow',
+      '50',
+    );
+    // The pipeline serves no health and no verification of a stage: none is shown.
+    for (const name of ['dev', 'staging', 'prod']) {
+      expect(stageItem(name)).not.toHaveTextContent('verification');
+      expect(stageItem(name)).not.toHaveTextContent('Healthy');
+    }
+    expect(within(stageItem('staging')).queryByRole('progressbar')).toBeNull();
+  });
+
+  it('shows a soak that is done', async () => {
+    const [dev] = guestbookPipeline({
+      dev: {
+        soak: {
+          since: new Date(Date.now() - 2 * 3600_000).toISOString(),
+          requiredMs: 3600_000,
+        },
+      },
+    }).stages;
+    renderStages([dev]);
+    expect(stageItem('dev')).toHaveTextContent('soaked 1h');
+  });
+
+  it('gates the actions on the stage permissions and gives the reason', async () => {
+    renderStages(
+      guestbookPipeline({
+        prod: { eligibleFreightCount: 1, currentFreight: freightRecord(1) },
+      }).stages,
+      {
+        grants: {
+          'kargo.stage.promote': ['dev', 'staging'],
+          'kargo.freight.approve': ['dev'],
+        },
+      },
+    );
+    await waitFor(() =>
+      expect(
+        screen.getByRole('button', { name: 'Promote to dev' }),
+      ).toBeEnabled(),
+    );
+    expect(screen.getByRole('button', { name: 'Roll back dev' })).toBeEnabled();
+    expect(
+      screen.getByRole('button', { name: 'Approve freight for dev' }),
+    ).toBeEnabled();
+    const prod = screen.getByRole('button', { name: 'Promote to prod' });
+    expect(prod).toBeDisabled();
+    expect(prod.parentElement).toHaveAttribute(
+      'title',
+      `You are not allowed to promote to stage prod (permission kargo.stage.promote on ${testProject()}/prod).`,
+    );
+    expect(
+      screen.getByRole('button', { name: 'Approve freight for staging' }),
+    ).toBeDisabled();
+    expect(
+      screen.getByRole('button', { name: 'Roll back prod' }),
+    ).toBeDisabled();
+    await userEvent.hover(prod.parentElement!);
+    expect(await screen.findByRole('tooltip')).toHaveTextContent(
+      'You are not allowed to promote to stage prod',
+    );
+  });
+
+  it('offers no rollback without current freight, and no promotion without eligible freight', async () => {
+    renderStages([guestbookPipeline().stages[2]]);
+    const rollback = screen.getByRole('button', { name: 'Roll back prod' });
+    await waitFor(() =>
+      expect(rollback.parentElement).toHaveAttribute(
+        'title',
+        'prod has no freight to roll back from.',
+      ),
+    );
+    expect(rollback).toBeDisabled();
+    const promote = screen.getByRole('button', { name: 'Promote to prod' });
+    expect(promote).toBeDisabled();
+    expect(promote.parentElement).toHaveAttribute(
+      'title',
+      'No freight is eligible for prod yet.',
+    );
+  });
+
+  it('opens the promote dialog on the stage', async () => {
+    const api = mockKargoApi({
+      listFreight: jest.fn().mockResolvedValue({ items: [] }),
+    });
+    renderStages([guestbookPipeline().stages[1]], { api });
+    const promote = screen.getByRole('button', { name: 'Promote to staging' });
+    await waitFor(() => expect(promote).toBeEnabled());
+    await userEvent.click(promote);
+    expect(
+      await screen.findByRole('dialog', { name: 'Promote to staging' }),
+    ).toBeInTheDocument();
+    expect(api.listFreight).toHaveBeenCalledWith(testProject(), {
+      stage: 'staging',
+      limit: 20,
+      cursor: undefined,
+    });
+  });
+
+  it('aborts the running promotion and tells the card', async () => {
+    const running = promotion({
+      id: 'p4',
+      stage: 'dev',
+      freight: freightRecord(2).id,
+      phase: 'Running',
+      finishedAt: undefined,
+      steps: [{ alias: 'step-1', status: 'Running' }],
+    });
+    const api = mockKargoApi({
+      abortPromotion: jest
+        .fn()
+        .mockResolvedValue({ ...running, phase: 'Aborted' }),
+    });
+    const onChanged = jest.fn();
+    renderStages(
+      guestbookPipeline({ dev: { lastPromotion: running } }).stages,
+      {
+        api,
+        onChanged,
+      },
+    );
+    expect(stageItem('dev')).toHaveTextContent('promotion Running');
+    const abort = screen.getByRole('button', {
+      name: 'Abort the promotion to dev',
+    });
+    await waitFor(() => expect(abort).toBeEnabled());
+    await userEvent.click(abort);
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Abort the promotion to dev?',
+    });
+    // The freight being promoted is the stage's current one: named by its alias.
+    expect(dialog).toHaveTextContent('The promotion of freight-2 (Running)');
+    const confirm = within(dialog).getByRole('button', {
+      name: 'Abort promotion',
+    });
+    await waitFor(() => expect(confirm).toBeEnabled());
+    await userEvent.click(confirm);
+    await waitFor(() => expect(onChanged).toHaveBeenCalledTimes(1));
+    expect(api.abortPromotion).toHaveBeenCalledWith(testProject(), 'p4');
+    expect(
+      screen.queryByRole('button', { name: 'Abort the promotion to staging' }),
+    ).not.toBeInTheDocument();
+  });
+});

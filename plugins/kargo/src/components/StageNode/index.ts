@@ -1,0 +1,2 @@
+export { StageNode } from './StageNode';
+export type { StageNodeProps } from './StageNode';

@@ -1,0 +1,2 @@
+export { WarehousesCard } from './WarehousesCard';
+export type { WarehousesCardProps } from './WarehousesCard';
