@@ -231,11 +231,11 @@ export class ArgoCdSimulator {
     if (state.stage === 'idle' && isJsonObject(app.operation)) {
       const operation = cloneJson(app.operation);
       const sync = fieldObject(operation.sync);
-      const requested = Array.isArray(sync.revisions)
-        ? sync.revisions.map(String)
-        : typeof sync.revision === 'string' && sync.revision !== ''
-        ? [sync.revision]
-        : undefined;
+      let requested: string[] | undefined;
+      if (Array.isArray(sync.revisions)) requested = sync.revisions.map(String);
+      else if (typeof sync.revision === 'string' && sync.revision !== '') {
+        requested = [sync.revision];
+      }
       Object.assign(state, {
         stage: 'running',
         wait: delay,
@@ -260,17 +260,17 @@ export class ArgoCdSimulator {
     } else {
       state.stage = 'idle';
       this.write(app, (_, status) => {
-        status.health = switches.missing
-          ? { status: 'Missing' }
-          : switches.degraded
-          ? {
-              status: 'Degraded',
-              message:
-                typeof switches.degraded === 'string'
-                  ? switches.degraded
-                  : 'Deployment has timed out progressing',
-            }
-          : { status: 'Healthy' };
+        status.health = { status: 'Healthy' };
+        if (switches.degraded) {
+          status.health = {
+            status: 'Degraded',
+            message:
+              typeof switches.degraded === 'string'
+                ? switches.degraded
+                : 'Deployment has timed out progressing',
+          };
+        }
+        if (switches.missing) status.health = { status: 'Missing' };
       });
     }
   }

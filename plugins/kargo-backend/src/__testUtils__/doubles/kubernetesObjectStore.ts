@@ -29,13 +29,19 @@ import {
 import {
   apiVersionOf,
   KubernetesObjectDouble,
-  KubernetesStatusError,
   RESOURCE_TYPES,
   ResourceTypeDouble,
   resourceTypeByKind,
   resourceTypes,
   statusErrors,
 } from './kubernetesResources';
+import {
+  asObject,
+  checkBody,
+  key,
+  SERVER_METADATA,
+  withoutServerFields,
+} from './kubernetesObjectBody';
 import { validateObject } from './kubernetesValidation';
 
 /** A change as watchers see it. */
@@ -59,59 +65,6 @@ export interface WriteOptions {
 interface Entry {
   object: KubernetesObjectDouble;
   ownerships: FieldOwnership[];
-}
-
-const SERVER_METADATA = [
-  'uid',
-  'creationTimestamp',
-  'generation',
-  'resourceVersion',
-  'managedFields',
-];
-
-function key(
-  resource: ResourceTypeDouble,
-  namespace: string | undefined,
-  name: string,
-) {
-  return `${resource.plural}.${resource.group}/${
-    resource.namespaced ? namespace ?? '' : ''
-  }/${name}`;
-}
-
-function withoutServerFields(object: Json): Json {
-  const copy = cloneJson(object);
-  if (isJsonObject(copy) && isJsonObject(copy.metadata)) {
-    for (const field of SERVER_METADATA) delete copy.metadata[field];
-  }
-  return copy;
-}
-
-function asObject(
-  value: Json,
-  resource: ResourceTypeDouble,
-): KubernetesObjectDouble {
-  const metadata = isJsonObject(value) ? value.metadata : undefined;
-  const name = isJsonObject(metadata) ? metadata.name : undefined;
-  if (
-    !isJsonObject(value) ||
-    !isJsonObject(metadata) ||
-    typeof name !== 'string' ||
-    name === ''
-  ) {
-    throw statusErrors.badRequest('Object has no metadata.name');
-  }
-  const { namespace, ...otherMetadata } = metadata;
-  return {
-    ...value,
-    apiVersion: apiVersionOf(resource),
-    kind: resource.kind,
-    metadata: {
-      ...otherMetadata,
-      name,
-      ...(typeof namespace === 'string' ? { namespace } : {}),
-    },
-  };
 }
 
 /** The in-memory object store with watch history. */
@@ -262,7 +215,7 @@ export class KubernetesObjectStore {
           .slice(0, 5)}`;
       }
     }
-    const object = this.checkBody(resource, namespace, json, undefined);
+    const object = checkBody(resource, namespace, json, undefined);
     this.requireNamespace(resource, namespace);
     if (this.entries.has(key(resource, namespace, object.metadata.name))) {
       throw statusErrors.alreadyExists(resource, object.metadata.name);
@@ -297,51 +250,6 @@ export class KubernetesObjectStore {
     created.metadata.creationTimestamp = this.timestamp();
     if (resource.custom) created.metadata.generation = 1;
     return created;
-  }
-
-  /** Validates a request body against the URL and returns it as an object. */
-  private checkBody(
-    resource: ResourceTypeDouble,
-    namespace: string | undefined,
-    body: Json,
-    name: string | undefined,
-  ): KubernetesObjectDouble {
-    if (
-      isJsonObject(body) &&
-      (body.apiVersion !== undefined || body.kind !== undefined)
-    ) {
-      const declared = resourceTypeByKind(
-        String(body.apiVersion),
-        String(body.kind),
-      );
-      if (declared !== resource) {
-        throw statusErrors.badRequest(
-          `the API version in the data (${String(
-            body.apiVersion,
-          )}) does not match the expected API version (${apiVersionOf(
-            resource,
-          )})`,
-        );
-      }
-    }
-    const object = asObject(body, resource);
-    if (name !== undefined && object.metadata.name !== name) {
-      throw statusErrors.badRequest(
-        `the name of the object (${object.metadata.name}) does not match the name on the URL (${name})`,
-      );
-    }
-    if (resource.namespaced) {
-      if (object.metadata.namespace === undefined)
-        object.metadata.namespace = namespace;
-      if (object.metadata.namespace !== namespace) {
-        throw statusErrors.badRequest(
-          'the namespace of the provided object does not match the namespace sent on the request',
-        );
-      }
-    } else {
-      delete object.metadata.namespace;
-    }
-    return object;
   }
 
   private existing(
@@ -415,7 +323,7 @@ export class KubernetesObjectStore {
     body: unknown,
     options: WriteOptions,
   ): KubernetesObjectDouble {
-    const object = this.checkBody(resource, namespace, toJson(body), name);
+    const object = checkBody(resource, namespace, toJson(body), name);
     const entry = this.existing(resource, namespace, name);
     if (resource.custom && !object.metadata.resourceVersion) {
       throw statusErrors.invalid(resource, name, [
@@ -470,7 +378,7 @@ export class KubernetesObjectStore {
       }
       throw error;
     }
-    const object = this.checkBody(resource, namespace, patched, name);
+    const object = checkBody(resource, namespace, patched, name);
     this.preconditions(resource, entry, object.metadata.resourceVersion);
     return this.writeUpdate(resource, entry, object, options);
   }
@@ -483,12 +391,7 @@ export class KubernetesObjectStore {
     applied: unknown,
     options: WriteOptions & { force: boolean },
   ): KubernetesObjectDouble {
-    const configuration = this.checkBody(
-      resource,
-      namespace,
-      toJson(applied),
-      name,
-    );
+    const configuration = checkBody(resource, namespace, toJson(applied), name);
     const entry = this.entries.get(key(resource, namespace, name));
     if (!entry) this.requireNamespace(resource, namespace);
     else
@@ -582,18 +485,12 @@ export class KubernetesObjectStore {
    */
   put(object: unknown, manager = 'test-fixture'): KubernetesObjectDouble {
     const json = toJson(object);
-    if (!isJsonObject(json)) throw new Error('put needs an object');
-    const resource = resourceTypeByKind(
-      String(json.apiVersion),
-      String(json.kind),
-    );
-    if (!resource)
-      throw new Error(
-        `the double does not serve ${String(json.apiVersion)} ${String(
-          json.kind,
-        )}`,
-      );
+    const resource = isJsonObject(json)
+      ? resourceTypeByKind(String(json.apiVersion), String(json.kind))
+      : undefined;
+    if (!resource) throw new Error('the double does not serve this object');
     const candidate = asObject(json, resource);
+    const { name } = candidate.metadata;
     const namespace = resource.namespaced
       ? candidate.metadata.namespace ?? 'default'
       : undefined;
@@ -603,26 +500,18 @@ export class KubernetesObjectStore {
         manager,
       );
     }
-    const existing = this.entries.get(
-      key(resource, namespace, candidate.metadata.name),
-    );
+    const current = this.get(resource, namespace, name);
     const body = {
       ...candidate,
-      metadata: { ...candidate.metadata, namespace },
-    };
-    if (!existing) return this.create(resource, namespace, body, { manager });
-    delete body.metadata.resourceVersion;
-    return this.writeUpdate(
-      resource,
-      existing,
-      this.checkBody(
-        resource,
+      metadata: {
+        ...candidate.metadata,
         namespace,
-        toJson(body),
-        candidate.metadata.name,
-      ),
-      { manager },
-    );
+        resourceVersion: current?.metadata.resourceVersion,
+      },
+    };
+    return current
+      ? this.update(resource, namespace, name, body, { manager })
+      : this.create(resource, namespace, body, { manager });
   }
 
   /**
@@ -641,10 +530,5 @@ export class KubernetesObjectStore {
     const next = cloneJson(entry.object);
     mutate(next);
     return this.writeUpdate(resource, entry, next, { manager });
-  }
-
-  /** Thrown errors are Kubernetes statuses; anything else is a bug in the double. */
-  static isStatusError(error: unknown): error is KubernetesStatusError {
-    return error instanceof KubernetesStatusError;
   }
 }

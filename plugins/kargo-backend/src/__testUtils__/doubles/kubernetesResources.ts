@@ -192,7 +192,7 @@ export function statusError(
   });
 }
 
-function details(type: ResourceTypeDouble, name: string) {
+function detailsOf(type: ResourceTypeDouble, name: string) {
   return {
     name,
     ...(type.group ? { group: type.group } : {}),
@@ -209,7 +209,7 @@ export const statusErrors = {
       404,
       'NotFound',
       `${qualifiedResource(type)} "${name}" not found`,
-      details(type, name),
+      detailsOf(type, name),
     ),
   pathNotFound: () =>
     statusError(
@@ -228,7 +228,7 @@ export const statusErrors = {
       409,
       'AlreadyExists',
       `${qualifiedResource(type)} "${name}" already exists`,
-      details(type, name),
+      detailsOf(type, name),
     ),
   conflict: (type: ResourceTypeDouble, name: string) =>
     statusError(
@@ -237,7 +237,7 @@ export const statusErrors = {
       `Operation cannot be fulfilled on ${qualifiedResource(
         type,
       )} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-      details(type, name),
+      detailsOf(type, name),
     ),
   applyConflict: (
     type: ResourceTypeDouble,
@@ -255,7 +255,7 @@ export const statusErrors = {
         )
         .join('\n')}`,
       {
-        ...details(type, name),
+        ...detailsOf(type, name),
         causes: conflicts.map(c => ({
           reason: 'FieldManagerConflict',
           message: `conflict with "${c.manager}" using ${c.apiVersion}`,
@@ -285,7 +285,7 @@ export const statusErrors = {
         .map(c => `${c.field}: ${c.message}`)
         .join(', ')}`,
       {
-        ...details(type, name),
+        ...detailsOf(type, name),
         kind: type.kind,
         causes: causes.map(c => ({
           reason: c.reason ?? 'FieldValueInvalid',
