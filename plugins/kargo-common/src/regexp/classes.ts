@@ -51,7 +51,8 @@ export const POSIX_CLASSES: Record<string, Predicate> = {
   space: c => (c >= 0x09 && c <= 0x0d) || c === 0x20,
   upper: isUpper,
   word: isWordChar,
-  xdigit: c => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66),
+  xdigit: c =>
+    isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66),
 };
 
 const CATEGORIES = new Set(

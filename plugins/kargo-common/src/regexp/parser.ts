@@ -34,7 +34,6 @@ interface Flags {
 
 const MAX_REPEAT = 1000;
 
-
 class RegexParser {
   private pos = 0;
   private readonly chars: number[];
