@@ -19,7 +19,7 @@ describe('rejectUnknownBodyFields', () => {
       'post',
       '/projects/p/warehouses/w/freight',
       { images: [], tags: [] },
-      'tags: unknown field; the body takes images, commits, charts',
+      'tags: unknown field; the body takes images, commits, charts, artifacts',
     ],
     [
       'post',

@@ -58,6 +58,23 @@ function providerOf(config: WebhookReceiverConfig): string {
  * backend config. A delivery refreshes the warehouses of the receiver's project that subscribe to the pushed
  * repository.
  */
+/** The name of the secret a receiver's platform configuration refers to. */
+function secretRefOf(config: WebhookReceiverConfig): string {
+  const provider = providerOf(config);
+  const platform: unknown = Object.entries(config).find(
+    ([key]) => key === provider,
+  )?.[1];
+  const ref =
+    typeof platform === 'object' && platform !== null && 'secretRef' in platform
+      ? platform.secretRef
+      : undefined;
+  const name =
+    typeof ref === 'object' && ref !== null && 'name' in ref
+      ? ref.name
+      : undefined;
+  return typeof name === 'string' ? name : '';
+}
+
 export class WebhookReceivers {
   constructor(
     private readonly options: {
@@ -83,8 +100,7 @@ export class WebhookReceivers {
       (m): m is ProjectConfigManifest => m.kind === 'ProjectConfig',
     );
     return (projectConfig?.spec?.webhookReceivers ?? []).map(config => {
-      const provider = providerOf(config);
-      const ref = (config as any)[provider]?.secretRef?.name as string;
+      const ref = secretRefOf(config);
       return {
         config,
         secret: this.options.secrets.get(projectName, ref)?.secret,
@@ -96,7 +112,7 @@ export class WebhookReceivers {
     const catalog = await this.options.getCatalog();
     return this.receiversOf(catalog, projectName).map(({ config, secret }) => {
       const provider = providerOf(config);
-      const ref = (config as any)[provider]?.secretRef?.name as string;
+      const ref = secretRefOf(config);
       if (!WEBHOOK_PROVIDERS[provider]) {
         return {
           project: projectName,

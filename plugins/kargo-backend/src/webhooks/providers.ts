@@ -37,12 +37,22 @@ function same(a: string | undefined, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
-function json(request: WebhookRequest): any {
+function json(request: WebhookRequest): unknown {
   try {
     return JSON.parse(request.body.toString('utf8'));
   } catch {
     return undefined;
   }
+}
+
+/** The value at a path of keys and indexes in a parsed payload, or `undefined` where the path leads nowhere. */
+function field(value: unknown, ...path: Array<string | number>): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
 }
 
 const strings = (...values: unknown[]): string[] =>
@@ -75,20 +85,24 @@ const github: Provider = (request, secret) => {
   const event = header(request, 'x-github-event');
   const payload = json(request);
   if (event === 'ping') return ignored('ping');
-  if (event === 'push' && payload?.repository) {
-    const repo = payload.repository;
+  const repo = field(payload, 'repository');
+  if (event === 'push' && repo) {
     return {
       kind: 'push',
       push: {
-        gitRepoURLs: strings(repo.clone_url, repo.html_url, repo.ssh_url),
+        gitRepoURLs: strings(
+          field(repo, 'clone_url'),
+          field(repo, 'html_url'),
+          field(repo, 'ssh_url'),
+        ),
         imageRepoURLs: [],
-        branch: branchOf(payload.ref),
+        branch: branchOf(field(payload, 'ref')),
       },
     };
   }
   if ((event === 'package' || event === 'registry_package') && payload) {
-    const pkg = payload.package ?? payload.registry_package;
-    const url: unknown = pkg?.package_version?.package_url;
+    const pkg = field(payload, 'package') ?? field(payload, 'registry_package');
+    const url = field(pkg, 'package_version', 'package_url');
     const image = typeof url === 'string' ? url.split(/[:@]/)[0] : undefined;
     return {
       kind: 'push',
@@ -104,19 +118,23 @@ const gitlab: Provider = (request, secret) => {
     return unauthorized('X-Gitlab-Token does not match the secret');
   }
   const payload = json(request);
-  const kind = payload?.object_kind;
-  if ((kind === 'push' || kind === 'tag_push') && payload.project) {
-    const p = payload.project;
+  const kind = field(payload, 'object_kind');
+  const p = field(payload, 'project');
+  if ((kind === 'push' || kind === 'tag_push') && p) {
     return {
       kind: 'push',
       push: {
-        gitRepoURLs: strings(p.git_http_url, p.git_ssh_url, p.web_url),
+        gitRepoURLs: strings(
+          field(p, 'git_http_url'),
+          field(p, 'git_ssh_url'),
+          field(p, 'web_url'),
+        ),
         imageRepoURLs: [],
-        branch: branchOf(payload.ref),
+        branch: branchOf(field(payload, 'ref')),
       },
     };
   }
-  return ignored(`GitLab event "${kind}" does not refresh warehouses`);
+  return ignored(`GitLab event "${String(kind)}" does not refresh warehouses`);
 };
 
 /** Gitea: `X-Gitea-Signature: <hex HMAC-SHA256 of the body>`; push events. */
@@ -128,14 +146,18 @@ const gitea: Provider = (request, secret) => {
   }
   const event = header(request, 'x-gitea-event');
   const payload = json(request);
-  if (event === 'push' && payload?.repository) {
-    const repo = payload.repository;
+  const repo = field(payload, 'repository');
+  if (event === 'push' && repo) {
     return {
       kind: 'push',
       push: {
-        gitRepoURLs: strings(repo.clone_url, repo.html_url, repo.ssh_url),
+        gitRepoURLs: strings(
+          field(repo, 'clone_url'),
+          field(repo, 'html_url'),
+          field(repo, 'ssh_url'),
+        ),
         imageRepoURLs: [],
-        branch: branchOf(payload.ref),
+        branch: branchOf(field(payload, 'ref')),
       },
     };
   }
@@ -154,9 +176,10 @@ const bitbucket: Provider = (request, secret) => {
   }
   const event = header(request, 'x-event-key');
   const payload = json(request);
-  if (event === 'repo:push' && payload?.repository) {
-    const html: unknown = payload.repository.links?.html?.href;
-    const change = payload.push?.changes?.[0]?.new;
+  if (event === 'repo:push' && field(payload, 'repository')) {
+    const html = field(payload, 'repository', 'links', 'html', 'href');
+    const change = field(payload, 'push', 'changes', 0, 'new');
+    const changeName = field(change, 'name');
     return {
       kind: 'push',
       push: {
@@ -165,7 +188,10 @@ const bitbucket: Provider = (request, secret) => {
           typeof html === 'string' ? `${html}.git` : '',
         ),
         imageRepoURLs: [],
-        branch: change?.type === 'branch' ? change.name : undefined,
+        branch:
+          field(change, 'type') === 'branch' && typeof changeName === 'string'
+            ? changeName
+            : undefined,
       },
     };
   }
@@ -175,7 +201,7 @@ const bitbucket: Provider = (request, secret) => {
 /** Docker Hub sends no signature: the unguessable receiver URL is the secret. */
 const dockerhub: Provider = request => {
   const payload = json(request);
-  const name: unknown = payload?.repository?.repo_name;
+  const name = field(payload, 'repository', 'repo_name');
   if (typeof name !== 'string') return ignored('not a Docker Hub push');
   const image = name.includes('/')
     ? `docker.io/${name}`
@@ -186,7 +212,7 @@ const dockerhub: Provider = request => {
 /** Quay sends no signature either: the receiver URL is the secret. */
 const quay: Provider = request => {
   const payload = json(request);
-  const url: unknown = payload?.docker_url;
+  const url = field(payload, 'docker_url');
   if (typeof url !== 'string') return ignored('not a Quay repository push');
   return { kind: 'push', push: { gitRepoURLs: [], imageRepoURLs: [url] } };
 };
@@ -198,14 +224,15 @@ const harbor: Provider = (request, secret) => {
     return unauthorized('Authorization does not match the secret');
   }
   const payload = json(request);
-  if (payload?.type !== 'PUSH_ARTIFACT') {
+  const type = field(payload, 'type');
+  if (type !== 'PUSH_ARTIFACT') {
     return ignored(
-      `Harbor event "${payload?.type}" does not refresh warehouses`,
+      `Harbor event "${String(type)}" does not refresh warehouses`,
     );
   }
-  const resources: any[] = payload.event_data?.resources ?? [];
-  const images = resources
-    .map(r => r?.resource_url)
+  const resources = field(payload, 'event_data', 'resources');
+  const images = (Array.isArray(resources) ? resources : [])
+    .map(r => field(r, 'resource_url'))
     .filter((u): u is string => typeof u === 'string')
     .map(u => u.split(/[:@]/)[0]);
   return { kind: 'push', push: { gitRepoURLs: [], imageRepoURLs: images } };
@@ -216,10 +243,11 @@ const harbor: Provider = (request, secret) => {
  * (`{"repoURLs": [...]}` or `{"repoURL": "..."}`); without one, every warehouse its actions target refreshes.
  */
 const generic: Provider = request => {
-  const payload = json(request) ?? {};
+  const payload = json(request);
+  const list = field(payload, 'repoURLs');
   const urls = strings(
-    payload.repoURL,
-    ...(Array.isArray(payload.repoURLs) ? payload.repoURLs : []),
+    field(payload, 'repoURL'),
+    ...(Array.isArray(list) ? list : []),
   );
   return { kind: 'push', push: { gitRepoURLs: urls, imageRepoURLs: urls } };
 };
