@@ -101,7 +101,7 @@ async function serve(knex: Knex) {
   const stores = DatabaseKargoStores.fromKnex(knex);
   const definitions = new DefinitionService({
     locations: [{ type: 'file', target: path.join(examples, '*.yaml') }],
-    stores,
+    store: stores.definitions,
     logger,
     urlReader: {
       readUrl: async () => {
@@ -117,8 +117,10 @@ async function serve(knex: Knex) {
     baseDir: examples,
   });
   await definitions.syncConfiguredSources();
-  const allow = async (requests: unknown[]) =>
-    requests.map(() => ({ result: AuthorizeResult.ALLOW as const }));
+  const allow = async (
+    requests: unknown[],
+  ): Promise<Array<{ result: AuthorizeResult.ALLOW }>> =>
+    requests.map(() => ({ result: AuthorizeResult.ALLOW }));
   const { authorized } = createKargoServices({
     stores,
     definitions,
