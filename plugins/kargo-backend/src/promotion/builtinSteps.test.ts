@@ -24,6 +24,7 @@ describe('builtinPromotionSteps', () => {
 
   it('registers every step under its Kargo name, once', () => {
     expect(steps.map(step => step.name).sort()).toEqual([
+      'argocd-update',
       'compose-output',
       'copy',
       'delete',
