@@ -6,6 +6,7 @@ import { PullRequestProviders } from './scm/PullRequestProviders';
 import { GitStepsDeps } from './stepHelpers/gitWorkTree';
 import { ExpressionEvaluator } from './stepHelpers/parseFileOutputs';
 import { createArgoCdUpdateStep } from './steps/argocd-update';
+import { createArgoCdWaitStep } from './steps/argocd-wait';
 import { createComposeOutputStep } from './steps/compose-output';
 import { createCopyStep } from './steps/copy';
 import { createDeleteStep } from './steps/delete';
@@ -93,6 +94,10 @@ export function builtinPromotionSteps(
     createHttpStep(),
     // Argo CD, through the Kubernetes API of its clusters.
     createArgoCdUpdateStep({
+      clusters,
+      pollIntervalMs: options.argoCdPollIntervalMs,
+    }),
+    createArgoCdWaitStep({
       clusters,
       pollIntervalMs: options.argoCdPollIntervalMs,
     }),

@@ -39,3 +39,25 @@ export function labelSelectorString(selector: AppSelector): string {
   }
   return parts.join(',');
 }
+
+/** The fields that name Argo CD Applications in a step's config: one by name, or several by labels. */
+export const appReferenceFields = {
+  name: z.string().min(1).optional(),
+  namespace: z.string().min(1).optional(),
+  selector: appSelectorSchema.optional(),
+  /** This portal's addition: the configured cluster the app lives on (default: `kargo.argocd.defaultCluster`). */
+  cluster: z.string().min(1).optional(),
+};
+
+/** Checks that an app reference has a name or a selector, not both. */
+export function hasNameOrSelector(app: {
+  name?: string;
+  selector?: AppSelector;
+}): boolean {
+  return (app.name === undefined) !== (app.selector === undefined);
+}
+
+/** `Argo CD Application <namespace>/<name> on cluster "<cluster>"`, as step messages name an app. */
+export function describeApp(cluster: string, namespace: string, name: string) {
+  return `Argo CD Application ${namespace}/${name} on cluster "${cluster}"`;
+}

@@ -23,7 +23,9 @@ import {
   syncOperation,
 } from '../../argocd/applicationUpdates';
 import {
-  appSelectorSchema,
+  appReferenceFields,
+  describeApp,
+  hasNameOrSelector,
   labelSelectorString,
 } from '../stepHelpers/argoCdApps';
 
@@ -74,15 +76,11 @@ const sourceUpdateSchema = z
 
 const appUpdateSchema = z
   .object({
-    name: z.string().min(1).optional(),
-    namespace: z.string().min(1).optional(),
-    selector: appSelectorSchema.optional(),
-    /** This portal's addition: the configured cluster the app lives on (default: `kargo.argocd.defaultCluster`). */
-    cluster: z.string().min(1).optional(),
+    ...appReferenceFields,
     sources: z.array(sourceUpdateSchema).optional(),
   })
   .strict()
-  .refine(app => (app.name === undefined) !== (app.selector === undefined), {
+  .refine(hasNameOrSelector, {
     message: 'an app needs either a name or a selector',
   });
 
@@ -137,7 +135,11 @@ function describe(target: {
   client: ArgoCdClusterClient;
   app: ArgoCdApplication;
 }) {
-  return `Argo CD Application ${target.app.metadata.namespace}/${target.app.metadata.name} on cluster "${target.client.cluster}"`;
+  return describeApp(
+    target.client.cluster,
+    target.app.metadata.namespace,
+    target.app.metadata.name,
+  );
 }
 
 function clientFor(clusters: ArgoCdClusters, update: AppUpdate) {
@@ -166,7 +168,7 @@ async function resolveTargets(
     const namespace = update.namespace ?? clusters.namespace;
     if (update.name !== undefined) {
       const app = await client.get(namespace, update.name, context.signal);
-      const where = `Argo CD Application ${namespace}/${update.name} on cluster "${client.cluster}"`;
+      const where = describeApp(client.cluster, namespace, update.name);
       if (!app) throw new Error(`${where} was not found`);
       if (!isAuthorized(app, context.project, context.stage)) {
         throw new TerminalStepError(
