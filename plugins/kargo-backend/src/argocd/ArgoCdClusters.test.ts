@@ -72,6 +72,9 @@ describe('ArgoCdClusters', () => {
       expect(clusters.defaultCluster).toBe('second');
       expect(clusters.namespace).toBe('gitops');
       expect(clusters.url).toBe('https://argocd.example.com');
+      expect(clusters.applicationUrl('argocd', 'web')).toBe(
+        'https://argocd.example.com/applications/argocd/web',
+      );
       expect(
         (await clusters.client().get('argocd', 'web'))?.metadata.name,
       ).toBe('web');

@@ -251,6 +251,15 @@ export class ArgoCdClusters {
     );
   }
 
+  /** The app's page in the Argo CD UI (`<url>/applications/<namespace>/<name>`), when `url` is configured. */
+  applicationUrl(namespace: string, name: string): string | undefined {
+    return this.url
+      ? `${this.url}/applications/${encodeURIComponent(
+          namespace,
+        )}/${encodeURIComponent(name)}`
+      : undefined;
+  }
+
   /** The names of the configured clusters. */
   get names(): string[] {
     return [...this.clusters.keys()];
