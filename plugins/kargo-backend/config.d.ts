@@ -87,6 +87,49 @@ export interface Config {
       password: string;
     }>;
     /**
+     * Argo CD, for the `argocd-update` step: the clusters its Applications live on, reached through the Kubernetes
+     * API with `@kubernetes/client-node`. The clusters of the Kubernetes plugin
+     * (`kubernetes.clusterLocatorMethods[]` of `type: config`, with `authProvider: serviceAccount` and a
+     * `serviceAccountToken`) are used too, without repeating them here; an entry here wins over one there with
+     * the same name. A step names an app's cluster with the app's `cluster` field (an addition to Kargo's
+     * config); without it the app is on `defaultCluster`.
+     */
+    argocd?: {
+      /**
+       * The cluster of apps that do not name one. Default: the only configured cluster, when there is only one.
+       */
+      defaultCluster?: string;
+      /** The namespace of Argo CD's Applications when an app does not name one. Default: `argocd`. */
+      namespace?: string;
+      /** Base URL of the Argo CD UI, for links to apps (e.g. `https://argocd.example.com`). */
+      url?: string;
+      /** Clusters Argo CD's Applications live on, in the shape of the Kubernetes plugin's cluster entries. */
+      clusters?: Array<{
+        /** The cluster's name, as apps' `cluster` field and `defaultCluster` name it. */
+        name: string;
+        /** The Kubernetes API server's URL, e.g. `https://10.0.0.1:6443`. */
+        url: string;
+        /** How the backend authenticates: only `serviceAccount` (a bearer token). Default: `serviceAccount`. */
+        authProvider?: 'serviceAccount';
+        /**
+         * The service account's bearer token. It needs get, list, watch and patch on
+         * `applications.argoproj.io` in the Argo CD namespace. Never logged nor shown in step messages.
+         *
+         * @visibility secret
+         */
+        serviceAccountToken: string;
+        /** Base64 of the PEM of the CA that signed the API server's certificate. */
+        caData?: string;
+        /** Path of a PEM file of that CA (read at first use), when `caData` is not given. */
+        caFile?: string;
+        /**
+         * Do not verify the API server's TLS certificate, for this cluster only (never process-wide). Only for
+         * tests. Default: false.
+         */
+        skipTLSVerify?: boolean;
+      }>;
+    };
+    /**
      * Project secrets, standing in for the Kubernetes Secrets of a Kargo project's namespace:
      * `kargo.secrets.<project>.<secret name>.<key>`. Webhook receivers read the `secret` key of the secret their
      * `secretRef` names; promotion expressions read them with `secret('<name>')`.

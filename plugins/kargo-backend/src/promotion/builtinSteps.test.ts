@@ -24,6 +24,8 @@ describe('builtinPromotionSteps', () => {
 
   it('registers every step under its Kargo name, once', () => {
     expect(steps.map(step => step.name).sort()).toEqual([
+      'argocd-update',
+      'argocd-wait',
       'compose-output',
       'copy',
       'delete',

@@ -1,9 +1,12 @@
 import { Config } from '@backstage/config';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
+import { ArgoCdClusters } from '../argocd/ArgoCdClusters';
 import { GitClient } from '../git/GitClient';
 import { PullRequestProviders } from './scm/PullRequestProviders';
 import { GitStepsDeps } from './stepHelpers/gitWorkTree';
 import { ExpressionEvaluator } from './stepHelpers/parseFileOutputs';
+import { createArgoCdUpdateStep } from './steps/argocd-update';
+import { createArgoCdWaitStep } from './steps/argocd-wait';
 import { createComposeOutputStep } from './steps/compose-output';
 import { createCopyStep } from './steps/copy';
 import { createDeleteStep } from './steps/delete';
@@ -36,6 +39,13 @@ export interface BuiltinPromotionStepsOptions {
   pushBackoffMs?: (attempt: number) => number;
   /** Evaluates the `fromExpression`s of `yaml-parse` and `json-parse`. */
   evaluateExpression: ExpressionEvaluator;
+  /**
+   * The Argo CD clusters of the Argo CD steps; read from `config` (`kargo.argocd`, `kubernetes`) when the first
+   * Argo CD step runs when unset.
+   */
+  argoCdClusters?: ArgoCdClusters;
+  /** Wait between two looks at an Argo CD sync in progress (default 5 s). */
+  argoCdPollIntervalMs?: number;
 }
 
 /**
@@ -51,6 +61,11 @@ export function builtinPromotionSteps(
     pushBackoffMs: options.pushBackoffMs,
   };
   const providers = PullRequestProviders.fromConfig(options.config);
+  let argoCdClusters = options.argoCdClusters;
+  const clusters = () => {
+    argoCdClusters ??= ArgoCdClusters.fromConfig(options.config);
+    return argoCdClusters;
+  };
   return [
     // Git working trees in the promotion's work directory.
     createGitCloneStep(git),
@@ -77,5 +92,14 @@ export function builtinPromotionSteps(
     createSetMetadataStep(),
     createFailStep(),
     createHttpStep(),
+    // Argo CD, through the Kubernetes API of its clusters.
+    createArgoCdUpdateStep({
+      clusters,
+      pollIntervalMs: options.argoCdPollIntervalMs,
+    }),
+    createArgoCdWaitStep({
+      clusters,
+      pollIntervalMs: options.argoCdPollIntervalMs,
+    }),
   ];
 }
