@@ -21,7 +21,10 @@ describe('argocd-wait', () => {
     const clusters = ArgoCdClusters.fromConfig(
       new ConfigReader({
         kargo: {
-          argocd: { clusters: [{ name, url, serviceAccountToken, caData }] },
+          argocd: {
+            url: 'https://argocd.example.com',
+            clusters: [{ name, url, serviceAccountToken, caData }],
+          },
         },
       }),
     );
@@ -79,6 +82,7 @@ describe('argocd-wait', () => {
             health: 'Healthy',
             sync: 'Synced',
             revision: 'HEAD',
+            url: 'https://argocd.example.com/applications/argocd/web',
           },
         ],
       },

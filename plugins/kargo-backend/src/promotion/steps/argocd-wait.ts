@@ -169,6 +169,9 @@ async function readApps(
   return found;
 }
 
+/** The app's page in the Argo CD UI, when `kargo.argocd.url` is configured. */
+const withUrl = (url: string | undefined) => (url ? { url } : {});
+
 async function runWait(
   clusters: ArgoCdClusters,
   context: PromotionStepContext,
@@ -188,6 +191,9 @@ async function runWait(
         health: state.health,
         sync: state.sync,
         revision: state.revision,
+        ...withUrl(
+          clusters.applicationUrl(app.metadata.namespace, app.metadata.name),
+        ),
       };
     }),
   };
