@@ -446,6 +446,26 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
     });
 
     it.each([
+      ['a comma list, as written', 'guestbook,other', true],
+      ['a comma list, encoded', 'guestbook%2Cother', true],
+      ['a single origin', 'guestbook', true],
+      ['an origin without freight', 'other', false],
+    ])('filters freight by origin: %s', async (_, origin, all) => {
+      // Every freight of this project comes from the warehouse "guestbook" (other tests may add some).
+      const everything = await request(fx.app).get(
+        '/projects/guestbook/freight?limit=200',
+      );
+      const res = await request(fx.app).get(
+        `/projects/guestbook/freight?origin=${origin}&limit=200`,
+      );
+      expect(res.status).toBe(200);
+      const ids = (body: { items: Array<{ id: string }> }) =>
+        body.items.map(f => f.id);
+      expect(ids(everything.body).length).toBeGreaterThan(0);
+      expect(ids(res.body)).toEqual(all ? ids(everything.body) : []);
+    });
+
+    it.each([
       ['no body field', '/projects', {}, 400, 'manifests'],
       [
         'an extra body field',

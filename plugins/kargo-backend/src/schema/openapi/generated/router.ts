@@ -1369,6 +1369,8 @@ export const spec = {
             in: 'query',
             required: false,
             description: 'Comma list of warehouse names',
+            style: 'form',
+            explode: false,
             schema: {
               type: 'string',
               maxLength: 2048,
