@@ -216,6 +216,42 @@ export type PipelineStage = {
   metadata?: {
     [key: string]: unknown;
   };
+  health?: StageHealth;
+};
+
+/** Health of the stage as Kargo evaluates it from the health checks of its last successful promotion (the worst application wins), kept current from a watch of the Argo CD Applications. */
+export type StageHealth = {
+  status: 'Healthy' | 'Progressing' | 'Unknown' | 'Unhealthy' | 'NotApplicable';
+  message?: string;
+  /** When the health was last evaluated. */
+  updatedAt?: string;
+  /** The promotion whose health checks were evaluated. */
+  promotion?: string;
+  applications: Array<ApplicationHealth>;
+};
+
+/** One Argo CD Application a health check watches. */
+export type ApplicationHealth = {
+  /** The configured cluster's name. */
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** What this application contributes to the stage's health. */
+  status: 'Healthy' | 'Progressing' | 'Unknown' | 'Unhealthy' | 'NotApplicable';
+  message?: string;
+  /** The Application's sync status (Synced, OutOfSync, Unknown), absent when the app is missing. */
+  syncStatus?: string;
+  /** The revision the Application is synced to (the first source's for multi-source apps). */
+  revision?: string;
+  revisions?: Array<string>;
+  /** Argo CD's own health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown). */
+  healthStatus?: string;
+  /** The app in the Argo CD UI, when a UI URL is configured or the stage's argocd-context gives one. */
+  link?: {
+    url: string;
+    /** What to call the UI */
+    title: string;
+  };
 };
 
 export type Pipeline = {

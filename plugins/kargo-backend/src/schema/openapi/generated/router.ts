@@ -713,6 +713,9 @@ export const spec = {
             description:
               'What set-metadata steps set on the stage, key by key; absent when nothing.',
           },
+          health: {
+            $ref: '#/components/schemas/StageHealth',
+          },
         },
         required: [
           'name',
@@ -721,6 +724,113 @@ export const spec = {
           'depth',
           'eligibleFreightCount',
         ],
+        additionalProperties: false,
+      },
+      StageHealth: {
+        type: 'object',
+        description:
+          'Health of the stage as Kargo evaluates it from the health checks of its last successful promotion (the worst application wins), kept current from a watch of the Argo CD Applications.',
+        properties: {
+          status: {
+            type: 'string',
+            enum: [
+              'Healthy',
+              'Progressing',
+              'Unknown',
+              'Unhealthy',
+              'NotApplicable',
+            ],
+          },
+          message: {
+            type: 'string',
+          },
+          updatedAt: {
+            type: 'string',
+            description: 'When the health was last evaluated.',
+          },
+          promotion: {
+            type: 'string',
+            description: 'The promotion whose health checks were evaluated.',
+          },
+          applications: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ApplicationHealth',
+            },
+          },
+        },
+        required: ['status', 'applications'],
+        additionalProperties: false,
+      },
+      ApplicationHealth: {
+        type: 'object',
+        description: 'One Argo CD Application a health check watches.',
+        properties: {
+          cluster: {
+            type: 'string',
+            description: "The configured cluster's name.",
+          },
+          namespace: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: [
+              'Healthy',
+              'Progressing',
+              'Unknown',
+              'Unhealthy',
+              'NotApplicable',
+            ],
+            description:
+              "What this application contributes to the stage's health.",
+          },
+          message: {
+            type: 'string',
+          },
+          syncStatus: {
+            type: 'string',
+            description:
+              "The Application's sync status (Synced, OutOfSync, Unknown), absent when the app is missing.",
+          },
+          revision: {
+            type: 'string',
+            description:
+              "The revision the Application is synced to (the first source's for multi-source apps).",
+          },
+          revisions: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          healthStatus: {
+            type: 'string',
+            description:
+              "Argo CD's own health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown).",
+          },
+          link: {
+            type: 'object',
+            description:
+              "The app in the Argo CD UI, when a UI URL is configured or the stage's argocd-context gives one.",
+            properties: {
+              url: {
+                type: 'string',
+              },
+              title: {
+                type: 'string',
+                description: 'What to call the UI',
+                'such as "Argo CD" or "simulated Argo CD".': null,
+              },
+            },
+            required: ['url', 'title'],
+            additionalProperties: false,
+          },
+        },
+        required: ['cluster', 'namespace', 'name', 'status'],
         additionalProperties: false,
       },
       Pipeline: {
@@ -1553,6 +1663,36 @@ export const spec = {
           },
           {
             $ref: '#/components/parameters/limit',
+          },
+        ],
+      },
+    },
+    '/projects/{project}/stages/{stage}/health': {
+      get: {
+        operationId: 'GetStageHealth',
+        description:
+          "The stage's health and its Argo CD applications (kargo.project.read), as last evaluated from the watch; no cluster is called by this request.",
+        responses: {
+          '200': {
+            description: "The stage's health",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StageHealth',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
           },
         ],
       },
