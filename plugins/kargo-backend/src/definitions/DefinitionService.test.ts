@@ -123,6 +123,44 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('keeps each source independent: a YAML alias bomb or a URL with a password is the error of that source alone', async () => {
+      const bomb = `apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: { name: bomb }\nx: &x 1\ny: [${Array(
+        150,
+      )
+        .fill('*x')
+        .join(', ')}]`;
+      dir.setContent({
+        'a.yaml': bomb,
+        'b.yaml': project('shop'),
+        'c.yaml': project('leak').replace(
+          'ghcr.io/acme/leak',
+          'ghcr.io/acme/leak } }, { git: { repoURL: "https://bot:hunter2@git.example/x.git"',
+        ),
+      });
+      const { definitions } = await service([
+        { type: 'file', target: '*.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev']);
+      const sources = await definitions.listSources();
+      const errorOf = (file: string) =>
+        sources.find(s => s.target.endsWith(file))?.lastError;
+      expect(errorOf('a.yaml')).toMatch(
+        /a\.yaml \(document 1\): uses YAML aliases to repeat values too often/,
+      );
+      expect(errorOf('c.yaml')).toMatch(
+        /c\.yaml \(document 2\): spec\.subscriptions\[1\]\.git\.repoURL: must not hold a password in a URL: credentials belong in the backend config/,
+      );
+      expect(errorOf('c.yaml')).not.toContain('hunter2');
+
+      await expect(
+        definitions.createProject(bomb, 'user:default/mallory'),
+      ).rejects.toMatchObject({
+        name: 'InputError',
+        message: expect.stringContaining('uses YAML aliases'),
+      });
+    });
+
     it('refuses a second source defining the same project', async () => {
       dir.setContent({
         'a.yaml': project('shop'),

@@ -168,17 +168,19 @@ export class DefinitionService {
       if (changed)
         logger.info(`Loaded Kargo manifests ${target} (version ${version})`);
     } catch (error) {
-      if (!(error instanceof ManifestError || error instanceof ConflictError)) {
-        throw error;
-      }
+      // Whatever goes wrong with one source is that source's error: the sources after it are still synced.
+      const message =
+        error instanceof ManifestError || error instanceof ConflictError
+          ? error.message
+          : `could not load ${target}: ${stringifyError(error)}`;
       logger.error(
-        `Invalid Kargo manifests, keeping the last good version of ${target}:\n${error.message}`,
+        `Invalid Kargo manifests, keeping the last good version of ${target}:\n${message}`,
       );
       await store.recordDefinitionError({
         sourceKey: key,
         kind,
         target,
-        error: error.message,
+        error: message,
       });
     }
   }

@@ -1,4 +1,4 @@
-import { redact, redactUrl } from './redact';
+import { redact, redactUrl, withoutCredentials } from './redact';
 
 describe('redact', () => {
   it('removes a secret in every form git may print it', () => {
@@ -60,5 +60,24 @@ describe('redact', () => {
     ['https://host/path?q=a@b', 'https://host/path?q=a@b'],
   ])('redactUrl(%s)', (url, expected) => {
     expect(redactUrl(url)).toBe(expected);
+  });
+});
+
+describe('withoutCredentials', () => {
+  it.each([
+    ['http://alice:S3cret@host/repo.git', 'http://host/repo.git'],
+    ['https://alice:p@ss@host/repo.git', 'https://host/repo.git'],
+    ['https://ghp_token@github.com/acme/repo', 'https://github.com/acme/repo'],
+    [
+      'oci://bob:pw@registry.example/charts/app',
+      'oci://registry.example/charts/app',
+    ],
+    ['ssh://git:S3cret@host:22/repo.git', 'ssh://git@host:22/repo.git'],
+    ['ssh://git@host/repo.git', 'ssh://git@host/repo.git'],
+    ['git@github.com:acme/repo.git', 'git@github.com:acme/repo.git'],
+    ['https://host/org/@scope/repo.git', 'https://host/org/@scope/repo.git'],
+    ['file:///tmp/repo.git', 'file:///tmp/repo.git'],
+  ])('%s is stored as %s', (url, expected) => {
+    expect(withoutCredentials(url)).toBe(expected);
   });
 });

@@ -9,12 +9,12 @@ const URL_TOKEN = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>`]+)/gi;
 const HOST_AFTER_AT = /@(?:\[[0-9a-f:.]+\]|[a-z0-9_.-]+)(?::\d*)?(?:[/?#]|$)/iy;
 
 /**
- * The URL (after its scheme) with its user information replaced. Passwords and tokens are not always encoded as
- * they should be: they may hold `@`, `/` or `:` as typed, so the user information ends at the LAST `@` that a
+ * Where the user information of a URL (after its scheme) ends in a message: the index of its `@`, or -1. Passwords
+ * and tokens are not always encoded as they should be: they may hold `@`, `/` or `:` as typed, so the user information ends at the LAST `@` that a
  * host follows, not at the first `@` or `/`. A URL with an `@` in its path as well loses that part of its path in
  * the message: a message that says too little is better than one that shows a password.
  */
-function withoutUserinfo(rest: string): string {
+function userinfoEnd(rest: string): number {
   // An `@` in the query or fragment (`?email=a@b`) is not user information.
   const end = rest.search(/[?#]/);
   const authorityAndPath = end < 0 ? rest : rest.slice(0, end);
@@ -24,11 +24,14 @@ function withoutUserinfo(rest: string): string {
     at = authorityAndPath.lastIndexOf('@', at - 1)
   ) {
     HOST_AFTER_AT.lastIndex = at;
-    if (HOST_AFTER_AT.test(rest)) {
-      return `${REDACTED}${rest.slice(at)}`;
-    }
+    if (HOST_AFTER_AT.test(rest)) return at;
   }
-  return rest;
+  return -1;
+}
+
+function withoutUserinfo(rest: string): string {
+  const at = userinfoEnd(rest);
+  return at < 0 ? rest : `${REDACTED}${rest.slice(at)}`;
 }
 
 function redactUserinfo(text: string): string {
@@ -83,4 +86,24 @@ export function redact(
 /** A URL without its user information, for messages. */
 export function redactUrl(url: string): string {
   return redactUserinfo(url);
+}
+
+/**
+ * A repository URL fit to store and serve: an `http(s)://` or `oci://` URL loses its user information (a user
+ * name there is often a token), any other URL its password (`ssh://git@host` keeps its user). Manifests with
+ * credentials are refused at load; this keeps any that reach discovery another way out of the store and the API.
+ * Kargo's normalization drops the same user information, so freight ids do not change. Unlike redaction, it reads
+ * the authority as RFC 3986 does (up to the first `/`): a path with an `@` in it stays as it is.
+ */
+export function withoutCredentials(url: string): string {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)(.*)$/is.exec(url);
+  if (!match) return url;
+  const [, scheme, authority, rest] = match;
+  const at = authority.lastIndexOf('@');
+  if (at < 0) return url;
+  const host = authority.slice(at + 1);
+  if (/^(https?|oci):/i.test(scheme)) return scheme + host + rest;
+  const colon = authority.indexOf(':');
+  if (colon < 0 || colon > at) return url;
+  return `${scheme}${authority.slice(0, colon)}@${host}${rest}`;
 }

@@ -4,6 +4,7 @@ import {
   GitSubscription,
   ImageDiscoveryResult,
   ImageSubscription,
+  KargoManifest,
   parseManifests,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
@@ -39,13 +40,6 @@ metadata: { name: broken, namespace: shop }
 spec:
   subscriptions:
     - image: { repoURL: registry.example/unreachable }
----
-apiVersion: kargo.akuity.io/v1alpha1
-kind: Warehouse
-metadata: { name: with-token, namespace: shop }
-spec:
-  subscriptions:
-    - git: { repoURL: 'https://bot:s3cret-token@git.example/unreachable.git' }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
@@ -96,14 +90,41 @@ class Upstream implements WarehouseDiscoverers {
   }
 }
 
+/** A warehouse following one Git repository, built without the manifest parser. */
+function warehouseWithURL(name: string, repoURL: string): KargoManifest {
+  const [warehouse] = parseManifests({
+    source: `${name}.yaml`,
+    text: `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: ${name}, namespace: shop }
+spec:
+  subscriptions:
+    - git: { repoURL: 'https://git.example/placeholder.git' }
+`,
+  });
+  if (warehouse.kind !== 'Warehouse') throw new Error('not a warehouse');
+  warehouse.spec.subscriptions[0].git!.repoURL = repoURL;
+  return warehouse;
+}
+
 describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
   async function setup() {
     const knex = await databases.init(id);
     await applyDatabaseMigrations(knex);
     const stores = DatabaseKargoStores.fromKnex(knex);
-    const catalog = DefinitionCatalog.fromManifests(
-      parseManifests({ source: 'shop.yaml', text: manifests }),
-    );
+    const catalog = DefinitionCatalog.fromManifests([
+      ...parseManifests({ source: 'shop.yaml', text: manifests }),
+      // Manifests with credentials are refused at load: these stand for any that reach discovery another way.
+      warehouseWithURL(
+        'with-token',
+        'https://bot:s3cret-token@git.example/unreachable.git',
+      ),
+      warehouseWithURL(
+        'with-password',
+        'http://alice:S3cret@git.example/app.git',
+      ),
+    ]);
     const upstream = new Upstream();
     let now = new Date('2026-05-01T10:00:00.000Z');
     const service = new WarehouseService({
@@ -172,7 +193,10 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
       project: 'shop',
       limit: 10,
     });
-    expect(freight.items.map(f => f.origin.name)).toEqual(['app']);
+    expect(freight.items.map(f => f.origin.name).sort()).toEqual([
+      'app',
+      'with-password',
+    ]);
   });
 
   it('never stores the credentials of a repository URL in the error', async () => {
@@ -181,6 +205,30 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     expect(status.lastError).toBe(
       'https://***@git.example/unreachable.git: repository not found',
     );
+  });
+
+  it('stores and serves discovered artifacts and freight without the credentials of a repository URL', async () => {
+    const { stores, service } = await setup();
+    const { status, freight } = await service.discover('shop', 'with-password');
+    expect(status.lastError).toBeUndefined();
+    expect(freight?.commits[0].repoURL).toBe('http://git.example/app.git');
+    // Kargo's normalization drops the user information: the id is the one of the URL as given.
+    expect(freight?.id).toBe(
+      freightId(freight!.origin, {
+        commits: [
+          {
+            ...freight!.commits[0],
+            repoURL: 'http://alice:S3cret@git.example/app.git',
+          },
+        ],
+      }),
+    );
+    const stored = JSON.stringify([
+      await stores.warehouses.getWarehouse('shop', 'with-password'),
+      await stores.freight.listFreight({ project: 'shop', limit: 10 }),
+    ]);
+    expect(stored).not.toContain('S3cret');
+    expect(stored).not.toContain('alice');
   });
 
   it('polls a warehouse again after its interval, or at once when a refresh is requested', async () => {

@@ -13,7 +13,7 @@ import { KargoStores } from '../stores/KargoStores';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
-import { redactUrl } from '../git/redact';
+import { redactUrl, withoutCredentials } from '../git/redact';
 import { evaluateExpression, freightFunctions } from '../expressions';
 import {
   ArtifactSourceRegistry,
@@ -48,6 +48,26 @@ export function meetsFreightCreationCriteria(
 }
 
 const DEFAULT_INTERVAL_MS = 5 * 60_000;
+
+/**
+ * A copy of discovered artifacts or freight artifacts with the credentials of every `repoURL` removed: what is
+ * stored is served to every reader of the project. Walks any shape, as artifact sources of modules record their
+ * own.
+ */
+function stripRepoCredentials<T>(value: T): T {
+  if (Array.isArray(value)) {
+    return value.map(item => stripRepoCredentials(item)) as T;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      key === 'repoURL' && typeof item === 'string'
+        ? withoutCredentials(item)
+        : stripRepoCredentials(item),
+    ]),
+  ) as T;
+}
 
 /**
  * Runs warehouse discovery and turns what it finds into freight, as Kargo's warehouse reconciler does:
@@ -276,11 +296,12 @@ export class WarehouseService {
     const failures = settled.flatMap((s, i) => {
       if (s.status === 'fulfilled') return [];
       const { source, subscription, name } = subscriptions[i];
-      // The repository URL may carry credentials: never store or serve them.
+      // Manifests with credentials in a URL are refused at load, but an error message is stored and served:
+      // redact any user information that reached it anyway (the subject, or the source's own message).
       return [
-        `${redactUrl(source.subject(subscription, name))}: ${
-          (s.reason as Error)?.message ?? String(s.reason)
-        }`,
+        `${redactUrl(source.subject(subscription, name))}: ${redactUrl(
+          (s.reason as Error)?.message ?? String(s.reason),
+        )}`,
       ];
     });
     if (failures.length > 0) throw new Error(failures.join('; '));
@@ -292,7 +313,7 @@ export class WarehouseService {
       const { source, name } = subscriptions[i];
       if (s.status === 'fulfilled') source.record(result, s.value, name);
     });
-    return result;
+    return stripRepoCredentials(result);
   }
 
   private async createFromLatest(
@@ -339,6 +360,8 @@ export class WarehouseService {
     artifacts: Required<FreightArtifacts>,
   ) {
     const origin = { kind: 'Warehouse' as const, name: warehouseName };
+    // Kargo's normalization drops the user information of http(s) URLs, so the id is the same either way.
+    artifacts = stripRepoCredentials(artifacts);
     return this.stores.freight.insertFreight(
       {
         project: projectName,

@@ -1,6 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ManifestError, parseManifests } from './parse';
+import {
+  MAX_MANIFEST_TEXT_LENGTH,
+  ManifestError,
+  parseManifests,
+} from './parse';
 
 const examplesDir = path.resolve(__dirname, '../../../../examples/kargo');
 const fixturesDir = path.resolve(__dirname, '__fixtures__');
@@ -120,6 +124,77 @@ spec:
     expect(problemsOf('kind: [Stage')).toEqual([
       expect.stringMatching(/^bad\.yaml \(document 1\): .*flow sequence/i),
     ]);
+  });
+
+  describe('URLs with credentials', () => {
+    const warehouse = (repoURL: string) => `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: w, namespace: demo }
+spec:
+  subscriptions:
+    - git: { repoURL: ${JSON.stringify(repoURL)} }`;
+
+    it.each([
+      'http://alice:S3cret@host.example/repo.git',
+      'https://alice:p@ss@host.example/repo.git',
+      'https://alice:pa/ss@host.example/repo.git',
+      'ssh://git:S3cret@host.example/repo.git',
+      'https://ghp_token@github.com/acme/repo.git',
+    ])('refuses %s naming the field and where credentials belong', url => {
+      expect(problemsOf(warehouse(url))).toEqual([
+        expect.stringMatching(
+          /^bad\.yaml \(document 1\): spec\.subscriptions\[0\]\.git\.repoURL: must not hold .* credentials belong in the backend config \(Backstage integrations or kargo\.credentials\)/,
+        ),
+      ]);
+    });
+
+    it.each([
+      'https://github.com/acme/repo.git',
+      'ssh://git@github.com/acme/repo.git',
+      'git@github.com:acme/repo.git',
+    ])('accepts %s', url => {
+      expect(() =>
+        parseManifests({ source: 'w.yaml', text: warehouse(url) }),
+      ).not.toThrow();
+    });
+
+    it('refuses a password in a step config too, and leaves an expression alone', () => {
+      const text =
+        stage(`  requestedFreight: [{ origin: { kind: Warehouse, name: w }, sources: { direct: true } }]
+  promotionTemplate:
+    spec:
+      steps:
+        - uses: git-clone
+          config:
+            repoURL: https://bot:hunter2@git.example/app.git
+        - uses: http
+          config:
+            url: 'https://\${{ vars.user }}:\${{ vars.token }}@api.example/'`);
+      expect(problemsOf(text)).toEqual([
+        expect.stringMatching(
+          /^bad\.yaml \(document 1\): spec\.promotionTemplate\.spec\.steps\[0\]\.config\.repoURL: must not hold a password/,
+        ),
+      ]);
+    });
+  });
+
+  describe('YAML limits', () => {
+    it('reports aliases over the limit as a problem of the document, not a ReferenceError', () => {
+      const anchors = 'a: &x 1\nb: [' + Array(150).fill('*x').join(', ') + ']';
+      expect(problemsOf(`apiVersion: v1\n${anchors}`)).toEqual([
+        expect.stringMatching(
+          /^bad\.yaml \(document 1\): uses YAML aliases to repeat values too often/,
+        ),
+      ]);
+    });
+
+    it('refuses a text over the size limit before parsing it', () => {
+      const text = `# ${'x'.repeat(MAX_MANIFEST_TEXT_LENGTH)}`;
+      expect(problemsOf(text)).toEqual([
+        expect.stringMatching(/^bad\.yaml: is \d+ characters long, more than/),
+      ]);
+    });
   });
 
   it('numbers documents from one and reports every invalid one', () => {

@@ -3,6 +3,7 @@ import { ZodErrorMap, ZodIssue, ZodIssueCode, ZodParsedType } from 'zod';
 import { formatPath } from './common';
 import { manifestSchemas } from './schema';
 import { KARGO_API_VERSION } from './constants';
+import { findUrlCredentials } from './credentials';
 import type { KargoKind, KargoManifest } from './types';
 
 /** One problem found in a manifest source. @public */
@@ -133,9 +134,23 @@ function issueMessage(issue: ZodIssue): string {
 export interface ParseManifestsOptions {
   /** The file or URL the text came from, used in error messages. */
   source: string;
-  /** Multi-document YAML. */
+  /** Multi-document YAML, at most {@link MAX_MANIFEST_TEXT_LENGTH} characters. */
   text: string;
 }
+
+/**
+ * The longest manifest text accepted (in characters): a project's manifests are a few kilobytes, and a parse
+ * costs memory in proportion to its text.
+ *
+ * @public
+ */
+export const MAX_MANIFEST_TEXT_LENGTH = 1024 * 1024;
+
+/**
+ * How many times the values of a document may be repeated through YAML aliases (the `yaml` library's
+ * `maxAliasCount`): a few anchors are common, a billion laughs is not.
+ */
+const MAX_ALIAS_COUNT = 100;
 
 /** What is known of a document whose apiVersion and kind are valid, even if the rest is not. */
 interface Recognized {
@@ -167,6 +182,15 @@ export function parseManifests(
   const problem = (document: number, path: string, message: string) =>
     problems.push({ source, document, path, message });
 
+  if (text.length > MAX_MANIFEST_TEXT_LENGTH) {
+    problem(
+      0,
+      '',
+      `is ${text.length} characters long, more than the ${MAX_MANIFEST_TEXT_LENGTH} accepted in one manifest source`,
+    );
+    throw new ManifestError(problems);
+  }
+
   parseAllDocuments(text).forEach((doc, index) => {
     const document = index + 1;
     if (doc.errors.length > 0) {
@@ -176,7 +200,15 @@ export function parseManifests(
       }
       return;
     }
-    const value: unknown = doc.toJS();
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // The yaml library throws (a ReferenceError) when aliases repeat values too often, and may throw on other
+      // documents it parsed but cannot build: these are problems of the text, like a syntax error.
+      problem(document, '', yamlBuildMessage(error));
+      return;
+    }
     if (value === null || value === undefined) {
       return; // an empty document, e.g. a trailing `---`
     }
@@ -212,6 +244,11 @@ export function parseManifests(
       namespace: stringOrUndefined(meta.namespace),
     };
     recognized.push(entry);
+    let credentials = false;
+    findUrlCredentials(value, (path, message) => {
+      credentials = true;
+      problem(document, path, message);
+    });
     const result = manifestSchemas[kind].safeParse(value, { errorMap });
     if (!result.success) {
       for (const issue of result.error.issues) {
@@ -219,7 +256,7 @@ export function parseManifests(
       }
       return;
     }
-    entry.manifest = result.data;
+    if (!credentials) entry.manifest = result.data;
   });
 
   resolveNamespaces(recognized, problem);
@@ -230,6 +267,14 @@ export function parseManifests(
     throw new ManifestError(problems);
   }
   return recognized.flatMap(r => (r.manifest ? [r.manifest] : []));
+}
+
+function yamlBuildMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/alias/i.test(message)) {
+    return `uses YAML aliases to repeat values too often (more than ${MAX_ALIAS_COUNT} times): ${message}`;
+  }
+  return `cannot be read as YAML: ${message}`;
 }
 
 type Report = (document: number, path: string, message: string) => void;

@@ -19,6 +19,7 @@ import {
   normalizeGit,
   normalizeImage,
 } from '../../freight/normalize';
+import { withoutCredentials } from '../../git/redact';
 
 /** The discovery functions of the built-in types; the plugin passes the real ones, tests may pass others. */
 export interface WarehouseDiscoverers {
@@ -116,8 +117,12 @@ export function gitSource(
     record(discovered, result) {
       (discovered.commits ??= []).push(result);
     },
-    revisions(discovered, { repoURL }, subscriptionName) {
-      const result = discovered.commits?.find(r => r.repoURL === repoURL);
+    revisions(discovered, subscription, subscriptionName) {
+      // Stored and served without credentials (see withoutCredentials), so compared without them.
+      const repoURL = withoutCredentials(subscription.repoURL);
+      const result = discovered.commits?.find(
+        r => withoutCredentials(r.repoURL) === repoURL,
+      );
       return (result?.commits ?? []).map(commit => ({
         kind: 'commit',
         commit: {
@@ -132,17 +137,13 @@ export function gitSource(
         },
       }));
     },
-    nothingDiscovered: ({ repoURL }) => `no commits discovered in ${repoURL}`,
-    choose({
-      selection,
-      subscription: { repoURL },
-      revisions,
-      warehouse,
-      field,
-    }) {
+    nothingDiscovered: ({ repoURL }) =>
+      `no commits discovered in ${withoutCredentials(repoURL)}`,
+    choose({ selection, subscription, revisions, warehouse, field }) {
+      const repoURL = withoutCredentials(subscription.repoURL);
       const pick = takeOne(
         selection.commits,
-        c => c.repoURL === repoURL,
+        c => withoutCredentials(c.repoURL) === repoURL,
         `commit of ${repoURL}`,
       );
       const found = revisions.find(
