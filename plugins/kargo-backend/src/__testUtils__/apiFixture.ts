@@ -17,6 +17,7 @@ import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionService } from '../definitions/DefinitionService';
 import { createRouter } from '../service/router';
+import { ConcurrencyLimit } from '../service/ConcurrencyLimit';
 import { KargoAuthorizer, createKargoServices } from '../services';
 import { ProjectSecrets } from '../secrets';
 import { WarehouseService } from '../warehouses/WarehouseService';
@@ -74,6 +75,8 @@ export async function createApiFixture(options: {
   now?: () => Date;
   /** Project secrets (`<project>/<name>` to keys and values), as `kargo.secrets` would give. */
   secrets?: Record<string, Record<string, string>>;
+  /** The bound on requests with a body handled at once (the router's default when not given). */
+  concurrency?: ConcurrencyLimit;
 }) {
   await applyDatabaseMigrations(options.knex);
   const stores = DatabaseKargoStores.fromKnex(options.knex);
@@ -183,7 +186,11 @@ export async function createApiFixture(options: {
     auditor,
     now: options.now,
   });
-  const router = await createRouter({ services: authorized, httpAuth });
+  const router = await createRouter({
+    services: authorized,
+    httpAuth,
+    concurrency: options.concurrency,
+  });
   const app = express().use(router).use(mockErrorHandler());
   return {
     app,

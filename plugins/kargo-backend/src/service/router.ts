@@ -1,6 +1,7 @@
 import express from 'express';
 import Router from 'express-promise-router';
 import { HttpAuthService } from '@backstage/backend-plugin-api';
+import { NotFoundError } from '@backstage/errors';
 import { createOpenApiRouter, spec } from '../schema/openapi/generated';
 import { AuthorizedKargoServices } from '../services';
 import { registerDefinitionRoutes } from './routes/definitions';
@@ -16,6 +17,8 @@ import {
   registerWebhookRoutes,
 } from './routes/webhooks';
 import { rejectUnknownBodyFields } from './unknownBodyFields';
+import { readJsonBodies } from './jsonBodies';
+import { ConcurrencyLimit } from './ConcurrencyLimit';
 import { registerWarehouseRoutes } from './routes/warehouses';
 
 /** Options of {@link createRouter}. */
@@ -23,6 +26,11 @@ export interface RouterOptions {
   /** The services, with permissions checked (see `createKargoServices`). */
   services: AuthorizedKargoServices;
   httpAuth: HttpAuthService;
+  /**
+   * How many requests with a body (and webhook deliveries) are read and handled at once, and how many may wait;
+   * 8 and 64 by default.
+   */
+  concurrency?: ConcurrencyLimit;
 }
 
 /**
@@ -44,8 +52,10 @@ export async function createRouter(
     }),
   };
 
+  const concurrency = options.concurrency ?? ConcurrencyLimit.create();
+  // Bodies are read before the OpenAPI router: its error handler would turn a 413, 415 or 503 into a 400.
   const api = await createOpenApiRouter({
-    middleware: [express.json({ limit: '2mb' }), rejectUnknownBodyFields(spec)],
+    middleware: [rejectUnknownBodyFields(spec)],
   });
   registerHealthRoutes(api);
   registerProjectRoutes(api, context);
@@ -58,7 +68,13 @@ export async function createRouter(
   registerDefinitionRoutes(api, context);
 
   const router = Router();
-  router.use(createWebhookDeliveryRouter(services.warehouses));
+  router.use(createWebhookDeliveryRouter(services.warehouses, concurrency));
+  router.use(readJsonBodies(spec, { concurrency }));
   router.use(api);
+  router.use((req: express.Request) => {
+    throw new NotFoundError(
+      `No route ${req.method} ${req.path} in the Kargo API`,
+    );
+  });
   return router;
 }

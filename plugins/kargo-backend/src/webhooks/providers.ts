@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { ArtifactSourceWebhookEvent } from '@kargo-portal/plugin-kargo-node';
+import { parseBoundedJson } from '../json/boundedJson';
 
 /**
  * A push as a receiver understood it: the repositories it concerns and, for Git, the branch pushed to. Artifact
@@ -37,9 +38,12 @@ function same(a: string | undefined, b: string): boolean {
   return x.length === y.length && crypto.timingSafeEqual(x, y);
 }
 
+// Payloads of Git hosts and registries nest a few levels; the depth is checked before anything is built.
+const MAX_PAYLOAD_DEPTH = 64;
+
 function json(request: WebhookRequest): unknown {
   try {
-    return JSON.parse(request.body.toString('utf8'));
+    return parseBoundedJson(request.body, 'payload', MAX_PAYLOAD_DEPTH);
   } catch {
     return undefined;
   }

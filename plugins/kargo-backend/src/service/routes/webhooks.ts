@@ -2,6 +2,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { AuthorizedWarehouseViewService } from '../../services';
 import { KargoApiRouter, RouteContext } from './types';
+import { ConcurrencyLimit } from '../ConcurrencyLimit';
 
 /** A project's webhook receivers and the path each is reached at. */
 export function registerWebhookRoutes(
@@ -24,10 +25,16 @@ export function registerWebhookRoutes(
  */
 export function createWebhookDeliveryRouter(
   warehouses: AuthorizedWarehouseViewService,
+  concurrency: ConcurrencyLimit,
 ): express.Router {
   const router = Router();
   router.post(
     '/webhooks/:id',
+    // Deliveries are read by turns with the API's other bodies, so that a flood of them cannot hold many at once.
+    async (_req, res) => {
+      res.once('close', await concurrency.acquire());
+      return 'next';
+    },
     express.raw({ type: () => true, limit: '5mb' }),
     async (req, res) => {
       const outcome = await warehouses.deliverWebhook({
