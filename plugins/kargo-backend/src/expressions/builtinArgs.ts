@@ -63,24 +63,49 @@ export function map(name: string, value: unknown): Record<string, unknown> {
   return value;
 }
 
-export function numbersOf(name: string, args: unknown[], depth = 0): number[] {
-  if (depth > MAX_DATA_DEPTH) fail(`${name}: value is nested too deeply`);
-  const out: number[] = [];
-  for (const arg of args) {
-    if (Array.isArray(arg)) out.push(...numbersOf(name, arg, depth + 1));
-    else if (typeof arg === 'number') out.push(arg);
-    else fail(`invalid argument for ${name} (type ${goTypeName(arg)})`);
+/**
+ * The leaves of nested arrays, in order, walked with an explicit stack: no recursion, and no spreading of a long
+ * array into arguments (either overflows the call stack on large values).
+ */
+function leavesOf(
+  values: unknown[],
+  depth: number,
+  tooDeep: string,
+  visit: (leaf: unknown) => void,
+): void {
+  const stack: Array<{ items: unknown[]; index: number }> = [
+    { items: values, index: 0 },
+  ];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.index >= top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const item = top.items[top.index++];
+    if (Array.isArray(item)) {
+      if (depth + stack.length > MAX_DATA_DEPTH) fail(tooDeep);
+      stack.push({ items: item, index: 0 });
+    } else {
+      visit(item);
+    }
   }
+}
+
+export function numbersOf(name: string, args: unknown[], depth = 0): number[] {
+  const out: number[] = [];
+  leavesOf(args, depth, `${name}: value is nested too deeply`, arg => {
+    if (typeof arg === 'number') out.push(arg);
+    else fail(`invalid argument for ${name} (type ${goTypeName(arg)})`);
+  });
   return out;
 }
 
 export function flatten(values: unknown[], depth: number): unknown[] {
-  if (depth > MAX_DATA_DEPTH) fail('flatten: value is nested too deeply');
   const out: unknown[] = [];
-  for (const value of values) {
-    if (Array.isArray(value)) out.push(...flatten(value, depth + 1));
-    else out.push(value);
-  }
+  leavesOf(values, depth, 'flatten: value is nested too deeply', value =>
+    out.push(value),
+  );
   return out;
 }
 

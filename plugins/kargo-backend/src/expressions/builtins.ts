@@ -416,9 +416,11 @@ export const BUILTINS: Record<string, Builtin> = {
     if (args.length === 0) {
       return fail('invalid number of arguments (expected at least 1, got 0)');
     }
+    const parts = args.map(arg => arr('concat', arg));
+    context.charge(parts.reduce((n, part) => n + part.length, 0));
     const out: unknown[] = [];
-    for (const arg of args) out.push(...arr('concat', arg));
-    context.charge(out.length);
+    // One push per item: spreading a long array into arguments overflows the stack.
+    for (const part of parts) for (const item of part) out.push(item);
     return out;
   },
   flatten: (args, context) => {

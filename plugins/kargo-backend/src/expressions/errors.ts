@@ -25,20 +25,41 @@ export class ExpressionError extends InputError {
   readonly source: string;
   readonly position: ExpressionErrorPosition | undefined;
 
+  /** The field of a config the expression is in (`path[0].value`), when known. */
+  readonly field: string | undefined;
+
   constructor(options: {
     reason: string;
     source: string;
     offset?: number;
     cause?: unknown;
+    field?: string;
   }) {
     const position =
       options.offset === undefined
         ? undefined
         : locate(options.source, options.offset);
-    super(describe(options.reason, options.source, position), options.cause);
+    const message = describe(options.reason, options.source, position);
+    super(
+      options.field ? `${options.field}: ${message}` : message,
+      options.cause,
+    );
     this.reason = options.reason;
     this.source = options.source;
     this.position = position;
+    this.field = options.field;
+  }
+
+  /** This error, saying which field of a config it comes from (a field already named is kept). */
+  inField(field: string): ExpressionError {
+    if (this.field) return this;
+    return new ExpressionError({
+      reason: this.reason,
+      source: this.source,
+      offset: this.position?.offset,
+      cause: this.cause,
+      field,
+    });
   }
 }
 

@@ -6,6 +6,7 @@
 import type { BuiltinNode, MemberNode, Node, SliceNode } from './ast';
 import { Builtin, BUILTINS, lessThan, sortOrder } from './builtins';
 import { EvaluationFailure, ExpressionError, fail } from './errors';
+import { EvaluationBudget } from './budget';
 import { formatGo } from './golang';
 import { applyOperator } from './binaryOperators';
 import {
@@ -29,10 +30,7 @@ import {
 /** A function an expression may call; it receives and returns expression values. @public */
 export type ExpressionFunction = (...args: unknown[]) => unknown;
 
-/** Most nodes one evaluation may visit (each iteration of a predicate counts). */
-export const MAX_STEPS = 1_000_000;
-/** Most array elements and string characters one evaluation may allocate. */
-export const MAX_MEMORY = 16 * 1024 * 1024;
+export { MAX_BYTES, MAX_MILLIS, MAX_STEPS } from './budget';
 
 const SHORT_CIRCUIT: unique symbol = Symbol('short-circuit');
 
@@ -55,6 +53,8 @@ export interface EvaluationInput {
   functions: Record<string, ExpressionFunction>;
   /** Functions that override even the caller's (Kargo's template functions). */
   reserved?: Record<string, ExpressionFunction>;
+  /** What the evaluation may spend, shared with the other expressions of the same evaluation; a new one if not given. */
+  budget?: EvaluationBudget;
 }
 
 function lookupFunction(
@@ -81,26 +81,24 @@ function describeError(error: unknown): string {
 }
 
 class Evaluator {
-  private steps = 0;
-  private memory = 0;
+  private readonly budget: EvaluationBudget;
   private readonly builtinContext = {
     charge: (units: number) => this.charge(units),
   };
 
-  constructor(private readonly input: EvaluationInput) {}
+  constructor(private readonly input: EvaluationInput) {
+    this.budget = input.budget ?? new EvaluationBudget();
+  }
 
   private charge(units: number): void {
-    this.memory += units;
-    if (this.memory > MAX_MEMORY) {
-      fail('memory budget exceeded');
-    }
+    this.budget.charge(units);
   }
 
   evaluate(node: Node, scope: Scope): unknown {
-    this.steps += 1;
-    if (this.steps > MAX_STEPS) {
+    const spent = this.budget.step();
+    if (spent) {
       throw new ExpressionError({
-        reason: `expression is too expensive to evaluate (more than ${MAX_STEPS} steps)`,
+        reason: spent,
         source: this.input.source,
         offset: node.pos,
       });

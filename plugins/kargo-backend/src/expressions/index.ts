@@ -11,7 +11,9 @@ export {
   evaluateJSONTemplate,
   evaluateTemplate,
 } from './templates';
-export type { ExpressionEnv } from './templates';
+export type { EvaluationOptions, ExpressionEnv } from './templates';
+export { EvaluationBudget } from './budget';
+export type { EvaluationLimits } from './budget';
 export { ExpressionError } from './errors';
 export type { ExpressionErrorPosition } from './errors';
 export type { ExpressionFunction } from './evaluator';

@@ -3,6 +3,7 @@
  * inside strings, the typing of their results, and the recursive evaluation of a step's config.
  */
 import type { Node } from './ast';
+import { EvaluationBudget } from './budget';
 import { ExpressionError } from './errors';
 import { evaluateAst, ExpressionFunction } from './evaluator';
 import { templateFunctions } from './functions';
@@ -64,9 +65,19 @@ function parseCached(source: string): Node {
   return ast;
 }
 
+/** Options of the evaluation functions. @public */
+export interface EvaluationOptions {
+  /**
+   * What the evaluation may spend; pass one budget to several calls that make up one evaluation (the candidates
+   * of a filter, say). A new one by default.
+   */
+  budget?: EvaluationBudget;
+}
+
 function run(
   source: string,
   env: ExpressionEnv,
+  budget: EvaluationBudget,
   reserved?: Record<string, ExpressionFunction>,
 ): unknown {
   return evaluateAst(parseCached(source), {
@@ -74,6 +85,7 @@ function run(
     values: env.values,
     functions: env.functions ?? {},
     reserved,
+    budget,
   });
 }
 
@@ -86,8 +98,9 @@ function run(
 export function evaluateExpression(
   expression: string,
   env: ExpressionEnv,
+  options?: EvaluationOptions,
 ): unknown {
-  const value = run(expression, env);
+  const value = run(expression, env, options?.budget ?? new EvaluationBudget());
   try {
     return toPlainData(value);
   } catch (error) {
@@ -97,45 +110,6 @@ export function evaluateExpression(
       cause: error,
     });
   }
-}
-
-interface Segment {
-  before: string;
-  expression?: { text: string; offset: number };
-  after: string;
-}
-
-/** Kargo's nextExpression: the text before the first delimited expression, the expression, the rest. */
-function nextExpression(template: string, offset: number): Segment {
-  let delimiter: (typeof DELIMITERS)[number] | undefined;
-  let startIndex = -1;
-  for (const d of DELIMITERS) {
-    const i = template.indexOf(d.start);
-    if (i >= 0 && (startIndex < 0 || i < startIndex)) {
-      startIndex = i;
-      delimiter = d;
-    }
-  }
-  if (!delimiter) return { before: '', after: template };
-  const exprStart = startIndex + delimiter.start.length;
-  const exprEnd = template.indexOf(delimiter.end, exprStart);
-  if (exprEnd < 0) {
-    throw new ExpressionError({
-      reason: `unclosed expression: expected ${JSON.stringify(
-        delimiter.end,
-      )} but reached end of template`,
-      source: template,
-      offset: startIndex,
-    });
-  }
-  return {
-    before: template.slice(0, startIndex),
-    expression: {
-      text: template.slice(exprStart, exprEnd),
-      offset: offset + exprStart,
-    },
-    after: template.slice(exprEnd + delimiter.end.length),
-  };
 }
 
 /** An expression's value as template text: strings as they are, anything else as its JSON. */
@@ -152,23 +126,63 @@ function asTemplateText(value: unknown, expression: string): string {
   }
 }
 
-function renderTemplate(template: string, env: ExpressionEnv): string {
-  let result = '';
-  let rest = template;
-  let offset = 0;
+/**
+ * Kargo's template rendering (`nextExpression` in a loop): text outside delimiters as it is, each expression's value
+ * in its place. One pass over the template: the next position of each delimiter is searched again only once the
+ * rendering has moved past it, so a template with many expressions renders in linear time.
+ */
+function renderTemplate(
+  template: string,
+  env: ExpressionEnv,
+  budget: EvaluationBudget,
+): string {
+  const parts: string[] = [];
+  const next = DELIMITERS.map(d => template.indexOf(d.start));
+  let position = 0;
   for (;;) {
-    const segment = nextExpression(rest, offset);
-    result += segment.before;
-    // An empty expression ends the evaluation, leaving the rest of the template as it is (as Kargo does).
-    if (!segment.expression || segment.expression.text === '') {
-      result += segment.after;
-      return result;
+    let chosen = -1;
+    for (let i = 0; i < DELIMITERS.length; i++) {
+      if (next[i] >= 0 && next[i] < position) {
+        next[i] = template.indexOf(DELIMITERS[i].start, position);
+      }
+      if (next[i] >= 0 && (chosen < 0 || next[i] < next[chosen])) chosen = i;
     }
-    const value = run(segment.expression.text, env, TEMPLATE_FUNCTIONS);
-    result += asTemplateText(value, segment.expression.text);
-    offset += rest.length - segment.after.length;
-    rest = segment.after;
+    if (chosen < 0) break;
+    const delimiter = DELIMITERS[chosen];
+    const start = next[chosen];
+    const exprStart = start + delimiter.start.length;
+    const exprEnd = template.indexOf(delimiter.end, exprStart);
+    if (exprEnd < 0) {
+      throw new ExpressionError({
+        reason: `unclosed expression: expected ${JSON.stringify(
+          delimiter.end,
+        )} but reached end of template`,
+        source: template,
+        offset: start,
+      });
+    }
+    parts.push(template.slice(position, start));
+    position = exprEnd + delimiter.end.length;
+    const text = template.slice(exprStart, exprEnd);
+    // An empty expression ends the evaluation, leaving the rest of the template as it is (as Kargo does).
+    if (text === '') break;
+    const value = asTemplateText(
+      run(text, env, budget, TEMPLATE_FUNCTIONS),
+      text,
+    );
+    try {
+      budget.charge(value.length);
+    } catch (error) {
+      throw new ExpressionError({
+        reason: (error as Error).message,
+        source: template,
+        offset: start,
+      });
+    }
+    parts.push(value);
   }
+  parts.push(template.slice(position));
+  return parts.join('');
 }
 
 /**
@@ -184,9 +198,14 @@ function renderTemplate(template: string, env: ExpressionEnv): string {
 export function evaluateTemplate(
   template: string,
   env: ExpressionEnv,
+  options?: EvaluationOptions,
 ): unknown {
   if (!DELIMITERS.some(d => template.includes(d.start))) return template;
-  let result = renderTemplate(template, env);
+  let result = renderTemplate(
+    template,
+    env,
+    options?.budget ?? new EvaluationBudget(),
+  );
   let removedNewline = false;
   if (result.endsWith('\n')) {
     result = result.slice(0, -1);
@@ -214,8 +233,9 @@ export function evaluateTemplate(
 export function evaluateCondition(
   expression: string,
   env: ExpressionEnv,
+  options?: EvaluationOptions,
 ): boolean {
-  const value = evaluateTemplate(expression, env);
+  const value = evaluateTemplate(expression, env, options);
   if (typeof value === 'boolean') return value;
   let type: string;
   if (value === null) type = '<nil>';
@@ -258,35 +278,79 @@ function checkFinite(value: unknown, template: string): unknown {
   return value;
 }
 
+/**
+ * Evaluates every string of a config, walking it with an explicit stack (a config nested deeper than the call
+ * stack cannot overflow it) under one budget. An error names the field it comes from (`path[0].value`).
+ */
 function evaluateValue(
-  value: unknown,
+  root: unknown,
   env: ExpressionEnv,
-  depth: number,
+  budget: EvaluationBudget,
 ): unknown {
-  if (depth > MAX_DATA_DEPTH) {
-    throw new ExpressionError({
-      reason: 'config is nested too deeply',
-      source: '',
-    });
-  }
-  if (typeof value === 'string') {
-    return checkFinite(evaluateTemplate(value, env), value);
-  }
-  if (Array.isArray(value)) {
-    return value.map(item => evaluateValue(item, env, depth + 1));
-  }
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const key of ownKeys(value)) {
-      defineEntry(
-        out,
-        key,
-        evaluateValue(ownValue(value, key), env, depth + 1),
-      );
+  type Task = {
+    value: unknown;
+    path: Array<string | number>;
+    store: (evaluated: unknown) => void;
+  };
+  let result: unknown = null;
+  const tasks: Task[] = [{ value: root, path: [], store: v => (result = v) }];
+  while (tasks.length > 0) {
+    const { value, path, store } = tasks.pop()!;
+    if (path.length > MAX_DATA_DEPTH) {
+      throw new ExpressionError({
+        reason: `${fieldName(path)}: config is nested too deeply`,
+        source: '',
+      });
     }
-    return out;
+    if (typeof value === 'string') {
+      try {
+        store(checkFinite(evaluateTemplate(value, env, { budget }), value));
+      } catch (error) {
+        if (error instanceof ExpressionError && path.length > 0) {
+          throw error.inField(fieldName(path));
+        }
+        throw error;
+      }
+    } else if (Array.isArray(value)) {
+      const out: unknown[] = new Array(value.length).fill(null);
+      store(out);
+      // Pushed last to first, so that fields are evaluated in order (and the first failing one is reported).
+      for (let i = value.length - 1; i >= 0; i--) {
+        tasks.push({
+          value: value[i],
+          path: [...path, i],
+          store: v => (out[i] = v),
+        });
+      }
+    } else if (isPlainObject(value)) {
+      const out: Record<string, unknown> = {};
+      store(out);
+      const keys = ownKeys(value);
+      for (const key of keys) defineEntry(out, key, null);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i];
+        tasks.push({
+          value: ownValue(value, key),
+          path: [...path, key],
+          store: v => defineEntry(out, key, v),
+        });
+      }
+    } else {
+      store(value === undefined ? null : value);
+    }
   }
-  return value === undefined ? null : value;
+  return result;
+}
+
+/** A field path as a config reads it: `steps[0].config.path`. */
+function fieldName(path: ReadonlyArray<string | number>): string {
+  return path
+    .map((part, i) => {
+      if (typeof part === 'number') return `[${part}]`;
+      if (!/^[A-Za-z_$][\w$-]*$/.test(part)) return `[${JSON.stringify(part)}]`;
+      return i === 0 ? part : `.${part}`;
+    })
+    .join('');
 }
 
 /**
@@ -296,10 +360,14 @@ function evaluateValue(
  *
  * @public
  */
-export function evaluateConfig(config: unknown, env: ExpressionEnv): unknown {
+export function evaluateConfig(
+  config: unknown,
+  env: ExpressionEnv,
+  options?: EvaluationOptions,
+): unknown {
   checkForbiddenKeys(env);
   if (config === null || config === undefined) return {};
-  return evaluateValue(config, env, 0);
+  return evaluateValue(config, env, options?.budget ?? new EvaluationBudget());
 }
 
 /**
@@ -311,6 +379,7 @@ export function evaluateConfig(config: unknown, env: ExpressionEnv): unknown {
 export function evaluateJSONTemplate(
   json: string,
   env: ExpressionEnv,
+  options?: EvaluationOptions,
 ): Record<string, unknown> {
   checkForbiddenKeys(env);
   const parsed = goUnmarshalJSON(json);
@@ -321,5 +390,9 @@ export function evaluateJSONTemplate(
       source: json,
     });
   }
-  return evaluateValue(parsed.value, env, 0) as Record<string, unknown>;
+  return evaluateValue(
+    parsed.value,
+    env,
+    options?.budget ?? new EvaluationBudget(),
+  ) as Record<string, unknown>;
 }

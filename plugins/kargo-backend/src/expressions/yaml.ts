@@ -78,6 +78,16 @@ const DOUBLE_ESCAPES: Record<number, string> = {
   0x2029: 'P',
 };
 
+/** `String.fromCodePoint` of any number of code points, by chunks: one call with them all overflows the stack. */
+function fromCodePoints(chars: number[]): string {
+  const CHUNK = 8192;
+  let out = '';
+  for (let i = 0; i < chars.length; i += CHUNK) {
+    out += String.fromCodePoint(...chars.slice(i, i + CHUNK));
+  }
+  return out;
+}
+
 class Emitter {
   out = '';
   column = 0;
@@ -174,14 +184,14 @@ class Emitter {
 
   private writePlain(chars: number[]): void {
     if (chars.length > 0 && !this.whitespace) this.put(' ');
-    this.put(String.fromCodePoint(...chars));
+    this.put(fromCodePoints(chars));
     if (chars.length > 0) this.whitespace = false;
     this.indention = false;
   }
 
   private writeSingleQuoted(chars: number[]): void {
     this.writeIndicator("'", true, false, false);
-    this.put(String.fromCodePoint(...chars).replace(/'/g, "''"));
+    this.put(fromCodePoints(chars).replace(/'/g, "''"));
     this.writeIndicator("'", false, false, false);
     this.whitespace = false;
     this.indention = false;

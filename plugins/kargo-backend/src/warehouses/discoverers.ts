@@ -5,7 +5,7 @@ import { GitMirrorCache, discoverCommits } from '../discovery/git';
 import { discoverImages } from '../discovery/image';
 import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient, credentialsFromIntegrations } from '../git';
-import { evaluateExpression, parse } from '../expressions';
+import { EvaluationBudget, evaluateExpression, parse } from '../expressions';
 import { WarehouseDiscoverers } from './sources';
 
 /**
@@ -30,17 +30,20 @@ export async function createDiscoverers(options: {
   const gitCredentials = credentialsFromIntegrations(config);
   return {
     image: subscription => discoverImages(subscription, { client, logger }),
-    git: subscription =>
-      discoverCommits(subscription, {
+    git: subscription => {
+      // One budget for the filter over all the candidates of a discovery: many tags cannot add up to more.
+      const budget = new EvaluationBudget();
+      return discoverCommits(subscription, {
         mirrors,
         credentials: gitCredentials,
         // expressionFilter is Kargo's expr language, over the fields of each commit or tag.
         evaluateFilter: (expression, env) =>
-          evaluateExpression(expression, { values: env }),
+          evaluateExpression(expression, { values: env }, { budget }),
         compileFilter: expression => {
           parse(expression);
         },
-      }),
+      });
+    },
     chart: subscription =>
       discoverCharts(subscription, { client, credentials, logger }),
   };
