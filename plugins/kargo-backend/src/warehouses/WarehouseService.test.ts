@@ -308,6 +308,16 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
       'images: registry.example/app: not a subscription of warehouse "manual"',
     );
     await expect(
+      service.createFromSelection('shop', 'manual', {
+        commits: [
+          { repoURL: 'https://git.example/app.git', id: 'c3'.padEnd(40, '0') },
+          { repoURL: 'https://git.example/app.git', id: 'c2'.padEnd(40, '0') },
+        ],
+      }),
+    ).rejects.toThrow(
+      'commits: https://git.example/app.git is chosen more than once; choose one artifact per subscription',
+    );
+    await expect(
       service.createFromSelection('shop', 'nope', {}),
     ).rejects.toThrow('Warehouse "nope" not found in Kargo project "shop"');
   });

@@ -70,6 +70,41 @@ function stripRepoCredentials<T>(value: T): T {
 }
 
 /**
+ * A subscription takes one artifact: the same repository (or chart, or subscription) chosen twice is said so, not
+ * left over as "not a subscription".
+ */
+function assertChosenOnce(selection: FreightSelection): void {
+  const keys: Array<[string, string[]]> = [
+    [
+      'images',
+      (selection.images ?? []).map(i => withoutCredentials(i.repoURL)),
+    ],
+    [
+      'commits',
+      (selection.commits ?? []).map(c => withoutCredentials(c.repoURL)),
+    ],
+    [
+      'charts',
+      (selection.charts ?? []).map(c =>
+        [withoutCredentials(c.repoURL), c.name].filter(Boolean).join(' '),
+      ),
+    ],
+    ['artifacts', (selection.artifacts ?? []).map(a => a.subscriptionName)],
+  ];
+  for (const [field, values] of keys) {
+    const seen = new Set<string>();
+    for (const value of values) {
+      if (seen.has(value)) {
+        throw new InputError(
+          `${field}: ${value} is chosen more than once; choose one artifact per subscription`,
+        );
+      }
+      seen.add(value);
+    }
+  }
+}
+
+/**
  * Runs warehouse discovery and turns what it finds into freight, as Kargo's warehouse reconciler does:
  * every subscription is asked for its newest revisions; when all succeed, an `Automatic` warehouse gets a freight
  * made of the first revision of each (a no-op when that freight exists), and the result is stored either way.
@@ -201,6 +236,7 @@ export class WarehouseService {
         `Warehouse "${warehouseName}" has not discovered any artifacts yet; refresh it first`,
       );
     }
+    assertChosenOnce(selection);
     // Each subscription takes its choice out of these; what is left belongs to no subscription.
     const chosen: Required<FreightSelection> = {
       images: [...(selection.images ?? [])],
