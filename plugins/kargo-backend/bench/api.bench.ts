@@ -138,6 +138,7 @@ async function serve(knex: Knex) {
       permissions: { authorize: allow, authorizeConditional: allow },
       catalog: {} as never, // unconditional decisions never load owners
       auth: {} as never,
+      declaredOwners: async () => [],
     }),
     auditor: {
       createEvent: async () => ({

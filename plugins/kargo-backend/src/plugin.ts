@@ -93,6 +93,8 @@ export const kargoPlugin = createBackendPlugin({
           permissions: deps.permissions,
           catalog: deps.catalog,
           auth: deps.auth,
+          declaredOwners: async project =>
+            (await definitions.getCatalog()).getProjectOwners(project),
         });
 
         deps.permissionsRegistry.addPermissions([kargoProjectCreatePermission]);

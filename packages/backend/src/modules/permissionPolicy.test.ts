@@ -90,4 +90,21 @@ describe('KargoDemoPolicy', () => {
       ).result,
     ).toBe(AuthorizeResult.ALLOW);
   });
+
+  it.each([['catalog.location.create'], ['catalog.entity.create']])(
+    'lets only release managers register in the catalog (%s): registering chooses owners',
+    async name => {
+      const permission = {
+        type: 'basic' as const,
+        name,
+        attributes: { action: 'create' as const },
+      };
+      expect((await policy.handle({ permission }, guest)).result).toBe(
+        AuthorizeResult.DENY,
+      );
+      expect((await policy.handle({ permission }, releaseManager)).result).toBe(
+        AuthorizeResult.ALLOW,
+      );
+    },
+  );
 });

@@ -28,11 +28,20 @@ import {
 export const RELEASE_MANAGERS = 'group:default/release-managers';
 /** Stages whose name matches one of these count as production. */
 export const PRODUCTION_STAGES = ['prod*', 'production*'];
+/**
+ * Catalog permissions that add entities to the catalog (registering a location, or an entity through one). Only
+ * release managers have them: whoever registers entities chooses their owners and annotations.
+ */
+export const CATALOG_REGISTRATION_PERMISSIONS = [
+  'catalog.location.create',
+  'catalog.entity.create',
+];
 
 /**
- * The demo's policy: everyone reads; the owners of a service (the user or one of their groups owns a catalog
- * entity annotated with the project) promote, approve, abort and refresh in non-production stages; the group
- * release-managers does all of that in production too and creates projects. Other plugins: allowed.
+ * The demo's policy: everyone reads; the owners of a project (the user or one of their groups is named by the
+ * project's `kargo-portal/owners` annotation, or owns an entity named there) promote, approve, abort and refresh in
+ * non-production stages; the group release-managers does all of that in production too, creates projects and
+ * registers catalog locations. Other plugins: allowed.
  */
 export class KargoDemoPolicy implements PermissionPolicy {
   async handle(
@@ -63,6 +72,11 @@ export class KargoDemoPolicy implements PermissionPolicy {
         permission,
         kargoProjectConditions.isProjectOwner({ claims }),
       );
+    }
+    if (CATALOG_REGISTRATION_PERMISSIONS.includes(permission.name)) {
+      return {
+        result: releaseManager ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+      };
     }
     if (isPermission(permission, kargoProjectCreatePermission)) {
       return {

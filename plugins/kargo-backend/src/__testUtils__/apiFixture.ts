@@ -182,6 +182,8 @@ export async function createApiFixture(options: {
       permissions,
       catalog,
       auth: mockServices.auth(),
+      declaredOwners: async project =>
+        (await definitions.getCatalog()).getProjectOwners(project),
     }),
     auditor,
     now: options.now,

@@ -1,10 +1,12 @@
 import {
+  KARGO_PROJECT_OWNERS_ANNOTATION,
   KargoManifest,
   ManifestProblem,
   PromotionTaskSpec,
   StageManifest,
   WarehouseManifest,
   orderStages,
+  parseProjectOwners,
 } from '@kargo-portal/plugin-kargo-common';
 
 /** The manifests of one Kargo project. */
@@ -138,5 +140,21 @@ export class DefinitionCatalog {
 
   getProject(name: string): ProjectDefinition | undefined {
     return this.projects.get(name);
+  }
+
+  /**
+   * The entity refs the project's manifest names as its owners (annotation `kargo-portal/owners` of its Project),
+   * lowercase; none for a project that does not exist or names none.
+   */
+  getProjectOwners(name: string): string[] {
+    const project = this.projects
+      .get(name)
+      ?.manifests.find(m => m.kind === 'Project');
+    const value =
+      project?.metadata.annotations?.[KARGO_PROJECT_OWNERS_ANNOTATION];
+    if (value === undefined) return [];
+    const parsed = parseProjectOwners(value);
+    // Validated at load; a value that does not parse names nobody.
+    return 'refs' in parsed ? parsed.refs : [];
   }
 }

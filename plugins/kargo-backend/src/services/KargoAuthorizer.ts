@@ -10,10 +10,7 @@ import {
   ResourcePermission,
 } from '@backstage/plugin-permission-common';
 import { CatalogService } from '@backstage/plugin-catalog-node';
-import {
-  KARGO_PROJECT_ANNOTATION,
-  parseStageResourceRef,
-} from '@kargo-portal/plugin-kargo-common';
+import { parseStageResourceRef } from '@kargo-portal/plugin-kargo-common';
 import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import {
   KargoProjectResource,
@@ -31,10 +28,17 @@ const applyStageConditions = createConditionAuthorizer(
 );
 
 const OWNERS_TTL_MS = 10_000;
+/** Entity kinds that own things themselves; entities of other kinds lend their owners. */
+const DIRECT_OWNER_KINDS = /^(user|group):/;
 
 /**
  * Backend permission checks of the Kargo routes. Conditional decisions are applied here with the same rules the
- * permission backend would use, on resources whose owners come from the catalog.
+ * permission backend would use, on resources whose owners the project itself names.
+ *
+ * Ownership comes from the project, not from whoever claims it: the owners of a project are the entity refs its
+ * Project manifest names in the annotation `kargo-portal/owners`. A user or group named there owns it; any other
+ * entity named there (a component, a system) lends it the owners the catalog gives that entity. A catalog entity
+ * annotated `kargo/project` gives no rights: anybody who may register a catalog location could write one.
  */
 export class KargoAuthorizer {
   private readonly owners = new Map<
@@ -47,28 +51,35 @@ export class KargoAuthorizer {
       permissions: PermissionsService;
       catalog: CatalogService;
       auth: AuthService;
+      /** The owner refs a project's manifests name (see `DefinitionCatalog.getProjectOwners`). */
+      declaredOwners: (project: string) => Promise<string[]>;
     },
   ) {}
 
-  /** Entity refs (lowercase) owning catalog entities annotated with the project. */
+  /** Entity refs (lowercase) owning the project: the users and groups it names, and the owners of the other entities it names. */
   private projectOwners(project: string): Promise<string[]> {
     const cached = this.owners.get(project);
     if (cached && Date.now() - cached.at < OWNERS_TTL_MS) return cached.owners;
     const owners = (async () => {
-      const { items } = await this.options.catalog.getEntities(
-        {
-          filter: {
-            [`metadata.annotations.${KARGO_PROJECT_ANNOTATION}`]: project,
+      const declared = await this.options.declaredOwners(project);
+      const direct = declared.filter(ref => DIRECT_OWNER_KINDS.test(ref));
+      const lending = declared.filter(ref => !DIRECT_OWNER_KINDS.test(ref));
+      const refs = [...direct];
+      if (lending.length > 0) {
+        const { items } = await this.options.catalog.getEntitiesByRefs(
+          { entityRefs: lending, fields: ['relations'] },
+          {
+            credentials: await this.options.auth.getOwnServiceCredentials(),
           },
-          fields: ['relations'],
-        },
-        { credentials: await this.options.auth.getOwnServiceCredentials() },
-      );
-      const refs = items.flatMap(e =>
-        (e.relations ?? [])
-          .filter(r => r.type === 'ownedBy')
-          .map(r => r.targetRef.toLocaleLowerCase('en-US')),
-      );
+        );
+        for (const entity of items) {
+          for (const relation of entity?.relations ?? []) {
+            if (relation.type === 'ownedBy') {
+              refs.push(relation.targetRef.toLocaleLowerCase('en-US'));
+            }
+          }
+        }
+      }
       return [...new Set(refs)];
     })();
     this.owners.set(project, { at: Date.now(), owners });

@@ -116,6 +116,11 @@ spec:
       'apiVersion: kargo.akuity.io/v1alpha1\nkind: Warehouse\nmetadata: { name: w }\nspec: { subscriptions: [{ git: {} }] }',
       'bad.yaml (document 1): metadata.namespace: is required: it names the Kargo project of this Warehouse',
     ],
+    [
+      'an owners annotation that names no entity',
+      'apiVersion: kargo.akuity.io/v1alpha1\nkind: Project\nmetadata: { name: p, annotations: { kargo-portal/owners: "group:default/a, team b" } }',
+      'bad.yaml (document 1): metadata.annotations["kargo-portal/owners"]: "team b" is not a catalog entity ref (kind:namespace/name, e.g. group:default/team-a or component:default/shop)',
+    ],
   ])('reports %s with the source, document and field', (_, text, expected) => {
     expect(problemsOf(text)).toContain(expected);
   });

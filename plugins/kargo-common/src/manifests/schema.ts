@@ -1,3 +1,7 @@
+import {
+  KARGO_PROJECT_OWNERS_ANNOTATION,
+  parseProjectOwners,
+} from '../annotations';
 import { z } from 'zod';
 import {
   annotations,
@@ -334,7 +338,18 @@ const projectMetadata = metadataWith(dnsLabel);
 
 export const projectManifestSchema = envelope(
   'Project',
-  projectMetadata,
+  projectMetadata.superRefine((meta, ctx) => {
+    const owners = meta.annotations?.[KARGO_PROJECT_OWNERS_ANNOTATION];
+    if (owners === undefined) return;
+    const parsed = parseProjectOwners(owners);
+    if ('problem' in parsed) {
+      report(
+        ctx,
+        ['annotations', KARGO_PROJECT_OWNERS_ANNOTATION],
+        parsed.problem,
+      );
+    }
+  }),
   projectSpecSchema.optional(),
 );
 export const projectConfigManifestSchema = envelope(

@@ -45,6 +45,29 @@ describe('kargo:project:create', () => {
     expect(ctx.output).toHaveBeenCalledWith('path', 'kargo/project.yaml');
   });
 
+  it('names the owners of the project in its manifest', async () => {
+    const ctx = createMockActionContext({
+      workspacePath: workspace.path,
+      input: {
+        project: 'shop',
+        stages: ['dev'],
+        warehouse: 'main',
+        image: { repoURL: 'ghcr.io/acme/shop' },
+        owners: ['group:default/team-a', ''],
+        targetPath: 'kargo/project.yaml',
+      },
+    });
+    await action.handler(ctx);
+    const file = path.join(workspace.path, 'kargo/project.yaml');
+    const [project] = parseManifests({
+      source: file,
+      text: await fs.readFile(file, 'utf8'),
+    });
+    expect(project.metadata.annotations).toEqual({
+      'kargo-portal/owners': 'group:default/team-a',
+    });
+  });
+
   it.each([
     [
       'no subscription',

@@ -64,6 +64,13 @@ export function createKargoProjectAction() {
             })
             .optional()
             .describe('Git repository the warehouse subscribes to'),
+        owners: z =>
+          z
+            .array(z.string())
+            .optional()
+            .describe(
+              'Catalog entity refs owning the project (users, groups, or entities whose owners own it), e.g. group:default/team-a; written to the Project annotation kargo-portal/owners',
+            ),
         targetPath: z =>
           z
             .string()
@@ -77,6 +84,10 @@ export function createKargoProjectAction() {
     },
     async handler(ctx) {
       const { project, stages, warehouse, image, git, targetPath } = ctx.input;
+      // Empty entries (an optional form field left blank) name nobody.
+      const owners = (ctx.input.owners ?? [])
+        .map(o => o.trim())
+        .filter(Boolean);
       if (!image && !git) {
         throw new InputError(
           'kargo:project:create: set "image" or "git" (or both): the warehouse needs at least one subscription',
@@ -95,6 +106,7 @@ export function createKargoProjectAction() {
         warehouse,
         image,
         git,
+        owners,
       });
       const text = manifests.map(m => yaml.stringify(m)).join('---\n');
       // Whatever we write must load back in the portal unchanged.

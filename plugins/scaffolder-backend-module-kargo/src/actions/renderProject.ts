@@ -1,5 +1,6 @@
 import {
   KARGO_API_VERSION,
+  KARGO_PROJECT_OWNERS_ANNOTATION,
   KargoManifest,
 } from '@kargo-portal/plugin-kargo-common';
 
@@ -10,6 +11,8 @@ export interface ProjectSpec {
   image?: { repoURL: string; constraint?: string };
   git?: { repoURL: string; branch: string };
   warehouse: string;
+  /** Entity refs owning the project (annotation `kargo-portal/owners`); none when empty. */
+  owners?: string[];
 }
 
 /**
@@ -42,7 +45,16 @@ export function renderProject(spec: ProjectSpec): KargoManifest[] {
     {
       apiVersion: KARGO_API_VERSION,
       kind: 'Project',
-      metadata: { name: spec.project },
+      metadata: {
+        name: spec.project,
+        ...(spec.owners?.length
+          ? {
+              annotations: {
+                [KARGO_PROJECT_OWNERS_ANNOTATION]: spec.owners.join(', '),
+              },
+            }
+          : {}),
+      },
     },
     {
       apiVersion: KARGO_API_VERSION,
