@@ -459,6 +459,42 @@ describe('fuzzing', () => {
     );
   });
 
+  it('random step configs evaluate under one budget or fail with an ExpressionError naming the field', () => {
+    const leaf = fc.oneof(
+      fc.jsonValue({ maxDepth: 0 }),
+      fc
+        .array(
+          fc.oneof(
+            fc.constantFrom('${{', '}}', ' a ', 'list', '"x"'),
+            expressionish,
+          ),
+          { maxLength: 5 },
+        )
+        .map(parts => parts.join('')),
+    );
+    const config = fc.dictionary(
+      fc.string({ maxLength: 5 }),
+      fc.oneof(
+        leaf,
+        fc.array(leaf, { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 3 }), leaf),
+      ),
+      { maxKeys: 5 },
+    );
+    fc.assert(
+      fc.property(config, cfg => {
+        try {
+          evaluateConfig(cfg, { values });
+        } catch (error) {
+          expect(error).toBeInstanceOf(ExpressionError);
+          // Every string is a field of the config: the error says which.
+          expect((error as ExpressionError).field).toBeTruthy();
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it('random regular expressions compile or fail with a message, and match in bounded time', () => {
     const pattern = fc
       .array(

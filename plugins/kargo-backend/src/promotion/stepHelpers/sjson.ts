@@ -213,8 +213,12 @@ const jsonString =
   /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 /* eslint-enable no-control-regex */
 
+/** Deepest nesting of a JSON file json-update edits: the parser recurses once per level. */
+const MAX_JSON_NESTING = 1000;
+
 class JsonTextParser {
   pos = 0;
+  private depth = 0;
 
   constructor(private readonly text: string) {}
 
@@ -231,11 +235,13 @@ class JsonTextParser {
   value(): JsonNode {
     const start = this.pos;
     const char = this.text[this.pos];
-    if (char === '{') {
-      return this.object(start);
-    }
-    if (char === '[') {
-      return this.array(start);
+    if (char === '{' || char === '[') {
+      if (++this.depth > MAX_JSON_NESTING) {
+        throw this.error(`nested deeper than ${MAX_JSON_NESTING} levels`);
+      }
+      const node = char === '{' ? this.object(start) : this.array(start);
+      this.depth--;
+      return node;
     }
     if (char === '"') {
       this.string();
