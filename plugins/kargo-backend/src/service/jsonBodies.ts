@@ -84,7 +84,13 @@ const hasBody = (req: Request) =>
   req.headers['transfer-encoding'] !== undefined ||
   Number(req.headers['content-length'] ?? 0) > 0;
 
-/** Reads a body up to `limit` bytes, checking its nesting as it arrives; stops reading at the first problem. */
+const tooLarge = (limit: number) =>
+  new HttpLimitError(
+    413,
+    `body: larger than the ${limit} bytes this route accepts`,
+  );
+
+/** Reads a body up to `limit` bytes, checking its nesting as it arrives; stops keeping it at the first problem. */
 function readBody(
   req: Request,
   res: Response,
@@ -95,58 +101,43 @@ function readBody(
     const chunks: Buffer[] = [];
     const scanner = new JsonDepthScanner(maxDepth);
     let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const fail = (error: Error) => {
-      cleanup();
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
+      if (!error) {
+        resolve(Buffer.concat(chunks));
+        return;
+      }
       chunks.length = 0;
       // The rest of the body is discarded as it arrives, and the connection closed after the answer.
       res.setHeader('Connection', 'close');
       req.resume();
       reject(error);
     };
-    const onData = (chunk: Buffer) => {
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
       size += chunk.length;
       if (size > limit) {
-        fail(tooLarge(limit));
+        finish(tooLarge(limit));
         return;
       }
       try {
         scanner.write(chunk);
       } catch (error) {
-        fail(error as Error);
+        finish(error as Error);
         return;
       }
       chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onClose = () => {
+    });
+    req.on('end', () => finish());
+    req.on('error', error => finish(error));
+    req.on('close', () => {
       if (!req.complete)
-        onError(new InputError('body: the request was aborted'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
+        finish(new InputError('body: the request was aborted'));
+    });
   });
 }
-
-const tooLarge = (limit: number) =>
-  new HttpLimitError(
-    413,
-    `body: larger than the ${limit} bytes this route accepts`,
-  );
 
 /**
  * Reads the JSON body of the routes that take one, in place of `express.json()`, with limits an anonymous or

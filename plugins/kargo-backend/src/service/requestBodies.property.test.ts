@@ -68,6 +68,7 @@ describe('request bodies on any input', () => {
   })).value;
 
   it('JSON bodies of any shape', async () => {
+    expect.hasAssertions();
     await fc.assert(
       fc.asyncProperty(route, shaped, async (r, body) => {
         await check(r, JSON.stringify(body) ?? 'null');
@@ -77,6 +78,7 @@ describe('request bodies on any input', () => {
   });
 
   it('bytes that are not JSON, or not what they say they are', async () => {
+    expect.hasAssertions();
     await fc.assert(
       fc.asyncProperty(
         route,

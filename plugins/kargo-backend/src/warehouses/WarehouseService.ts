@@ -397,19 +397,17 @@ export class WarehouseService {
   ) {
     const origin = { kind: 'Warehouse' as const, name: warehouseName };
     // Kargo's normalization drops the user information of http(s) URLs, so the id is the same either way.
-    artifacts = stripRepoCredentials(artifacts);
+    const stored = stripRepoCredentials(artifacts);
     return this.stores.freight.insertFreight(
       {
         project: projectName,
-        id: freightId(origin, artifacts),
+        id: freightId(origin, stored),
         origin,
-        commits: artifacts.commits,
-        images: artifacts.images,
-        charts: artifacts.charts,
+        commits: stored.commits,
+        images: stored.images,
+        charts: stored.charts,
         // Only freight with artifacts of other types carries the field, as in Kargo.
-        ...(artifacts.artifacts.length > 0
-          ? { artifacts: artifacts.artifacts }
-          : {}),
+        ...(stored.artifacts.length > 0 ? { artifacts: stored.artifacts } : {}),
         createdAt: this.now(),
       },
       { generateAlias: isTaken => generateAlias({ isTaken }) },

@@ -186,7 +186,7 @@ spec:
 
   describe('YAML limits', () => {
     it('reports aliases over the limit as a problem of the document, not a ReferenceError', () => {
-      const anchors = 'a: &x 1\nb: [' + Array(150).fill('*x').join(', ') + ']';
+      const anchors = `a: &x 1\nb: [${Array(150).fill('*x').join(', ')}]`;
       expect(problemsOf(`apiVersion: v1\n${anchors}`)).toEqual([
         expect.stringMatching(
           /^bad\.yaml \(document 1\): uses YAML aliases to repeat values too often/,
