@@ -35,7 +35,9 @@ export function manifests(appRepo: string): string {
     `apiVersion: kargo.akuity.io/v1alpha1
 kind: Project
 metadata:
-  name: ${PROJECT}`,
+  name: ${PROJECT}
+  annotations:
+    kargo-portal/owners: component:default/kargo-bench`,
     `apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
 metadata:

@@ -110,9 +110,10 @@ function readBody(
         return;
       }
       chunks.length = 0;
-      // The rest of the body is discarded as it arrives, and the connection closed after the answer.
+      // The rest of the body is never read: the request stays paused, and the connection is closed once the
+      // answer is sent (Node closes a `Connection: close` response's socket when it finishes).
       res.setHeader('Connection', 'close');
-      req.resume();
+      req.pause();
       reject(error);
     };
     req.on('data', (chunk: Buffer) => {

@@ -1,7 +1,7 @@
 import { formatPath } from './common';
 
 /*
- * Credentials belong in the backend's config (Backstage integrations, `kargo.credentials`), never in a manifest:
+ * Credentials belong in the backend's config (Backstage integrations, `kargo.registries`), never in a manifest:
  * a manifest is stored, served to every reader of the project and shown in the UI. A URL that carries them is
  * refused at load, naming the field.
  */
@@ -48,10 +48,10 @@ export function urlCredentialsProblem(text: string): string | undefined {
     const userinfo = userinfoOf(match[2]);
     if (!userinfo || userinfo.includes('${{')) continue;
     if (userinfo.includes(':')) {
-      return 'must not hold a password in a URL: credentials belong in the backend config (Backstage integrations or kargo.credentials), not in a manifest';
+      return 'must not hold a password in a URL: credentials belong in the backend config (Backstage integrations for Git, kargo.registries for registries and chart repositories), not in a manifest';
     }
     if (TOKEN_SCHEMES.has(scheme)) {
-      return `must not hold user information in an ${scheme}:// URL (a user name there is often a token): credentials belong in the backend config (Backstage integrations or kargo.credentials), not in a manifest`;
+      return `must not hold user information in an ${scheme}:// URL (a user name there is often a token): credentials belong in the backend config (Backstage integrations for Git, kargo.registries for registries and chart repositories), not in a manifest`;
     }
   }
   return undefined;

@@ -149,7 +149,7 @@ spec:
     ])('refuses %s naming the field and where credentials belong', url => {
       expect(problemsOf(warehouse(url))).toEqual([
         expect.stringMatching(
-          /^bad\.yaml \(document 1\): spec\.subscriptions\[0\]\.git\.repoURL: must not hold .* credentials belong in the backend config \(Backstage integrations or kargo\.credentials\)/,
+          /^bad\.yaml \(document 1\): spec\.subscriptions\[0\]\.git\.repoURL: must not hold .* credentials belong in the backend config \(Backstage integrations for Git, kargo\.registries for registries and chart repositories\)/,
         ),
       ]);
     });
