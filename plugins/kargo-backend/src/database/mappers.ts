@@ -8,6 +8,7 @@ import {
   PromotionStepState,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
+import { withoutRepoCredentials } from '../git/redact';
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { FreightStageState } from '../stores/FreightStore';
@@ -34,7 +35,8 @@ function parseJson<T>(text: string, what: string): T {
 const optional = <T>(value: T | null): T | undefined => value ?? undefined;
 
 export function freightFromRow(row: FreightRow): FreightRecord {
-  return {
+  // Repository URLs are served without credentials, also those of rows stored before they were refused.
+  return withoutRepoCredentials({
     id: row.id,
     alias: row.alias,
     project: row.project,
@@ -48,7 +50,7 @@ export function freightFromRow(row: FreightRow): FreightRecord {
         }
       : {}),
     createdAt: row.created_at,
-  };
+  });
 }
 
 export function freightStageStateFromRow(
@@ -139,7 +141,12 @@ export function warehouseFromRow(row: WarehouseRow): WarehouseStatus {
     lastDiscoveryAt: optional(row.last_discovery_at),
     lastError: optional(row.last_error),
     discovered: row.discovered
-      ? parseJson<DiscoveredArtifacts>(row.discovered, 'discovered artifacts')
+      ? withoutRepoCredentials(
+          parseJson<DiscoveredArtifacts>(
+            row.discovered,
+            'discovered artifacts',
+          ),
+        )
       : undefined,
   };
 }

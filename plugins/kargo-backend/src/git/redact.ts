@@ -107,3 +107,24 @@ export function withoutCredentials(url: string): string {
   if (colon < 0 || colon > at) return url;
   return `${scheme}${authority.slice(0, colon)}@${host}${rest}`;
 }
+
+/**
+ * A copy of discovered artifacts or freight artifacts with the credentials of every `repoURL` removed (see
+ * {@link withoutCredentials}): what is stored is served to every reader of the project. Used before storing and
+ * when reading rows (which covers rows stored before credentials were refused). Walks any shape, as artifact
+ * sources of modules record their own.
+ */
+export function withoutRepoCredentials<T>(value: T): T {
+  if (Array.isArray(value)) {
+    return value.map(item => withoutRepoCredentials(item)) as T;
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [
+      key,
+      key === 'repoURL' && typeof item === 'string'
+        ? withoutCredentials(item)
+        : withoutRepoCredentials(item),
+    ]),
+  ) as T;
+}

@@ -231,6 +231,29 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     expect(stored).not.toContain('alice');
   });
 
+  it('serves freight stored with credentials before they were refused without them', async () => {
+    const { stores } = await setup();
+    await stores.freight.insertFreight(
+      {
+        project: 'shop',
+        id: 'f'.repeat(40),
+        origin: { kind: 'Warehouse', name: 'app' },
+        commits: [
+          { repoURL: 'https://bot:hunter2@git.example/app.git', id: 'c1' },
+        ],
+        images: [],
+        charts: [],
+        createdAt: new Date('2026-05-01T09:00:00.000Z'),
+      },
+      { generateAlias: async () => 'legacy-freight' },
+    );
+    const { items } = await stores.freight.listFreight({
+      project: 'shop',
+      limit: 10,
+    });
+    expect(items[0].commits[0].repoURL).toBe('https://git.example/app.git');
+  });
+
   it('polls a warehouse again after its interval, or at once when a refresh is requested', async () => {
     const { stores, service, upstream, advance } = await setup();
     await service.pollDue();

@@ -13,7 +13,11 @@ import { KargoStores } from '../stores/KargoStores';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
-import { redactUrl, withoutCredentials } from '../git/redact';
+import {
+  redactUrl,
+  withoutCredentials,
+  withoutRepoCredentials,
+} from '../git/redact';
 import { evaluateExpression, freightFunctions } from '../expressions';
 import {
   ArtifactSourceRegistry,
@@ -48,26 +52,6 @@ export function meetsFreightCreationCriteria(
 }
 
 const DEFAULT_INTERVAL_MS = 5 * 60_000;
-
-/**
- * A copy of discovered artifacts or freight artifacts with the credentials of every `repoURL` removed: what is
- * stored is served to every reader of the project. Walks any shape, as artifact sources of modules record their
- * own.
- */
-function stripRepoCredentials<T>(value: T): T {
-  if (Array.isArray(value)) {
-    return value.map(item => stripRepoCredentials(item)) as T;
-  }
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
-      key === 'repoURL' && typeof item === 'string'
-        ? withoutCredentials(item)
-        : stripRepoCredentials(item),
-    ]),
-  ) as T;
-}
 
 /**
  * A subscription takes one artifact: the same repository (or chart, or subscription) chosen twice is said so, not
@@ -349,7 +333,7 @@ export class WarehouseService {
       const { source, name } = subscriptions[i];
       if (s.status === 'fulfilled') source.record(result, s.value, name);
     });
-    return stripRepoCredentials(result);
+    return withoutRepoCredentials(result);
   }
 
   private async createFromLatest(
@@ -397,7 +381,7 @@ export class WarehouseService {
   ) {
     const origin = { kind: 'Warehouse' as const, name: warehouseName };
     // Kargo's normalization drops the user information of http(s) URLs, so the id is the same either way.
-    const stored = stripRepoCredentials(artifacts);
+    const stored = withoutRepoCredentials(artifacts);
     return this.stores.freight.insertFreight(
       {
         project: projectName,
