@@ -77,6 +77,8 @@ export async function createApiFixture(options: {
   secrets?: Record<string, Record<string, string>>;
   /** The bound on requests with a body handled at once (the router's default when not given). */
   concurrency?: ConcurrencyLimit;
+  /** How long a request body may take to arrive (the router's default when not given). */
+  bodyTimeoutMs?: number;
 }) {
   await applyDatabaseMigrations(options.knex);
   const stores = DatabaseKargoStores.fromKnex(options.knex);
@@ -192,6 +194,7 @@ export async function createApiFixture(options: {
     services: authorized,
     httpAuth,
     concurrency: options.concurrency,
+    bodyTimeoutMs: options.bodyTimeoutMs,
   });
   const app = express().use(router).use(mockErrorHandler());
   return {

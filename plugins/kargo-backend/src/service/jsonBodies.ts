@@ -15,6 +15,11 @@ export const JSON_BODY_LIMIT = 32 * 1024;
  * JSON escapes make it longer.
  */
 export const MANIFESTS_BODY_LIMIT = 2 * 1024 * 1024;
+/**
+ * How long a body may take to arrive, in milliseconds: a body that trickles in would hold one of the few turns
+ * (see `ConcurrencyLimit`) for as long as its sender likes.
+ */
+export const BODY_TIMEOUT_MS = 15_000;
 
 /** Options of {@link readJsonBodies}. */
 export interface JsonBodyOptions {
@@ -24,6 +29,8 @@ export interface JsonBodyOptions {
   manifestsLimit?: number;
   /** Deepest nesting of a body; {@link MAX_JSON_DEPTH} by default. */
   maxDepth?: number;
+  /** How long a body may take to arrive; {@link BODY_TIMEOUT_MS} by default. */
+  timeoutMs?: number;
   /** Requests with a body that may be read and handled at once, and how many may wait for their turn. */
   concurrency: ConcurrencyLimit;
 }
@@ -94,17 +101,19 @@ const tooLarge = (limit: number) =>
 function readBody(
   req: Request,
   res: Response,
-  limit: number,
-  maxDepth: number,
+  limits: { bytes: number; depth: number; timeoutMs: number },
 ): Promise<Buffer> {
+  const { bytes: limit, depth: maxDepth, timeoutMs } = limits;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const scanner = new JsonDepthScanner(maxDepth);
     let size = 0;
     let done = false;
+    let timer: NodeJS.Timeout | undefined;
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
+      clearTimeout(timer);
       if (!error) {
         resolve(Buffer.concat(chunks));
         return;
@@ -116,6 +125,13 @@ function readBody(
       req.pause();
       reject(error);
     };
+    timer = setTimeout(
+      () =>
+        finish(
+          new HttpLimitError(408, `body: not received within ${timeoutMs} ms`),
+        ),
+      timeoutMs,
+    );
     req.on('data', (chunk: Buffer) => {
       if (done) return;
       size += chunk.length;
@@ -201,7 +217,11 @@ export function readJsonBodies(
       release();
       return;
     }
-    const bytes = await readBody(req, res, route.limit, maxDepth);
+    const bytes = await readBody(req, res, {
+      bytes: route.limit,
+      depth: maxDepth,
+      timeoutMs: options.timeoutMs ?? BODY_TIMEOUT_MS,
+    });
     req.body = parseBoundedJson(bytes, 'body', maxDepth);
     next();
   };

@@ -25,6 +25,7 @@ describe('request limits of the HTTP API', () => {
     fx = await createApiFixture({
       knex: await databases.init('SQLITE_3'),
       concurrency: new ConcurrencyLimit({ maxActive: 1, maxWaiting: 0 }),
+      bodyTimeoutMs: 1_000,
     });
   });
 
@@ -119,6 +120,38 @@ describe('request limits of the HTTP API', () => {
       name: 'NotFoundError',
       message: 'No route GET /nothing/here in the Kargo API',
     });
+  });
+
+  it('answers 408 to a body that trickles in, and frees its turn', async () => {
+    const server = fx.app.listen(0);
+    try {
+      const { port } = server.address() as AddressInfo;
+      const started = Date.now();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          {
+            port,
+            method: 'POST',
+            path: APPROVALS,
+            headers: { 'Content-Type': 'application/json' },
+          },
+          res => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.write('{"freight": ');
+      });
+      expect(status).toBe(408);
+      expect(Date.now() - started).toBeLessThan(4_000);
+      const next = await request(server)
+        .post(APPROVALS)
+        .send({ freight: 'abc' });
+      expect(next.status).not.toBe(503);
+    } finally {
+      server.close();
+    }
   });
 
   it('handles a bounded number of requests with a body at once, and refuses more than may wait', async () => {

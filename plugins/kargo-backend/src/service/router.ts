@@ -31,6 +31,8 @@ export interface RouterOptions {
    * 8 and 64 by default.
    */
   concurrency?: ConcurrencyLimit;
+  /** How long a request body may take to arrive, in milliseconds; 15 s by default. */
+  bodyTimeoutMs?: number;
 }
 
 /**
@@ -69,7 +71,9 @@ export async function createRouter(
 
   const router = Router();
   router.use(createWebhookDeliveryRouter(services.warehouses, concurrency));
-  router.use(readJsonBodies(spec, { concurrency }));
+  router.use(
+    readJsonBodies(spec, { concurrency, timeoutMs: options.bodyTimeoutMs }),
+  );
   router.use(api);
   router.use((req: express.Request) => {
     throw new NotFoundError(
