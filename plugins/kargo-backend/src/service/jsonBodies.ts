@@ -109,11 +109,11 @@ function readBody(
     const scanner = new JsonDepthScanner(maxDepth);
     let size = 0;
     let done = false;
-    let timer: NodeJS.Timeout | undefined;
+    const timeout: { timer?: NodeJS.Timeout } = {};
     const finish = (error?: Error) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      clearTimeout(timeout.timer);
       if (!error) {
         resolve(Buffer.concat(chunks));
         return;
@@ -125,7 +125,7 @@ function readBody(
       req.pause();
       reject(error);
     };
-    timer = setTimeout(
+    timeout.timer = setTimeout(
       () =>
         finish(
           new HttpLimitError(408, `body: not received within ${timeoutMs} ms`),
