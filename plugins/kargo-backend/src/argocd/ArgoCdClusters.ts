@@ -1,5 +1,9 @@
-import fs from 'node:fs';
 import { Config } from '@backstage/config';
+import {
+  ArgoCdClusterConfig,
+  kubeConfigForArgoCdCluster,
+  readArgoCdSettings,
+} from '@kargo-portal/plugin-kargo-node';
 import {
   ApiException,
   CustomObjectsApi,
@@ -10,15 +14,6 @@ import {
   ResponseContext,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-
-/** A cluster Argo CD runs on, as configured (the token stays inside this module). */
-export interface ArgoCdClusterConfig {
-  name: string;
-  url: string;
-  serviceAccountToken: string;
-  caData?: string;
-  skipTLSVerify: boolean;
-}
 
 /** Where a step reads and changes Argo CD Applications. */
 export interface ArgoCdApplicationTarget {
@@ -218,35 +213,12 @@ export class ArgoCdClusters {
     config: Config,
     options: { requestTimeoutMs?: number } = {},
   ): ArgoCdClusters {
-    const clusters = new Map<string, ArgoCdClusterConfig>();
-    for (const method of config.getOptionalConfigArray(
-      'kubernetes.clusterLocatorMethods',
-    ) ?? []) {
-      if (method.getOptionalString('type') !== 'config') continue;
-      for (const entry of method.getOptionalConfigArray('clusters') ?? []) {
-        const cluster = readCluster(entry, { lenient: true });
-        if (cluster) clusters.set(cluster.name, cluster);
-      }
-    }
-    for (const entry of config.getOptionalConfigArray(
-      'kargo.argocd.clusters',
-    ) ?? []) {
-      const cluster = readCluster(entry, { lenient: false });
-      if (cluster) clusters.set(cluster.name, cluster);
-    }
-    const defaultCluster =
-      config.getOptionalString('kargo.argocd.defaultCluster') ??
-      (clusters.size === 1 ? [...clusters.keys()][0] : undefined);
-    if (defaultCluster !== undefined && !clusters.has(defaultCluster)) {
-      throw new Error(
-        `kargo.argocd.defaultCluster names the cluster "${defaultCluster}", which is not configured in kargo.argocd.clusters or kubernetes.clusterLocatorMethods`,
-      );
-    }
+    const settings = readArgoCdSettings(config);
     return new ArgoCdClusters(
-      clusters,
-      defaultCluster,
-      config.getOptionalString('kargo.argocd.namespace') ?? 'argocd',
-      config.getOptionalString('kargo.argocd.url')?.replace(/\/+$/, ''),
+      settings.clusters,
+      settings.defaultCluster,
+      settings.namespace,
+      settings.url,
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     );
   }
@@ -292,65 +264,12 @@ export class ArgoCdClusters {
     }
     const client = new ArgoCdClusterClient(
       cluster,
-      kubeConfigFor(settings),
+      kubeConfigForArgoCdCluster(settings),
       this.requestTimeoutMs,
     );
     this.clients.set(cluster, client);
     return client;
   }
-}
-
-/** A KubeConfig for one cluster: its URL, CA and token; `skipTLSVerify` applies to this cluster only. */
-function kubeConfigFor(cluster: ArgoCdClusterConfig): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name: cluster.name,
-        server: cluster.url,
-        caData: cluster.caData,
-        skipTLSVerify: cluster.skipTLSVerify,
-      },
-    ],
-    users: [{ name: cluster.name, token: cluster.serviceAccountToken }],
-    contexts: [
-      { name: cluster.name, cluster: cluster.name, user: cluster.name },
-    ],
-    currentContext: cluster.name,
-  });
-  return kubeConfig;
-}
-
-/**
- * One cluster entry. From the Kubernetes plugin's config (`lenient`), entries this backend cannot use (another
- * auth provider, no token) are left out; in `kargo.argocd.clusters` they are errors.
- */
-function readCluster(
-  entry: Config,
-  { lenient }: { lenient: boolean },
-): ArgoCdClusterConfig | undefined {
-  const name = entry.getString('name');
-  const authProvider =
-    entry.getOptionalString('authProvider') ?? 'serviceAccount';
-  const token = entry.getOptionalString('serviceAccountToken');
-  if (authProvider !== 'serviceAccount' || !token) {
-    if (lenient) return undefined;
-    throw new Error(
-      `Argo CD cluster "${name}" needs authProvider serviceAccount and a serviceAccountToken`,
-    );
-  }
-  const caFile = entry.getOptionalString('caFile');
-  let caData = entry.getOptionalString('caData');
-  if (!caData && caFile) {
-    caData = fs.readFileSync(caFile).toString('base64');
-  }
-  return {
-    name,
-    url: entry.getString('url'),
-    serviceAccountToken: token,
-    caData,
-    skipTLSVerify: entry.getOptionalBoolean('skipTLSVerify') ?? false,
-  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
