@@ -6,3 +6,4 @@
 
 export { scaffolderModuleKargo as default } from './module';
 export { createKargoProjectAction } from './actions/createProject';
+export { createArgoCdApplicationSetAction } from './actions/applicationSet/createApplicationSet';

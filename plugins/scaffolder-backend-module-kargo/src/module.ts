@@ -1,5 +1,9 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
+import { createArgoCdApplicationSetAction } from './actions/applicationSet/createApplicationSet';
 import { createKargoProjectAction } from './actions/createProject';
 
 /**
@@ -12,9 +16,15 @@ export const scaffolderModuleKargo = createBackendModule({
   moduleId: 'kargo',
   register(env) {
     env.registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint },
-      async init({ scaffolder }) {
-        scaffolder.addActions(createKargoProjectAction());
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+      },
+      async init({ scaffolder, config }) {
+        scaffolder.addActions(
+          createKargoProjectAction(),
+          createArgoCdApplicationSetAction({ config }),
+        );
       },
     });
   },
