@@ -1,7 +1,7 @@
 /**
  * Test doubles of the Kargo Portal backend, for other packages' tests, browser tests and the demo: the Kubernetes
  * API server double (server-side apply with field managers), the Argo CD controller simulator and a
- * `@kubernetes/client-node` KubeConfig for the double. They live in `src/__testUtils__/doubles`; this entry only
+ * `@kubernetes/client-node` KubeConfig for the double. They live here; this index only
  * exports them (`@kargo-portal/plugin-kargo-backend/testUtils`). Never for production use.
  *
  * @packageDocumentation
@@ -13,11 +13,11 @@ export {
   type KubernetesClusterDouble,
   type RecordedKubernetesRequest,
   type InjectedFailure,
-} from './__testUtils__/doubles/kubernetesApiServer';
+} from './kubernetesApiServer';
 export {
   ArgoCdSimulator,
   type ArgoCdSimulatorOptions,
   type ArgoCdAppSwitches,
   ARGOCD_CONTROLLER_MANAGER,
-} from './__testUtils__/doubles/argoCdSimulator';
-export { kubeConfigForDouble } from './__testUtils__/doubles/kubeConfigForDouble';
+} from './argoCdSimulator';
+export { kubeConfigForDouble } from './kubeConfigForDouble';
