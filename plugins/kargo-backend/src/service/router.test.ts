@@ -29,7 +29,9 @@ const F2 = '2'.repeat(40);
 const API_PROJECT = `
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Project
-metadata: { name: api-demo }
+metadata:
+  name: api-demo
+  annotations: { kargo-portal.io/scaffolder-template: template:default/new-service }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
@@ -512,6 +514,21 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
       const res = await request(fx.app).post(path).send(body);
       expect(res.status).toBe(status);
       expect(res.body.error.message).toContain(message);
+    });
+
+    it('says where a project comes from and gives its annotations', async () => {
+      const api = await request(fx.app).get('/projects/api-demo');
+      expect(api.body).toEqual({
+        name: 'api-demo',
+        stageCount: 1,
+        warehouseCount: 1,
+        source: 'api',
+        annotations: {
+          'kargo-portal.io/scaffolder-template': 'template:default/new-service',
+        },
+      });
+      const file = await request(fx.app).get('/projects/guestbook');
+      expect(file.body).toMatchObject({ source: 'file', annotations: {} });
     });
 
     it('does not replace a project defined by a file', async () => {

@@ -15,13 +15,27 @@ export interface ProjectSummary {
   name: string;
   stageCount: number;
   warehouseCount: number;
+  /** Where its manifests come from; only `api` projects can be replaced through the API. */
+  source: DefinitionSourceStatus['kind'];
+  /** The Project manifest's annotations (a scaffolder template marks the projects it creates there). */
+  annotations: Record<string, string>;
 }
 
-function summary(project: ProjectDefinition): ProjectSummary {
+function summary(
+  project: ProjectDefinition,
+  sources: DefinitionSourceStatus[],
+): ProjectSummary {
+  const manifest = project.manifests.find(m => m.kind === 'Project');
+  const source = sources.find(
+    s => s.version !== undefined && s.projects.includes(project.name),
+  );
   return {
     name: project.name,
     stageCount: project.stages.length,
     warehouseCount: project.warehouses.length,
+    // A project is only in the catalog through a source; `file` stands for the configured files otherwise.
+    source: source?.kind ?? 'file',
+    annotations: manifest?.metadata.annotations ?? {},
   };
 }
 
@@ -62,13 +76,17 @@ export class ProjectService {
 
   /** Every project, by name. */
   async listProjects(): Promise<ProjectSummary[]> {
+    const sources = await this.options.definitions.listSources();
     return (await this.options.definitions.getCatalog())
       .listProjects()
-      .map(summary);
+      .map(project => summary(project, sources));
   }
 
   async getProject(name: string): Promise<ProjectSummary> {
-    return summary(await loadProject(this.options.definitions, name));
+    return summary(
+      await loadProject(this.options.definitions, name),
+      await this.options.definitions.listSources(),
+    );
   }
 
   /** Creates a project from manifests (multi-document YAML holding one Project). */

@@ -5,6 +5,10 @@ export interface ProjectSummary {
   name: string;
   stageCount: number;
   warehouseCount: number;
+  /** Where its manifests come from: a configured file or URL, or the API (then the API can replace it). */
+  source: 'file' | 'url' | 'api';
+  /** The Project manifest's annotations. */
+  annotations: Record<string, string>;
 }
 
 /** One stage of a project's pipeline. @public */

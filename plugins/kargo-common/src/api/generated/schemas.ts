@@ -27,6 +27,12 @@ export type ProjectSummary = {
   name: string;
   stageCount: number;
   warehouseCount: number;
+  /** Where the project's manifests come from: a configured file or URL (kargo.definitions), or the API (then it can be replaced and deleted through the API). */
+  source: 'file' | 'url' | 'api';
+  /** The Project manifest's annotations, e.g. the scaffolder template that created the project (kargo-portal.io/scaffolder-template). */
+  annotations: {
+    [key: string]: string;
+  };
 };
 
 export type ProjectList = {

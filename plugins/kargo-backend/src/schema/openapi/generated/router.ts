@@ -130,8 +130,28 @@ export const spec = {
           warehouseCount: {
             type: 'integer',
           },
+          source: {
+            type: 'string',
+            enum: ['file', 'url', 'api'],
+            description:
+              "Where the project's manifests come from: a configured file or URL (kargo.definitions), or the API (then it can be replaced and deleted through the API).",
+          },
+          annotations: {
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+            description:
+              "The Project manifest's annotations, e.g. the scaffolder template that created the project (kargo-portal.io/scaffolder-template).",
+          },
         },
-        required: ['name', 'stageCount', 'warehouseCount'],
+        required: [
+          'name',
+          'stageCount',
+          'warehouseCount',
+          'source',
+          'annotations',
+        ],
         additionalProperties: false,
       },
       ProjectList: {
