@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createArgoCdApplicationSetAction } from './actions/applicationSet/createApplicationSet';
-import { createKargoProjectAction } from './actions/createProject';
+import { createKargoProjectAction } from './actions/project/createProject';
 
 /**
  * Adds the Kargo actions to the scaffolder.
@@ -19,10 +19,12 @@ export const scaffolderModuleKargo = createBackendModule({
       deps: {
         scaffolder: scaffolderActionsExtensionPoint,
         config: coreServices.rootConfig,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
       },
-      async init({ scaffolder, config }) {
+      async init({ scaffolder, config, auth, discovery }) {
         scaffolder.addActions(
-          createKargoProjectAction(),
+          createKargoProjectAction({ auth, discovery, config }),
           createArgoCdApplicationSetAction({ config }),
         );
       },
