@@ -70,10 +70,8 @@ export const examples: TemplateExample[] = [
             stages: ['dev', 'staging', 'prod'].map((stage, i, all) => ({
               name: stage,
               ...(i > 0 && { upstreamStages: [all[i - 1]] }),
-              promotionTask: {
-                name: 'promote',
-                vars: [{ name: 'argocdApp', value: `guestbook-${stage}` }],
-              },
+              promotionTask: { name: 'promote' },
+              argocdApp: { name: `guestbook-${stage}` },
               ...(stage === 'dev' && { autoPromotion: true }),
             })),
           },

@@ -54,10 +54,8 @@ function projectInput(overrides: Partial<ProjectInput> = {}): ProjectInput {
     stages: ['dev', 'staging', 'prod'].map((stage, i, all) => ({
       name: stage,
       ...(i > 0 && { upstreamStages: [all[i - 1]] }),
-      promotionTask: {
-        name: 'promote',
-        vars: [{ name: 'argocdApp', value: `shop-${stage}` }],
-      },
+      promotionTask: { name: 'promote' },
+      argocdApp: { name: `shop-${stage}` },
       ...(stage === 'dev' && { autoPromotion: true }),
     })),
     ...overrides,
@@ -320,6 +318,22 @@ describe('kargo:project:create', () => {
         stages: [{ name: 'dev', promotionTask: { name: 'deploy' } }],
       },
       'stages[0].promotionTask.name: no PromotionTask "deploy" in "promotionTasks"',
+    ],
+    [
+      'an Argo CD app its PromotionTask never uses',
+      {
+        promotionTasks: [
+          { name: 'promote', steps: [{ uses: 'git-clone', config: {} }] },
+        ],
+        stages: [
+          {
+            name: 'dev',
+            promotionTask: { name: 'promote' },
+            argocdApp: { name: 'shop-dev' },
+          },
+        ],
+      },
+      'stages[0].argocdApp: the PromotionTask "promote" never uses ${{ vars.argocdApp }}, so the app would not be updated',
     ],
     [
       'an unknown upstream stage',

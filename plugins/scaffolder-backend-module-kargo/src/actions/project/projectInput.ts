@@ -108,8 +108,16 @@ export const projectInputSchema = z
             vars: z
               .array(variable)
               .optional()
+              .describe('Variables of its promotions'),
+            argocdApp: z
+              .object({
+                name: z.string().min(1),
+                namespace: dnsLabel.optional(),
+              })
+              .strict()
+              .optional()
               .describe(
-                "Variables of its promotions, e.g. the Argo CD app the task's argocd-update step updates",
+                'The Argo CD Application its promotions update: given to its steps as the variables argocdApp (and argocdAppNamespace), which they must use',
               ),
             autoPromotion: z
               .boolean()

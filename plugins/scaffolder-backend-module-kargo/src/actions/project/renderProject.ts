@@ -93,6 +93,41 @@ export function renderProject(
         );
       }
     }
+    const vars = [...(stage.vars ?? [])];
+    const appVars: Array<{ name: string; value: string }> = [];
+    if (stage.argocdApp) {
+      const used = usesArgocdAppVar(
+        task && (task.kind ?? 'PromotionTask') === 'PromotionTask'
+          ? input.promotionTasks?.find(t => t.name === task.name)?.steps
+          : stage.steps,
+      );
+      if (used === false) {
+        throw new InputError(
+          `${field}.argocdApp: ${
+            task
+              ? `the PromotionTask "${task.name}" never uses`
+              : 'its steps never use'
+          } \${{ vars.argocdApp }}, so the app would not be updated`,
+        );
+      }
+      appVars.push({ name: 'argocdApp', value: stage.argocdApp.name });
+      if (stage.argocdApp.namespace) {
+        appVars.push({
+          name: 'argocdAppNamespace',
+          value: stage.argocdApp.namespace,
+        });
+      }
+      const given = [...vars, ...(task?.vars ?? [])].map(v => v.name);
+      if (appVars.some(v => given.includes(v.name))) {
+        throw new InputError(
+          `${field}: argocdApp sets the variables ${appVars
+            .map(v => v.name)
+            .join(' and ')}; do not set them in vars too`,
+        );
+      }
+    }
+    // A task's variables are given with the task step (they fill the task's own vars); inline steps see the
+    // promotion's variables.
     const steps = task
       ? [
           {
@@ -100,10 +135,13 @@ export function renderProject(
               name: task.name,
               ...(task.kind && { kind: task.kind }),
             },
-            ...(task.vars && { vars: task.vars }),
+            ...((task.vars || appVars.length > 0) && {
+              vars: [...(task.vars ?? []), ...appVars],
+            }),
           },
         ]
       : stage.steps;
+    if (!task) vars.push(...appVars);
     const upstream = stage.upstreamStages ?? [];
     return {
       apiVersion: KARGO_API_VERSION,
@@ -118,7 +156,7 @@ export function renderProject(
           },
         ],
         promotionTemplate: {
-          spec: { ...(stage.vars && { vars: stage.vars }), steps },
+          spec: { ...(vars.length > 0 && { vars }), steps },
         },
       },
     };
@@ -177,6 +215,14 @@ export function renderProject(
     ),
     ...stageManifests,
   ];
+}
+
+/**
+ * Whether steps read `vars.argocdApp`; undefined when they cannot be seen here (a ClusterPromotionTask).
+ */
+function usesArgocdAppVar(steps: unknown[] | undefined): boolean | undefined {
+  if (steps === undefined) return undefined;
+  return /\bvars\.argocdApp\b/.test(JSON.stringify(steps));
 }
 
 /** Freight must be able to reach every stage: upstream links may not loop. */
