@@ -43,6 +43,7 @@ describe('builtinPromotionSteps', () => {
       'json-parse',
       'json-update',
       'kustomize-set-image',
+      'set-freight-alias',
       'set-metadata',
       'yaml-merge',
       'yaml-parse',

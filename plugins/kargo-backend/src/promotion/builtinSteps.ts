@@ -24,6 +24,7 @@ import { createHttpStep } from './steps/http';
 import { createJsonParseStep } from './steps/json-parse';
 import { createJsonUpdateStep } from './steps/json-update';
 import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
+import { createSetFreightAliasStep } from './steps/set-freight-alias';
 import { createSetMetadataStep } from './steps/set-metadata';
 import { createYamlMergeStep } from './steps/yaml-merge';
 import { createYamlParseStep } from './steps/yaml-parse';
@@ -90,6 +91,7 @@ export function builtinPromotionSteps(
     // The promotion itself.
     createComposeOutputStep(),
     createSetMetadataStep(),
+    createSetFreightAliasStep(),
     createFailStep(),
     createHttpStep(),
     // Argo CD, through the Kubernetes API of its clusters.
