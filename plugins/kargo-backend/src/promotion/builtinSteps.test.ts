@@ -45,6 +45,8 @@ describe('builtinPromotionSteps', () => {
       'kustomize-set-image',
       'set-freight-alias',
       'set-metadata',
+      'toml-parse',
+      'toml-update',
       'yaml-merge',
       'yaml-parse',
       'yaml-update',

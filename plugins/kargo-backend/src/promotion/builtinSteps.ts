@@ -24,6 +24,8 @@ import { createHttpStep } from './steps/http';
 import { createJsonParseStep } from './steps/json-parse';
 import { createJsonUpdateStep } from './steps/json-update';
 import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
+import { createTomlParseStep } from './steps/toml-parse';
+import { createTomlUpdateStep } from './steps/toml-update';
 import { createSetFreightAliasStep } from './steps/set-freight-alias';
 import { createSetMetadataStep } from './steps/set-metadata';
 import { createYamlMergeStep } from './steps/yaml-merge';
@@ -86,6 +88,8 @@ export function builtinPromotionSteps(
     createJsonUpdateStep(),
     createYamlParseStep({ evaluateExpression }),
     createJsonParseStep({ evaluateExpression }),
+    createTomlUpdateStep(),
+    createTomlParseStep({ evaluateExpression }),
     createYamlMergeStep(),
     createKustomizeSetImageStep(),
     // The promotion itself.
