@@ -24,6 +24,8 @@ import { createHttpStep } from './steps/http';
 import { createJsonParseStep } from './steps/json-parse';
 import { createJsonUpdateStep } from './steps/json-update';
 import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
+import { createTarStep } from './steps/tar';
+import { createUntarStep } from './steps/untar';
 import { createTomlParseStep } from './steps/toml-parse';
 import { createTomlUpdateStep } from './steps/toml-update';
 import { createSetFreightAliasStep } from './steps/set-freight-alias';
@@ -92,6 +94,8 @@ export function builtinPromotionSteps(
     createTomlParseStep({ evaluateExpression }),
     createYamlMergeStep(),
     createKustomizeSetImageStep(),
+    createTarStep(),
+    createUntarStep(),
     // The promotion itself.
     createComposeOutputStep(),
     createSetMetadataStep(),
