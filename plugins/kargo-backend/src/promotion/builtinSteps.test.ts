@@ -40,6 +40,7 @@ describe('builtinPromotionSteps', () => {
       'git-tag',
       'git-wait-for-pr',
       'http',
+      'http-download',
       'json-parse',
       'json-update',
       'kustomize-set-image',

@@ -21,6 +21,7 @@ import { createGitPushStep } from './steps/git-push';
 import { createGitTagStep } from './steps/git-tag';
 import { createGitWaitForPrStep } from './steps/git-wait-for-pr';
 import { createHttpStep } from './steps/http';
+import { createHttpDownloadStep } from './steps/http-download';
 import { createJsonParseStep } from './steps/json-parse';
 import { createJsonUpdateStep } from './steps/json-update';
 import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
@@ -102,6 +103,7 @@ export function builtinPromotionSteps(
     createSetFreightAliasStep(),
     createFailStep(),
     createHttpStep(),
+    createHttpDownloadStep(),
     // Argo CD, through the Kubernetes API of its clusters.
     createArgoCdUpdateStep({
       clusters,
