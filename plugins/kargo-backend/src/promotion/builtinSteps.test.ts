@@ -43,6 +43,7 @@ describe('builtinPromotionSteps', () => {
       'http-download',
       'json-parse',
       'json-update',
+      'kustomize-build',
       'kustomize-set-image',
       'set-freight-alias',
       'set-metadata',

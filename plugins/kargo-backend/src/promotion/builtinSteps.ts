@@ -24,6 +24,7 @@ import { createHttpStep } from './steps/http';
 import { createHttpDownloadStep } from './steps/http-download';
 import { createJsonParseStep } from './steps/json-parse';
 import { createJsonUpdateStep } from './steps/json-update';
+import { createKustomizeBuildStep } from './steps/kustomize-build';
 import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
 import { createTarStep } from './steps/tar';
 import { createUntarStep } from './steps/untar';
@@ -67,6 +68,12 @@ export function builtinPromotionSteps(
     pushBackoffMs: options.pushBackoffMs,
   };
   const providers = PullRequestProviders.fromConfig(options.config);
+  const tools = {
+    kustomize: options.config.getOptionalString(
+      'kargo.promotions.tools.kustomize',
+    ),
+    helm: options.config.getOptionalString('kargo.promotions.tools.helm'),
+  };
   let argoCdClusters = options.argoCdClusters;
   const clusters = () => {
     argoCdClusters ??= ArgoCdClusters.fromConfig(options.config);
@@ -95,6 +102,8 @@ export function builtinPromotionSteps(
     createTomlParseStep({ evaluateExpression }),
     createYamlMergeStep(),
     createKustomizeSetImageStep(),
+    // Renderers: the kustomize and helm programs.
+    createKustomizeBuildStep(tools),
     createTarStep(),
     createUntarStep(),
     // The promotion itself.
