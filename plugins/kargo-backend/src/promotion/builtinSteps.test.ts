@@ -39,6 +39,7 @@ describe('builtinPromotionSteps', () => {
       'git-push',
       'git-tag',
       'git-wait-for-pr',
+      'helm-template',
       'http',
       'http-download',
       'json-parse',

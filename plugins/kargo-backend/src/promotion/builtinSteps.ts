@@ -20,6 +20,7 @@ import { createGitOpenPrStep } from './steps/git-open-pr';
 import { createGitPushStep } from './steps/git-push';
 import { createGitTagStep } from './steps/git-tag';
 import { createGitWaitForPrStep } from './steps/git-wait-for-pr';
+import { createHelmTemplateStep } from './steps/helm-template';
 import { createHttpStep } from './steps/http';
 import { createHttpDownloadStep } from './steps/http-download';
 import { createJsonParseStep } from './steps/json-parse';
@@ -104,6 +105,7 @@ export function builtinPromotionSteps(
     createKustomizeSetImageStep(),
     // Renderers: the kustomize and helm programs.
     createKustomizeBuildStep(tools),
+    createHelmTemplateStep(tools),
     createTarStep(),
     createUntarStep(),
     // The promotion itself.
