@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { extract as createExtract, Headers } from 'tar-stream';
+import { extract as createExtract, Header } from 'tar-stream';
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { TerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
@@ -11,17 +11,17 @@ import { createUntarStep } from './untar';
 /** The entries of an archive: name, type, and the text of files or the target of links. */
 async function listArchive(
   data: Buffer,
-): Promise<Array<{ name: string; type: Headers['type']; content?: string }>> {
+): Promise<Array<{ name: string; type: Header['type']; content?: string }>> {
   const extract = createExtract();
   const entries: Array<{
     name: string;
-    type: Headers['type'];
+    type: Header['type'];
     content?: string;
   }> = [];
   const done = (async () => {
     for await (const entry of extract) {
       const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk);
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
       const { name, type, linkname } = entry.header;
       entries.push({
         name,
@@ -78,7 +78,7 @@ describe('tar', () => {
         'a.txt': 'A',
         sub: { 'b.txt': 'B' },
         '.git': { HEAD: 'ref' },
-        link: ctx => ctx.symlink('a.txt'),
+        link: (ctx: { symlink(target: string): void }) => ctx.symlink('a.txt'),
       },
     });
     await expect(

@@ -1,7 +1,6 @@
 import { createReadStream, createWriteStream, Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as createPack, Pack } from 'tar-stream';
@@ -88,11 +87,9 @@ export function createTarStep(): PromotionStepRunner<TarConfig> {
       try {
         await fs.mkdir(path.dirname(outPath), { recursive: true, mode: 0o750 });
         const pack = createPack();
-        const output = pipeline(
-          ...((config.gzip
-            ? [pack, createGzip(), createWriteStream(tempPath)]
-            : [pack, createWriteStream(tempPath)]) as [Readable, Writable]),
-        );
+        const output = config.gzip
+          ? pipeline(pack, createGzip(), createWriteStream(tempPath))
+          : pipeline(pack, createWriteStream(tempPath));
         const filling = fillArchive(pack, {
           inPath,
           inStats,

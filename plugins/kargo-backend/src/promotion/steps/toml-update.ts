@@ -50,7 +50,10 @@ export function createTomlUpdateStep(): PromotionStepRunner<TomlUpdateConfig> {
             { cause: error },
           );
         }
-        const updated = setTomlValues(text, config.updates);
+        const updated = setTomlValues(
+          text,
+          config.updates.map(({ key, value }) => ({ key, value })),
+        );
         await fs.writeFile(file, updated);
       } catch (error) {
         throw new Error(

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { pack as createPack, Headers } from 'tar-stream';
+import { pack as createPack, Header } from 'tar-stream';
 import { createMockDirectory } from '@backstage/backend-test-utils';
 import { TerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { createStepContext } from '../../__testUtils__/stepContext';
@@ -10,12 +10,14 @@ import { createUntarStep } from './untar';
 
 /** An archive of the given entries, which may be anything a hostile archive holds. */
 async function makeArchive(
-  entries: Array<Headers & { content?: string | Buffer }>,
+  entries: Array<Partial<Header> & { name: string; content?: string | Buffer }>,
 ): Promise<Buffer> {
   const pack = createPack();
   const chunks: Buffer[] = [];
-  pack.on('data', chunk => chunks.push(chunk));
-  const ended = new Promise(resolve => pack.on('end', resolve));
+  pack.on('data', chunk => {
+    chunks.push(chunk as Buffer);
+  });
+  const ended = new Promise<void>(resolve => pack.on('end', () => resolve()));
   for (const { content, ...header } of entries) {
     await new Promise<void>((resolve, reject) =>
       pack.entry(header, content ?? Buffer.alloc(0), error =>
