@@ -46,6 +46,7 @@ describe('builtinPromotionSteps', () => {
       'json-update',
       'kustomize-build',
       'kustomize-set-image',
+      'oci-download',
       'set-freight-alias',
       'set-metadata',
       'tar',

@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import { ArgoCdClusters } from '../argocd/ArgoCdClusters';
+import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient } from '../git/GitClient';
 import { PullRequestProviders } from './scm/PullRequestProviders';
 import { GitStepsDeps } from './stepHelpers/gitWorkTree';
@@ -31,6 +32,7 @@ import { createTarStep } from './steps/tar';
 import { createUntarStep } from './steps/untar';
 import { createTomlParseStep } from './steps/toml-parse';
 import { createTomlUpdateStep } from './steps/toml-update';
+import { createOciDownloadStep } from './steps/oci-download';
 import { createSetFreightAliasStep } from './steps/set-freight-alias';
 import { createSetMetadataStep } from './steps/set-metadata';
 import { createYamlMergeStep } from './steps/yaml-merge';
@@ -69,6 +71,13 @@ export function builtinPromotionSteps(
     pushBackoffMs: options.pushBackoffMs,
   };
   const providers = PullRequestProviders.fromConfig(options.config);
+  let ociClient: OciRegistryClient | undefined;
+  const registryClient = () => {
+    ociClient ??= OciRegistryClient.create({
+      credentials: readRegistryCredentials(options.config),
+    });
+    return ociClient;
+  };
   const tools = {
     kustomize: options.config.getOptionalString(
       'kargo.promotions.tools.kustomize',
@@ -115,6 +124,8 @@ export function builtinPromotionSteps(
     createFailStep(),
     createHttpStep(),
     createHttpDownloadStep(),
+    // OCI registries, with the credentials of kargo.registries.
+    createOciDownloadStep({ client: registryClient }),
     // Argo CD, through the Kubernetes API of its clusters.
     createArgoCdUpdateStep({
       clusters,
