@@ -40,6 +40,7 @@ describe('builtinPromotionSteps', () => {
       'git-tag',
       'git-wait-for-pr',
       'helm-template',
+      'helm-update-chart',
       'http',
       'http-download',
       'json-parse',

@@ -22,6 +22,7 @@ import { createGitPushStep } from './steps/git-push';
 import { createGitTagStep } from './steps/git-tag';
 import { createGitWaitForPrStep } from './steps/git-wait-for-pr';
 import { createHelmTemplateStep } from './steps/helm-template';
+import { createHelmUpdateChartStep } from './steps/helm-update-chart';
 import { createHttpStep } from './steps/http';
 import { createHttpDownloadStep } from './steps/http-download';
 import { createJsonParseStep } from './steps/json-parse';
@@ -115,6 +116,10 @@ export function builtinPromotionSteps(
     // Renderers: the kustomize and helm programs.
     createKustomizeBuildStep(tools),
     createHelmTemplateStep(tools),
+    createHelmUpdateChartStep({
+      helm: tools.helm,
+      credentials: () => readRegistryCredentials(options.config),
+    }),
     createTarStep(),
     createUntarStep(),
     // The promotion itself.

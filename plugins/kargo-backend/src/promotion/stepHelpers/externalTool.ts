@@ -93,11 +93,13 @@ export function runTool(
     cwd: string;
     env?: Record<string, string>;
     signal: AbortSignal;
+    /** Written to the program's standard input (e.g. a password for `--password-stdin`), never to its arguments. */
+    input?: string;
   },
 ): Promise<ToolOutput> {
   const name = path.basename(command.file);
   return new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       command.file,
       [...command.leadingArgs, ...args],
       {
@@ -124,5 +126,6 @@ export function runTool(
         resolve({ stdout, stderr });
       },
     );
+    child.stdin?.end(options.input ?? '');
   });
 }
