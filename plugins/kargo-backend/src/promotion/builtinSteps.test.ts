@@ -48,6 +48,7 @@ describe('builtinPromotionSteps', () => {
       'kustomize-build',
       'kustomize-set-image',
       'oci-download',
+      'oci-push',
       'set-freight-alias',
       'set-metadata',
       'tar',

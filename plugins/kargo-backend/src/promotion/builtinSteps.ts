@@ -34,6 +34,7 @@ import { createUntarStep } from './steps/untar';
 import { createTomlParseStep } from './steps/toml-parse';
 import { createTomlUpdateStep } from './steps/toml-update';
 import { createOciDownloadStep } from './steps/oci-download';
+import { createOciPushStep } from './steps/oci-push';
 import { createSetFreightAliasStep } from './steps/set-freight-alias';
 import { createSetMetadataStep } from './steps/set-metadata';
 import { createYamlMergeStep } from './steps/yaml-merge';
@@ -131,6 +132,7 @@ export function builtinPromotionSteps(
     createHttpDownloadStep(),
     // OCI registries, with the credentials of kargo.registries.
     createOciDownloadStep({ client: registryClient }),
+    createOciPushStep({ client: registryClient }),
     // Argo CD, through the Kubernetes API of its clusters.
     createArgoCdUpdateStep({
       clusters,
