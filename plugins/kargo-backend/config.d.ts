@@ -57,6 +57,19 @@ export interface Config {
        * Default: 30 seconds.
        */
       shutdownTimeout?: HumanDuration | string;
+      /**
+       * The programs that the `kustomize-build` and `helm-template` steps run. Each runs with the promotion's
+       * work directory as its current directory, with `PATH` and nothing else of the backend's environment.
+       */
+      tools?: {
+        /**
+         * Path of the `kustomize` binary. Default: `kustomize` found on `PATH`, else `kubectl` found on `PATH`
+         * (run as `kubectl kustomize`, the kustomize built into kubectl).
+         */
+        kustomize?: string;
+        /** Path of the `helm` binary (also used by kustomize to inflate `helmCharts`). Default: `helm` on `PATH`. */
+        helm?: string;
+      };
     };
     /**
      * How often the backend looks for warehouses due for discovery (each is discovered at its own `interval`,

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { LeaseLostError } from '../stores/PromotionStore';
 import {
   at,
@@ -190,6 +190,66 @@ describe.each(storeTestDatabases.eachSupportedId())(
             effects: effects(freight(1).id),
           }),
         ).rejects.toThrow(LeaseLostError);
+      });
+
+      it('gives a freight a new alias, refusing an unknown freight or an alias another freight holds', async () => {
+        const { stores, id } = await claimed(databaseId);
+        await stores.freight.insertFreight(freight(2), uniqueAlias);
+        const aliasEffect = (name: string, alias: string) => ({
+          effects: [{ kind: 'freight-alias' as const, name, alias }],
+          stages: ['dev'],
+        });
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: state('aliased'),
+          effects: aliasEffect(freight(1).id, 'release-1'),
+        });
+        expect(
+          await stores.freight.getFreight('shop', 'release-1'),
+        ).toMatchObject({ id: freight(1).id, alias: 'release-1' });
+        // Repeating it (a step run again after a crash) is harmless.
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: state('aliased'),
+          effects: aliasEffect(freight(1).id, 'release-1'),
+        });
+
+        await expect(
+          stores.promotions.saveProgress({
+            id,
+            workerId: 'w1',
+            state: state('not saved'),
+            effects: aliasEffect(freight(2).id, 'release-1'),
+          }),
+        ).rejects.toThrow(
+          new InputError(
+            `failed to set the alias of Freight "${
+              freight(2).id
+            }": alias "release-1" already used by another piece of Freight ("${
+              freight(1).id
+            }") in project "shop"`,
+          ),
+        );
+        await expect(
+          stores.promotions.saveProgress({
+            id,
+            workerId: 'w1',
+            state: state('not saved'),
+            effects: aliasEffect('missing', 'other'),
+          }),
+        ).rejects.toThrow(
+          new NotFoundError(
+            'failed to set the alias of Freight "missing": Freight "missing" not found in project "shop"',
+          ),
+        );
+        expect(
+          (await stores.promotions.getPromotion('shop', id))?.steps[0].message,
+        ).toBe('aliased');
+        expect(
+          (await stores.freight.getFreight('shop', freight(2).id))?.alias,
+        ).not.toBe('release-1');
       });
 
       it('finishes a success in one transaction: phase, current freight, history, verification', async () => {

@@ -38,11 +38,25 @@ export interface PromotionMetadataEffect {
 }
 
 /**
+ * Gives a Freight of the promotion's project (named by its id) a new alias, as Kargo's `set-freight-alias`
+ * does. Aliases are unique within a project: an alias another Freight holds is refused.
+ *
+ * @public
+ */
+export interface PromotionFreightAliasEffect {
+  kind: 'freight-alias';
+  name: string;
+  alias: string;
+}
+
+/**
  * A change to Stage or Freight state that a step returns in its result, for the engine to apply.
  *
  * @public
  */
-export type PromotionStepEffect = PromotionMetadataEffect;
+export type PromotionStepEffect =
+  | PromotionMetadataEffect
+  | PromotionFreightAliasEffect;
 
 /**
  * Credentials a step may use, looked up by URL. Values must never be logged or put in outputs.

@@ -2,14 +2,23 @@ import { z } from 'zod';
 import { PromotionStepEffect } from '@kargo-portal/plugin-kargo-node';
 import { Redactor } from './redaction';
 
-const effectSchema = z
-  .object({
-    kind: z.literal('metadata'),
-    target: z.enum(['Stage', 'Freight']),
-    name: z.string().min(1),
-    values: z.record(z.unknown()),
-  })
-  .strict();
+const effectSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('metadata'),
+      target: z.enum(['Stage', 'Freight']),
+      name: z.string().min(1),
+      values: z.record(z.unknown()),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('freight-alias'),
+      name: z.string().min(1),
+      alias: z.string().min(1),
+    })
+    .strict(),
+]);
 
 /**
  * The effects of a step's result, checked (a module's step may not be typed) and with known secrets redacted,

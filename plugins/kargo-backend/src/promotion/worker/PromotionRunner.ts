@@ -222,7 +222,8 @@ export class PromotionRunner {
   /**
    * Saves the run state. With effects (a step just succeeded), they are applied in the same transaction: after
    * a crash either both happened or the step runs again, and the effects repeat harmlessly. A Stage the project
-   * does not define, or an unknown Freight, fails the whole transaction with a {@link StepEffectError} naming it.
+   * does not define, an unknown Freight or an alias another Freight holds, fails the whole transaction with a
+   * {@link StepEffectError} naming it.
    */
   private async save(
     claimed: ClaimedPromotion,
@@ -245,7 +246,7 @@ export class PromotionRunner {
       });
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof InputError) {
-        throw new StepEffectError(`error updating metadata: ${error.message}`);
+        throw new StepEffectError(error.message);
       }
       throw error;
     }

@@ -9,6 +9,7 @@ import {
   testStep,
 } from '../../__testUtils__/promotionFixtures';
 import { planPromotion } from '../engine/plan';
+import { createSetFreightAliasStep } from '../steps/set-freight-alias';
 import { createSetMetadataStep } from '../steps/set-metadata';
 import { PromotionEngine } from '../engine/PromotionEngine';
 import { readPromotionWorkerSettings } from './config';
@@ -882,6 +883,51 @@ describe.each(databases.eachSupportedId())(
       expect(
         await bed.stores.stages.getMetadata({ project: 'shop', kind: 'Stage' }),
       ).toEqual({});
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'set-freight-alias through the worker on %p',
+  databaseId => {
+    it('renames the promoted freight, and errors without renaming when another freight holds the alias', async () => {
+      const bed = await promotionTestBed(await databases.init(databaseId));
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [
+            {
+              uses: 'set-freight-alias',
+              as: 'alias',
+              config: {
+                // The test ids are all digits: quote() keeps them strings, as in Kargo.
+                name: '${{ quote(ctx.targetFreight.name) }}',
+                alias: 'release-${{ ctx.stage }}',
+              },
+            },
+          ],
+        },
+      });
+      const steps = [createSetFreightAliasStep()];
+      const first = await bed.addFreight();
+      const promotion = await bed.promote('dev', first.id);
+      await bed.worker({ catalog, steps, workDir }).runOnce();
+      const renamed = await bed.promotion(promotion.id);
+      expect(renamed.phase).toBe('Succeeded');
+      expect(
+        await bed.stores.freight.getFreight('shop', 'release-dev'),
+      ).toMatchObject({ id: first.id });
+
+      const second = await bed.addFreight();
+      const again = await bed.promote('dev', second.id);
+      await bed.worker({ catalog, steps, workDir }).runOnce();
+      const done = await bed.promotion(again.id);
+      expect(done.phase).toBe('Errored');
+      expect(done.steps[0].message).toContain(
+        `alias "release-dev" already used by another piece of Freight ("${first.id}")`,
+      );
+      expect(
+        (await bed.stores.freight.getFreight('shop', second.id))?.alias,
+      ).toBe(second.alias);
     });
   },
 );
