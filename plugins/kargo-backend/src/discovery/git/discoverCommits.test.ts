@@ -1,6 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { GitSubscription } from '@kargo-portal/plugin-kargo-common';
+import {
+  parseManifests,
+  type GitSubscription,
+} from '@kargo-portal/plugin-kargo-common';
 import { evaluateExpression, parse } from '../../expressions';
 import {
   GitTestServer,
@@ -455,16 +458,34 @@ describe('discoverCommits', () => {
       expect(result.commits.map(c => c.tag)).toEqual(['v2.0.0-rc.1', 'v1.2']);
     });
 
-    it('refuses the removed allowTags and ignoreTags fields as Kargo does', async () => {
-      await expect(
-        discoverCommits(
-          subscription(server.fileUrl('tagged'), {
-            commitSelectionStrategy: 'Lexical',
-            allowTags: '^v',
-          }),
-          deps(),
-        ),
-      ).rejects.toThrow(/AllowTags is deprecated/);
+    it('discovers with the deprecated allowTags and ignoreTags of a loaded Warehouse, read as their regexes', async () => {
+      const [warehouse] = parseManifests({
+        source: 'old.yaml',
+        text: `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: shop }
+spec:
+  subscriptions:
+  - git:
+      repoURL: ${server.fileUrl('tagged')}
+      commitSelectionStrategy: Lexical
+      allowTags: ^v1
+      ignoreTags: [v1.2]
+`,
+      });
+      if (warehouse.kind !== 'Warehouse') throw new Error('not a Warehouse');
+      const git = warehouse.spec.subscriptions[0].git!;
+      expect(git).toMatchObject({
+        allowTagsRegexes: ['^v1'],
+        ignoreTagsRegexes: ['^v1\\.2$'],
+      });
+      const result = await discoverCommits(git, deps());
+      expect(result.commits.map(c => c.tag)).toEqual([
+        'v1.2.0',
+        'v1.10.0',
+        'v1.0.0',
+      ]);
     });
   });
 
