@@ -41,5 +41,12 @@ export type {
   StepStatusRecord,
 } from './functions';
 export { parse } from './parser';
+export {
+  GoDuration,
+  GoTime,
+  formatTime,
+  parseTime,
+  timeFromDate,
+} from './time';
 export { printExpression } from './printer';
 export type { Node as ExpressionNode } from './ast';

@@ -4,18 +4,18 @@ import {
   parseManifests,
   type GitSubscription,
 } from '@kargo-portal/plugin-kargo-common';
-import { evaluateExpression, parse } from '../../expressions';
+import { parse } from '../../expressions';
 import {
   GitTestServer,
   type TestRepository,
 } from '../../__testUtils__/services/gitServer';
 import { GitClient } from '../../git/GitClient';
+import { evaluateGitFilter } from '../../warehouses/discoverers';
 import { discoverCommits } from './discoverCommits';
 import { GitMirrorCache } from './GitMirrorCache';
 
 /** The portal's expr-lang evaluator, as the warehouse service hands it to discovery. */
-const evaluateFilter = (expression: string, env: Record<string, unknown>) =>
-  evaluateExpression(expression, { values: env });
+const evaluateFilter = evaluateGitFilter;
 const compileFilter = (expression: string) => {
   parse(expression);
 };
@@ -426,6 +426,30 @@ describe('discoverCommits', () => {
         'v1.2.0',
       ]);
     });
+
+    it.each([
+      ['creatorDate.Year() == 2024 && creatorDate.Day() > 10', ['v1.0.0']],
+      [
+        "creatorDate.After(date('2024-03-03')) && int(creatorDate.Month()) == 3",
+        ['v1.0.0', 'v1.2'],
+      ],
+      ["creatorDate.Format('2006-01-02') == '2024-03-02'", ['v1.2.0']],
+      ["now().Sub(creatorDate) > duration('24h') && tag == 'v1.2'", ['v1.2']],
+      ["creatorDate + duration('72h') <= date('2024-03-05')", ['v1.2.0']],
+    ])(
+      'filters tags on their creatorDate as a time value: %s',
+      async (expressionFilter, tags) => {
+        const result = await discoverCommits(
+          subscription(server.fileUrl('tagged'), {
+            commitSelectionStrategy: 'Lexical',
+            allowTagsRegexes: ['^v1\\.(0|2)'],
+            expressionFilter,
+          }),
+          deps(),
+        );
+        expect(result.commits.map(c => c.tag).sort()).toEqual(tags);
+      },
+    );
 
     it('passes tagger and annotation to the expression filter', async () => {
       const result = await discoverCommits(
