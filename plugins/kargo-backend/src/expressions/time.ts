@@ -161,15 +161,32 @@ function checkInt64(nanos: bigint, what: string): bigint {
   return nanos;
 }
 
-const durationArg = (value: unknown, method: string): GoDuration =>
-  value instanceof GoDuration
-    ? value
-    : fail(`${method}: argument must be a time.Duration`);
+/** A method without arguments, checking that it is called with none. */
+function noArgs<T>(name: string, fn: () => T) {
+  return (...args: unknown[]) => {
+    expectArity(args, 0, name);
+    return fn();
+  };
+}
 
-const timeArg = (value: unknown, method: string): GoTime =>
-  value instanceof GoTime
-    ? value
-    : fail(`${method}: argument must be a time.Time`);
+/** A Duration's negation, saturating as Go's Duration.Abs does for the most negative value. */
+function absNanos(nanos: bigint): bigint {
+  if (nanos >= 0n) return nanos;
+  return nanos === INT64_MIN ? INT64_MAX : -nanos;
+}
+
+/** Clamps to the range of a Duration, as Go's Time.Sub saturates. */
+function saturate(nanos: bigint): bigint {
+  if (nanos > INT64_MAX) return INT64_MAX;
+  if (nanos < INT64_MIN) return INT64_MIN;
+  return nanos;
+}
+
+/** Go's zero time (January 1, year 1, UTC) in Unix nanoseconds. */
+const ZERO_TIME_NANOS = -62135596800n * NS_PER_SECOND;
+
+export const RFC3339 = '2006-01-02T15:04:05Z07:00';
+export const RFC3339_NANO = '2006-01-02T15:04:05.999999999Z07:00';
 
 const intArg = (value: unknown, method: string): number =>
   typeof value === 'number' && Number.isInteger(value)
@@ -246,42 +263,23 @@ export class GoDuration extends ExprStruct {
     super({
       typeName: 'time.Duration',
       methods: {
-        Hours: (...args) => (
-          expectArity(args, 0, 'Hours'), inUnits(3600n * NS_PER_SECOND)
-        ),
-        Minutes: (...args) => (
-          expectArity(args, 0, 'Minutes'), inUnits(60n * NS_PER_SECOND)
-        ),
-        Seconds: (...args) => (
-          expectArity(args, 0, 'Seconds'), inUnits(NS_PER_SECOND)
-        ),
-        Milliseconds: (...args) => (
-          expectArity(args, 0, 'Milliseconds'), Number(nanos / NS_PER_MS)
-        ),
-        Microseconds: (...args) => (
-          expectArity(args, 0, 'Microseconds'), Number(nanos / 1000n)
-        ),
-        Nanoseconds: (...args) => (
-          expectArity(args, 0, 'Nanoseconds'), Number(nanos)
-        ),
-        String: (...args) => (
-          expectArity(args, 0, 'String'), formatDuration(nanos)
-        ),
-        Abs: (...args) => (
-          expectArity(args, 0, 'Abs'),
-          new GoDuration(
-            nanos >= 0n ? nanos : nanos === INT64_MIN ? INT64_MAX : -nanos,
-          )
-        ),
+        Hours: noArgs('Hours', () => inUnits(3600n * NS_PER_SECOND)),
+        Minutes: noArgs('Minutes', () => inUnits(60n * NS_PER_SECOND)),
+        Seconds: noArgs('Seconds', () => inUnits(NS_PER_SECOND)),
+        Milliseconds: noArgs('Milliseconds', () => Number(nanos / NS_PER_MS)),
+        Microseconds: noArgs('Microseconds', () => Number(nanos / 1000n)),
+        Nanoseconds: noArgs('Nanoseconds', () => Number(nanos)),
+        String: noArgs('String', () => formatDuration(nanos)),
+        Abs: noArgs('Abs', () => new GoDuration(absNanos(nanos))),
         Round: (...args) => {
           expectArity(args, 1, 'Round');
           return new GoDuration(
-            roundTo(nanos, durationArg(args[0], 'Round').nanos),
+            roundTo(nanos, GoDuration.arg(args[0], 'Round').nanos),
           );
         },
         Truncate: (...args) => {
           expectArity(args, 1, 'Truncate');
-          const m = durationArg(args[0], 'Truncate').nanos;
+          const m = GoDuration.arg(args[0], 'Truncate').nanos;
           return new GoDuration(m <= 0n ? nanos : nanos - (nanos % m));
         },
       },
@@ -289,6 +287,13 @@ export class GoDuration extends ExprStruct {
       toJSON: () => Number(nanos),
       toString: () => formatDuration(nanos),
     });
+  }
+
+  /** A method's argument that must be a Duration. */
+  static arg(value: unknown, method: string): GoDuration {
+    return value instanceof GoDuration
+      ? value
+      : fail(`${method}: argument must be a time.Duration`);
   }
 
   override equals(other: ExprStruct): boolean {
@@ -337,12 +342,10 @@ export class GoTime extends ExprStruct {
     // Methods are built before `this` exists: they reach the instance through this reference.
     const ref: { time?: GoTime } = {};
     const self = (): GoTime => ref.time!;
-    const noArgs =
-      <T>(name: string, fn: () => T) =>
-      (...args: unknown[]) => {
-        expectArity(args, 0, name);
-        return fn();
-      };
+    const timeArg = (value: unknown, method: string): GoTime =>
+      value instanceof GoTime
+        ? value
+        : fail(`${method}: argument must be a time.Time`);
     super({
       typeName: 'time.Time',
       methods: {
@@ -397,7 +400,7 @@ export class GoTime extends ExprStruct {
         },
         Add: (...args) => {
           expectArity(args, 1, 'Add');
-          return self().plus(durationArg(args[0], 'Add').nanos);
+          return self().plus(GoDuration.arg(args[0], 'Add').nanos);
         },
         AddDate: (...args) => {
           expectArity(args, 3, 'AddDate');
@@ -409,7 +412,7 @@ export class GoTime extends ExprStruct {
         },
         Truncate: (...args) => {
           expectArity(args, 1, 'Truncate');
-          const m = durationArg(args[0], 'Truncate').nanos;
+          const m = GoDuration.arg(args[0], 'Truncate').nanos;
           if (m <= 0n) return self();
           // Go truncates the time since the zero time, in absolute (UTC) terms.
           const since = unixNanos - ZERO_TIME_NANOS;
@@ -420,7 +423,7 @@ export class GoTime extends ExprStruct {
         },
         Round: (...args) => {
           expectArity(args, 1, 'Round');
-          const m = durationArg(args[0], 'Round').nanos;
+          const m = GoDuration.arg(args[0], 'Round').nanos;
           if (m <= 0n) return self();
           const since = unixNanos - ZERO_TIME_NANOS;
           const r = since - floorDiv(since, m) * m;
@@ -507,9 +510,6 @@ export class GoTime extends ExprStruct {
   }
 }
 
-/** Go's zero time (January 1, year 1, UTC) in Unix nanoseconds. */
-const ZERO_TIME_NANOS = -62135596800n * NS_PER_SECOND;
-
 /** The instant whose wall clock in `location` reads `wallMs` (+ `nanos` within the second). */
 function fromWallClock(
   wallMs: number,
@@ -525,10 +525,7 @@ function fromWallClock(
 
 /** Go's `Time.Sub`, saturating at the limits of a Duration. */
 export function subtractTimes(a: GoTime, b: GoTime): GoDuration {
-  const d = a.unixNanos - b.unixNanos;
-  return new GoDuration(
-    d > INT64_MAX ? INT64_MAX : d < INT64_MIN ? INT64_MIN : d,
-  );
+  return new GoDuration(saturate(a.unixNanos - b.unixNanos));
 }
 
 /** A JavaScript Date as a Go time in UTC (Git dates, stored timestamps). */
@@ -537,9 +534,6 @@ export function timeFromDate(date: Date): GoTime {
 }
 
 // --- layouts ----------------------------------------------------------------------------------------------------
-
-export const RFC3339 = '2006-01-02T15:04:05Z07:00';
-export const RFC3339_NANO = '2006-01-02T15:04:05.999999999Z07:00';
 
 type Chunk =
   | { kind: 'literal'; text: string }

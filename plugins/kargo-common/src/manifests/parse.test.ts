@@ -294,8 +294,8 @@ spec:
       steps: [{ uses: second }]
 `,
       });
-      const stage = result.manifests[1];
-      expect(stage.kind === 'Stage' && stage.spec.promotionTemplate).toEqual({
+      const dev = result.manifests[1];
+      expect(dev.kind === 'Stage' && dev.spec.promotionTemplate).toEqual({
         spec: { steps: [{ uses: 'second' }] },
       });
       expect(result.notes).toEqual([

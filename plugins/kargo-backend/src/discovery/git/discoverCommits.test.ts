@@ -499,12 +499,12 @@ spec:
 `,
       });
       if (warehouse.kind !== 'Warehouse') throw new Error('not a Warehouse');
-      const git = warehouse.spec.subscriptions[0].git!;
-      expect(git).toMatchObject({
+      const gitSubscription = warehouse.spec.subscriptions[0].git!;
+      expect(gitSubscription).toMatchObject({
         allowTagsRegexes: ['^v1'],
         ignoreTagsRegexes: ['^v1\\.2$'],
       });
-      const result = await discoverCommits(git, deps());
+      const result = await discoverCommits(gitSubscription, deps());
       expect(result.commits.map(c => c.tag)).toEqual([
         'v1.2.0',
         'v1.10.0',
