@@ -200,6 +200,17 @@ describe('discoverCommits', () => {
       ]);
     });
 
+    it('filters branch history on commitDate as a time value', async () => {
+      const result = await discoverCommits(
+        subscription(server.fileUrl('app'), {
+          expressionFilter:
+            "commitDate.Day() <= 2 && commitDate.Weekday().String() == 'Friday' && commitDate.Before(now())",
+        }),
+        deps(),
+      );
+      expect(result.commits.map(c => c.id)).toEqual([appCommits[1]]);
+    });
+
     it('fails when a filter is set and no evaluator is available', async () => {
       await expect(
         discoverCommits(
