@@ -205,6 +205,37 @@ stringData: { password: posted-token }
       expect(await stagesOf(definitions, 'open')).toEqual(['dev']);
     });
 
+    it('refuses a second location defining the ClusterConfig', async () => {
+      const clusterConfig = `apiVersion: kargo.akuity.io/v1alpha1
+kind: ClusterConfig
+metadata: { name: cluster }
+spec:
+  webhookReceivers: [{ name: gh, github: { secretRef: { name: gh } } }]
+`;
+      dir.setContent({ 'a.yaml': clusterConfig, 'b.yaml': clusterConfig });
+      const { definitions } = await service([
+        { type: 'file', target: 'a.yaml' },
+        { type: 'file', target: 'b.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      await definitions.syncConfiguredSources();
+      const sources = await definitions.listSources();
+      expect(sources.map(s => [s.version, s.lastError])).toEqual([
+        [1, undefined],
+        [
+          undefined,
+          `ClusterConfig "cluster" is already defined by ${path.join(
+            dir.path,
+            'a.yaml',
+          )}`,
+        ],
+      ]);
+      expect(
+        (await definitions.getCatalog()).getClusterConfig()?.spec
+          ?.webhookReceivers,
+      ).toEqual([{ name: 'gh', github: { secretRef: { name: 'gh' } } }]);
+    });
+
     it('refuses to create through the API a project that has configured secrets', async () => {
       const { definitions } = await service([], {}, ['vault']);
       await expect(

@@ -54,6 +54,41 @@ function projectsOf(contents: {
   return [...names].sort();
 }
 
+/** The cluster-scoped manifests (ClusterConfig, ClusterPromotionTask), as `<kind> "<name>"`. */
+function clusterScopedNames(manifests: KargoManifest[]): string[] {
+  return manifests
+    .filter(
+      m => m.kind === 'ClusterConfig' || m.kind === 'ClusterPromotionTask',
+    )
+    .map(m => `${m.kind} "${m.metadata.name}"`);
+}
+
+/**
+ * Which stored source outside a location defines each cluster-scoped manifest: one source may define it, as a
+ * project belongs to one source, so that a second ClusterConfig is refused rather than silently ignored.
+ */
+function clusterScopedOwners(
+  stored: Map<string, StoredDefinition>,
+  excludedKeys: ReadonlySet<string>,
+): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const def of stored.values()) {
+    if (excludedKeys.has(def.sourceKey)) continue;
+    try {
+      const { manifests } = readManifestSource({
+        source: def.target,
+        text: def.content,
+      });
+      for (const name of clusterScopedNames(manifests)) {
+        owners.set(name, def.target);
+      }
+    } catch {
+      // A stored version that no longer parses defines nothing; getCatalog reports it.
+    }
+  }
+  return owners;
+}
+
 /** One file or URL of a configured location, as read in a sync. */
 interface ReadSource {
   kind: 'file' | 'url';
@@ -143,7 +178,7 @@ export class DefinitionService {
     const { store, logger } = this.options;
     const seen = new Set<string>();
     const stored = new Map(
-      (await store.loadDefinitions()).map(d => [d.sourceKey, d.content]),
+      (await store.loadDefinitions()).map(d => [d.sourceKey, d]),
     );
     for (const location of this.options.locations) {
       const targets =
@@ -223,7 +258,7 @@ export class DefinitionService {
   /** Validates the sources of one location together, then stores each good one. */
   private async syncLocation(
     sources: ReadSource[],
-    stored: Map<string, string>,
+    stored: Map<string, StoredDefinition>,
   ): Promise<void> {
     const good = sources.filter(
       (s): s is ReadSource & { contents: ManifestSourceContents } =>
@@ -232,7 +267,7 @@ export class DefinitionService {
     const sourceOfManifest = new Map<KargoManifest, string>();
     for (const source of sources) {
       let manifests = source.contents?.manifests;
-      const lastGood = stored.get(source.key);
+      const lastGood = stored.get(source.key)?.content;
       if (!manifests && lastGood !== undefined) {
         try {
           manifests = readManifestSource({
@@ -255,10 +290,17 @@ export class DefinitionService {
       return;
     }
     const locationKeys = new Set(sources.map(s => s.key));
+    const clusterOwners = clusterScopedOwners(stored, locationKeys);
     for (const source of good) {
       const projects = projectsOf(source.contents);
       try {
         await this.assertProjectsFree(projects, source.key, locationKeys);
+        for (const name of clusterScopedNames(source.contents.manifests)) {
+          const owner = clusterOwners.get(name);
+          if (owner) {
+            throw new ConflictError(`${name} is already defined by ${owner}`);
+          }
+        }
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
         await this.recordError(source, error.message);
@@ -273,6 +315,14 @@ export class DefinitionService {
           projects,
           notes: source.contents.notes,
         });
+      // Later locations of this sync check their cluster-scoped manifests against this version.
+      stored.set(source.key, {
+        sourceKey: source.key,
+        kind: source.kind,
+        target: source.target,
+        version,
+        content: source.contents.storableText,
+      });
       if (changed) {
         this.options.logger.info(
           `Loaded Kargo manifests ${source.target} (version ${version})`,
