@@ -156,5 +156,49 @@ export interface Config {
         };
       };
     };
+    /**
+     * Secrets shared by all projects, standing in for those of Kargo's shared resources namespace:
+     * `kargo.sharedSecrets.<secret name>.<key>`, read by promotion expressions with `sharedSecret('<name>')`.
+     *
+     * @deepVisibility secret
+     */
+    sharedSecrets?: {
+      [name: string]: {
+        [key: string]: string;
+      };
+    };
+    /**
+     * Secrets of the cluster's own configuration, standing in for those of Kargo's system resources namespace:
+     * `kargo.systemSecrets.<secret name>.<key>`. The webhook receivers of a ClusterConfig manifest read the
+     * `secret` key of the secret their `secretRef` names.
+     *
+     * @deepVisibility secret
+     */
+    systemSecrets?: {
+      [name: string]: {
+        [key: string]: string;
+      };
+    };
+    /**
+     * Project config maps, standing in for the ConfigMaps of a Kargo project's namespace:
+     * `kargo.configMaps.<project>.<name>.<key>`, read by promotion expressions with `configMap('<name>')`.
+     * ConfigMap documents in manifest sources are not read (they are listed as skipped).
+     */
+    configMaps?: {
+      [project: string]: {
+        [name: string]: {
+          [key: string]: string;
+        };
+      };
+    };
+    /**
+     * Config maps shared by all projects, standing in for those of Kargo's shared resources namespace:
+     * `kargo.sharedConfigMaps.<name>.<key>`, read with `sharedConfigMap('<name>')`.
+     */
+    sharedConfigMaps?: {
+      [name: string]: {
+        [key: string]: string;
+      };
+    };
   };
 }

@@ -34,7 +34,7 @@ import { createPromotionWorker } from './promotion/worker';
 import { DefinitionService } from './definitions/DefinitionService';
 import { createRouter } from './service/router';
 import { KargoAuthorizer, createKargoServices } from './services';
-import { ProjectSecrets } from './secrets';
+import { ProjectConfigMaps, ProjectSecrets } from './secrets';
 import { createDiscoverers } from './warehouses/discoverers';
 import { artifactSources } from './warehouses/sources';
 import { WarehouseService } from './warehouses/WarehouseService';
@@ -199,7 +199,10 @@ export const kargoPlugin = createBackendPlugin({
           registry,
           logger,
           config,
-          expressions: createStepExpressions({ secrets }),
+          expressions: createStepExpressions({
+            secrets,
+            configMaps: ProjectConfigMaps.fromConfig(config),
+          }),
           credentials: { git: repoURL => gitCredentials(repoURL) },
           uiBaseUrl: config.getOptionalString('app.baseUrl'),
         });

@@ -1,6 +1,7 @@
 import type { DiscoveredArtifacts } from '@kargo-portal/plugin-kargo-common';
 import {
   DefinitionSourceStatus,
+  ManifestNote,
   FreightRecord,
   FreightStatus,
   Promotion,
@@ -160,6 +161,11 @@ export function sourceFromRow(
     lastErrorAt: optional(row.last_error_at),
     checkedAt: row.checked_at,
   };
+}
+
+/** The notes of a definition version, from their JSON column (null before notes were kept). */
+export function notesFromColumn(text: string | null): ManifestNote[] {
+  return parseOptionalJson<ManifestNote[]>(text, 'definition notes') ?? [];
 }
 
 function parseOptionalJson<T>(

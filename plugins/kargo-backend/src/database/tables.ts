@@ -16,6 +16,8 @@ export interface DefinitionVersionRow {
   content_hash: string;
   content: string;
   projects: string;
+  /** JSON ManifestNote[]; null for versions stored before notes were kept. */
+  notes: string | null;
   created_by: string | null;
   created_at: string;
 }

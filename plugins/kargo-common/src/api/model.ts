@@ -1,3 +1,4 @@
+import type { ManifestNote } from '../manifests/parse';
 import { Chart, Freight, GitCommit, Image } from '../freight/types';
 import type { DiscoveredArtifacts } from './discovery';
 
@@ -144,6 +145,11 @@ export interface DefinitionSourceStatus {
   lastError?: string;
   lastErrorAt?: string;
   checkedAt: string;
+  /**
+   * What became of the current version's documents that are not plain Kargo manifests (AnalysisTemplates kept,
+   * other kinds skipped, credential Secrets refused), and its warnings (deprecated fields, repeated keys).
+   */
+  notes?: ManifestNote[];
 }
 
 /** The artifacts a user chose for a freight of a warehouse, one per subscription. @public */

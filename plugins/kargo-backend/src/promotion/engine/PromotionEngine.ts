@@ -73,7 +73,7 @@ interface RunScope extends PromotionRunOptions {
 }
 
 /** Whether a step's expressions (`if`, `config`, `vars`) call a metadata function: only then is metadata read. */
-const METADATA_CALL = /\b(?:freightMetadata|stageMetadata)\s*\(/;
+const METADATA_CALL = /\b(?:freightMetadata|stageMetadata|freightStatus)\s*\(/;
 
 function usesMetadata(plan: PromotionPlan, step: PlannedStep): boolean {
   const texts = [

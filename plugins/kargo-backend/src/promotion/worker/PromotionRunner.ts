@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError, stringifyError } from '@backstage/errors';
-import { Freight } from '@kargo-portal/plugin-kargo-common';
+import { Freight, FreightView } from '@kargo-portal/plugin-kargo-common';
+import { formatDuration } from '../../expressions';
 import {
   PromotionCredentials,
   PromotionStepEffect,
@@ -185,7 +186,16 @@ export class PromotionRunner {
             kind: 'Freight',
           }),
         ]);
-        return { stages, freight: freightMetadata };
+        // freightStatus() reads the status of the promotion's own freight, as it is when the step runs.
+        const freightStatus: Record<string, Record<string, unknown>> = {};
+        for (const { id } of freight) {
+          const view = await this.options.stores.freight.getFreight(
+            claimed.project,
+            id,
+          );
+          if (view) freightStatus[id] = kargoFreightStatus(view);
+        }
+        return { stages, freight: freightMetadata, freightStatus };
       },
     });
 
@@ -304,4 +314,39 @@ export class PromotionRunner {
         ),
       );
   }
+}
+
+/**
+ * A freight's status as Kargo's Freight `status` marshals to JSON, for `freightStatus()`: stages it is in, verified
+ * in (with the longest soak as a Go duration) and approved for, and its metadata.
+ */
+export function kargoFreightStatus(view: FreightView): Record<string, unknown> {
+  const { status } = view;
+  return {
+    currentlyIn: Object.fromEntries(
+      status.currentlyIn.map(stage => [stage, {}]),
+    ),
+    verifiedIn: Object.fromEntries(
+      Object.entries(status.verifiedIn).map(([stage, v]) => [
+        stage,
+        {
+          ...(v.verifiedAt ? { verifiedAt: v.verifiedAt } : {}),
+          ...(v.longestSoakMs !== undefined
+            ? {
+                longestSoak: formatDuration(
+                  BigInt(v.longestSoakMs) * 1_000_000n,
+                ),
+              }
+            : {}),
+        },
+      ]),
+    ),
+    approvedFor: Object.fromEntries(
+      Object.entries(status.approvedFor).map(([stage, a]) => [
+        stage,
+        { approvedAt: a.approvedAt },
+      ]),
+    ),
+    ...(view.metadata ? { metadata: view.metadata } : {}),
+  };
 }

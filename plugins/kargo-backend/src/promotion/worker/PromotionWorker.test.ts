@@ -795,6 +795,9 @@ describe.each(databases.eachSupportedId())(
                   "${{ freightMetadata(ctx.targetFreight.name, 'passed') }}",
                 byAlias: '${{ freightMetadata(ctx.targetFreight.alias) }}',
                 none: "${{ stageMetadata('prod') }}",
+                status: '${{ freightStatus(ctx.targetFreight.name).metadata }}',
+                approvedFor:
+                  '${{ freightStatus(ctx.targetFreight.alias).approvedFor }}',
               },
             },
           ],
@@ -827,6 +830,8 @@ describe.each(databases.eachSupportedId())(
           passed: true,
           byAlias: freightMetadata,
           none: null,
+          status: freightMetadata,
+          approvedFor: {},
         },
       ]);
       expect(

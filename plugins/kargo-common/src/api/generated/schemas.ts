@@ -382,6 +382,20 @@ export type DefinitionSource = {
   lastError?: string;
   lastErrorAt?: string;
   checkedAt: string;
+  /** What became of the documents of the current version that are not plain Kargo manifests, and warnings: AnalysisTemplates kept for verification, other kinds skipped, Kargo credential Secrets refused (never stored), deprecated fields read as their replacements, repeated keys (the last one wins). */
+  notes?: Array<DefinitionNote>;
+};
+
+export type DefinitionNote = {
+  /** 1-based index of the YAML document */
+  document: number;
+  level: 'kept' | 'skipped' | 'refused' | 'deprecated' | 'warning';
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  /** Dotted path of the field, empty for the whole document */
+  path: string;
+  message: string;
 };
 
 export type DefinitionSourceList = {

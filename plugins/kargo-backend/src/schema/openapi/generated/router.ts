@@ -1270,8 +1270,48 @@ export const spec = {
           checkedAt: {
             type: 'string',
           },
+          notes: {
+            description:
+              'What became of the documents of the current version that are not plain Kargo manifests, and warnings: AnalysisTemplates kept for verification, other kinds skipped, Kargo credential Secrets refused (never stored), deprecated fields read as their replacements, repeated keys (the last one wins).',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DefinitionNote',
+            },
+          },
         },
         required: ['key', 'kind', 'target', 'projects', 'checkedAt'],
+        additionalProperties: false,
+      },
+      DefinitionNote: {
+        type: 'object',
+        properties: {
+          document: {
+            type: 'integer',
+            description: '1-based index of the YAML document',
+          },
+          level: {
+            type: 'string',
+            enum: ['kept', 'skipped', 'refused', 'deprecated', 'warning'],
+          },
+          apiVersion: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          path: {
+            type: 'string',
+            description:
+              'Dotted path of the field, empty for the whole document',
+          },
+          message: {
+            type: 'string',
+          },
+        },
+        required: ['document', 'level', 'path', 'message'],
         additionalProperties: false,
       },
       DefinitionSourceList: {
