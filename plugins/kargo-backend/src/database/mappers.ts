@@ -6,8 +6,13 @@ import {
   Promotion,
   PromotionPhase,
   PromotionStepState,
+  StageHistoryEntry,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
+import {
+  FreightByOrigin,
+  freightCollectionOf,
+} from '../freight/freightCollection';
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { FreightStageState } from '../stores/FreightStore';
@@ -18,6 +23,7 @@ import {
   FreightStageRow,
   PromotionRow,
   PromotionRunRow,
+  StageHistoryRow,
   WarehouseRow,
 } from './tables';
 
@@ -126,6 +132,23 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
     abortRequestedBy: optional(row.abort_requested_by),
+  };
+}
+
+export function stageHistoryEntryFromRow(
+  row: StageHistoryRow,
+): StageHistoryEntry {
+  return {
+    freight: row.freight_id,
+    promotion: row.promotion_id ?? undefined,
+    promotedAt: row.promoted_at,
+    collection: freightCollectionOf(
+      row.collection_id ?? '',
+      parseJson<FreightByOrigin>(
+        row.collection ?? '{}',
+        `freight collection of stage ${row.stage} (entry ${row.seq})`,
+      ),
+    ),
   };
 }
 

@@ -55,6 +55,10 @@ export interface StageHistoryRow {
   freight_id: string;
   promotion_id: string | null;
   promoted_at: string;
+  /** Kargo's id of the collection the stage ran from this entry on (migration 20261203070000). */
+  collection_id: string | null;
+  /** That collection as JSON: `{"Warehouse/<name>": "<freight id>"}`. */
+  collection: string | null;
 }
 
 export interface PromotionRow {

@@ -2,6 +2,7 @@ import { AuditorService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import {
+  FREIGHT_HISTORY_LIMIT,
   FreightView,
   Page,
   Promotion,
@@ -282,7 +283,10 @@ export class PromotionService {
     return { ...page, items: page.items.map(withoutStepDetails) };
   }
 
-  /** The freight a stage received, newest first. */
+  /**
+   * The stage's freight history, newest first: at most the last {@link FREIGHT_HISTORY_LIMIT} entries, as
+   * Kargo keeps in a Stage's status (the store keeps them all).
+   */
   async getStageHistory(request: {
     project: string;
     stage: string;
@@ -292,7 +296,7 @@ export class PromotionService {
     return this.options.stores.stages.getStageHistory({
       project: request.project,
       stage: stage.metadata.name,
-      limit: request.limit,
+      limit: Math.min(request.limit, FREIGHT_HISTORY_LIMIT),
     });
   }
 }

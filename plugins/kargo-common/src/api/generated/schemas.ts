@@ -199,7 +199,10 @@ export type PipelineStage = {
   upstream: Array<string>;
   warehouses: Array<string>;
   depth: number;
+  /** The freight most recently moved into the stage; a stage fed by several warehouses runs one freight of each, which the first entry of freightHistory names. */
   currentFreight?: Freight;
+  /** The stage's last freight collections (at most 10, as Kargo keeps), newest (current) first. */
+  freightHistory?: Array<StageHistoryEntry>;
   lastPromotion?: Promotion;
   /** How many freight the stage may receive now, counted up to 1000. */
   eligibleFreightCount: number;
@@ -261,10 +264,30 @@ export type Pipeline = {
 };
 
 export type StageHistory = {
+  items: Array<StageHistoryEntry>;
+};
+
+/** The freight a promotion moved into the stage, and the freight collection the stage ran from then on. */
+export type StageHistoryEntry = {
+  /** The freight the promotion moved in. */
+  freight: string;
+  promotion?: string;
+  promotedAt: string;
+  collection: FreightCollection;
+};
+
+/** What a stage runs, as Kargo's FreightCollection: one freight per origin. Promoting freight of one warehouse replaces only that warehouse's freight. */
+export type FreightCollection = {
+  /** Kargo's collection id, the SHA-1 (hex) of the sorted freight names joined with commas. */
+  id: string;
+  /** One freight per origin, ordered by origin. */
   items: Array<{
-    freight: string;
-    promotion?: string;
-    promotedAt: string;
+    origin: {
+      kind: 'Warehouse';
+      name: string;
+    };
+    /** The freight's id. */
+    name: string;
   }>;
 };
 

@@ -671,6 +671,16 @@ export const spec = {
           },
           currentFreight: {
             $ref: '#/components/schemas/Freight',
+            description:
+              'The freight most recently moved into the stage; a stage fed by several warehouses runs one freight of each, which the first entry of freightHistory names.',
+          },
+          freightHistory: {
+            type: 'array',
+            description:
+              "The stage's last freight collections (at most 10, as Kargo keeps), newest (current) first.",
+            items: {
+              $ref: '#/components/schemas/StageHistoryEntry',
+            },
           },
           lastPromotion: {
             $ref: '#/components/schemas/Promotion',
@@ -861,24 +871,76 @@ export const spec = {
           items: {
             type: 'array',
             items: {
-              type: 'object',
-              properties: {
-                freight: {
-                  type: 'string',
-                },
-                promotion: {
-                  type: 'string',
-                },
-                promotedAt: {
-                  type: 'string',
-                },
-              },
-              required: ['freight', 'promotedAt'],
-              additionalProperties: false,
+              $ref: '#/components/schemas/StageHistoryEntry',
             },
           },
         },
         required: ['items'],
+        additionalProperties: false,
+      },
+      StageHistoryEntry: {
+        type: 'object',
+        description:
+          'The freight a promotion moved into the stage, and the freight collection the stage ran from then on.',
+        properties: {
+          freight: {
+            type: 'string',
+            description: 'The freight the promotion moved in.',
+          },
+          promotion: {
+            type: 'string',
+          },
+          promotedAt: {
+            type: 'string',
+          },
+          collection: {
+            $ref: '#/components/schemas/FreightCollection',
+          },
+        },
+        required: ['freight', 'promotedAt', 'collection'],
+        additionalProperties: false,
+      },
+      FreightCollection: {
+        type: 'object',
+        description:
+          "What a stage runs, as Kargo's FreightCollection: one freight per origin. Promoting freight of one warehouse replaces only that warehouse's freight.",
+        properties: {
+          id: {
+            type: 'string',
+            description:
+              "Kargo's collection id, the SHA-1 (hex) of the sorted freight names joined with commas.",
+          },
+          items: {
+            type: 'array',
+            description: 'One freight per origin, ordered by origin.',
+            items: {
+              type: 'object',
+              properties: {
+                origin: {
+                  type: 'object',
+                  properties: {
+                    kind: {
+                      type: 'string',
+                      enum: ['Warehouse'],
+                    },
+                    name: {
+                      type: 'string',
+                    },
+                  },
+                  required: ['kind', 'name'],
+                  additionalProperties: false,
+                },
+                name: {
+                  type: 'string',
+                  description: "The freight's id.",
+                },
+              },
+              required: ['origin', 'name'],
+              additionalProperties: false,
+            },
+          },
+        },
+        required: ['id', 'items'],
         additionalProperties: false,
       },
       Warehouse: {
@@ -1638,7 +1700,8 @@ export const spec = {
     '/projects/{project}/stages/{stage}/history': {
       get: {
         operationId: 'GetStageHistory',
-        description: 'The freight the stage received, newest first.',
+        description:
+          "The stage's freight history, newest first: the freight each promotion moved in and the freight collection the stage ran from then on. At most the last 10 entries, as Kargo keeps; the store keeps them all.",
         responses: {
           '200': {
             description: 'History entries',
