@@ -131,6 +131,25 @@ describe.each(databases.eachSupportedId())(
       expect(row).toMatchObject({ claimed_by: null, lease_expires_at: null });
     });
 
+    it('promotes to a control-flow stage (no steps): the freight moves in and the promotion succeeds', async () => {
+      const bed = await setup();
+      const catalog = promotionCatalog({ stages: { prod: [] } });
+      const promotion = await bed.promote('prod');
+      const worker = bed.worker({ catalog, steps: [], workDir });
+
+      expect(await worker.runOnce()).toBe(1);
+
+      const done = await bed.promotion(promotion.id);
+      expect(done).toMatchObject({ phase: 'Succeeded', steps: [] });
+      const freight = await bed.stores.freight.getFreight(
+        'shop',
+        promotion.freight,
+      );
+      expect(freight?.status.currentlyIn).toEqual(['prod']);
+      // No verification: verified at once, as for any stage.
+      expect(Object.keys(freight?.status.verifiedIn ?? {})).toEqual(['prod']);
+    });
+
     it('moves nothing when the freight vanished: the success and the move are one transaction', async () => {
       const bed = await setup();
       const catalog = promotionCatalog({ stages: { dev: [{ uses: 'drop' }] } });
