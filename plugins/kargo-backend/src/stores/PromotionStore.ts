@@ -64,7 +64,10 @@ export interface PromotionEnding {
  * it from a {@link LeaseLostError}.
  */
 export interface PromotionStore {
-  /** A new Pending promotion; an unknown freight is a `NotFoundError`. */
+  /**
+   * A new Pending promotion, named as Kargo names it (`<stage>.<ulid>.<first 7 of the freight>`); an unknown
+   * freight is a `NotFoundError`.
+   */
   createPromotion(
     options: {
       project: string;

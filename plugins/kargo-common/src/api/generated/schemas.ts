@@ -173,6 +173,7 @@ export type PromotionStep = {
 };
 
 export type Promotion = {
+  /** The promotion's name, as Kargo names it: <stage>.<ulid>.<first 7 of the freight>, lowercased (ctx.promotion in expressions; git-push's generated branch is kargo/promotion/<name>). */
   id: string;
   project: string;
   stage: string;

@@ -571,6 +571,8 @@ export const spec = {
         properties: {
           id: {
             type: 'string',
+            description:
+              "The promotion's name, as Kargo names it: <stage>.<ulid>.<first 7 of the freight>, lowercased (ctx.promotion in expressions; git-push's generated branch is kargo/promotion/<name>).",
           },
           project: {
             type: 'string',
@@ -1829,9 +1831,11 @@ export const spec = {
             name: 'promotion',
             in: 'path',
             required: true,
+            description:
+              "The promotion's name, as Kargo names it (<stage>.<ulid>.<first 7 of the freight>).",
             schema: {
               type: 'string',
-              maxLength: 64,
+              maxLength: 253,
             },
           },
         ],
@@ -1865,9 +1869,11 @@ export const spec = {
             name: 'promotion',
             in: 'path',
             required: true,
+            description:
+              "The promotion's name, as Kargo names it (<stage>.<ulid>.<first 7 of the freight>).",
             schema: {
               type: 'string',
-              maxLength: 64,
+              maxLength: 253,
             },
           },
         ],
