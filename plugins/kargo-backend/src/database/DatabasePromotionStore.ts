@@ -48,6 +48,7 @@ export class DatabasePromotionStore implements PromotionStore {
       stage: string;
       freightId: string;
       actor?: string;
+      rollback?: boolean;
       at: Date;
     },
     transaction?: StoreTransaction,
@@ -65,6 +66,7 @@ export class DatabasePromotionStore implements PromotionStore {
       started_at: null,
       finished_at: null,
       abort_requested_by: null,
+      rollback: options.rollback ?? false,
     };
     await inTransaction(this.db, transaction, async tx => {
       await requireFreight(tx, options.project, options.freightId);

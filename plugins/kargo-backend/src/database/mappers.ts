@@ -111,6 +111,11 @@ const phases: PromotionPhase[] = [
   'Aborted',
 ];
 
+/** A boolean column: PostgreSQL answers a boolean, SQLite 0 or 1. */
+function isTrue(value: boolean | number | null | undefined): boolean {
+  return value === true || value === 1;
+}
+
 export function promotionFromRow(row: PromotionRow): Promotion {
   const phase = phases.find(p => p === row.phase);
   if (!phase) {
@@ -132,6 +137,7 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
     abortRequestedBy: optional(row.abort_requested_by),
+    ...(isTrue(row.rollback) ? { rollback: true } : {}),
   };
 }
 
@@ -198,6 +204,7 @@ export function claimedFromRow(row: PromotionRunRow): ClaimedPromotion {
     project: row.project,
     stage: row.stage,
     freightId: row.freight_id,
+    rollback: isTrue(row.rollback),
     actor: optional(row.created_by),
     abortRequestedBy: optional(row.abort_requested_by),
     runCount: Number(row.run_count),

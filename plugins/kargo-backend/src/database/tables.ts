@@ -74,6 +74,8 @@ export interface PromotionRow {
   started_at: string | null;
   finished_at: string | null;
   abort_requested_by: string | null;
+  /** Whether the promotion is a rollback (migration 20261203074000). */
+  rollback: boolean | number;
 }
 
 export interface WarehouseRow {

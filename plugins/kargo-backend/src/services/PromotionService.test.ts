@@ -230,6 +230,7 @@ describe.each(databases.eachSupportedId())('PromotionService on %p', id => {
         stage: 'dev',
         freight: F1,
         phase: 'Pending',
+        rollback: true,
       });
       expect(fx.audits).toEqual([
         expect.objectContaining({
@@ -267,6 +268,50 @@ describe.each(databases.eachSupportedId())('PromotionService on %p', id => {
           origin,
         }),
       ).rejects.toThrow(InputError);
+    });
+
+    it('marks a promotion of freight from the stage history as a rollback, and only that', async () => {
+      // staging ran F1, then F2 (and F2 is verified in dev, so staging may take it again).
+      for (const [freightId, day] of [
+        [F1, 12],
+        [F2, 13],
+      ] as const) {
+        await fx.stores.freight.markVerified({
+          project: 'guestbook',
+          freightId,
+          stage: 'dev',
+          at: new Date(`2026-02-${day}T00:00:00Z`),
+        });
+        await fx.stores.stages.setCurrentFreight({
+          project: 'guestbook',
+          stage: 'staging',
+          freightId,
+          at: new Date(`2026-02-${day}T01:00:00Z`),
+        });
+      }
+      const back = await promotions().promote({
+        project: 'guestbook',
+        stage: 'staging',
+        freight: 'first-fox',
+        origin,
+      });
+      expect(back.rollback).toBe(true);
+      expect(fx.audits.at(-1)).toMatchObject({
+        eventId: 'promotion-create',
+        outcome: 'success',
+      });
+      // The freight it runs now, again: not a rollback.
+      const again = await promotions().promote({
+        project: 'guestbook',
+        stage: 'staging',
+        freight: 'second-seal',
+        origin,
+      });
+      expect(again.rollback).toBeUndefined();
+      expect(
+        (await fx.stores.promotions.getPromotion('guestbook', back.id))
+          ?.rollback,
+      ).toBe(true);
     });
   });
 });

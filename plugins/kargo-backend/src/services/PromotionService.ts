@@ -92,6 +92,7 @@ export class PromotionService {
   /**
    * Requests a promotion, which starts Pending. The freight must be one the stage may receive now (from a
    * warehouse it takes directly, verified and soaked upstream, or approved for it): else a `ConflictError`.
+   * Freight the stage ran before and no longer runs makes the promotion a rollback, as Kargo marks it.
    */
   async promote(
     request: FreightToStage & { origin: ChangeOrigin },
@@ -112,6 +113,10 @@ export class PromotionService {
       async () => {
         const freight = await this.requireFreight(project, ref);
         const now = this.now();
+        // A rollback: the stage ran this freight before (its history) and runs another of its origin now.
+        const rollback =
+          (freight.status.previouslyIn ?? []).includes(request.stage) &&
+          !freight.status.currentlyIn.includes(request.stage);
         if (!(await this.queries.isEligible(project, stage, freight, now))) {
           throw new ConflictError(
             `Freight "${freight.alias}" is not available to stage "${request.stage}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
@@ -122,9 +127,13 @@ export class PromotionService {
           stage: request.stage,
           freightId: freight.id,
           actor: origin.actor,
+          rollback,
           at: now,
         });
-        return { result: created, meta: { promotion: created.id } };
+        return {
+          result: created,
+          meta: { promotion: created.id, ...(rollback ? { rollback } : {}) },
+        };
       },
     );
     this.options.onPromotionCreated?.();
@@ -169,8 +178,9 @@ export class PromotionService {
 
   /**
    * Promotes a stage back to freight it ran before: the given one (id or alias), which must be in the stage's
-   * recent history, or else the newest one there other than what it runs now. A rollback is a promotion like
-   * any other (audited as `promotion-create`, with `rollback: true`): the freight must still be eligible.
+   * history and no longer run there, or else the newest freight of its history that it no longer runs. A rollback
+   * is a promotion like any other (audited as `promotion-create`, with `rollback: true`, and marked as a
+   * rollback): the freight must still be eligible.
    */
   async rollback(request: {
     project: string;
@@ -185,24 +195,26 @@ export class PromotionService {
       stage,
       limit: ROLLBACK_HISTORY_LIMIT,
     });
+    // What the stage runs now: one freight per origin.
+    const current = new Set(
+      history[0]?.collection.items.map(item => item.name) ?? [],
+    );
     let freightId: string | undefined;
     if (request.freight !== undefined) {
       const freight = await this.requireFreight(project, request.freight);
-      if (history[0]?.freight === freight.id) {
+      if (current.has(freight.id)) {
         throw new ConflictError(
           `Stage "${stage}" already runs freight "${freight.alias}"`,
         );
       }
-      if (!history.some(entry => entry.freight === freight.id)) {
+      if (!(freight.status.previouslyIn ?? []).includes(stage)) {
         throw new InputError(
           `freight: Stage "${stage}" has not run freight "${freight.alias}" before: there is nothing to roll back to`,
         );
       }
       freightId = freight.id;
     } else {
-      freightId = history.find(
-        entry => entry.freight !== history[0].freight,
-      )?.freight;
+      freightId = history.find(entry => !current.has(entry.freight))?.freight;
       if (!freightId) {
         throw new ConflictError(
           `Stage "${stage}" has run no other freight yet: there is nothing to roll back to`,

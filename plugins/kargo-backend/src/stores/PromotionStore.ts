@@ -11,6 +11,8 @@ export interface ClaimedPromotion {
   stage: string;
   freightId: string;
   actor?: string;
+  /** Whether the promotion is a rollback (`ctx.meta.promotion.rollback`). */
+  rollback: boolean;
   abortRequestedBy?: string;
   /** How many times the promotion was claimed, this claim included. */
   runCount: number;
@@ -74,6 +76,8 @@ export interface PromotionStore {
       stage: string;
       freightId: string;
       actor?: string;
+      /** A rollback: freight from the stage's history that the stage no longer runs. */
+      rollback?: boolean;
       at: Date;
     },
     transaction?: StoreTransaction,

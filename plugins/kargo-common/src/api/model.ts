@@ -97,6 +97,11 @@ export interface Promotion {
   finishedAt?: string;
   /** Who asked to abort the promotion, while it is being aborted and after. */
   abortRequestedBy?: string;
+  /**
+   * Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no
+   * longer runs (Kargo's `kargo.akuity.io/rollback`, `ctx.meta.promotion.rollback` in steps).
+   */
+  rollback?: boolean;
 }
 
 /** One freight of a {@link FreightCollection}: its id (Kargo's name) and origin. @public */

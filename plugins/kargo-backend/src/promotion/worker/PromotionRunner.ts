@@ -169,6 +169,7 @@ export class PromotionRunner {
         stage: claimed.stage,
         promotion: claimed.id,
         actor: claimed.actor,
+        rollback: claimed.rollback,
         workDir: workDir.path,
         targetFreight: target,
         freight,

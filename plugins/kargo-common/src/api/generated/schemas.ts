@@ -23,6 +23,11 @@ export type FreightInput = {
   freight: string;
 };
 
+export type RollbackInput = {
+  /** Id or alias of freight the stage ran before; without it, the newest freight of the stage's history that it no longer runs. */
+  freight?: string;
+};
+
 export type ProjectSummary = {
   name: string;
   stageCount: number;
@@ -187,6 +192,8 @@ export type Promotion = {
   finishedAt?: string;
   /** Who asked to abort the promotion. */
   abortRequestedBy?: string;
+  /** Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no longer runs (ctx.meta.promotion.rollback in steps). */
+  rollback?: boolean;
 };
 
 export type PromotionPage = {

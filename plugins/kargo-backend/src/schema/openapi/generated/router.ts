@@ -118,6 +118,19 @@ export const spec = {
         },
         required: ['freight'],
       },
+      RollbackInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          freight: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 253,
+            description:
+              "Id or alias of freight the stage ran before; without it, the newest freight of the stage's history that it no longer runs.",
+          },
+        },
+      },
       ProjectSummary: {
         type: 'object',
         properties: {
@@ -618,6 +631,11 @@ export const spec = {
           abortRequestedBy: {
             type: 'string',
             description: 'Who asked to abort the promotion.',
+          },
+          rollback: {
+            type: 'boolean',
+            description:
+              "Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no longer runs (ctx.meta.promotion.rollback in steps).",
           },
         },
         required: [
@@ -1677,6 +1695,46 @@ export const spec = {
         responses: {
           '201': {
             description: 'The promotion',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
+      },
+    },
+    '/projects/{project}/stages/{stage}/rollbacks': {
+      post: {
+        operationId: 'RollbackStage',
+        description:
+          'Rolls the stage back (kargo.stage.promote): requests a promotion, marked as a rollback, of freight the stage ran before and no longer runs: the given one, or else the newest such freight of its history. The freight must still be eligible. Audited as promotion-create with rollback true.',
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/RollbackInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The promotion, marked as a rollback',
             content: {
               'application/json': {
                 schema: {
