@@ -7,10 +7,15 @@ import {
   Page,
   Promotion,
   StageHistoryEntry,
+  StageManifest,
 } from '@kargo-portal/plugin-kargo-common';
 import { KargoStores } from '../stores/KargoStores';
 import { FreightQueries, FreightQueriesStore } from './FreightQueries';
 import { DefinitionsReader, loadProject, requireStage } from './lookups';
+import {
+  compileProjectWindows,
+  evaluatePromotionWindows,
+} from '../windows/promotionWindows';
 import { ChangeOrigin, auditedChange } from './types';
 
 /** What {@link PromotionService} reads and writes of the store. */
@@ -90,9 +95,34 @@ export class PromotionService {
   }
 
   /**
+   * Refuses a promotion while the project's promotion windows (ProjectConfig `spec.promotionWindows`) keep the
+   * stage closed: a `ConflictError` naming the window and when promotions next open.
+   */
+  private async requireOpenWindow(
+    projectName: string,
+    stage: StageManifest,
+    now: Date,
+  ): Promise<void> {
+    const project = await loadProject(this.options.definitions, projectName);
+    const decision = evaluatePromotionWindows({
+      windows: compileProjectWindows(project),
+      stage,
+      at: now,
+    });
+    if (decision.open) return;
+    const next = decision.nextOpen
+      ? `they next open at ${decision.nextOpen.toISOString()}`
+      : 'no opening is known within a year';
+    throw new ConflictError(
+      `Promotions to stage "${stage.metadata.name}" are closed: ${decision.reason}; ${next}`,
+    );
+  }
+
+  /**
    * Requests a promotion, which starts Pending. The freight must be one the stage may receive now (from a
    * warehouse it takes directly, verified and soaked upstream, or approved for it): else a `ConflictError`.
-   * Freight the stage ran before and no longer runs makes the promotion a rollback, as Kargo marks it.
+   * Freight the stage ran before and no longer runs makes the promotion a rollback, as Kargo marks it. The
+   * project's promotion windows must be open for the stage: else a `ConflictError` naming the window.
    */
   async promote(
     request: FreightToStage & { origin: ChangeOrigin },
@@ -113,6 +143,7 @@ export class PromotionService {
       async () => {
         const freight = await this.requireFreight(project, ref);
         const now = this.now();
+        await this.requireOpenWindow(project, stage, now);
         // A rollback: the stage ran this freight before (its history) and runs another of its origin now.
         const rollback =
           (freight.status.previouslyIn ?? []).includes(request.stage) &&
