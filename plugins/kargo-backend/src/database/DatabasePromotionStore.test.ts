@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { LeaseLostError } from '../stores/PromotionStore';
 import {
@@ -29,6 +30,15 @@ describe.each(storeTestDatabases.eachSupportedId())(
             steps: [],
             createdBy: 'user:default/amy',
           });
+          // Kargo's name: <stage>.<ulid>.<first 7 of the freight>, lowercased.
+          expect(p.id).toMatch(
+            new RegExp(
+              `^${i % 2 ? 'prod' : 'dev'}\\.[0-9a-hjkmnp-tv-z]{26}\\.${freight(
+                1,
+              ).id.slice(0, 7)}$`,
+            ),
+          );
+          expect(await stores.promotions.getPromotion('shop', p.id)).toEqual(p);
           ids.push(p.id);
         }
         const page1 = await stores.promotions.listPromotions({
@@ -277,6 +287,15 @@ describe.each(storeTestDatabases.eachSupportedId())(
             freight: freight(1).id,
             promotion: id,
             promotedAt: at(3).toISOString(),
+            collection: {
+              id: createHash('sha1').update(freight(1).id).digest('hex'),
+              items: [
+                {
+                  origin: { kind: 'Warehouse', name: 'app' },
+                  name: freight(1).id,
+                },
+              ],
+            },
           },
         ]);
         const view = await stores.freight.getFreight('shop', freight(1).id);

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Knex } from 'knex';
 import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
@@ -8,6 +7,7 @@ import {
   TERMINAL_PROMOTION_PHASES,
 } from '@kargo-portal/plugin-kargo-common';
 import { PromotionPlan } from '../promotion/engine/plan';
+import { generatePromotionName } from '../promotion/promotionName';
 import { PromotionRunState } from '../promotion/engine/types';
 import {
   ClaimedPromotion,
@@ -48,12 +48,13 @@ export class DatabasePromotionStore implements PromotionStore {
       stage: string;
       freightId: string;
       actor?: string;
+      rollback?: boolean;
       at: Date;
     },
     transaction?: StoreTransaction,
   ): Promise<Promotion> {
     const row: PromotionRow = {
-      id: crypto.randomUUID(),
+      id: generatePromotionName(options.stage, options.freightId, options.at),
       project: options.project,
       stage: options.stage,
       freight_id: options.freightId,
@@ -65,6 +66,7 @@ export class DatabasePromotionStore implements PromotionStore {
       started_at: null,
       finished_at: null,
       abort_requested_by: null,
+      rollback: options.rollback ?? false,
     };
     await inTransaction(this.db, transaction, async tx => {
       await requireFreight(tx, options.project, options.freightId);

@@ -7,8 +7,13 @@ import {
   Promotion,
   PromotionPhase,
   PromotionStepState,
+  StageHistoryEntry,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
+import {
+  FreightByOrigin,
+  freightCollectionOf,
+} from '../freight/freightCollection';
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { FreightStageState } from '../stores/FreightStore';
@@ -19,6 +24,7 @@ import {
   FreightStageRow,
   PromotionRow,
   PromotionRunRow,
+  StageHistoryRow,
   WarehouseRow,
 } from './tables';
 
@@ -106,6 +112,11 @@ const phases: PromotionPhase[] = [
   'Aborted',
 ];
 
+/** A boolean column: PostgreSQL answers a boolean, SQLite 0 or 1. */
+function isTrue(value: boolean | number | null | undefined): boolean {
+  return value === true || value === 1;
+}
+
 export function promotionFromRow(row: PromotionRow): Promotion {
   const phase = phases.find(p => p === row.phase);
   if (!phase) {
@@ -127,6 +138,24 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
     abortRequestedBy: optional(row.abort_requested_by),
+    ...(isTrue(row.rollback) ? { rollback: true } : {}),
+  };
+}
+
+export function stageHistoryEntryFromRow(
+  row: StageHistoryRow,
+): StageHistoryEntry {
+  return {
+    freight: row.freight_id,
+    promotion: row.promotion_id ?? undefined,
+    promotedAt: row.promoted_at,
+    collection: freightCollectionOf(
+      row.collection_id ?? '',
+      parseJson<FreightByOrigin>(
+        row.collection ?? '{}',
+        `freight collection of stage ${row.stage} (entry ${row.seq})`,
+      ),
+    ),
   };
 }
 
@@ -181,6 +210,7 @@ export function claimedFromRow(row: PromotionRunRow): ClaimedPromotion {
     project: row.project,
     stage: row.stage,
     freightId: row.freight_id,
+    rollback: isTrue(row.rollback),
     actor: optional(row.created_by),
     abortRequestedBy: optional(row.abort_requested_by),
     runCount: Number(row.run_count),

@@ -57,6 +57,10 @@ export interface StageHistoryRow {
   freight_id: string;
   promotion_id: string | null;
   promoted_at: string;
+  /** Kargo's id of the collection the stage ran from this entry on (migration 20261203070000). */
+  collection_id: string | null;
+  /** That collection as JSON: `{"Warehouse/<name>": "<freight id>"}`. */
+  collection: string | null;
 }
 
 export interface PromotionRow {
@@ -72,6 +76,8 @@ export interface PromotionRow {
   started_at: string | null;
   finished_at: string | null;
   abort_requested_by: string | null;
+  /** Whether the promotion is a rollback (migration 20261203074000). */
+  rollback: boolean | number;
 }
 
 export interface WarehouseRow {

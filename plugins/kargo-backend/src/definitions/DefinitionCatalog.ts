@@ -8,6 +8,7 @@ import {
   WarehouseManifest,
   orderStages,
 } from '@kargo-portal/plugin-kargo-common';
+import { promotionWindowProblems } from '../windows/promotionWindows';
 
 /** The manifests of one Kargo project. */
 export interface ProjectDefinition {
@@ -117,6 +118,13 @@ export function validateProjects(
         `project ${project.name}`,
         String((error as Error).message),
       );
+    }
+    // Promotion windows act on every promotion: one that cannot be evaluated is refused at load.
+    for (const m of project.manifests) {
+      if (m.kind !== 'ProjectConfig') continue;
+      for (const p of promotionWindowProblems(m)) {
+        problem(`ProjectConfig ${m.metadata.name}: ${p.path}`, p.message);
+      }
     }
   }
   return problems;

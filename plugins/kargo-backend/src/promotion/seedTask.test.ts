@@ -41,14 +41,15 @@ function git(cwd: string, ...args: string[]): string {
 // The PromotionTask of the article in ../shared/seeds/002 ("Argo CD and Kargo in practice"), as written there
 // (git-clone, yaml-update with imageFrom, git-clone of a commit with commitFrom, copy, git-commit with a
 // conditional message, git-push), run against a local repository instead of GitHub. Its last step,
-// argocd-update, is left out: Argo CD is not part of this backend yet.
+// argocd-update, is replaced by a compose-output that shows what imageFrom and commitFrom see: the stage takes
+// both warehouses, and keeps the freight of one while the other's is promoted.
 describe.each(databases.eachSupportedId())(
   "the seed article's PromotionTask on %p",
   id => {
     let root: string;
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-    it('promotes an image and a GitOps commit into a local repository', async () => {
+    it('promotes an image and GitOps commits into a local repository, keeping both origins', async () => {
       root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-seed-'));
       const work = path.join(root, 'work');
       fs.mkdirSync(path.join(work, 'env/dev'), { recursive: true });
@@ -70,6 +71,12 @@ describe.each(databases.eachSupportedId())(
       );
       git(work, 'commit', '-q', '-am', 'enable beta');
       const flagsCommit = git(work, 'rev-parse', 'HEAD');
+      fs.writeFileSync(
+        path.join(work, 'base/feature-flags.yaml'),
+        'beta: true\ngamma: true\n',
+      );
+      git(work, 'commit', '-q', '-am', 'enable gamma');
+      const gammaCommit = git(work, 'rev-parse', 'HEAD');
       const bare = path.join(root, 'kargo-poc.git');
       git(root, 'clone', '-q', '--bare', work, bare);
       const repoURL = `file://${bare}`;
@@ -77,9 +84,19 @@ describe.each(databases.eachSupportedId())(
       const text = fs
         .readFileSync(seed, 'utf8')
         .replaceAll('https://github.com/example-org/kargo-poc.git', repoURL);
+      // In place of argocd-update, a step that shows what imageFrom and commitFrom see in a GitOps promotion.
       const withoutArgo = text.replace(
         /\n {4}- uses: argocd-update\n(?: {6,}.*\n?)*/,
-        '\n',
+        [
+          '',
+          '    - if: ${{ ctx.targetFreight.origin.name == "gitops" }}',
+          '      uses: compose-output',
+          '      as: seen',
+          '      config:',
+          '        image: ${{ imageFrom( vars.image ).Tag }}',
+          '        commit: ${{ commitFrom( vars.repoURL ).ID }}',
+          '',
+        ].join('\n'),
       );
       expect(withoutArgo).not.toContain('argocd-update');
       const catalog = DefinitionCatalog.fromManifests(
@@ -113,6 +130,18 @@ describe.each(databases.eachSupportedId())(
         },
         { generateAlias: async () => 'gitops-freight' },
       );
+      const gamma = await stores.freight.insertFreight(
+        {
+          project: 'kargo-poc',
+          id: 'c'.repeat(40),
+          origin: { kind: 'Warehouse', name: 'gitops' },
+          commits: [{ repoURL, id: gammaCommit, branch: 'main' }],
+          images: [],
+          charts: [],
+          createdAt: new Date('2026-01-01T00:02:00Z'),
+        },
+        { generateAlias: async () => 'gamma-freight' },
+      );
       const worker = createPromotionWorker({
         stores,
         definitions: { getCatalog: async () => catalog },
@@ -129,7 +158,9 @@ describe.each(databases.eachSupportedId())(
         }),
       });
 
-      for (const freight of [image.freight, gitops.freight]) {
+      const seen: unknown[] = [];
+      // The image, then a GitOps commit, then a newer GitOps commit: the stage keeps the image throughout.
+      for (const freight of [image.freight, gitops.freight, gamma.freight]) {
         const promotion = await stores.promotions.createPromotion({
           project: 'kargo-poc',
           stage: 'dev',
@@ -144,6 +175,7 @@ describe.each(databases.eachSupportedId())(
           'kargo-poc',
           promotion.id,
         );
+        const isImage = freight === image.freight;
         expect({
           freight: freight.alias,
           phase: done?.phase,
@@ -153,36 +185,71 @@ describe.each(databases.eachSupportedId())(
           freight: freight.alias,
           phase: 'Succeeded',
           message: done?.message,
-          steps:
-            freight === image.freight
-              ? [
-                  ['step-1', 'Succeeded'],
-                  ['update-image', 'Succeeded'],
-                  ['step-3', 'Skipped'],
-                  ['step-4', 'Skipped'],
-                  ['commit', 'Succeeded'],
-                  ['step-6', 'Succeeded'],
-                ].map(([alias, status]) => [`task-1::${alias}`, status])
-              : [
-                  ['step-1', 'Succeeded'],
-                  ['update-image', 'Skipped'],
-                  ['step-3', 'Succeeded'],
-                  ['step-4', 'Succeeded'],
-                  ['commit', 'Succeeded'],
-                  ['step-6', 'Succeeded'],
-                ].map(([alias, status]) => [`task-1::${alias}`, status]),
+          steps: [
+            ['step-1', 'Succeeded'],
+            ['update-image', isImage ? 'Succeeded' : 'Skipped'],
+            ['step-3', isImage ? 'Skipped' : 'Succeeded'],
+            ['step-4', isImage ? 'Skipped' : 'Succeeded'],
+            ['commit', 'Succeeded'],
+            ['step-6', 'Succeeded'],
+            ['seen', isImage ? 'Skipped' : 'Succeeded'],
+          ].map(([alias, status]) => [`task-1::${alias}`, status]),
         });
+        if (!isImage) {
+          seen.push(done?.steps.find(s => s.alias === 'task-1::seen')?.output);
+        }
       }
+      // Each GitOps promotion still saw the image promoted before it.
+      expect(seen).toEqual([
+        { image: '1.4.0', commit: flagsCommit },
+        { image: '1.4.0', commit: gammaCommit },
+      ]);
+      const [dev] = await stores.stages.getStageSummaries('kargo-poc', ['dev']);
+      expect(dev.current.map(c => c.freight.alias)).toEqual([
+        'image-freight',
+        'gamma-freight',
+      ]);
+      expect(dev.freightHistory.map(h => h.collection.items)).toEqual([
+        [
+          {
+            origin: { kind: 'Warehouse', name: 'application' },
+            name: 'a'.repeat(40),
+          },
+          {
+            origin: { kind: 'Warehouse', name: 'gitops' },
+            name: 'c'.repeat(40),
+          },
+        ],
+        [
+          {
+            origin: { kind: 'Warehouse', name: 'application' },
+            name: 'a'.repeat(40),
+          },
+          {
+            origin: { kind: 'Warehouse', name: 'gitops' },
+            name: 'b'.repeat(40),
+          },
+        ],
+        [
+          {
+            origin: { kind: 'Warehouse', name: 'application' },
+            name: 'a'.repeat(40),
+          },
+        ],
+      ]);
 
       const show = (file: string) =>
         git(root, `--git-dir=${bare}`, 'show', `main:${file}`);
       expect(show('env/dev/values.yaml')).toBe(
         '# dev\nimage:\n  tag: 1.4.0 # the running version',
       );
-      expect(show('env/dev/feature-flags.yaml')).toBe('beta: true');
+      expect(show('env/dev/feature-flags.yaml')).toBe(
+        'beta: true\ngamma: true',
+      );
       expect(
-        git(root, `--git-dir=${bare}`, 'log', '--format=%s', '-2').split('\n'),
+        git(root, `--git-dir=${bare}`, 'log', '--format=%s', '-3').split('\n'),
       ).toEqual([
+        `updates dev gitops.yaml from ${gammaCommit}`,
         `updates dev gitops.yaml from ${flagsCommit}`,
         'updated dev application to 1.4.0',
       ]);

@@ -86,6 +86,15 @@ async function prepare(fx: Fixture) {
     freightId: F1,
     at: NOW,
   });
+  // dev ran F1 and runs F2: there is something to roll back to.
+  for (const freightId of [F1, F2]) {
+    await fx.stores.stages.setCurrentFreight({
+      project: 'guestbook',
+      stage: 'dev',
+      freightId,
+      at: NOW,
+    });
+  }
   const commit = crypto.randomBytes(20).toString('hex');
   await fx.stores.warehouses.recordDiscovery({
     project: 'guestbook',
@@ -215,6 +224,16 @@ const routes: Route[] = [
     method: 'post',
     path: () => '/projects/guestbook/stages/dev/promotions',
     body: { freight: F1 },
+    permission: kargoStagePromotePermission.name,
+    match: 'stage-dev',
+    status: 201,
+    audit: 'promotion-create',
+  },
+  {
+    name: 'roll back',
+    method: 'post',
+    path: () => '/projects/guestbook/stages/dev/rollbacks',
+    body: { freight: 'tidy-otter' },
     permission: kargoStagePromotePermission.name,
     match: 'stage-dev',
     status: 201,
@@ -538,6 +557,39 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
       expect(res.status).toBe(409);
       expect(res.body.error.message).toContain(
         'guestbook.yaml; change it there',
+      );
+    });
+
+    it('rolls a stage back to the freight it ran before, marked as a rollback', async () => {
+      await prepare(fx);
+      const res = await request(fx.app)
+        .post('/projects/guestbook/stages/dev/rollbacks')
+        .send();
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        stage: 'dev',
+        freight: F1,
+        phase: 'Pending',
+        rollback: true,
+      });
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'success',
+          meta: {
+            project: 'guestbook',
+            stage: 'dev',
+            freight: F1,
+            rollback: true,
+          },
+        }),
+      ]);
+      const current = await request(fx.app)
+        .post('/projects/guestbook/stages/dev/rollbacks')
+        .send({ freight: 'brave-lynx' });
+      expect(current.status).toBe(409);
+      expect(current.body.error.message).toBe(
+        'Stage "dev" already runs freight "brave-lynx"',
       );
     });
 

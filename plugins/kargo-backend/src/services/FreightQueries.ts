@@ -204,6 +204,9 @@ export class FreightQueries {
         ...node,
         color: manifest.metadata.annotations?.[KARGO_COLOR_ANNOTATION],
         currentFreight: summary?.currentFreight,
+        ...(summary?.freightHistory.length
+          ? { freightHistory: summary.freightHistory }
+          : {}),
         lastPromotion: summary?.lastPromotion,
         origins: [
           ...new Set(manifest.spec.requestedFreight.map(r => r.origin.name)),

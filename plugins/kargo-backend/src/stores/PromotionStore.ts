@@ -11,6 +11,8 @@ export interface ClaimedPromotion {
   stage: string;
   freightId: string;
   actor?: string;
+  /** Whether the promotion is a rollback (`ctx.meta.promotion.rollback`). */
+  rollback: boolean;
   abortRequestedBy?: string;
   /** How many times the promotion was claimed, this claim included. */
   runCount: number;
@@ -64,13 +66,18 @@ export interface PromotionEnding {
  * it from a {@link LeaseLostError}.
  */
 export interface PromotionStore {
-  /** A new Pending promotion; an unknown freight is a `NotFoundError`. */
+  /**
+   * A new Pending promotion, named as Kargo names it (`<stage>.<ulid>.<first 7 of the freight>`); an unknown
+   * freight is a `NotFoundError`.
+   */
   createPromotion(
     options: {
       project: string;
       stage: string;
       freightId: string;
       actor?: string;
+      /** A rollback: freight from the stage's history that the stage no longer runs. */
+      rollback?: boolean;
       at: Date;
     },
     transaction?: StoreTransaction,

@@ -47,6 +47,15 @@ export interface KargoApi {
     freight: string,
   ): Promise<FreightView>;
   promote(project: string, stage: string, freight: string): Promise<Promotion>;
+  /**
+   * Rolls a stage back: a promotion, marked as a rollback, of freight the stage ran before (the given one, or
+   * else the newest of its history that it no longer runs).
+   */
+  rollback(
+    project: string,
+    stage: string,
+    freight?: string,
+  ): Promise<Promotion>;
   getStageHistory(
     project: string,
     stage: string,
@@ -168,6 +177,14 @@ export class KargoClient implements KargoApi {
       'POST',
       `/projects/${enc(project)}/stages/${enc(stage)}/promotions`,
       { freight },
+    );
+  }
+
+  rollback(project: string, stage: string, freight?: string) {
+    return this.call<Promotion>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/rollbacks`,
+      freight === undefined ? {} : { freight },
     );
   }
 

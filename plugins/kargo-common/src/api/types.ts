@@ -1,4 +1,4 @@
-import { FreightRecord, Promotion } from './model';
+import { FreightRecord, Promotion, StageHistoryEntry } from './model';
 
 /** A Kargo project as listed by the API. @public */
 export interface ProjectSummary {
@@ -19,8 +19,16 @@ export interface PipelineStage {
   upstream: string[];
   warehouses: string[];
   depth: number;
-  /** The freight the stage runs now. */
+  /**
+   * The freight most recently moved into the stage. A stage fed by several warehouses runs one freight of each:
+   * the first entry of {@link PipelineStage.freightHistory} names them all.
+   */
   currentFreight?: FreightRecord;
+  /**
+   * The stage's last freight collections (at most {@link FREIGHT_HISTORY_LIMIT}), newest (current) first, as
+   * Kargo's `status.freightHistory`.
+   */
+  freightHistory?: StageHistoryEntry[];
   /** The newest promotion of the stage, whatever its phase. */
   lastPromotion?: Promotion;
   /**
@@ -40,6 +48,14 @@ export interface PipelineStage {
   /** What `set-metadata` steps set on the stage (Kargo's `status.metadata`), key by key; absent when nothing. */
   metadata?: Record<string, unknown>;
 }
+
+/**
+ * How many freight collections of a stage the API shows, as Kargo keeps in a Stage's `status.freightHistory`;
+ * the store keeps them all.
+ *
+ * @public
+ */
+export const FREIGHT_HISTORY_LIMIT = 10;
 
 /**
  * The pipeline counts eligible freight up to this number, so that it stays fast with a long history.

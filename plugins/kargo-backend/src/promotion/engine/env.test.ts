@@ -145,6 +145,52 @@ describe('stepExpressionEnv', () => {
     });
     expect(env).toThrow(/error pre-processing promotion variable "x"/);
   });
+
+  it.each([true, false, undefined])(
+    'tells steps whether the promotion is a rollback (ctx.meta.promotion.rollback): %p',
+    rollback => {
+      const target: Freight = {
+        id: 'f',
+        alias: 'f',
+        project: 'shop',
+        origin: { kind: 'Warehouse', name: 'app' },
+        commits: [],
+        images: [],
+        charts: [],
+        createdAt: '',
+      };
+      const env = stepExpressionEnv({
+        expressions: createStepExpressions(),
+        plan: {
+          vars: [],
+          steps: [
+            { alias: 'a', uses: 'test', continueOnError: false, vars: [] },
+          ],
+          origins: [],
+        },
+        state: { steps: [], outputs: {} },
+        index: 0,
+        context: {
+          project: 'shop',
+          stage: 'prod',
+          promotion: 'prod.01kdvdwmc01qx0q3hpt97b4ed6.fffffff',
+          actor: 'user:default/amy',
+          rollback,
+          workDir: '/nonexistent',
+          targetFreight: target,
+          freight: [target],
+          credentials: { git: async () => undefined },
+        },
+        reveal: () => {},
+      });
+      expect(env.values.ctx).toMatchObject({
+        promotion: 'prod.01kdvdwmc01qx0q3hpt97b4ed6.fffffff',
+        meta: {
+          promotion: { actor: 'user:default/amy', rollback: rollback ?? false },
+        },
+      });
+    },
+  );
 });
 
 describe('stepExpressionEnv: Kargo variables and data functions', () => {

@@ -78,7 +78,10 @@ function ctxValue(context: PromotionRunContext, alias: string) {
       origin: { name: context.targetFreight.origin.name },
     },
     meta: {
-      promotion: { actor: context.actor ?? '', rollback: false },
+      promotion: {
+        actor: context.actor ?? '',
+        rollback: context.rollback ?? false,
+      },
       step: { alias },
     },
   };

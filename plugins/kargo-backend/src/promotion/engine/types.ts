@@ -34,6 +34,8 @@ export interface PromotionRunContext {
   stage: string;
   promotion: string;
   actor?: string;
+  /** Whether the promotion is a rollback (`ctx.meta.promotion.rollback`). */
+  rollback?: boolean;
   /** Absolute path of the promotion's own work directory. */
   workDir: string;
   targetFreight: Freight;

@@ -141,14 +141,18 @@ export class PromotionRunner {
       return;
     }
     const { status: _status, metadata: _metadata, ...target } = targetFreight;
+    // What the steps see (`imageFrom`, `commitFrom`, ...): the target freight and the stage's current freight
+    // of its other origins, the collection the stage will run once the promotion succeeds.
     const freight: Freight[] = [target];
-    const current = (
+    const summary = (
       await this.options.stores.stages.getStageSummaries(claimed.project, [
         claimed.stage,
       ])
-    ).find(s => s.stage === claimed.stage)?.currentFreight;
-    if (current && current.origin.name !== target.origin.name) {
-      freight.push(current);
+    ).find(s => s.stage === claimed.stage);
+    for (const current of summary?.current ?? []) {
+      if (current.freight.origin.name !== target.origin.name) {
+        freight.push(current.freight);
+      }
     }
 
     await this.options.stores.promotions.saveProgress({
@@ -166,6 +170,7 @@ export class PromotionRunner {
         stage: claimed.stage,
         promotion: claimed.id,
         actor: claimed.actor,
+        rollback: claimed.rollback,
         workDir: workDir.path,
         targetFreight: target,
         freight,

@@ -132,6 +132,65 @@ describe.each(databases.eachSupportedId())(
       expect(row).toMatchObject({ claimed_by: null, lease_expires_at: null });
     });
 
+    it('tells the steps the promotion name and whether it is a rollback', async () => {
+      const bed = await setup();
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [
+            {
+              uses: 'record',
+              config: {
+                promotion: '${{ ctx.promotion }}',
+                rollback: '${{ ctx.meta.promotion.rollback }}',
+              },
+            },
+          ],
+        },
+      });
+      const seen: unknown[] = [];
+      const steps = [
+        testStep('record', (_ctx, config) => {
+          seen.push(config);
+          return { status: 'Succeeded' };
+        }),
+      ];
+      const first = await bed.promote('dev');
+      const back = await bed.stores.promotions.createPromotion({
+        project: 'shop',
+        stage: 'dev',
+        freightId: first.freight,
+        rollback: true,
+        at: new Date(),
+      });
+      const worker = bed.worker({ catalog, steps, workDir });
+      while ((await worker.runOnce()) > 0) {
+        // until both have run
+      }
+      expect(seen).toEqual([
+        { promotion: first.id, rollback: false },
+        { promotion: back.id, rollback: true },
+      ]);
+    });
+
+    it('promotes to a control-flow stage (no steps): the freight moves in and the promotion succeeds', async () => {
+      const bed = await setup();
+      const catalog = promotionCatalog({ stages: { prod: [] } });
+      const promotion = await bed.promote('prod');
+      const worker = bed.worker({ catalog, steps: [], workDir });
+
+      expect(await worker.runOnce()).toBe(1);
+
+      const done = await bed.promotion(promotion.id);
+      expect(done).toMatchObject({ phase: 'Succeeded', steps: [] });
+      const freight = await bed.stores.freight.getFreight(
+        'shop',
+        promotion.freight,
+      );
+      expect(freight?.status.currentlyIn).toEqual(['prod']);
+      // No verification: verified at once, as for any stage.
+      expect(Object.keys(freight?.status.verifiedIn ?? {})).toEqual(['prod']);
+    });
+
     it('moves nothing when the freight vanished: the success and the move are one transaction', async () => {
       const bed = await setup();
       const catalog = promotionCatalog({ stages: { dev: [{ uses: 'drop' }] } });

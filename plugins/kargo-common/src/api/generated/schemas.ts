@@ -23,6 +23,11 @@ export type FreightInput = {
   freight: string;
 };
 
+export type RollbackInput = {
+  /** Id or alias of freight the stage ran before; without it, the newest freight of the stage's history that it no longer runs. */
+  freight?: string;
+};
+
 export type ProjectSummary = {
   name: string;
   stageCount: number;
@@ -179,6 +184,7 @@ export type PromotionStep = {
 };
 
 export type Promotion = {
+  /** The promotion's name, as Kargo names it: <stage>.<ulid>.<first 7 of the freight>, lowercased (ctx.promotion in expressions; git-push's generated branch is kargo/promotion/<name>). */
   id: string;
   project: string;
   stage: string;
@@ -192,6 +198,8 @@ export type Promotion = {
   finishedAt?: string;
   /** Who asked to abort the promotion. */
   abortRequestedBy?: string;
+  /** Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no longer runs (ctx.meta.promotion.rollback in steps). */
+  rollback?: boolean;
 };
 
 export type PromotionPage = {
@@ -205,7 +213,10 @@ export type PipelineStage = {
   upstream: Array<string>;
   warehouses: Array<string>;
   depth: number;
+  /** The freight most recently moved into the stage; a stage fed by several warehouses runs one freight of each, which the first entry of freightHistory names. */
   currentFreight?: Freight;
+  /** The stage's last freight collections (at most 10, as Kargo keeps), newest (current) first. */
+  freightHistory?: Array<StageHistoryEntry>;
   lastPromotion?: Promotion;
   /** How many freight the stage may receive now, counted up to 1000. */
   eligibleFreightCount: number;
@@ -267,10 +278,30 @@ export type Pipeline = {
 };
 
 export type StageHistory = {
+  items: Array<StageHistoryEntry>;
+};
+
+/** The freight a promotion moved into the stage, and the freight collection the stage ran from then on. */
+export type StageHistoryEntry = {
+  /** The freight the promotion moved in. */
+  freight: string;
+  promotion?: string;
+  promotedAt: string;
+  collection: FreightCollection;
+};
+
+/** What a stage runs, as Kargo's FreightCollection: one freight per origin. Promoting freight of one warehouse replaces only that warehouse's freight. */
+export type FreightCollection = {
+  /** Kargo's collection id, the SHA-1 (hex) of the sorted freight names joined with commas. */
+  id: string;
+  /** One freight per origin, ordered by origin. */
   items: Array<{
-    freight: string;
-    promotion?: string;
-    promotedAt: string;
+    origin: {
+      kind: 'Warehouse';
+      name: string;
+    };
+    /** The freight's id. */
+    name: string;
   }>;
 };
 
