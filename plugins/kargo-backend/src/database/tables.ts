@@ -72,6 +72,15 @@ export interface PromotionRow {
   abort_requested_by: string | null;
 }
 
+export interface StageHealthRow {
+  project: string;
+  stage: string;
+  status: string;
+  /** The StageHealth as JSON, without `updatedAt`. */
+  health: string;
+  updated_at: string;
+}
+
 export interface WarehouseRow {
   project: string;
   name: string;
@@ -102,4 +111,6 @@ export interface PromotionRunRow extends PromotionRow {
   plan: string | null;
   run_state: string | null;
   run_count: number | string;
+  /** The health checks of the succeeded steps, JSON (migration 20261203090000_stage_health). */
+  health_checks: string | null;
 }
