@@ -38,6 +38,7 @@ describe('assessApplication (Kargo’s Argo CD health checker)', () => {
       app({ sync: { revision: 'zzz' } }),
       [''],
       'Healthy',
+      '',
     ],
     [
       'progressing',
