@@ -76,7 +76,7 @@ describe('StageHealthMonitor against the Kubernetes API double', () => {
       new ConfigReader({
         kargo: {
           argocd: {
-            clusters: [server.cluster],
+            clusters: [{ ...server.cluster }],
             url: 'https://argocd.example',
             title: 'simulated Argo CD',
           },
@@ -118,8 +118,6 @@ describe('StageHealthMonitor against the Kubernetes API double', () => {
       `health of ${stage} becoming ${status}`,
     ) as Promise<StageHealth>;
 
-  const app = () =>
-    server.store.get(server.store.resourceTypes.application, 'argocd', 'web');
   const modifyStatus = (change: (status: { [key: string]: Json }) => void) =>
     server.store.modify(
       server.store.resourceTypes.application,

@@ -112,7 +112,7 @@ describe.each(databases.eachSupportedId())(
         }),
       );
       const argocd = new ConfigReader({
-        kargo: { argocd: { clusters: [server.cluster] } },
+        kargo: { argocd: { clusters: [{ ...server.cluster }] } },
       });
 
       const knex = await databases.init(id);
