@@ -12,7 +12,9 @@ exports.up = async function up(knex) {
     table.text('health_checks').nullable().comment('JSON');
   });
   await knex.schema.createTable('kargo_stage_health', table => {
-    table.comment('Health of each stage, derived from the watch of its health checks');
+    table.comment(
+      'Health of each stage, derived from the watch of its health checks',
+    );
     table.string('project').notNullable();
     table.string('stage').notNullable();
     table.string('status').notNullable();

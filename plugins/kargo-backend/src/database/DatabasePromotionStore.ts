@@ -8,10 +8,7 @@ import {
   TERMINAL_PROMOTION_PHASES,
 } from '@kargo-portal/plugin-kargo-common';
 import { PromotionPlan } from '../promotion/engine/plan';
-import {
-  PromotionRunState,
-  healthChecksOf,
-} from '../promotion/engine/types';
+import { PromotionRunState, healthChecksOf } from '../promotion/engine/types';
 import {
   ClaimedPromotion,
   EffectsToApply,
