@@ -107,8 +107,11 @@ export class ApplicationWatch implements NamespaceView {
           continue;
         }
         if (end.error !== undefined && !end.connected) throw end.error;
-        if (end.error !== undefined && !this.stopped) {
-          // Dropped after it was up: open it again from the last resourceVersion.
+        const quiet =
+          end.error instanceof Error && end.error.name === 'TimeoutError';
+        if (end.error !== undefined && !this.stopped && !quiet) {
+          // Dropped after it was up: open it again from the last resourceVersion. (A quiet stream that the
+          // client's inactivity timeout ended is reopened the same way, without a word.)
           this.options.logger.info(
             `Watch of ${
               this.where
