@@ -18,8 +18,10 @@ import {
 } from '@kargo-portal/plugin-kargo-common';
 import {
   ArtifactSource,
+  HealthChecker,
   PromotionStepRunner,
   kargoArtifactSourcesExtensionPoint,
+  kargoHealthCheckersExtensionPoint,
   kargoPromotionStepsExtensionPoint,
   kargoProjectResourceRef,
   kargoProjectRules,
@@ -68,6 +70,13 @@ export const kargoPlugin = createBackendPlugin({
     env.registerExtensionPoint(kargoArtifactSourcesExtensionPoint, {
       addArtifactSources: (...sources) => {
         moduleSources.push(...sources);
+      },
+    });
+    // Kinds of health checks added by backend modules, likewise.
+    const moduleHealthCheckers: HealthChecker[] = [];
+    env.registerExtensionPoint(kargoHealthCheckersExtensionPoint, {
+      addHealthCheckers: (...checkers) => {
+        moduleHealthCheckers.push(...checkers);
       },
     });
     env.registerInit({
@@ -217,6 +226,7 @@ export const kargoPlugin = createBackendPlugin({
               clusters: argoCdClusters,
               logger: logger.child({ component: 'argocd-watch' }),
             }),
+            ...moduleHealthCheckers,
           ),
           linkOnlyChecks: argoCdContextChecks,
           logger: logger.child({ component: 'stage-health' }),
