@@ -64,6 +64,8 @@ export class StageHealthMonitor {
   private draining: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The full pass running now, if any: passes run one at a time. */
+  private pass: Promise<void> = Promise.resolve();
   private readonly now: () => Date;
 
   static create(options: StageHealthMonitorOptions): StageHealthMonitor {
@@ -106,6 +108,7 @@ export class StageHealthMonitor {
     this.stopped = true;
     clearTimeout(this.timer);
     this.queue.clear();
+    await this.pass;
     await this.draining;
     await Promise.all(this.options.checkers.all().map(c => c.stop()));
   }
@@ -122,6 +125,13 @@ export class StageHealthMonitor {
 
   /** Reads every stage of every project again, evaluates them all and watches what they need. */
   async resync(): Promise<void> {
+    const pass = this.pass.then(() => this.resyncOnce());
+    this.pass = pass.catch(() => {});
+    return pass;
+  }
+
+  private async resyncOnce(): Promise<void> {
+    if (this.stopped) return;
     const catalog = await this.options.definitions.getCatalog();
     const seen = new Set<string>();
     for (const project of catalog.listProjects()) {
@@ -143,6 +153,8 @@ export class StageHealthMonitor {
     for (const key of [...this.watched.keys()]) {
       if (!seen.has(key)) this.forget(key);
     }
+    // Stopped meanwhile: start no watch after the shutdown stopped them.
+    if (this.stopped) return;
     this.retrack();
     for (const key of this.watched.keys()) this.enqueue(key, false);
     await this.idle();
@@ -280,7 +292,9 @@ export class StageHealthMonitor {
         .getProject(project)
         ?.stages.find(s => s.metadata.name === stage);
       if (!subject || !manifest) return;
-      if (this.update(key, project, subject, manifest)) this.retrack();
+      if (this.update(key, project, subject, manifest) && !this.stopped) {
+        this.retrack();
+      }
     }
     const watched = this.watched.get(key)!;
     const health = evaluateStageHealth({
