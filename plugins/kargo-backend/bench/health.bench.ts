@@ -19,7 +19,7 @@ const FREIGHT = 200;
 const REQUESTS = Number(process.env.KARGO_BENCH_REQUESTS ?? 300);
 const GOAL_MS = 2;
 
-/** Projects `argo` and `plain`, each 10 chains of 5 stages fed by warehouse `app`. */
+/** Project `argo`: 10 chains of 5 stages fed by warehouse `app`, each syncing an Argo CD app. */
 function manifests(project: string): string {
   const docs: unknown[] = [
     {
@@ -70,7 +70,7 @@ function manifests(project: string): string {
 async function seed(knex: Knex) {
   const stores = DatabaseKargoStores.fromKnex(knex);
   const t0 = Date.parse('2025-01-01T00:00:00.000Z');
-  for (const project of ['argo', 'plain']) {
+  for (const project of ['argo']) {
     for (let n = 0; n < FREIGHT; n++) {
       await stores.freight.insertFreight(
         {
@@ -107,7 +107,19 @@ async function seed(knex: Knex) {
       });
     }
   }
-  // The health the monitor would have stored: 3 apps per stage, with their state and link.
+  if (knex.client.config.client === 'pg') await knex.raw('analyze');
+}
+
+/**
+ * Stores the health the monitor would have stored (3 apps per stage, with their state and link), or (`false`)
+ * removes it: the same pipeline without Argo CD.
+ */
+async function storeHealth(knex: Knex, on: boolean) {
+  const stores = DatabaseKargoStores.fromKnex(knex);
+  if (!on) {
+    await knex('kargo_stage_health').delete();
+    return;
+  }
   for (let i = 0; i < STAGES; i++) {
     const applications: ApplicationHealth[] = Array.from(
       { length: APPS },
@@ -133,14 +145,11 @@ async function seed(knex: Knex) {
       at: new Date(),
     });
   }
-  if (knex.client.config.client === 'pg') await knex.raw('analyze');
 }
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-health-bench-'));
-  for (const project of ['argo', 'plain']) {
-    fs.writeFileSync(path.join(dir, `${project}.yaml`), manifests(project));
-  }
+  fs.writeFileSync(path.join(dir, 'argo.yaml'), manifests('argo'));
   const rows: string[][] = [];
   try {
     for (const name of ['SQLite', 'PostgreSQL']) {
@@ -149,6 +158,7 @@ async function main() {
         await applyDatabaseMigrations(knex);
         await seed(knex);
         const { server, base } = await serve(knex, dir);
+        await storeHealth(knex, true);
         const pipeline = await (
           await fetch(`${base}/projects/argo/pipeline`)
         ).json();
@@ -159,13 +169,16 @@ async function main() {
         if (served !== STAGES) {
           throw new Error(`health served for ${served} stages, not ${STAGES}`);
         }
-        // Interleaved rounds, so that drift of the machine hits both alike.
+        // The same project with and without stored health, in interleaved rounds, so that drift of the machine
+        // hits both alike.
         const withHealth: Array<{ p50: number; p99: number }> = [];
         const without: Array<{ p50: number; p99: number }> = [];
         for (let round = 0; round < 3; round++) {
+          await storeHealth(knex, false);
           without.push(
-            await measure(`${base}/projects/plain/pipeline`, REQUESTS),
+            await measure(`${base}/projects/argo/pipeline`, REQUESTS),
           );
+          await storeHealth(knex, true);
           withHealth.push(
             await measure(`${base}/projects/argo/pipeline`, REQUESTS),
           );
