@@ -114,8 +114,15 @@ export interface Config {
       defaultCluster?: string;
       /** The namespace of Argo CD's Applications when an app does not name one. Default: `argocd`. */
       namespace?: string;
-      /** Base URL of the Argo CD UI, for links to apps (e.g. `https://argocd.example.com`). */
+      /**
+       * Base URL of the Argo CD UI, for links to apps (`<url>/applications/<namespace>/<name>`, e.g.
+       * `https://argocd.example.com`): in argocd-wait's output and in each stage's health.
+       */
       url?: string;
+      /**
+       * What the links call the Argo CD UI, e.g. "simulated Argo CD" in the demo. Default: `Argo CD`.
+       */
+      title?: string;
       /** Clusters Argo CD's Applications live on, in the shape of the Kubernetes plugin's cluster entries. */
       clusters?: Array<{
         /** The cluster's name, as apps' `cluster` field and `defaultCluster` name it. */
@@ -126,7 +133,8 @@ export interface Config {
         authProvider?: 'serviceAccount';
         /**
          * The service account's bearer token. It needs get, list, watch and patch on
-         * `applications.argoproj.io` in the Argo CD namespace. Never logged nor shown in step messages.
+         * `applications.argoproj.io` in the Argo CD namespace (watch: stage health). Never logged nor shown in
+         * step messages or API responses.
          *
          * @visibility secret
          */

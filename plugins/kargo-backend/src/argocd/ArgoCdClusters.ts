@@ -13,6 +13,7 @@ import {
   RequestContext,
   ResponseContext,
   setHeaderOptions,
+  Watch,
 } from '@kubernetes/client-node';
 
 /** Where a step reads and changes Argo CD Applications. */
@@ -61,6 +62,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Reads and patches the Argo CD Applications of one cluster through `@kubernetes/client-node`. */
 export class ArgoCdClusterClient {
   private readonly api: CustomObjectsApi;
+  private readonly watcher: Watch;
 
   constructor(
     readonly cluster: string,
@@ -68,6 +70,79 @@ export class ArgoCdClusterClient {
     private readonly requestTimeoutMs: number,
   ) {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.watcher = new Watch(kubeConfig);
+  }
+
+  /** Every Application of a namespace and the list's resourceVersion, to watch from. */
+  async listAll(
+    namespace: string,
+    signal?: AbortSignal,
+  ): Promise<{ items: ArgoCdApplication[]; resourceVersion: string }> {
+    const request = this.request(signal);
+    try {
+      const list: unknown = await this.api.listNamespacedCustomObject(
+        { ...APPLICATIONS, namespace },
+        request.options,
+      );
+      const items =
+        isRecord(list) && Array.isArray(list.items) ? list.items : [];
+      const metadata =
+        isRecord(list) && isRecord(list.metadata) ? list.metadata : {};
+      return {
+        items: items.map(toApplication),
+        resourceVersion:
+          typeof metadata.resourceVersion === 'string'
+            ? metadata.resourceVersion
+            : '',
+      };
+    } catch (error) {
+      throw this.wrap(
+        error,
+        `listing Argo CD Applications in ${namespace}`,
+        request,
+      );
+    }
+  }
+
+  /**
+   * Watches the Applications of a namespace from `resourceVersion`, with bookmarks. `onEvent` gets each event
+   * (`ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK`, `ERROR`) with its object; `done` is called once when the
+   * stream ends, with the error that ended it, if any. Resolves, once connected or failed, to what stops it.
+   */
+  watch(options: {
+    namespace: string;
+    resourceVersion: string;
+    timeoutSeconds: number;
+    onEvent(type: string, object: unknown): void;
+    done(error: unknown): void;
+  }): Promise<AbortController> {
+    return this.watcher.watch(
+      `/apis/${APPLICATIONS.group}/${
+        APPLICATIONS.version
+      }/namespaces/${encodeURIComponent(options.namespace)}/${
+        APPLICATIONS.plural
+      }`,
+      {
+        resourceVersion: options.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+      (type, object) => options.onEvent(type, object),
+      options.done,
+    );
+  }
+
+  /** Describes an error of a watch or list of this cluster (never with a token). */
+  describeError(error: unknown, doing: string): string {
+    if (error instanceof ArgoCdClusterError) return error.message;
+    const code = isRecord(error) ? error.statusCode : undefined;
+    if (typeof code === 'number') {
+      return `${doing} on cluster "${this.cluster}": the API server answered ${code}`;
+    }
+    const cause = error instanceof Error ? error : new Error(String(error));
+    return `${doing} on cluster "${this.cluster}": ${describeNetworkError(
+      cause,
+    )}`;
   }
 
   async get(
@@ -203,6 +278,8 @@ export class ArgoCdClusters {
     /** Base URL of the Argo CD UI, for links. */
     readonly url: string | undefined,
     private readonly requestTimeoutMs: number,
+    /** What links call the Argo CD UI (`kargo.argocd.title`, default "Argo CD"). */
+    readonly title: string = 'Argo CD',
   ) {}
 
   /**
@@ -220,6 +297,7 @@ export class ArgoCdClusters {
       settings.namespace,
       settings.url,
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      config.getOptionalString('kargo.argocd.title') ?? 'Argo CD',
     );
   }
 
@@ -230,6 +308,11 @@ export class ArgoCdClusters {
           namespace,
         )}/${encodeURIComponent(name)}`
       : undefined;
+  }
+
+  /** Whether a cluster of this name is configured. */
+  has(name: string): boolean {
+    return this.clusters.has(name);
   }
 
   /** The names of the configured clusters. */
@@ -276,7 +359,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toApplication(value: unknown): ArgoCdApplication {
+/** An Application as the API server sent it, reduced to the fields the steps and health checks read. */
+export function toApplication(value: unknown): ArgoCdApplication {
   if (!isRecord(value) || !isRecord(value.metadata)) {
     throw new ArgoCdClusterError('the API server answered with no object');
   }

@@ -309,6 +309,81 @@ describe.each(storeTestDatabases.eachSupportedId())(
         ).rejects.toThrow(LeaseLostError);
       });
 
+      it('records the health checks of the succeeded steps with the end, and reads what stage health needs', async () => {
+        const { stores, id } = await claimed(databaseId);
+        const check = {
+          uses: 'argocd-update',
+          config: { apps: [{ name: 'web', desiredRevisions: ['abc'] }] },
+        };
+        // While it runs: the stage's running promotion, no finished one.
+        expect(
+          await stores.promotions.getStageHealthSubjects('shop', [
+            'dev',
+            'prod',
+          ]),
+        ).toEqual([{ stage: 'dev', running: id }, { stage: 'prod' }]);
+        // The check is saved with the step's state, as the engine saves a success...
+        const done = {
+          ...state('done'),
+          steps: [
+            ...state('done').steps,
+            { alias: 'step-2', uses: 'other', status: 'Skipped' as const },
+          ],
+          runtime: [
+            { healthCheck: check },
+            { healthCheck: { uses: 'other', config: {} } },
+          ],
+        };
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: done,
+        });
+        // ...and the end records those of succeeded steps only.
+        await stores.promotions.finish({
+          id,
+          workerId: 'w1',
+          phase: 'Succeeded',
+          state: done,
+          now: at(3),
+        });
+        expect(
+          await stores.promotions.getStageHealthSubjects('shop', ['dev']),
+        ).toEqual([
+          {
+            stage: 'dev',
+            lastFinished: { id, phase: 'Succeeded', healthChecks: [check] },
+          },
+        ]);
+        // A later promotion that fails is the last finished one, with no checks.
+        const next = await stores.promotions.createPromotion({
+          project: 'shop',
+          stage: 'dev',
+          freightId: freight(1).id,
+          at: at(4),
+        });
+        await stores.promotions.claim({
+          id: next.id,
+          workerId: 'w1',
+          now: at(5),
+          leaseMs: 60_000,
+        });
+        await stores.promotions.finish({
+          id: next.id,
+          workerId: 'w1',
+          phase: 'Failed',
+          now: at(6),
+        });
+        expect(
+          await stores.promotions.getStageHealthSubjects('shop', ['dev']),
+        ).toEqual([
+          {
+            stage: 'dev',
+            lastFinished: { id: next.id, phase: 'Failed', healthChecks: [] },
+          },
+        ]);
+      });
+
       it('leaves verification to the stage when it has one, and moves nothing when the run failed', async () => {
         const { stores, id } = await claimed(databaseId);
         await stores.promotions.finish({

@@ -17,6 +17,65 @@ const item = (origin: string, name: string) => ({
 describe.each(storeTestDatabases.eachSupportedId())(
   'DatabaseStageStore on %p',
   databaseId => {
+    describe('stage health', () => {
+      it('stores a health only when it changed, keeping the time it became so', async () => {
+        const stores = await createStores(databaseId);
+        const healthy = {
+          status: 'Healthy' as const,
+          promotion: 'p1',
+          applications: [
+            {
+              cluster: 'c1',
+              namespace: 'argocd',
+              name: 'web',
+              status: 'Healthy' as const,
+              syncStatus: 'Synced',
+              revision: 'abc',
+            },
+          ],
+        };
+        const put = (health: typeof healthy | object, minute: number) =>
+          stores.stages.putStageHealth({
+            project: 'shop',
+            stage: 'dev',
+            health: health as typeof healthy,
+            at: at(minute),
+          });
+        expect(await stores.stages.getStageHealth({ project: 'shop' })).toEqual(
+          {},
+        );
+        expect(await put(healthy, 1)).toBe(true);
+        expect(await put(healthy, 2)).toBe(false);
+        expect(
+          await stores.stages.getStageHealth({
+            project: 'shop',
+            stages: ['dev'],
+          }),
+        ).toEqual({ dev: { ...healthy, updatedAt: at(1).toISOString() } });
+        const unknown = {
+          status: 'Unknown' as const,
+          message: 'promotion p2 is in progress',
+          applications: [],
+        };
+        expect(await put(unknown, 3)).toBe(true);
+        await stores.stages.putStageHealth({
+          project: 'shop',
+          stage: 'prod',
+          health: healthy,
+          at: at(4),
+        });
+        expect(await stores.stages.getStageHealth({ project: 'shop' })).toEqual(
+          {
+            dev: { ...unknown, updatedAt: at(3).toISOString() },
+            prod: { ...healthy, updatedAt: at(4).toISOString() },
+          },
+        );
+        expect(
+          await stores.stages.getStageHealth({ project: 'other' }),
+        ).toEqual({});
+      });
+    });
+
     describe('stages', () => {
       it('moves the current freight, keeps history and the longest completed soak', async () => {
         const stores = await createStores(databaseId);

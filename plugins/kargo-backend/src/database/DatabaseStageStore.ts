@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import {
   FREIGHT_HISTORY_LIMIT,
+  StageHealth,
   StageHistoryEntry,
 } from '@kargo-portal/plugin-kargo-common';
 import {
@@ -14,11 +15,18 @@ import {
   freightFromRow,
   promotionFromRow,
   stageHistoryEntryFromRow,
+  stageHealthFromRow,
 } from './mappers';
 import { setCurrentFreight } from './operations/freightStages';
 import { metadataByName, upsertMetadata } from './operations/metadata';
 import { chunks } from './operations/paging';
-import { FreightRow, PromotionRow, StageHistoryRow } from './tables';
+import {
+  FreightRow,
+  PromotionRow,
+  StageHealthRow,
+  StageHistoryRow,
+} from './tables';
+import { toDbTime } from './time';
 import { inTransaction } from './transaction';
 
 /** The {@link StageStore} on the plugin's database. */
@@ -177,5 +185,54 @@ export class DatabaseStageStore implements StageStore {
       }
     }
     return Object.fromEntries(out);
+  }
+
+  async getStageHealth(options: {
+    project: string;
+    stages?: string[];
+  }): Promise<Record<string, StageHealth>> {
+    const query = this.db<StageHealthRow>('kargo_stage_health').where(
+      'project',
+      options.project,
+    );
+    const rows: StageHealthRow[] = [];
+    if (options.stages) {
+      for (const part of chunks(options.stages)) {
+        rows.push(...(await query.clone().whereIn('stage', part)));
+      }
+    } else {
+      rows.push(...(await query));
+    }
+    return Object.fromEntries(
+      rows.map(row => [row.stage, stageHealthFromRow(row)]),
+    );
+  }
+
+  async putStageHealth(options: {
+    project: string;
+    stage: string;
+    health: Omit<StageHealth, 'updatedAt'>;
+    at: Date;
+  }): Promise<boolean> {
+    const { project, stage } = options;
+    const health = JSON.stringify(options.health);
+    const stored: Pick<StageHealthRow, 'health'> | undefined = await this.db(
+      'kargo_stage_health',
+    )
+      .where({ project, stage })
+      .first('health');
+    if (stored?.health === health) return false;
+    // Another replica may write the same derived value meanwhile: the last write wins, and both are equal.
+    await this.db<StageHealthRow>('kargo_stage_health')
+      .insert({
+        project,
+        stage,
+        status: options.health.status,
+        health,
+        updated_at: toDbTime(options.at),
+      })
+      .onConflict(['project', 'stage'])
+      .merge(['status', 'health', 'updated_at']);
+    return true;
   }
 }

@@ -7,9 +7,11 @@ import {
   Promotion,
   PromotionPhase,
   PromotionStepState,
+  StageHealth,
   StageHistoryEntry,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
+import { PromotionHealthCheck } from '@kargo-portal/plugin-kargo-node';
 import {
   FreightByOrigin,
   freightCollectionOf,
@@ -17,7 +19,11 @@ import {
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { FreightStageState } from '../stores/FreightStore';
-import { ClaimedPromotion } from '../stores/PromotionStore';
+import {
+  ClaimedPromotion,
+  FinishedPhase,
+  StageHealthSubject,
+} from '../stores/PromotionStore';
 import {
   DefinitionSourceRow,
   FreightRow,
@@ -25,6 +31,7 @@ import {
   PromotionRow,
   PromotionRunRow,
   StageHistoryRow,
+  StageHealthRow,
   WarehouseRow,
 } from './tables';
 
@@ -253,5 +260,42 @@ function runStateFromRow(row: PromotionRunRow): PromotionRunState | undefined {
     ),
     runtime: stored.runtime,
     outputs: stored.outputs,
+  };
+}
+
+const finishedPhases: FinishedPhase[] = [
+  'Succeeded',
+  'Failed',
+  'Errored',
+  'Aborted',
+];
+
+/** A finished promotion and the health checks it recorded (none when it recorded none, or finished before). */
+export function healthChecksFromRow(
+  row: Pick<PromotionRunRow, 'id' | 'phase' | 'health_checks'>,
+): NonNullable<StageHealthSubject['lastFinished']> {
+  const phase = finishedPhases.find(p => p === row.phase);
+  if (!phase) {
+    throw new Error(`Promotion ${row.id} is not finished (${row.phase})`);
+  }
+  return {
+    id: row.id,
+    phase,
+    healthChecks: row.health_checks
+      ? parseJson<PromotionHealthCheck[]>(
+          row.health_checks,
+          `health checks of promotion ${row.id}`,
+        )
+      : [],
+  };
+}
+
+export function stageHealthFromRow(row: StageHealthRow): StageHealth {
+  return {
+    ...parseJson<Omit<StageHealth, 'updatedAt'>>(
+      row.health,
+      `health of stage ${row.stage}`,
+    ),
+    updatedAt: row.updated_at,
   };
 }

@@ -18,6 +18,7 @@ const tables = [
   'kargo_freight_stages',
   'kargo_metadata',
   'kargo_promotions',
+  'kargo_stage_health',
   'kargo_stage_history',
   'kargo_warehouses',
 ];

@@ -80,6 +80,15 @@ export interface PromotionRow {
   rollback: boolean | number;
 }
 
+export interface StageHealthRow {
+  project: string;
+  stage: string;
+  status: string;
+  /** The StageHealth as JSON, without `updatedAt`. */
+  health: string;
+  updated_at: string;
+}
+
 export interface WarehouseRow {
   project: string;
   name: string;
@@ -110,4 +119,6 @@ export interface PromotionRunRow extends PromotionRow {
   plan: string | null;
   run_state: string | null;
   run_count: number | string;
+  /** The health checks of the succeeded steps, JSON (migration 20261203090000_stage_health). */
+  health_checks: string | null;
 }

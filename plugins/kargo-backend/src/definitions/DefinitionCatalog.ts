@@ -123,7 +123,7 @@ export function validateProjects(
     for (const m of project.manifests) {
       if (m.kind !== 'ProjectConfig') continue;
       for (const p of promotionWindowProblems(m)) {
-        problem(`ProjectConfig ${m.metadata.name}: ${p.path}`, p.message);
+        problem(m, `ProjectConfig ${m.metadata.name}: ${p.path}`, p.message);
       }
     }
   }

@@ -6,10 +6,20 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { parseManifests } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
+import { applicationManifest } from '../__testUtils__/doubles/argoCdApplications';
+import { ArgoCdSimulator } from '../__testUtils__/doubles/argoCdSimulator';
+import { KubernetesApiServerDouble } from '../__testUtils__/doubles/kubernetesApiServer';
+import { ArgoCdClusters } from '../argocd/ArgoCdClusters';
+import {
+  argoCdContextChecks,
+  createArgoCdHealthChecker,
+} from '../argocd/ArgoCdHealthChecker';
 import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { GitClient } from '../git';
+import { HealthCheckers } from '../health/HealthCheckers';
+import { StageHealthMonitor } from '../health/StageHealthMonitor';
 import { StepRegistry } from './engine';
 import { evaluateExpression } from '../expressions';
 import { builtinPromotionSteps } from './builtinSteps';
@@ -38,18 +48,29 @@ function git(cwd: string, ...args: string[]): string {
   ).trim();
 }
 
-// The PromotionTask of the article in ../shared/seeds/002 ("Argo CD and Kargo in practice"), as written there
+// The PromotionTask of the article in ../shared/seeds/002 ("Argo CD and Kargo in practice"), unchanged
 // (git-clone, yaml-update with imageFrom, git-clone of a commit with commitFrom, copy, git-commit with a
-// conditional message, git-push), run against a local repository instead of GitHub. Its last step,
-// argocd-update, is replaced by a compose-output that shows what imageFrom and commitFrom see: the stage takes
-// both warehouses, and keeps the freight of one while the other's is promoted.
+// conditional message, git-push, argocd-update), run against a local repository instead of GitHub and the
+// Kubernetes API double with the Argo CD simulator instead of a cluster. The stage takes both warehouses, and
+// keeps the freight of one while the other's is promoted.
 describe.each(databases.eachSupportedId())(
   "the seed article's PromotionTask on %p",
   id => {
     let root: string;
+    let server: KubernetesApiServerDouble;
+    let simulator: ArgoCdSimulator;
+    beforeAll(async () => {
+      server = await KubernetesApiServerDouble.start({ bookmarkIntervalMs: 0 });
+      simulator = new ArgoCdSimulator({ store: server.store });
+      simulator.startRealTime(20);
+    });
+    afterAll(async () => {
+      simulator.stopRealTime();
+      await server.close();
+    });
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-    it('promotes an image and GitOps commits into a local repository, keeping both origins', async () => {
+    it('promotes an image and GitOps commits into a local repository keeping both origins, syncs the Argo CD app, and the stage becomes healthy', async () => {
       root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-seed-'));
       const work = path.join(root, 'work');
       fs.mkdirSync(path.join(work, 'env/dev'), { recursive: true });
@@ -84,24 +105,22 @@ describe.each(databases.eachSupportedId())(
       const text = fs
         .readFileSync(seed, 'utf8')
         .replaceAll('https://github.com/example-org/kargo-poc.git', repoURL);
-      // In place of argocd-update, a step that shows what imageFrom and commitFrom see in a GitOps promotion.
-      const withoutArgo = text.replace(
-        /\n {4}- uses: argocd-update\n(?: {6,}.*\n?)*/,
-        [
-          '',
-          '    - if: ${{ ctx.targetFreight.origin.name == "gitops" }}',
-          '      uses: compose-output',
-          '      as: seen',
-          '      config:',
-          '        image: ${{ imageFrom( vars.image ).Tag }}',
-          '        commit: ${{ commitFrom( vars.repoURL ).ID }}',
-          '',
-        ].join('\n'),
-      );
-      expect(withoutArgo).not.toContain('argocd-update');
+      expect(text).toContain('- uses: argocd-update');
       const catalog = DefinitionCatalog.fromManifests(
-        parseManifests({ source: 'seed-002.yaml', text: withoutArgo }),
+        parseManifests({ source: 'seed-002.yaml', text }),
       );
+      // The app the task's argocd-update names (`akargo-poc-${{ ctx.stage }}`), authorized for the stage.
+      server.store.put(
+        applicationManifest({
+          name: 'akargo-poc-dev',
+          authorizedStage: 'kargo-poc:dev',
+          source: { repoURL, path: 'env/dev', targetRevision: 'main' },
+          deployedRevisions: ['main'],
+        }),
+      );
+      const argocd = new ConfigReader({
+        kargo: { argocd: { clusters: [{ ...server.cluster }] } },
+      });
 
       const knex = await databases.init(id);
       await applyDatabaseMigrations(knex);
@@ -147,18 +166,19 @@ describe.each(databases.eachSupportedId())(
         definitions: { getCatalog: async () => catalog },
         registry: StepRegistry.create(
           builtinPromotionSteps({
-            config: new ConfigReader({}),
+            config: argocd,
             git: await GitClient.create(),
             evaluateExpression,
+            argoCdPollIntervalMs: 20,
           }),
         ),
         logger: mockServices.logger.mock(),
         config: new ConfigReader({
           kargo: { promotions: { workDir: path.join(root, 'promotions') } },
         }),
+        engine: { minRetryAfterMs: 20 },
       });
 
-      const seen: unknown[] = [];
       // The image, then a GitOps commit, then a newer GitOps commit: the stage keeps the image throughout.
       for (const freight of [image.freight, gitops.freight, gamma.freight]) {
         const promotion = await stores.promotions.createPromotion({
@@ -168,14 +188,24 @@ describe.each(databases.eachSupportedId())(
           actor: 'user:default/amy',
           at: new Date(),
         });
-        while ((await worker.runOnce()) > 0) {
-          // until the promotion has run
-        }
-        const done = await stores.promotions.getPromotion(
+        // Until the promotion has run: argocd-update waits for the simulated sync between runs.
+        const deadline = Date.now() + 30_000;
+        let done = await stores.promotions.getPromotion(
           'kargo-poc',
           promotion.id,
         );
-        const isImage = freight === image.freight;
+        while (
+          (done?.phase === 'Pending' || done?.phase === 'Running') &&
+          Date.now() < deadline
+        ) {
+          if ((await worker.runOnce()) === 0) {
+            await new Promise(resolve => setTimeout(resolve, 20));
+          }
+          done = await stores.promotions.getPromotion(
+            'kargo-poc',
+            promotion.id,
+          );
+        }
         expect({
           freight: freight.alias,
           phase: done?.phase,
@@ -185,25 +215,28 @@ describe.each(databases.eachSupportedId())(
           freight: freight.alias,
           phase: 'Succeeded',
           message: done?.message,
-          steps: [
-            ['step-1', 'Succeeded'],
-            ['update-image', isImage ? 'Succeeded' : 'Skipped'],
-            ['step-3', isImage ? 'Skipped' : 'Succeeded'],
-            ['step-4', isImage ? 'Skipped' : 'Succeeded'],
-            ['commit', 'Succeeded'],
-            ['step-6', 'Succeeded'],
-            ['seen', isImage ? 'Skipped' : 'Succeeded'],
-          ].map(([alias, status]) => [`task-1::${alias}`, status]),
+          steps:
+            freight === image.freight
+              ? [
+                  ['step-1', 'Succeeded'],
+                  ['update-image', 'Succeeded'],
+                  ['step-3', 'Skipped'],
+                  ['step-4', 'Skipped'],
+                  ['commit', 'Succeeded'],
+                  ['step-6', 'Succeeded'],
+                  ['step-7', 'Succeeded'],
+                ].map(([alias, status]) => [`task-1::${alias}`, status])
+              : [
+                  ['step-1', 'Succeeded'],
+                  ['update-image', 'Skipped'],
+                  ['step-3', 'Succeeded'],
+                  ['step-4', 'Succeeded'],
+                  ['commit', 'Succeeded'],
+                  ['step-6', 'Succeeded'],
+                  ['step-7', 'Succeeded'],
+                ].map(([alias, status]) => [`task-1::${alias}`, status]),
         });
-        if (!isImage) {
-          seen.push(done?.steps.find(s => s.alias === 'task-1::seen')?.output);
-        }
       }
-      // Each GitOps promotion still saw the image promoted before it.
-      expect(seen).toEqual([
-        { image: '1.4.0', commit: flagsCommit },
-        { image: '1.4.0', commit: gammaCommit },
-      ]);
       const [dev] = await stores.stages.getStageSummaries('kargo-poc', ['dev']);
       expect(dev.current.map(c => c.freight.alias)).toEqual([
         'image-freight',
@@ -253,6 +286,88 @@ describe.each(databases.eachSupportedId())(
         `updates dev gitops.yaml from ${flagsCommit}`,
         'updated dev application to 1.4.0',
       ]);
+
+      // argocd-update synced the app as the promotion's actor and recorded its health check with the promotion.
+      const app = server.store.get(
+        server.store.resourceTypes.application,
+        'argocd',
+        'akargo-poc-dev',
+      );
+      expect(app?.status).toMatchObject({
+        sync: { status: 'Synced' },
+        health: { status: 'Healthy' },
+        operationState: {
+          phase: 'Succeeded',
+          operation: { initiatedBy: { username: 'user:default/amy' } },
+        },
+      });
+      const [subject] = await stores.promotions.getStageHealthSubjects(
+        'kargo-poc',
+        ['dev'],
+      );
+      expect(subject.lastFinished).toMatchObject({
+        phase: 'Succeeded',
+        healthChecks: [
+          {
+            uses: 'argocd-update',
+            config: {
+              apps: [
+                {
+                  name: 'akargo-poc-dev',
+                  namespace: 'argocd',
+                  cluster: server.cluster.name,
+                  desiredRevisions: [''],
+                },
+              ],
+            },
+          },
+        ],
+      });
+
+      // And the stage is healthy, as the stage health monitor evaluates it from the watch.
+      const monitor = StageHealthMonitor.create({
+        stores,
+        definitions: { getCatalog: async () => catalog },
+        checkers: HealthCheckers.create(
+          createArgoCdHealthChecker({
+            clusters: ArgoCdClusters.fromConfig(argocd),
+            logger: mockServices.logger.mock(),
+          }),
+        ),
+        linkOnlyChecks: argoCdContextChecks,
+        logger: mockServices.logger.mock(),
+      });
+      await monitor.start();
+      try {
+        const healthDeadline = Date.now() + 10_000;
+        let health = await stores.stages.getStageHealth({
+          project: 'kargo-poc',
+        });
+        while (
+          health.dev?.status !== 'Healthy' &&
+          Date.now() < healthDeadline
+        ) {
+          await new Promise(resolve => setTimeout(resolve, 20));
+          health = await stores.stages.getStageHealth({ project: 'kargo-poc' });
+        }
+        expect(health.dev).toMatchObject({
+          status: 'Healthy',
+          applications: [
+            expect.objectContaining({
+              name: 'akargo-poc-dev',
+              status: 'Healthy',
+              syncStatus: 'Synced',
+            }),
+            // The stage's argocd-context names another app, which does not exist: linked, not counted.
+            expect.objectContaining({
+              name: 'argo-kargo-poc-dev',
+              status: 'NotApplicable',
+            }),
+          ],
+        });
+      } finally {
+        await monitor.stop();
+      }
       await knex.destroy();
     }, 60_000);
   },

@@ -85,6 +85,10 @@ describe.each(databases.eachSupportedId())(
         expect(
           (await client.getStageHistory('guestbook', 'dev')).items,
         ).toEqual([]);
+        expect(await client.getStageHealth('guestbook', 'dev')).toMatchObject({
+          status: 'Unknown',
+          applications: [],
+        });
         const commit = 'a'.repeat(40);
         await fx.stores.warehouses.recordDiscovery({
           project: 'guestbook',

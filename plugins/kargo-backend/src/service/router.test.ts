@@ -248,6 +248,14 @@ const routes: Route[] = [
     status: 200,
   },
   {
+    name: 'stage health',
+    method: 'get',
+    path: () => '/projects/guestbook/stages/dev/health',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
     name: 'list promotions',
     method: 'get',
     path: () => '/projects/guestbook/promotions',
@@ -453,6 +461,18 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
         '/projects/guestbook/stages/qa/history',
         404,
         'Stage "qa" not found in Kargo project "guestbook"',
+      ],
+      [
+        'the health of an unknown stage',
+        '/projects/guestbook/stages/qa/health',
+        404,
+        'Stage "qa" not found in Kargo project "guestbook"',
+      ],
+      [
+        'the health of a stage of an unknown project',
+        '/projects/nope/stages/dev/health',
+        404,
+        'Kargo project "nope" not found',
       ],
       [
         'unknown freight',
@@ -691,6 +711,62 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
         .filter((f: any) => f.metadata)
         .map((f: any) => [f.alias, f.metadata]);
       expect(withMetadata).toEqual([['tidy-otter', { soaked: true }]]);
+    });
+  });
+
+  describe('stage health through the API', () => {
+    it('serves the stored health per stage and in the pipeline, Unknown before the first evaluation', async () => {
+      expect(
+        (
+          await request(fx.app)
+            .get('/projects/guestbook/stages/prod/health')
+            .expect(200)
+        ).body,
+      ).toEqual({
+        status: 'Unknown',
+        message: 'The health of this stage has not been evaluated yet',
+        applications: [],
+      });
+      const health = {
+        status: 'Progressing' as const,
+        message:
+          'Argo CD Application argocd/guestbook-staging on cluster "c1" is progressing',
+        promotion: 'p1',
+        applications: [
+          {
+            cluster: 'c1',
+            namespace: 'argocd',
+            name: 'guestbook-staging',
+            status: 'Progressing' as const,
+            syncStatus: 'Synced',
+            revision: 'abc',
+            desiredRevisions: ['abc'],
+            healthStatus: 'Progressing',
+            link: {
+              url: 'https://argocd.example/applications/argocd/guestbook-staging',
+              title: 'Argo CD',
+            },
+          },
+        ],
+      };
+      await fx.stores.stages.putStageHealth({
+        project: 'guestbook',
+        stage: 'staging',
+        health,
+        at: NOW,
+      });
+      const served = await request(fx.app)
+        .get('/projects/guestbook/stages/staging/health')
+        .expect(200);
+      expect(served.body).toEqual({ ...health, updatedAt: NOW.toISOString() });
+      const pipeline = await request(fx.app)
+        .get('/projects/guestbook/pipeline')
+        .expect(200);
+      expect(
+        Object.fromEntries(
+          pipeline.body.stages.map((s: any) => [s.name, s.health?.status]),
+        ),
+      ).toEqual({ dev: undefined, staging: 'Progressing', prod: undefined });
     });
   });
 });

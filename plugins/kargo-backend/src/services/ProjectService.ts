@@ -2,11 +2,12 @@ import { AuditorService } from '@backstage/backend-plugin-api';
 import {
   DefinitionSourceStatus,
   Pipeline,
+  StageHealth,
 } from '@kargo-portal/plugin-kargo-common';
 import { ProjectDefinition } from '../definitions/DefinitionCatalog';
 import { DefinitionService } from '../definitions/DefinitionService';
 import { FreightQueries, FreightQueriesStore } from './FreightQueries';
-import { loadProject } from './lookups';
+import { loadProject, requireStage } from './lookups';
 import { withoutStepDetails } from './PromotionService';
 import { ChangeOrigin, auditedChange } from './types';
 
@@ -158,6 +159,32 @@ export class ProjectService {
           : stage,
       ),
     };
+  }
+
+  /**
+   * A stage's health and its Argo CD applications, as the stage health monitor last stored it (no cluster is
+   * called). An unknown stage is a `NotFoundError`; a stage not evaluated yet is Unknown.
+   */
+  async getStageHealth(request: {
+    project: string;
+    stage: string;
+  }): Promise<StageHealth> {
+    const project = await loadProject(
+      this.options.definitions,
+      request.project,
+    );
+    requireStage(project, request.stage);
+    const stored = await this.options.stores.stages.getStageHealth({
+      project: project.name,
+      stages: [request.stage],
+    });
+    return (
+      stored[request.stage] ?? {
+        status: 'Unknown',
+        message: 'The health of this stage has not been evaluated yet',
+        applications: [],
+      }
+    );
   }
 
   /** Every manifest source with its version, projects and last error. */

@@ -1,5 +1,8 @@
 import { Page, Promotion } from '@kargo-portal/plugin-kargo-common';
-import { PromotionStepEffect } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionHealthCheck,
+  PromotionStepEffect,
+} from '@kargo-portal/plugin-kargo-node';
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { StoreTransaction } from './StoreTransaction';
@@ -58,6 +61,21 @@ export interface PromotionEnding {
    * verified in it at once (as Kargo does for a healthy stage without verification).
    */
   verifyAtOnce?: boolean;
+}
+
+/**
+ * What a stage's health is evaluated from, as Kargo's Stage status holds it: the promotion running now (its
+ * `currentPromotion`), and the last one that finished (its `lastPromotion`) with the health checks it recorded.
+ */
+export interface StageHealthSubject {
+  stage: string;
+  /** The id of the stage's Running promotion, if one runs. */
+  running?: string;
+  lastFinished?: {
+    id: string;
+    phase: FinishedPhase;
+    healthChecks: PromotionHealthCheck[];
+  };
 }
 
 /**
@@ -155,11 +173,17 @@ export interface PromotionStore {
     nextRunAt?: Date;
   }): Promise<void>;
   /**
-   * Ends a promotion in one transaction: its final phase and step states, the remaining effects, and on
-   * success what it changes elsewhere: the stage's current freight and history, and the verification
-   * bookkeeping. An unknown freight is a `NotFoundError` and nothing is written.
+   * Ends a promotion in one transaction: its final phase and step states, the health checks its steps recorded
+   * (those of succeeded steps, from `state`), the remaining effects, and on success what it changes elsewhere:
+   * the stage's current freight and history, and the verification bookkeeping. An unknown freight is a
+   * `NotFoundError` and nothing is written.
    */
   finish(ending: PromotionEnding): Promise<void>;
+  /** For each of the stages: its Running promotion and its last finished one with its health checks. */
+  getStageHealthSubjects(
+    project: string,
+    stages: string[],
+  ): Promise<StageHealthSubject[]>;
   /** Ids of promotions that are over (or gone), among `ids`: their work directories can go. */
   findFinished(ids: string[]): Promise<string[]>;
 }

@@ -2,6 +2,7 @@ import {
   FREIGHT_HISTORY_LIMIT,
   FreightRecord,
   Promotion,
+  StageHealth,
   StageHistoryEntry,
 } from '@kargo-portal/plugin-kargo-common';
 import { StoreTransaction } from './StoreTransaction';
@@ -80,4 +81,20 @@ export interface StageStore {
     kind: MetadataKind;
     names?: string[];
   }): Promise<MetadataByName>;
+  /** The stored health of the project's stages (of `stages` only when given), by stage; unevaluated ones left out. */
+  getStageHealth(options: {
+    project: string;
+    stages?: string[];
+  }): Promise<Record<string, StageHealth>>;
+  /**
+   * Stores a stage's health unless it is stored as it is already (then nothing is written, and `updatedAt` keeps
+   * the time it became so). Returns whether it changed. The value is derived, so replicas writing the same one
+   * at once is harmless.
+   */
+  putStageHealth(options: {
+    project: string;
+    stage: string;
+    health: Omit<StageHealth, 'updatedAt'>;
+    at: Date;
+  }): Promise<boolean>;
 }

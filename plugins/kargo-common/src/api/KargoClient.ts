@@ -10,7 +10,7 @@ import {
   StageHistoryEntry,
   WarehouseStatus,
 } from './model';
-import { Pipeline, ProjectList, ProjectSummary } from './types';
+import { Pipeline, ProjectList, ProjectSummary, StageHealth } from './types';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
 export interface KargoClientDiscovery {
@@ -61,6 +61,8 @@ export interface KargoApi {
     stage: string,
     options?: { limit?: number },
   ): Promise<{ items: StageHistoryEntry[] }>;
+  /** The stage's health and its Argo CD applications, as last evaluated from the watch. */
+  getStageHealth(project: string, stage: string): Promise<StageHealth>;
   listPromotions(
     project: string,
     options?: PageRequest & { stage?: string },
@@ -198,6 +200,13 @@ export class KargoClient implements KargoApi {
       `/projects/${enc(project)}/stages/${enc(stage)}/history${queryString({
         limit: options.limit,
       })}`,
+    );
+  }
+
+  getStageHealth(project: string, stage: string) {
+    return this.call<StageHealth>(
+      'GET',
+      `/projects/${enc(project)}/stages/${enc(stage)}/health`,
     );
   }
 

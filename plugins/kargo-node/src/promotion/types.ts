@@ -22,6 +22,24 @@ export interface PromotionStepResult {
    * harmless to repeat.
    */
   effects?: PromotionStepEffect[];
+  /**
+   * For `Succeeded`: a health check for the stage to run from now on (Kargo's `HealthCheckStep`), such as the
+   * Argo CD Applications `argocd-update` synced. The engine stores it with the step's success, in the same
+   * transaction, and the finished promotion records it: the stage's health is evaluated from the health checks
+   * of its last successful promotion.
+   */
+  healthCheck?: PromotionHealthCheck;
+}
+
+/**
+ * A health check a step records with its promotion, as Kargo's `HealthCheckStep`: `uses` names the kind of
+ * check (a registered health checker; `argocd-update` for the Argo CD one), `config` is that checker's input.
+ *
+ * @public
+ */
+export interface PromotionHealthCheck {
+  uses: string;
+  config: Record<string, unknown>;
 }
 
 /**

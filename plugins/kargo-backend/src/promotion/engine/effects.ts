@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { PromotionStepEffect } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionHealthCheck,
+  PromotionStepEffect,
+} from '@kargo-portal/plugin-kargo-node';
 import { Redactor } from './redaction';
 
 const effectSchema = z.discriminatedUnion('kind', [
@@ -42,4 +45,30 @@ export function checkedEffects(
   return parsed.data.length > 0
     ? { effects: redactor.redactDeep(parsed.data) }
     : {};
+}
+
+const healthCheckSchema = z
+  .object({ uses: z.string().min(1), config: z.record(z.unknown()) })
+  .strict();
+
+/**
+ * The health check of a step's result, checked (a module's step may not be typed) and with known secrets
+ * redacted: it is stored with the promotion.
+ */
+export function checkedHealthCheck(
+  healthCheck: unknown,
+  redactor: Redactor,
+): { healthCheck?: PromotionHealthCheck; error?: Error } {
+  if (healthCheck === undefined) return {};
+  const parsed = healthCheckSchema.safeParse(healthCheck);
+  if (!parsed.success) {
+    return {
+      error: new Error(
+        `invalid healthCheck in the step's result: ${parsed.error.issues
+          .map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ')}`,
+      ),
+    };
+  }
+  return { healthCheck: redactor.redactDeep(parsed.data) };
 }

@@ -995,3 +995,70 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'health checks through the worker on %p',
+  databaseId => {
+    it('keeps a step’s health check across runs and records it with the promotion', async () => {
+      const bed = await promotionTestBed(await databases.init(databaseId));
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [{ uses: 'checked' }, { uses: 'slow' }, { uses: 'bad' }],
+        },
+      });
+      const check = { uses: 'argocd-update', config: { apps: [] } };
+      let slowRuns = 0;
+      const steps = [
+        testStep('checked', () => ({
+          status: 'Succeeded',
+          healthCheck: check,
+        })),
+        // Waits once: the promotion is put back and a second worker finishes it from the stored state.
+        testStep('slow', () =>
+          ++slowRuns === 1
+            ? { status: 'Running', retryAfterMs: 1 }
+            : { status: 'Succeeded' },
+        ),
+        testStep('bad', () => ({
+          status: 'Succeeded',
+          healthCheck: { uses: '', config: {} },
+        })),
+      ];
+      const activity: string[] = [];
+      const onStageActivity = (project: string, stage: string) =>
+        activity.push(`${project}/${stage}`);
+      const promotion = await bed.promote('dev');
+      await bed.worker({ catalog, steps, workDir, onStageActivity }).runOnce();
+      expect((await bed.promotion(promotion.id)).phase).toBe('Running');
+      const [subject] = await bed.stores.promotions.getStageHealthSubjects(
+        'shop',
+        ['dev'],
+      );
+      expect(subject).toEqual({ stage: 'dev', running: promotion.id });
+
+      await waitFor(async () => {
+        await bed
+          .worker({ catalog, steps, workDir, onStageActivity })
+          .runOnce();
+        const done = await bed.promotion(promotion.id);
+        return done.phase !== 'Running' && done;
+      }, 'the promotion to end');
+      const done = await bed.promotion(promotion.id);
+      // A malformed health check is refused like malformed effects: the step errors.
+      expect(done.phase).toBe('Errored');
+      expect(done.steps[2].message).toContain(
+        "invalid healthCheck in the step's result: uses",
+      );
+      const [after] = await bed.stores.promotions.getStageHealthSubjects(
+        'shop',
+        ['dev'],
+      );
+      expect(after.lastFinished).toEqual({
+        id: promotion.id,
+        phase: 'Errored',
+        healthChecks: [check],
+      });
+      expect(activity.slice(0, 2)).toEqual(['shop/dev', 'shop/dev']);
+    });
+  },
+);

@@ -240,7 +240,7 @@ export type PipelineStage = {
 export type StageHealth = {
   status: 'Healthy' | 'Progressing' | 'Unknown' | 'Unhealthy' | 'NotApplicable';
   message?: string;
-  /** When the health was last evaluated. */
+  /** When the health was first evaluated as it is (it is rewritten only when it changes). */
   updatedAt?: string;
   /** The promotion whose health checks were evaluated. */
   promotion?: string;
@@ -261,12 +261,14 @@ export type ApplicationHealth = {
   /** The revision the Application is synced to (the first source's for multi-source apps). */
   revision?: string;
   revisions?: Array<string>;
+  /** The revisions the promotion asked for, one per source ('' when it asked for none). */
+  desiredRevisions?: Array<string>;
   /** Argo CD's own health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown). */
   healthStatus?: string;
   /** The app in the Argo CD UI, when a UI URL is configured or the stage's argocd-context gives one. */
   link?: {
     url: string;
-    /** What to call the UI */
+    /** What to call the UI (kargo.argocd.title), such as "Argo CD" or "simulated Argo CD". */
     title: string;
   };
 };

@@ -796,7 +796,8 @@ export const spec = {
           },
           updatedAt: {
             type: 'string',
-            description: 'When the health was last evaluated.',
+            description:
+              'When the health was first evaluated as it is (it is rewritten only when it changes).',
           },
           promotion: {
             type: 'string',
@@ -857,6 +858,14 @@ export const spec = {
               type: 'string',
             },
           },
+          desiredRevisions: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description:
+              "The revisions the promotion asked for, one per source ('' when it asked for none).",
+          },
           healthStatus: {
             type: 'string',
             description:
@@ -872,8 +881,8 @@ export const spec = {
               },
               title: {
                 type: 'string',
-                description: 'What to call the UI',
-                'such as "Argo CD" or "simulated Argo CD".': null,
+                description:
+                  'What to call the UI (kargo.argocd.title), such as "Argo CD" or "simulated Argo CD".',
               },
             },
             required: ['url', 'title'],
