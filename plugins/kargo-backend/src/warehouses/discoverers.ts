@@ -5,7 +5,12 @@ import { GitMirrorCache, discoverCommits } from '../discovery/git';
 import { discoverImages } from '../discovery/image';
 import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient, credentialsFromIntegrations } from '../git';
-import { EvaluationBudget, evaluateExpression, parse } from '../expressions';
+import {
+  EvaluationBudget,
+  evaluateExpression,
+  parse,
+  timeFromDate,
+} from '../expressions';
 import { WarehouseDiscoverers } from './sources';
 
 /**
@@ -13,6 +18,29 @@ import { WarehouseDiscoverers } from './sources';
  * repositories through the `git` CLI with mirrors in `cacheDir` (credentials from Backstage integrations), and
  * Helm chart repositories, classic or OCI.
  */
+/**
+ * Evaluates a Git subscription's `expressionFilter` over a commit's or tag's fields, dates (`commitDate`,
+ * `creatorDate`) being Go `time.Time` values with their methods and operators, as in Kargo.
+ */
+export function evaluateGitFilter(
+  expression: string,
+  env: Record<string, unknown>,
+  budget?: EvaluationBudget,
+): unknown {
+  return evaluateExpression(
+    expression,
+    {
+      values: Object.fromEntries(
+        Object.entries(env).map(([key, value]) => [
+          key,
+          value instanceof Date ? timeFromDate(value) : value,
+        ]),
+      ),
+    },
+    budget ? { budget } : undefined,
+  );
+}
+
 export async function createDiscoverers(options: {
   config: Config;
   logger: LoggerService;
@@ -38,7 +66,7 @@ export async function createDiscoverers(options: {
         credentials: gitCredentials,
         // expressionFilter is Kargo's expr language, over the fields of each commit or tag.
         evaluateFilter: (expression, env) =>
-          evaluateExpression(expression, { values: env }, { budget }),
+          evaluateGitFilter(expression, env, budget),
         compileFilter: expression => {
           parse(expression);
         },

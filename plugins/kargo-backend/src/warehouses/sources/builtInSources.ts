@@ -76,7 +76,8 @@ export function imageSource(
         },
       }));
     },
-    nothingDiscovered: ({ repoURL }) => `no images discovered in ${repoURL}`,
+    nothingDiscovered: ({ repoURL }) =>
+      `no images discovered for repository ${JSON.stringify(repoURL)}`,
     choose({
       selection,
       subscription: { repoURL },
@@ -138,7 +139,9 @@ export function gitSource(
       }));
     },
     nothingDiscovered: ({ repoURL }) =>
-      `no commits discovered in ${withoutCredentials(repoURL)}`,
+      `no commits discovered for repository ${JSON.stringify(
+        withoutCredentials(repoURL),
+      )}`,
     choose({ selection, subscription, revisions, warehouse, field }) {
       const repoURL = withoutCredentials(subscription.repoURL);
       const pick = takeOne(
@@ -192,7 +195,9 @@ export function chartSource(
       }));
     },
     nothingDiscovered: ({ repoURL, name }) =>
-      `no versions discovered for chart ${name || repoURL}`,
+      `no versions discovered for chart ${JSON.stringify(
+        name ?? '',
+      )} from repository ${JSON.stringify(repoURL)}`,
     choose({ selection, subscription, revisions, warehouse, field }) {
       const { repoURL, name = '' } = subscription;
       const pick = takeOne(
