@@ -35,6 +35,7 @@ describe('the demo template', () => {
     const parameters = {
       project: 'shop',
       imageRepoURL: 'ghcr.io/acme/shop',
+      owner: 'group:default/guests',
       gitopsRepoURL: 'https://github.com/acme/shop-gitops.git',
     };
     const actions = [
@@ -62,6 +63,10 @@ describe('the demo template', () => {
         'utf8',
       ),
     });
+    // The project names its owner, so the owner's group may promote outside production.
+    expect(
+      manifests.find(m => m.kind === 'Project')?.metadata.annotations,
+    ).toMatchObject({ 'kargo-portal/owners': 'group:default/guests' });
     const task = manifests.find(m => m.kind === 'PromotionTask');
     expect(task?.kind === 'PromotionTask' && task.spec.steps[0]).toEqual({
       uses: 'git-clone',

@@ -283,6 +283,28 @@ describe('kargo:project:create', () => {
     expect(ctx.output).toHaveBeenCalledWith('result', 'written');
   });
 
+  it('names the owners of the project in its manifest, ignoring blank entries', async () => {
+    const ctx = context(
+      projectInput({
+        project: 'owned',
+        register: false,
+        targetPath: 'kargo/owned.yaml',
+        owners: ['group:default/team-a', ' ', 'user:default/amy'],
+      }),
+    );
+    await action.handler(ctx);
+    const text = await fs.readFile(
+      path.join(workspace.path, 'kargo/owned.yaml'),
+      'utf8',
+    );
+    const project = parseManifests({ source: 'file', text }).find(
+      m => m.kind === 'Project',
+    );
+    expect(project?.metadata.annotations).toMatchObject({
+      'kargo-portal/owners': 'group:default/team-a, user:default/amy',
+    });
+  });
+
   it('never logs the token it registers with', async () => {
     const ctx = context(projectInput({ project: 'quiet' }));
     const messages: unknown[] = [];
