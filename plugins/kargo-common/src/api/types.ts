@@ -1,4 +1,16 @@
+import type { ApplicationHealth, StageHealth } from './generated/schemas';
 import { FreightRecord, Promotion } from './model';
+
+// Stage health is new: its types are the OpenAPI schema's own, so the client cannot promise a field the
+// backend does not send.
+export type { ApplicationHealth, StageHealth };
+
+/**
+ * A stage's or an application's health as Kargo names it; the worst of a stage's applications wins.
+ *
+ * @public
+ */
+export type HealthStatus = StageHealth['status'];
 
 /** A Kargo project as listed by the API. @public */
 export interface ProjectSummary {
@@ -35,6 +47,11 @@ export interface PipelineStage {
   soak?: { since: string; requiredMs: number };
   /** What `set-metadata` steps set on the stage (Kargo's `status.metadata`), key by key; absent when nothing. */
   metadata?: Record<string, unknown>;
+  /**
+   * Health of the stage's Argo CD applications, evaluated from the health checks of its last successful
+   * promotion and kept current from a watch; absent when the stage has none.
+   */
+  health?: StageHealth;
 }
 
 /**

@@ -11,13 +11,6 @@ import {
   stringField,
 } from './read';
 
-/** Health of the stage's workload (Argo CD), when the backend reports it. */
-export interface StageHealth {
-  /** `Healthy`, `Progressing`, `Degraded`, `Unhealthy`, `Unknown`, ... as Kargo names them. */
-  status: string;
-  message?: string;
-}
-
 /** Verification of the stage's current freight. */
 export interface StageVerification {
   /** `Pending`, `Running`, `Successful`/`Verified`, `Failed`, `Error`, `Aborted`, `Inconclusive`. */
@@ -37,13 +30,23 @@ export function isActivePhase(phase: PromotionPhase | undefined): boolean {
   return phase !== undefined && !TERMINAL_PROMOTION_PHASES.includes(phase);
 }
 
-/** The stage's health, from the optional `health` field of newer backends. */
-export function stageHealth(stage: PipelineStage): StageHealth | undefined {
-  const health = field(stage, 'health');
-  const status = stringField(health, 'status');
-  return status
-    ? { status, message: stringField(health, 'message') }
-    : undefined;
+/**
+ * True while the stage's health is expected to change soon: Progressing or Unknown after a promotion (Argo CD
+ * still syncing or not yet reconciled). Without signals, the views poll while one of these is shown.
+ */
+export function isHealthSettling(stage: PipelineStage): boolean {
+  const status = stage.health?.status;
+  return (
+    (status === 'Progressing' || status === 'Unknown') &&
+    stage.lastPromotion !== undefined
+  );
+}
+
+/** A revision as people read it: commit SHAs (40 or 64 hex digits) shortened to 7, tags and versions whole. */
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(revision)
+    ? revision.slice(0, 7)
+    : revision;
 }
 
 /**

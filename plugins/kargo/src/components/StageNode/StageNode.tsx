@@ -11,12 +11,7 @@ import {
   kargoStagePromotePermission,
   stageResourceRef,
 } from '@kargo-portal/plugin-kargo-common';
-import {
-  isActivePhase,
-  stageHealth,
-  stageSoak,
-  stageVerification,
-} from '../../lib/stages';
+import { isActivePhase, stageSoak, stageVerification } from '../../lib/stages';
 import { formatDuration } from '../../lib/time';
 import { AbortPromotionDialog } from '../AbortPromotionDialog';
 import { ApproveDialog } from '../ApproveDialog';
@@ -26,6 +21,7 @@ import { FreightLabel } from '../FreightLabel';
 import { PermissionedButton } from '../PermissionedButton';
 import { PhaseStatus } from '../PhaseStatus';
 import { RelativeTime } from '../RelativeTime';
+import { StageHealthSummary } from '../StageHealthSummary';
 import { stageColor } from '../../lib/colors';
 
 const useStyles = makeStyles(theme => ({
@@ -110,8 +106,7 @@ export function StageNode(props: StageNodeProps) {
     setDialog(undefined);
     onChanged();
   };
-  const { currentFreight, lastPromotion } = stage;
-  const health = stageHealth(stage);
+  const { currentFreight, lastPromotion, health } = stage;
   const verification = stageVerification(stage);
   const soak = stageSoak(stage);
   const running =
@@ -141,11 +136,6 @@ export function StageNode(props: StageNodeProps) {
           <Typography variant="subtitle1" component="h3">
             {stage.name}
           </Typography>
-          {health && (
-            <span title={health.message}>
-              <PhaseStatus size="small" phase={health.status} />
-            </span>
-          )}
         </div>
         <Typography variant="caption" color="textSecondary" display="block">
           {from}
@@ -159,6 +149,7 @@ export function StageNode(props: StageNodeProps) {
             </Typography>
           )}
         </Box>
+        {health && <StageHealthSummary stage={stage.name} health={health} />}
         {verification && (
           <div className={classes.line} title={verification.message}>
             <PhaseStatus
