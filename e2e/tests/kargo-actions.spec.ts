@@ -2,6 +2,9 @@ import { expect, test } from '@playwright/test';
 import { promotionsOf, seedFreight } from '../fixtures/kargoDb';
 import { pipelineCard, signInAsGuest } from '../fixtures/portal';
 
+// Each promotion ends with argocd-update, which waits for the sync in the simulated Argo CD (about 8 s).
+test.setTimeout(180_000);
+
 test('promoting from the card runs the promotion: dev, then staging', async ({
   page,
 }, testInfo) => {
