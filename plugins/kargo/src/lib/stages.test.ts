@@ -5,6 +5,7 @@ import {
   narrowStages,
   parseWarehousesAnnotation,
   shortRevision,
+  shownHealth,
   stageOrigins,
 } from './stages';
 
@@ -125,5 +126,32 @@ describe('isHealthSettling', () => {
 
   it('is false without health', () => {
     expect(isHealthSettling(stage('dev', [], [], promoted))).toBe(false);
+  });
+});
+
+describe('shownHealth', () => {
+  const app = {
+    cluster: 'c',
+    namespace: 'argocd',
+    name: 'guestbook-dev',
+    status: 'NotApplicable' as const,
+  };
+  it.each([
+    ['no health', undefined, false],
+    [
+      'NotApplicable without apps',
+      { status: 'NotApplicable' as const, applications: [] },
+      false,
+    ],
+    [
+      'NotApplicable with a linked app',
+      { status: 'NotApplicable' as const, applications: [app] },
+      true,
+    ],
+    ['Unknown', { status: 'Unknown' as const, applications: [] }, true],
+  ])('%s -> shown: %s', (_, health, shown) => {
+    expect(shownHealth(stage('dev', [], [], { health })) !== undefined).toBe(
+      shown,
+    );
   });
 });

@@ -1,6 +1,7 @@
 import {
   PipelineStage,
   PromotionPhase,
+  StageHealth,
   TERMINAL_PROMOTION_PHASES,
 } from '@kargo-portal/plugin-kargo-common';
 import {
@@ -28,6 +29,18 @@ export interface StageSoak {
 /** Phases in which a promotion still changes: the card keeps polling while one of these is shown. */
 export function isActivePhase(phase: PromotionPhase | undefined): boolean {
   return phase !== undefined && !TERMINAL_PROMOTION_PHASES.includes(phase);
+}
+
+/**
+ * The stage's health as the views show it: none when the backend has not evaluated it, nor when it is
+ * NotApplicable without any application (a stage without Argo CD has nothing to show).
+ */
+export function shownHealth(stage: PipelineStage): StageHealth | undefined {
+  const health = stage.health;
+  if (!health) return undefined;
+  return health.status === 'NotApplicable' && health.applications.length === 0
+    ? undefined
+    : health;
 }
 
 /**

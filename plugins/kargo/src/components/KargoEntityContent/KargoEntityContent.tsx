@@ -10,7 +10,7 @@ import { useKargoEntity } from '../../hooks/useKargoEntity';
 import { useOnChange } from '../../hooks/useOnChange';
 import { usePipeline } from '../../hooks/usePipeline';
 import { errorMessage } from '../../lib/errors';
-import { narrowStages, stageOrigins } from '../../lib/stages';
+import { narrowStages, shownHealth, stageOrigins } from '../../lib/stages';
 import { MissingProjectAnnotation } from '../MissingProjectAnnotation';
 import { NoStages } from '../NoStages';
 import { ProjectLoadError } from '../ProjectLoadError';
@@ -126,7 +126,7 @@ export function KargoEntityContent() {
           onChanged={changed}
         />
       </Grid>
-      {stages.some(s => s.health) && (
+      {stages.some(s => shownHealth(s)) && (
         <Grid item xs={12}>
           <StageHealthCard stages={stages} />
         </Grid>

@@ -23,8 +23,21 @@ describe('StageHealthCard', () => {
           }),
           stage({ name: 'staging' }),
           stage({
-            name: 'prod',
+            name: 'qa',
             health: stageHealth('NotApplicable', []),
+          }),
+          stage({
+            name: 'prod',
+            // An app only the stage's argocd-context names: no health of its own, but a link.
+            health: stageHealth('NotApplicable', [
+              applicationHealth({
+                name: 'guestbook-prod',
+                status: 'NotApplicable',
+                healthStatus: undefined,
+                syncStatus: undefined,
+                revision: undefined,
+              }),
+            ]),
           }),
         ]}
       />,
@@ -54,10 +67,21 @@ describe('StageHealthCard', () => {
         name: /^Open guestbook-dev in simulated Argo CD/,
       }),
     ).toHaveTextContent('simulated Argo CD');
-    // A stage without health is not listed; one without apps is, with its status.
+    // A stage without health, or NotApplicable without apps, is not listed; one with an app is.
+    for (const name of ['staging', 'qa']) {
+      expect(
+        within(table).queryByRole('row', { name: `Health of ${name}` }),
+      ).toBeNull();
+    }
     expect(
-      within(table).queryByRole('row', { name: 'Health of staging' }),
-    ).toBeNull();
+      within(
+        within(table).getByRole('row', {
+          name: 'Argo CD application guestbook-prod of prod',
+        }),
+      ).getByRole('link', {
+        name: /^Open guestbook-prod in simulated Argo CD/,
+      }),
+    ).toBeInTheDocument();
     expect(
       within(
         within(table).getByRole('row', { name: 'Health of prod' }),
@@ -65,10 +89,18 @@ describe('StageHealthCard', () => {
     ).toBeInTheDocument();
   });
 
-  it('renders nothing when no stage reports health', async () => {
+  it('renders nothing when no stage has an application to report on', async () => {
     await renderInTestApp(
       <div data-testid="parent">
-        <StageHealthCard stages={[stage({ name: 'dev' })]} />
+        <StageHealthCard
+          stages={[
+            stage({ name: 'dev' }),
+            stage({
+              name: 'staging',
+              health: stageHealth('NotApplicable', []),
+            }),
+          ]}
+        />
       </div>,
     );
     expect(screen.getByTestId('parent')).toBeEmptyDOMElement();

@@ -7,25 +7,26 @@ import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
 import { InfoCard, Link } from '@backstage/core-components';
 import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
-import { shortRevision } from '../../lib/stages';
+import { shortRevision, shownHealth } from '../../lib/stages';
 import { PhaseStatus } from '../PhaseStatus';
 import { RelativeTime } from '../RelativeTime';
 
 /** Props of {@link StageHealthCard}. */
 export interface StageHealthCardProps {
-  /** The stages shown, in pipeline order; those without health are left out. */
+  /** The stages shown, in pipeline order; those without health (or without apps) are left out. */
   stages: PipelineStage[];
 }
 
 /**
  * The Kargo tab's health table: per stage its health (icon and text, with the reason), and per Argo CD
  * application its cluster and namespace, what it contributes to the stage's health, Argo CD's own health, its
- * sync status and revision, and its link. Renders nothing when no stage reports health (no argocd-update).
+ * sync status and revision, and its link. Renders nothing when no stage has an application to report on.
  */
 export function StageHealthCard(props: StageHealthCardProps) {
-  const stages = props.stages.flatMap(stage =>
-    stage.health ? [{ name: stage.name, health: stage.health }] : [],
-  );
+  const stages = props.stages.flatMap(stage => {
+    const health = shownHealth(stage);
+    return health ? [{ name: stage.name, health }] : [];
+  });
   if (stages.length === 0) return null;
   return (
     <InfoCard
@@ -67,7 +68,8 @@ export function StageHealthCard(props: StageHealthCardProps) {
                   )}
                   {health.updatedAt && (
                     <Typography variant="caption" color="textSecondary">
-                      evaluated <RelativeTime value={health.updatedAt} />
+                      {health.status} since{' '}
+                      <RelativeTime value={health.updatedAt} />
                     </Typography>
                   )}
                 </TableCell>

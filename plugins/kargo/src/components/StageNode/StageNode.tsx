@@ -11,7 +11,12 @@ import {
   kargoStagePromotePermission,
   stageResourceRef,
 } from '@kargo-portal/plugin-kargo-common';
-import { isActivePhase, stageSoak, stageVerification } from '../../lib/stages';
+import {
+  isActivePhase,
+  shownHealth,
+  stageSoak,
+  stageVerification,
+} from '../../lib/stages';
 import { formatDuration } from '../../lib/time';
 import { AbortPromotionDialog } from '../AbortPromotionDialog';
 import { ApproveDialog } from '../ApproveDialog';
@@ -106,7 +111,8 @@ export function StageNode(props: StageNodeProps) {
     setDialog(undefined);
     onChanged();
   };
-  const { currentFreight, lastPromotion, health } = stage;
+  const { currentFreight, lastPromotion } = stage;
+  const health = shownHealth(stage);
   const verification = stageVerification(stage);
   const soak = stageSoak(stage);
   const running =
