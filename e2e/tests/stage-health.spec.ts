@@ -19,7 +19,7 @@ test("promoting from the card shows the stage's health go Progressing, then Heal
   await dialog.getByRole('button', { name: 'Promote' }).click();
   await expect(dialog).toBeHidden();
 
-  const dev = page.getByRole('listitem', { name: 'dev' });
+  const dev = page.getByRole('listitem', { name: 'dev', exact: true });
   const health = dev.getByRole('group', { name: 'Health of dev' });
   // Health as icon and text, announced by name; Progressing while Argo CD rolls the app out.
   await expect(
@@ -41,9 +41,9 @@ test("promoting from the card shows the stage's health go Progressing, then Heal
     name: 'Argo CD application guestbook-dev',
   });
   await expect(
-    app.getByRole('img', { name: 'guestbook-dev Healthy' }),
+    app.getByRole('img', { name: 'Healthy', exact: true }),
   ).toBeVisible();
-  await expect(app).toContainText(/Synced at [0-9a-f]{7}\b/);
+  await expect(app).toContainText(/Synced at [0-9a-f]{7}(?![0-9a-f])/);
   const link = app.getByRole('link', {
     name: /^Open guestbook-dev in simulated Argo CD/,
   });

@@ -54,7 +54,7 @@ describe('StageHealthCard', () => {
     });
     expect(app).toHaveTextContent('kind · argocd');
     expect(
-      within(app).getByRole('img', { name: 'guestbook-dev Unhealthy' }),
+      within(app).getByRole('img', { name: 'Unhealthy' }),
     ).toBeInTheDocument();
     expect(app).toHaveTextContent('Argo CD: Healthy');
     expect(app).toHaveTextContent(

@@ -87,11 +87,7 @@ export function StageHealthCard(props: StageHealthCardProps) {
                     </Typography>
                   </TableCell>
                   <TableCell title={app.message}>
-                    <PhaseStatus
-                      size="small"
-                      phase={app.status}
-                      label={`${app.name} ${app.status}`}
-                    />
+                    <PhaseStatus size="small" phase={app.status} />
                     {app.healthStatus && app.healthStatus !== app.status && (
                       <Typography
                         variant="caption"

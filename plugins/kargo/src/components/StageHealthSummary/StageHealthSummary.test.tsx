@@ -44,7 +44,7 @@ describe('StageHealthSummary', () => {
       name: 'Argo CD application guestbook-dev',
     });
     expect(
-      within(app).getByRole('img', { name: 'guestbook-dev Progressing' }),
+      within(app).getByRole('img', { name: 'Progressing' }),
     ).toBeInTheDocument();
     expect(app).toHaveTextContent('Synced at a1b2c3d');
     const link = within(app).getByRole('link', {

@@ -55,11 +55,7 @@ function ApplicationLine(props: { app: ApplicationHealth }) {
       <Typography variant="caption" className={classes.name}>
         {app.name}
       </Typography>
-      <PhaseStatus
-        size="small"
-        phase={app.status}
-        label={`${app.name} ${app.status}`}
-      />
+      <PhaseStatus size="small" phase={app.status} />
       {sync && (
         <Typography variant="caption" color="textSecondary">
           {sync}
