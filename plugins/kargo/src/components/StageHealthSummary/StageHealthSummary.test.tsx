@@ -35,7 +35,11 @@ describe('StageHealthSummary', () => {
     expect(
       status.querySelector('[aria-label="Status running"]'),
     ).toBeInTheDocument();
-    expect(group).toHaveTextContent('guestbook-dev is Progressing');
+    // Progressing explains itself through its apps: the reason is a tooltip.
+    expect(group).not.toHaveTextContent('guestbook-dev is Progressing');
+    expect(
+      within(group).getByTitle('guestbook-dev is Progressing'),
+    ).toContainElement(status);
 
     const apps = within(group).getByRole('list', {
       name: 'Argo CD applications of dev',
@@ -61,6 +65,22 @@ describe('StageHealthSummary', () => {
     });
     expect(other).toHaveTextContent('Synced at v1.2.0');
     expect(within(other).queryByRole('link')).toBeNull();
+  });
+
+  it('shows why a stage is Unhealthy', async () => {
+    await renderInTestApp(
+      <StageHealthSummary
+        stage="dev"
+        health={stageHealth(
+          'Unhealthy',
+          [applicationHealth({ name: 'guestbook-dev', status: 'Unhealthy' })],
+          { message: 'guestbook-dev is Degraded' },
+        )}
+      />,
+    );
+    expect(
+      screen.getByRole('group', { name: 'Health of dev' }),
+    ).toHaveTextContent('guestbook-dev is Degraded');
   });
 
   it('shows a missing app without sync status, and no reason when Healthy', async () => {

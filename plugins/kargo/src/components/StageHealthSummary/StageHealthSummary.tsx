@@ -76,8 +76,8 @@ function ApplicationLine(props: { app: ApplicationHealth }) {
 }
 
 /**
- * A stage's health in the card: the status as icon and text ("health Progressing") with its reason unless it is
- * Healthy, then each Argo CD application with its own health, sync status, short revision and link.
+ * A stage's health in the card: the status as icon and text ("health Progressing"), with its reason when it is
+ * Unhealthy or Unknown (else only as a tooltip: the apps below say it), then each Argo CD application with its own health, sync status, short revision and link.
  */
 export function StageHealthSummary(props: StageHealthSummaryProps) {
   const { stage, health } = props;
@@ -91,11 +91,12 @@ export function StageHealthSummary(props: StageHealthSummaryProps) {
           label={`health ${health.status}`}
         />
       </span>
-      {health.message && health.status !== 'Healthy' && (
-        <Typography variant="caption" color="textSecondary" display="block">
-          {health.message}
-        </Typography>
-      )}
+      {health.message &&
+        (health.status === 'Unhealthy' || health.status === 'Unknown') && (
+          <Typography variant="caption" color="textSecondary" display="block">
+            {health.message}
+          </Typography>
+        )}
       {health.applications.length > 0 && (
         <ul
           className={classes.apps}
