@@ -106,6 +106,9 @@ describe('isHealthSettling', () => {
       createdAt: '2026-01-01T00:00:00Z',
     },
   };
+  const failed = {
+    lastPromotion: { ...promoted.lastPromotion, phase: 'Failed' as const },
+  };
   it.each([
     ['Progressing', promoted, true],
     ['Unknown', promoted, true],
@@ -113,6 +116,7 @@ describe('isHealthSettling', () => {
     ['Unhealthy', promoted, false],
     ['NotApplicable', promoted, false],
     ['Progressing', {}, false],
+    ['Unknown', failed, false],
   ] as const)('%s (%j) -> %s', (status, extra, expected) => {
     expect(
       isHealthSettling(

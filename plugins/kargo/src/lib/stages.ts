@@ -44,14 +44,15 @@ export function shownHealth(stage: PipelineStage): StageHealth | undefined {
 }
 
 /**
- * True while the stage's health is expected to change soon: Progressing or Unknown after a promotion (Argo CD
- * still syncing or not yet reconciled). Without signals, the views poll while one of these is shown.
+ * True while the stage's health is expected to change soon: Progressing or Unknown after a promotion that
+ * succeeded (Argo CD still rolling out, or not reconciled since the sync). Without signals, the views poll while
+ * one of these is shown. Unknown after a promotion that failed stays so until the next one: no polling for it.
  */
 export function isHealthSettling(stage: PipelineStage): boolean {
   const status = stage.health?.status;
   return (
     (status === 'Progressing' || status === 'Unknown') &&
-    stage.lastPromotion !== undefined
+    stage.lastPromotion?.phase === 'Succeeded'
   );
 }
 

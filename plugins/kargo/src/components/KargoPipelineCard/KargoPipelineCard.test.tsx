@@ -447,12 +447,19 @@ describe('KargoPipelineCard', () => {
         expect(getPipeline).toHaveBeenCalledTimes(1);
 
         // Another project's signal changes nothing.
-        expect(signals.publish('kargo:project:other', { stage: 'dev' })).toBe(
-          0,
-        );
+        expect(
+          signals.publish('kargo:project:other', {
+            kind: 'stage-health',
+            project: 'other',
+            stage: 'dev',
+          }),
+        ).toBe(0);
         await act(async () => {
           expect(
+            // The backend's message names the stage only; the card reads the health through the API.
             signals.publish(`kargo:project:${testProject()}`, {
+              kind: 'stage-health',
+              project: testProject(),
               stage: 'dev',
             }),
           ).toBe(1);
