@@ -7,14 +7,13 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
 import { JsonObject } from '@backstage/types';
 import {
-  ApplicationHealth,
   FreightRecord,
   FreightView,
   KargoApi,
   Pipeline,
   PipelineStage,
+  KargoApiSchema as ApiSchema,
   Promotion,
-  StageHealth,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from '../api';
 
@@ -124,10 +123,13 @@ export function stage(
   };
 }
 
-/** An Argo CD application of a stage as the API serves it (`ApplicationHealth`), Healthy and Synced. */
+/**
+ * An Argo CD application of a stage as the API serves it, Healthy and Synced: typed with the response type
+ * generated from the OpenAPI spec, so that a fixture cannot hold a field the backend does not send.
+ */
 export function applicationHealth(
-  overrides: Partial<ApplicationHealth> & { name: string },
-): ApplicationHealth {
+  overrides: Partial<ApiSchema.ApplicationHealth> & { name: string },
+): ApiSchema.ApplicationHealth {
   return {
     cluster: 'in-cluster',
     namespace: 'argocd',
@@ -143,12 +145,12 @@ export function applicationHealth(
   };
 }
 
-/** A stage's health as the API serves it (`StageHealth`). */
+/** A stage's health as the API serves it, typed with the generated response type (see applicationHealth). */
 export function stageHealth(
-  status: StageHealth['status'],
-  applications: ApplicationHealth[],
-  overrides: Partial<StageHealth> = {},
-): StageHealth {
+  status: ApiSchema.StageHealth['status'],
+  applications: ApiSchema.ApplicationHealth[],
+  overrides: Partial<ApiSchema.StageHealth> = {},
+): ApiSchema.StageHealth {
   return {
     status,
     applications,
