@@ -1,6 +1,7 @@
 // The fixture of the pipeline card benchmark (card.bench.ts): its settings, the seeded project (manifests, a
 // Git repository, 20,000 freight by default) and the real backend serving the built app, on SQLite or PostgreSQL.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
@@ -314,11 +315,15 @@ export async function seed(knex: Knex) {
       verified_at: at(current + 3),
     });
     for (let h = 20; h >= 0; h--) {
+      const freightId = id(current - h * 10);
       history.push({
         project: PROJECT,
         stage,
-        freight_id: id(current - h * 10),
+        freight_id: freightId,
         promoted_at: at(current - h * 10 + 2),
+        // The stage takes one warehouse: each collection is that entry's freight (Kargo's id, the SHA-1 of it).
+        collection_id: createHash('sha1').update(freightId).digest('hex'),
+        collection: JSON.stringify({ [`Warehouse/${WAREHOUSE}`]: freightId }),
       });
     }
   }

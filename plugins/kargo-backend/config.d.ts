@@ -57,6 +57,19 @@ export interface Config {
        * Default: 30 seconds.
        */
       shutdownTimeout?: HumanDuration | string;
+      /**
+       * The programs that the `kustomize-build` and `helm-template` steps run. Each runs with the promotion's
+       * work directory as its current directory, with `PATH` and nothing else of the backend's environment.
+       */
+      tools?: {
+        /**
+         * Path of the `kustomize` binary. Default: `kustomize` found on `PATH`, else `kubectl` found on `PATH`
+         * (run as `kubectl kustomize`, the kustomize built into kubectl).
+         */
+        kustomize?: string;
+        /** Path of the `helm` binary (also used by kustomize to inflate `helmCharts`). Default: `helm` on `PATH`. */
+        helm?: string;
+      };
     };
     /**
      * How often the backend looks for warehouses due for discovery (each is discovered at its own `interval`,
@@ -101,8 +114,15 @@ export interface Config {
       defaultCluster?: string;
       /** The namespace of Argo CD's Applications when an app does not name one. Default: `argocd`. */
       namespace?: string;
-      /** Base URL of the Argo CD UI, for links to apps (e.g. `https://argocd.example.com`). */
+      /**
+       * Base URL of the Argo CD UI, for links to apps (`<url>/applications/<namespace>/<name>`, e.g.
+       * `https://argocd.example.com`): in argocd-wait's output and in each stage's health.
+       */
       url?: string;
+      /**
+       * What the links call the Argo CD UI, e.g. "simulated Argo CD" in the demo. Default: `Argo CD`.
+       */
+      title?: string;
       /** Clusters Argo CD's Applications live on, in the shape of the Kubernetes plugin's cluster entries. */
       clusters?: Array<{
         /** The cluster's name, as apps' `cluster` field and `defaultCluster` name it. */
@@ -113,7 +133,8 @@ export interface Config {
         authProvider?: 'serviceAccount';
         /**
          * The service account's bearer token. It needs get, list, watch and patch on
-         * `applications.argoproj.io` in the Argo CD namespace. Never logged nor shown in step messages.
+         * `applications.argoproj.io` in the Argo CD namespace (watch: stage health). Never logged nor shown in
+         * step messages or API responses.
          *
          * @visibility secret
          */
@@ -141,6 +162,50 @@ export interface Config {
         [name: string]: {
           [key: string]: string;
         };
+      };
+    };
+    /**
+     * Secrets shared by all projects, standing in for those of Kargo's shared resources namespace:
+     * `kargo.sharedSecrets.<secret name>.<key>`, read by promotion expressions with `sharedSecret('<name>')`.
+     *
+     * @deepVisibility secret
+     */
+    sharedSecrets?: {
+      [name: string]: {
+        [key: string]: string;
+      };
+    };
+    /**
+     * Secrets of the cluster's own configuration, standing in for those of Kargo's system resources namespace:
+     * `kargo.systemSecrets.<secret name>.<key>`. The webhook receivers of a ClusterConfig manifest read the
+     * `secret` key of the secret their `secretRef` names.
+     *
+     * @deepVisibility secret
+     */
+    systemSecrets?: {
+      [name: string]: {
+        [key: string]: string;
+      };
+    };
+    /**
+     * Project config maps, standing in for the ConfigMaps of a Kargo project's namespace:
+     * `kargo.configMaps.<project>.<name>.<key>`, read by promotion expressions with `configMap('<name>')`.
+     * ConfigMap documents in manifest sources are not read (they are listed as skipped).
+     */
+    configMaps?: {
+      [project: string]: {
+        [name: string]: {
+          [key: string]: string;
+        };
+      };
+    };
+    /**
+     * Config maps shared by all projects, standing in for those of Kargo's shared resources namespace:
+     * `kargo.sharedConfigMaps.<name>.<key>`, read with `sharedConfigMap('<name>')`.
+     */
+    sharedConfigMaps?: {
+      [name: string]: {
+        [key: string]: string;
       };
     };
   };

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import knexFactory from 'knex';
 import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -121,10 +122,18 @@ async function main() {
   git(root, 'clone', '-q', '--bare', gitopsWork, 'gitops.git');
   fs.writeFileSync(path.join(root, 'bench.yaml'), manifests(root));
 
+  // The bench owns its database, so it can close it: the test backend's default one keeps a connection pool (and
+  // with it the process) alive after the backend stops.
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path.join(root, 'kargo.sqlite') },
+    useNullAsDefault: true,
+  });
   const backend = await startTestBackend({
     features: [
       kargoPlugin,
       catalogServiceMock.factory(),
+      mockServices.database.factory({ knex }),
       mockServices.rootConfig.factory({
         data: {
           kargo: {
@@ -258,6 +267,7 @@ rm -rf "$dir"
     );
   } finally {
     await backend.stop();
+    await knex.destroy();
     fs.rmSync(root, { recursive: true, force: true });
   }
 }

@@ -36,7 +36,13 @@ describe('kargo backend plugin', () => {
       if (projects.length === 0) await new Promise(r => setTimeout(r, 50));
     }
     expect(projects).toEqual([
-      { name: 'guestbook', stageCount: 3, warehouseCount: 1 },
+      {
+        name: 'guestbook',
+        stageCount: 3,
+        warehouseCount: 1,
+        source: 'file',
+        annotations: {},
+      },
     ]);
 
     const pipeline = await request(server).get(

@@ -6,6 +6,7 @@ import {
   readSchedulerServiceTaskScheduleDefinitionFromConfig,
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { signalsServiceRef } from '@backstage/plugin-signals-node';
 import {
   kargoFreightApprovePermission,
   kargoProjectCreatePermission,
@@ -17,15 +18,24 @@ import {
 } from '@kargo-portal/plugin-kargo-common';
 import {
   ArtifactSource,
+  HealthChecker,
   PromotionStepRunner,
   kargoArtifactSourcesExtensionPoint,
+  kargoHealthCheckersExtensionPoint,
   kargoPromotionStepsExtensionPoint,
   kargoProjectResourceRef,
   kargoProjectRules,
   kargoStageResourceRef,
   kargoStageRules,
 } from '@kargo-portal/plugin-kargo-node';
+import { ArgoCdClusters } from './argocd/ArgoCdClusters';
+import {
+  argoCdContextChecks,
+  createArgoCdHealthChecker,
+} from './argocd/ArgoCdHealthChecker';
 import { DatabaseKargoStores } from './database/DatabaseKargoStores';
+import { HealthCheckers } from './health/HealthCheckers';
+import { StageHealthMonitor } from './health/StageHealthMonitor';
 import { GitClient, credentialsFromIntegrations } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
 import { evaluateExpression } from './expressions';
@@ -34,7 +44,7 @@ import { createPromotionWorker } from './promotion/worker';
 import { DefinitionService } from './definitions/DefinitionService';
 import { createRouter } from './service/router';
 import { KargoAuthorizer, createKargoServices } from './services';
-import { ProjectSecrets } from './secrets';
+import { ProjectConfigMaps, ProjectSecrets } from './secrets';
 import { createDiscoverers } from './warehouses/discoverers';
 import { artifactSources } from './warehouses/sources';
 import { WarehouseService } from './warehouses/WarehouseService';
@@ -62,6 +72,13 @@ export const kargoPlugin = createBackendPlugin({
         moduleSources.push(...sources);
       },
     });
+    // Kinds of health checks added by backend modules, likewise.
+    const moduleHealthCheckers: HealthChecker[] = [];
+    env.registerExtensionPoint(kargoHealthCheckersExtensionPoint, {
+      addHealthCheckers: (...checkers) => {
+        moduleHealthCheckers.push(...checkers);
+      },
+    });
     env.registerInit({
       deps: {
         config: coreServices.rootConfig,
@@ -77,6 +94,7 @@ export const kargoPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         urlReader: coreServices.urlReader,
         catalog: catalogServiceRef,
+        signals: signalsServiceRef,
       },
       async init(deps) {
         const { config, logger, httpRouter, scheduler } = deps;
@@ -185,26 +203,62 @@ export const kargoPlugin = createBackendPlugin({
         // compare-and-set and heartbeats; one Running promotion per stage), with the built-in steps and those of
         // backend modules (a duplicate name fails the startup).
         const gitCredentials = credentialsFromIntegrations(config);
+        const argoCdClusters = ArgoCdClusters.fromConfig(config);
         const registry = StepRegistry.create(
           builtinPromotionSteps({
             config,
             git: await GitClient.create({ logger }),
             evaluateExpression,
+            argoCdClusters,
           }),
           moduleSteps,
         );
+
+        // Stage health: the health checkers by kind (Argo CD's, from the argocd module), kept current from
+        // watches; the monitor writes each stage's health to the stage store when it changes and announces the
+        // change on the project's signal channel (the payload names the stage only: readers fetch the health
+        // through the API, which checks their permission).
+        const healthMonitor = StageHealthMonitor.create({
+          stores,
+          definitions,
+          checkers: HealthCheckers.create(
+            createArgoCdHealthChecker({
+              clusters: argoCdClusters,
+              logger: logger.child({ component: 'argocd-watch' }),
+            }),
+            ...moduleHealthCheckers,
+          ),
+          linkOnlyChecks: argoCdContextChecks,
+          logger: logger.child({ component: 'stage-health' }),
+          onHealthChanged: ({ project, stage }) =>
+            deps.signals.publish({
+              recipients: { type: 'broadcast' },
+              channel: `kargo:project:${project}`,
+              message: { kind: 'stage-health', project, stage },
+            }),
+        });
         const worker = createPromotionWorker({
           stores,
           definitions,
           registry,
           logger,
           config,
-          expressions: createStepExpressions({ secrets }),
+          expressions: createStepExpressions({
+            secrets,
+            configMaps: ProjectConfigMaps.fromConfig(config),
+          }),
           credentials: { git: repoURL => gitCredentials(repoURL) },
           uiBaseUrl: config.getOptionalString('app.baseUrl'),
+          onStageActivity: (project, stage) =>
+            healthMonitor.notifyStage(project, stage),
         });
         deps.lifecycle.addStartupHook(() => worker.start());
         deps.lifecycle.addShutdownHook(() => worker.stop());
+        // The first pass runs in the background: health is served as last stored meanwhile.
+        deps.lifecycle.addStartupHook(() => {
+          void healthMonitor.start();
+        });
+        deps.lifecycle.addShutdownHook(() => healthMonitor.stop());
 
         // The rules, shared by the routes and the loops to come; the routes use the wrappers that check
         // permissions.

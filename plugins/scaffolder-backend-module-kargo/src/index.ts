@@ -5,4 +5,5 @@
  */
 
 export { scaffolderModuleKargo as default } from './module';
-export { createKargoProjectAction } from './actions/createProject';
+export { createKargoProjectAction } from './actions/project/createProject';
+export { createArgoCdApplicationSetAction } from './actions/applicationSet/createApplicationSet';

@@ -1,6 +1,10 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { createKargoProjectAction } from './actions/createProject';
+import { createArgoCdApplicationSetAction } from './actions/applicationSet/createApplicationSet';
+import { createKargoProjectAction } from './actions/project/createProject';
 
 /**
  * Adds the Kargo actions to the scaffolder.
@@ -12,9 +16,17 @@ export const scaffolderModuleKargo = createBackendModule({
   moduleId: 'kargo',
   register(env) {
     env.registerInit({
-      deps: { scaffolder: scaffolderActionsExtensionPoint },
-      async init({ scaffolder }) {
-        scaffolder.addActions(createKargoProjectAction());
+      deps: {
+        scaffolder: scaffolderActionsExtensionPoint,
+        config: coreServices.rootConfig,
+        auth: coreServices.auth,
+        discovery: coreServices.discovery,
+      },
+      async init({ scaffolder, config, auth, discovery }) {
+        scaffolder.addActions(
+          createKargoProjectAction({ auth, discovery, config }),
+          createArgoCdApplicationSetAction({ config }),
+        );
       },
     });
   },

@@ -45,7 +45,7 @@ export interface TestPipeline {
 
 /**
  * Kargo manifests of project `shop` with warehouse `app` and the given stages (each with the given promotion
- * steps and template vars) and tasks.
+ * steps and template vars; no steps make a control-flow stage, without a promotion template) and tasks.
  */
 export function promotionManifests(options: TestPipeline): string {
   const docs: unknown[] = [
@@ -78,7 +78,8 @@ export function promotionManifests(options: TestPipeline): string {
             sources: { direct: true },
           },
         ],
-        promotionTemplate: { spec },
+        // No steps: a control-flow stage, without a promotion template.
+        ...(spec.steps.length > 0 ? { promotionTemplate: { spec } } : {}),
       },
     });
   }

@@ -1,5 +1,9 @@
-import fs from 'node:fs';
 import { Config } from '@backstage/config';
+import {
+  ArgoCdClusterConfig,
+  kubeConfigForArgoCdCluster,
+  readArgoCdSettings,
+} from '@kargo-portal/plugin-kargo-node';
 import {
   ApiException,
   CustomObjectsApi,
@@ -9,16 +13,8 @@ import {
   RequestContext,
   ResponseContext,
   setHeaderOptions,
+  Watch,
 } from '@kubernetes/client-node';
-
-/** A cluster Argo CD runs on, as configured (the token stays inside this module). */
-export interface ArgoCdClusterConfig {
-  name: string;
-  url: string;
-  serviceAccountToken: string;
-  caData?: string;
-  skipTLSVerify: boolean;
-}
 
 /** Where a step reads and changes Argo CD Applications. */
 export interface ArgoCdApplicationTarget {
@@ -66,6 +62,7 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Reads and patches the Argo CD Applications of one cluster through `@kubernetes/client-node`. */
 export class ArgoCdClusterClient {
   private readonly api: CustomObjectsApi;
+  private readonly watcher: Watch;
 
   constructor(
     readonly cluster: string,
@@ -73,6 +70,79 @@ export class ArgoCdClusterClient {
     private readonly requestTimeoutMs: number,
   ) {
     this.api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.watcher = new Watch(kubeConfig);
+  }
+
+  /** Every Application of a namespace and the list's resourceVersion, to watch from. */
+  async listAll(
+    namespace: string,
+    signal?: AbortSignal,
+  ): Promise<{ items: ArgoCdApplication[]; resourceVersion: string }> {
+    const request = this.request(signal);
+    try {
+      const list: unknown = await this.api.listNamespacedCustomObject(
+        { ...APPLICATIONS, namespace },
+        request.options,
+      );
+      const items =
+        isRecord(list) && Array.isArray(list.items) ? list.items : [];
+      const metadata =
+        isRecord(list) && isRecord(list.metadata) ? list.metadata : {};
+      return {
+        items: items.map(toApplication),
+        resourceVersion:
+          typeof metadata.resourceVersion === 'string'
+            ? metadata.resourceVersion
+            : '',
+      };
+    } catch (error) {
+      throw this.wrap(
+        error,
+        `listing Argo CD Applications in ${namespace}`,
+        request,
+      );
+    }
+  }
+
+  /**
+   * Watches the Applications of a namespace from `resourceVersion`, with bookmarks. `onEvent` gets each event
+   * (`ADDED`, `MODIFIED`, `DELETED`, `BOOKMARK`, `ERROR`) with its object; `done` is called once when the
+   * stream ends, with the error that ended it, if any. Resolves, once connected or failed, to what stops it.
+   */
+  watch(options: {
+    namespace: string;
+    resourceVersion: string;
+    timeoutSeconds: number;
+    onEvent(type: string, object: unknown): void;
+    done(error: unknown): void;
+  }): Promise<AbortController> {
+    return this.watcher.watch(
+      `/apis/${APPLICATIONS.group}/${
+        APPLICATIONS.version
+      }/namespaces/${encodeURIComponent(options.namespace)}/${
+        APPLICATIONS.plural
+      }`,
+      {
+        resourceVersion: options.resourceVersion,
+        allowWatchBookmarks: true,
+        timeoutSeconds: options.timeoutSeconds,
+      },
+      (type, object) => options.onEvent(type, object),
+      options.done,
+    );
+  }
+
+  /** Describes an error of a watch or list of this cluster (never with a token). */
+  describeError(error: unknown, doing: string): string {
+    if (error instanceof ArgoCdClusterError) return error.message;
+    const code = isRecord(error) ? error.statusCode : undefined;
+    if (typeof code === 'number') {
+      return `${doing} on cluster "${this.cluster}": the API server answered ${code}`;
+    }
+    const cause = error instanceof Error ? error : new Error(String(error));
+    return `${doing} on cluster "${this.cluster}": ${describeNetworkError(
+      cause,
+    )}`;
   }
 
   async get(
@@ -208,6 +278,8 @@ export class ArgoCdClusters {
     /** Base URL of the Argo CD UI, for links. */
     readonly url: string | undefined,
     private readonly requestTimeoutMs: number,
+    /** What links call the Argo CD UI (`kargo.argocd.title`, default "Argo CD"). */
+    readonly title: string = 'Argo CD',
   ) {}
 
   /**
@@ -218,36 +290,14 @@ export class ArgoCdClusters {
     config: Config,
     options: { requestTimeoutMs?: number } = {},
   ): ArgoCdClusters {
-    const clusters = new Map<string, ArgoCdClusterConfig>();
-    for (const method of config.getOptionalConfigArray(
-      'kubernetes.clusterLocatorMethods',
-    ) ?? []) {
-      if (method.getOptionalString('type') !== 'config') continue;
-      for (const entry of method.getOptionalConfigArray('clusters') ?? []) {
-        const cluster = readCluster(entry, { lenient: true });
-        if (cluster) clusters.set(cluster.name, cluster);
-      }
-    }
-    for (const entry of config.getOptionalConfigArray(
-      'kargo.argocd.clusters',
-    ) ?? []) {
-      const cluster = readCluster(entry, { lenient: false });
-      if (cluster) clusters.set(cluster.name, cluster);
-    }
-    const defaultCluster =
-      config.getOptionalString('kargo.argocd.defaultCluster') ??
-      (clusters.size === 1 ? [...clusters.keys()][0] : undefined);
-    if (defaultCluster !== undefined && !clusters.has(defaultCluster)) {
-      throw new Error(
-        `kargo.argocd.defaultCluster names the cluster "${defaultCluster}", which is not configured in kargo.argocd.clusters or kubernetes.clusterLocatorMethods`,
-      );
-    }
+    const settings = readArgoCdSettings(config);
     return new ArgoCdClusters(
-      clusters,
-      defaultCluster,
-      config.getOptionalString('kargo.argocd.namespace') ?? 'argocd',
-      config.getOptionalString('kargo.argocd.url')?.replace(/\/+$/, ''),
+      settings.clusters,
+      settings.defaultCluster,
+      settings.namespace,
+      settings.url,
       options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      config.getOptionalString('kargo.argocd.title') ?? 'Argo CD',
     );
   }
 
@@ -258,6 +308,11 @@ export class ArgoCdClusters {
           namespace,
         )}/${encodeURIComponent(name)}`
       : undefined;
+  }
+
+  /** Whether a cluster of this name is configured. */
+  has(name: string): boolean {
+    return this.clusters.has(name);
   }
 
   /** The names of the configured clusters. */
@@ -292,7 +347,7 @@ export class ArgoCdClusters {
     }
     const client = new ArgoCdClusterClient(
       cluster,
-      kubeConfigFor(settings),
+      kubeConfigForArgoCdCluster(settings),
       this.requestTimeoutMs,
     );
     this.clients.set(cluster, client);
@@ -300,64 +355,12 @@ export class ArgoCdClusters {
   }
 }
 
-/** A KubeConfig for one cluster: its URL, CA and token; `skipTLSVerify` applies to this cluster only. */
-function kubeConfigFor(cluster: ArgoCdClusterConfig): KubeConfig {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [
-      {
-        name: cluster.name,
-        server: cluster.url,
-        caData: cluster.caData,
-        skipTLSVerify: cluster.skipTLSVerify,
-      },
-    ],
-    users: [{ name: cluster.name, token: cluster.serviceAccountToken }],
-    contexts: [
-      { name: cluster.name, cluster: cluster.name, user: cluster.name },
-    ],
-    currentContext: cluster.name,
-  });
-  return kubeConfig;
-}
-
-/**
- * One cluster entry. From the Kubernetes plugin's config (`lenient`), entries this backend cannot use (another
- * auth provider, no token) are left out; in `kargo.argocd.clusters` they are errors.
- */
-function readCluster(
-  entry: Config,
-  { lenient }: { lenient: boolean },
-): ArgoCdClusterConfig | undefined {
-  const name = entry.getString('name');
-  const authProvider =
-    entry.getOptionalString('authProvider') ?? 'serviceAccount';
-  const token = entry.getOptionalString('serviceAccountToken');
-  if (authProvider !== 'serviceAccount' || !token) {
-    if (lenient) return undefined;
-    throw new Error(
-      `Argo CD cluster "${name}" needs authProvider serviceAccount and a serviceAccountToken`,
-    );
-  }
-  const caFile = entry.getOptionalString('caFile');
-  let caData = entry.getOptionalString('caData');
-  if (!caData && caFile) {
-    caData = fs.readFileSync(caFile).toString('base64');
-  }
-  return {
-    name,
-    url: entry.getString('url'),
-    serviceAccountToken: token,
-    caData,
-    skipTLSVerify: entry.getOptionalBoolean('skipTLSVerify') ?? false,
-  };
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function toApplication(value: unknown): ArgoCdApplication {
+/** An Application as the API server sent it, reduced to the fields the steps and health checks read. */
+export function toApplication(value: unknown): ArgoCdApplication {
   if (!isRecord(value) || !isRecord(value.metadata)) {
     throw new ArgoCdClusterError('the API server answered with no object');
   }

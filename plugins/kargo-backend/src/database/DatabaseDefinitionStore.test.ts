@@ -62,6 +62,38 @@ describe.each(storeTestDatabases.eachSupportedId())(
         expect(await stores.definitions.getDefinitionRevision()).toBe(rev0 + 3);
       });
 
+      it("keeps the current version's notes, updated when only they change", async () => {
+        const stores = await createStores(databaseId);
+        const source = {
+          sourceKey: 'file:/n.yaml',
+          kind: 'file' as const,
+          target: '/n.yaml',
+          content: 'v1',
+          projects: ['shop'],
+        };
+        const note = {
+          document: 2,
+          level: 'refused' as const,
+          kind: 'Secret',
+          name: 'repo',
+          path: '',
+          message: 'credentials come from config',
+        };
+        await stores.definitions.saveDefinitionVersion(source);
+        expect(
+          (await stores.definitions.listDefinitionSources())[0].notes,
+        ).toBeUndefined();
+        expect(
+          await stores.definitions.saveDefinitionVersion({
+            ...source,
+            notes: [note],
+          }),
+        ).toEqual({ version: 1, changed: false });
+        expect(
+          (await stores.definitions.listDefinitionSources())[0].notes,
+        ).toEqual([note]);
+      });
+
       it('records an error for a source that never loaded', async () => {
         const stores = await createStores(databaseId);
         await stores.definitions.recordDefinitionError({

@@ -1,8 +1,11 @@
 import crypto from 'node:crypto';
 import { Knex } from 'knex';
-import { DefinitionSourceStatus } from '@kargo-portal/plugin-kargo-common';
+import {
+  DefinitionSourceStatus,
+  ManifestNote,
+} from '@kargo-portal/plugin-kargo-common';
 import { DefinitionStore, StoredDefinition } from '../stores/DefinitionStore';
-import { sourceFromRow } from './mappers';
+import { notesFromColumn, sourceFromRow } from './mappers';
 import { DefinitionSourceRow, DefinitionVersionRow } from './tables';
 import { toDbTime } from './time';
 
@@ -47,8 +50,10 @@ export class DatabaseDefinitionStore implements DefinitionStore {
     target: string;
     content: string;
     projects: string[];
+    notes?: ManifestNote[];
     actor?: string;
   }): Promise<{ version: number; changed: boolean }> {
+    const notes = JSON.stringify(options.notes ?? []);
     const hash = crypto
       .createHash('sha256')
       .update(options.content)
@@ -71,6 +76,13 @@ export class DatabaseDefinitionStore implements DefinitionStore {
           })
           .first();
         if (current?.content_hash === hash) {
+          // Notes may change with what the stored content leaves out (a refused Secret).
+          await tx('kargo_definition_versions')
+            .where({
+              source_key: options.sourceKey,
+              version: source.current_version,
+            })
+            .update({ notes });
           await tx('kargo_definition_sources')
             .where({ source_key: options.sourceKey })
             .update({ checked_at: now, last_error: null, last_error_at: null });
@@ -88,6 +100,7 @@ export class DatabaseDefinitionStore implements DefinitionStore {
         content_hash: hash,
         content: options.content,
         projects: JSON.stringify(options.projects),
+        notes,
         created_by: options.actor ?? null,
         created_at: now,
       });
@@ -147,17 +160,22 @@ export class DatabaseDefinitionStore implements DefinitionStore {
   }
 
   async listDefinitionSources(): Promise<DefinitionSourceStatus[]> {
-    const rows: Array<DefinitionSourceRow & { projects: string | null }> =
-      await this.db('kargo_definition_sources as s')
-        .leftJoin('kargo_definition_versions as v', join =>
-          join
-            .on('v.source_key', '=', 's.source_key')
-            .andOn('v.version', '=', 's.current_version'),
-        )
-        .select('s.*', 'v.projects')
-        .orderBy('s.source_key');
-    return rows.map(row =>
-      sourceFromRow(row, row.projects ? JSON.parse(row.projects) : []),
-    );
+    const rows: Array<
+      DefinitionSourceRow & { projects: string | null; notes: string | null }
+    > = await this.db('kargo_definition_sources as s')
+      .leftJoin('kargo_definition_versions as v', join =>
+        join
+          .on('v.source_key', '=', 's.source_key')
+          .andOn('v.version', '=', 's.current_version'),
+      )
+      .select('s.*', 'v.projects', 'v.notes')
+      .orderBy('s.source_key');
+    return rows.map(row => {
+      const notes = notesFromColumn(row.notes);
+      return {
+        ...sourceFromRow(row, row.projects ? JSON.parse(row.projects) : []),
+        ...(notes.length > 0 ? { notes } : {}),
+      };
+    });
   }
 }

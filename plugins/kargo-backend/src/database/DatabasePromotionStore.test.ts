@@ -1,4 +1,5 @@
-import { ConflictError, NotFoundError } from '@backstage/errors';
+import { createHash } from 'node:crypto';
+import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { LeaseLostError } from '../stores/PromotionStore';
 import {
   at,
@@ -29,6 +30,15 @@ describe.each(storeTestDatabases.eachSupportedId())(
             steps: [],
             createdBy: 'user:default/amy',
           });
+          // Kargo's name: <stage>.<ulid>.<first 7 of the freight>, lowercased.
+          expect(p.id).toMatch(
+            new RegExp(
+              `^${i % 2 ? 'prod' : 'dev'}\\.[0-9a-hjkmnp-tv-z]{26}\\.${freight(
+                1,
+              ).id.slice(0, 7)}$`,
+            ),
+          );
+          expect(await stores.promotions.getPromotion('shop', p.id)).toEqual(p);
           ids.push(p.id);
         }
         const page1 = await stores.promotions.listPromotions({
@@ -192,6 +202,66 @@ describe.each(storeTestDatabases.eachSupportedId())(
         ).rejects.toThrow(LeaseLostError);
       });
 
+      it('gives a freight a new alias, refusing an unknown freight or an alias another freight holds', async () => {
+        const { stores, id } = await claimed(databaseId);
+        await stores.freight.insertFreight(freight(2), uniqueAlias);
+        const aliasEffect = (name: string, alias: string) => ({
+          effects: [{ kind: 'freight-alias' as const, name, alias }],
+          stages: ['dev'],
+        });
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: state('aliased'),
+          effects: aliasEffect(freight(1).id, 'release-1'),
+        });
+        expect(
+          await stores.freight.getFreight('shop', 'release-1'),
+        ).toMatchObject({ id: freight(1).id, alias: 'release-1' });
+        // Repeating it (a step run again after a crash) is harmless.
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: state('aliased'),
+          effects: aliasEffect(freight(1).id, 'release-1'),
+        });
+
+        await expect(
+          stores.promotions.saveProgress({
+            id,
+            workerId: 'w1',
+            state: state('not saved'),
+            effects: aliasEffect(freight(2).id, 'release-1'),
+          }),
+        ).rejects.toThrow(
+          new InputError(
+            `failed to set the alias of Freight "${
+              freight(2).id
+            }": alias "release-1" already used by another piece of Freight ("${
+              freight(1).id
+            }") in project "shop"`,
+          ),
+        );
+        await expect(
+          stores.promotions.saveProgress({
+            id,
+            workerId: 'w1',
+            state: state('not saved'),
+            effects: aliasEffect('missing', 'other'),
+          }),
+        ).rejects.toThrow(
+          new NotFoundError(
+            'failed to set the alias of Freight "missing": Freight "missing" not found in project "shop"',
+          ),
+        );
+        expect(
+          (await stores.promotions.getPromotion('shop', id))?.steps[0].message,
+        ).toBe('aliased');
+        expect(
+          (await stores.freight.getFreight('shop', freight(2).id))?.alias,
+        ).not.toBe('release-1');
+      });
+
       it('finishes a success in one transaction: phase, current freight, history, verification', async () => {
         const { stores, id } = await claimed(databaseId);
         await stores.promotions.finish({
@@ -217,6 +287,15 @@ describe.each(storeTestDatabases.eachSupportedId())(
             freight: freight(1).id,
             promotion: id,
             promotedAt: at(3).toISOString(),
+            collection: {
+              id: createHash('sha1').update(freight(1).id).digest('hex'),
+              items: [
+                {
+                  origin: { kind: 'Warehouse', name: 'app' },
+                  name: freight(1).id,
+                },
+              ],
+            },
           },
         ]);
         const view = await stores.freight.getFreight('shop', freight(1).id);
@@ -228,6 +307,81 @@ describe.each(storeTestDatabases.eachSupportedId())(
         await expect(
           stores.promotions.release({ id, workerId: 'w1' }),
         ).rejects.toThrow(LeaseLostError);
+      });
+
+      it('records the health checks of the succeeded steps with the end, and reads what stage health needs', async () => {
+        const { stores, id } = await claimed(databaseId);
+        const check = {
+          uses: 'argocd-update',
+          config: { apps: [{ name: 'web', desiredRevisions: ['abc'] }] },
+        };
+        // While it runs: the stage's running promotion, no finished one.
+        expect(
+          await stores.promotions.getStageHealthSubjects('shop', [
+            'dev',
+            'prod',
+          ]),
+        ).toEqual([{ stage: 'dev', running: id }, { stage: 'prod' }]);
+        // The check is saved with the step's state, as the engine saves a success...
+        const done = {
+          ...state('done'),
+          steps: [
+            ...state('done').steps,
+            { alias: 'step-2', uses: 'other', status: 'Skipped' as const },
+          ],
+          runtime: [
+            { healthCheck: check },
+            { healthCheck: { uses: 'other', config: {} } },
+          ],
+        };
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: done,
+        });
+        // ...and the end records those of succeeded steps only.
+        await stores.promotions.finish({
+          id,
+          workerId: 'w1',
+          phase: 'Succeeded',
+          state: done,
+          now: at(3),
+        });
+        expect(
+          await stores.promotions.getStageHealthSubjects('shop', ['dev']),
+        ).toEqual([
+          {
+            stage: 'dev',
+            lastFinished: { id, phase: 'Succeeded', healthChecks: [check] },
+          },
+        ]);
+        // A later promotion that fails is the last finished one, with no checks.
+        const next = await stores.promotions.createPromotion({
+          project: 'shop',
+          stage: 'dev',
+          freightId: freight(1).id,
+          at: at(4),
+        });
+        await stores.promotions.claim({
+          id: next.id,
+          workerId: 'w1',
+          now: at(5),
+          leaseMs: 60_000,
+        });
+        await stores.promotions.finish({
+          id: next.id,
+          workerId: 'w1',
+          phase: 'Failed',
+          now: at(6),
+        });
+        expect(
+          await stores.promotions.getStageHealthSubjects('shop', ['dev']),
+        ).toEqual([
+          {
+            stage: 'dev',
+            lastFinished: { id: next.id, phase: 'Failed', healthChecks: [] },
+          },
+        ]);
       });
 
       it('leaves verification to the stage when it has one, and moves nothing when the run failed', async () => {

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import { Knex } from 'knex';
 import { isDatabaseConflictError } from '@backstage/backend-plugin-api';
 import { ConflictError, NotFoundError } from '@backstage/errors';
@@ -8,16 +7,23 @@ import {
   TERMINAL_PROMOTION_PHASES,
 } from '@kargo-portal/plugin-kargo-common';
 import { PromotionPlan } from '../promotion/engine/plan';
-import { PromotionRunState } from '../promotion/engine/types';
+import { generatePromotionName } from '../promotion/promotionName';
+import { PromotionRunState, healthChecksOf } from '../promotion/engine/types';
 import {
   ClaimedPromotion,
   EffectsToApply,
   LeaseLostError,
   PromotionEnding,
   PromotionStore,
+  StageHealthSubject,
 } from '../stores/PromotionStore';
 import { StoreTransaction } from '../stores/StoreTransaction';
-import { claimedFromRow, promotionFromRow, runStateColumns } from './mappers';
+import {
+  claimedFromRow,
+  healthChecksFromRow,
+  promotionFromRow,
+  runStateColumns,
+} from './mappers';
 import { findClaimable } from './operations/findClaimable';
 import {
   markVerified,
@@ -48,12 +54,13 @@ export class DatabasePromotionStore implements PromotionStore {
       stage: string;
       freightId: string;
       actor?: string;
+      rollback?: boolean;
       at: Date;
     },
     transaction?: StoreTransaction,
   ): Promise<Promotion> {
     const row: PromotionRow = {
-      id: crypto.randomUUID(),
+      id: generatePromotionName(options.stage, options.freightId, options.at),
       project: options.project,
       stage: options.stage,
       freight_id: options.freightId,
@@ -65,6 +72,7 @@ export class DatabasePromotionStore implements PromotionStore {
       started_at: null,
       finished_at: null,
       abort_requested_by: null,
+      rollback: options.rollback ?? false,
     };
     await inTransaction(this.db, transaction, async tx => {
       await requireFreight(tx, options.project, options.freightId);
@@ -261,7 +269,12 @@ export class DatabasePromotionStore implements PromotionStore {
         lease_expires_at: null,
         next_run_at: null,
         ...(ending.plan ? { plan: JSON.stringify(ending.plan) } : {}),
-        ...(ending.state ? runStateColumns(ending.state) : {}),
+        ...(ending.state
+          ? {
+              ...runStateColumns(ending.state),
+              health_checks: JSON.stringify(healthChecksOf(ending.state)),
+            }
+          : {}),
       });
       if (ending.effects) await applyEffects(tx, row.project, ending.effects);
       if (ending.phase !== 'Succeeded') return;
@@ -275,6 +288,37 @@ export class DatabasePromotionStore implements PromotionStore {
       // Verification bookkeeping: a stage without verification verifies its new freight at once.
       if (ending.verifyAtOnce) await markVerified(tx, { ...moved, at });
     });
+  }
+
+  async getStageHealthSubjects(
+    project: string,
+    stages: string[],
+  ): Promise<StageHealthSubject[]> {
+    const subjects: StageHealthSubject[] = [];
+    // Two index lookups per stage (project, stage, created_at), whatever the length of the history.
+    for (const stage of stages) {
+      const running: Pick<PromotionRunRow, 'id'> | undefined = await this.db(
+        TABLE,
+      )
+        .where({ project, stage, phase: 'Running' })
+        .first('id');
+      const last:
+        | Pick<PromotionRunRow, 'id' | 'phase' | 'health_checks'>
+        | undefined = await this.db(TABLE)
+        .where({ project, stage })
+        .whereNotIn('phase', ACTIVE)
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .first('id', 'phase', 'health_checks');
+      subjects.push({
+        stage,
+        ...(running ? { running: running.id } : {}),
+        ...(last ? { lastFinished: healthChecksFromRow(last) } : {}),
+      });
+    }
+    return subjects;
   }
 
   /** Ids of promotions that are over (or gone), among `ids`: their work directories can go. */

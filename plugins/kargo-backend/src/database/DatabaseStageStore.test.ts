@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { NotFoundError } from '@backstage/errors';
 import {
   at,
@@ -7,9 +8,74 @@ import {
   uniqueAlias,
 } from '../__testUtils__/storeFixtures';
 
+const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
+const item = (origin: string, name: string) => ({
+  origin: { kind: 'Warehouse', name: origin },
+  name,
+});
+
 describe.each(storeTestDatabases.eachSupportedId())(
   'DatabaseStageStore on %p',
   databaseId => {
+    describe('stage health', () => {
+      it('stores a health only when it changed, keeping the time it became so', async () => {
+        const stores = await createStores(databaseId);
+        const healthy = {
+          status: 'Healthy' as const,
+          promotion: 'p1',
+          applications: [
+            {
+              cluster: 'c1',
+              namespace: 'argocd',
+              name: 'web',
+              status: 'Healthy' as const,
+              syncStatus: 'Synced',
+              revision: 'abc',
+            },
+          ],
+        };
+        const put = (health: typeof healthy | object, minute: number) =>
+          stores.stages.putStageHealth({
+            project: 'shop',
+            stage: 'dev',
+            health: health as typeof healthy,
+            at: at(minute),
+          });
+        expect(await stores.stages.getStageHealth({ project: 'shop' })).toEqual(
+          {},
+        );
+        expect(await put(healthy, 1)).toBe(true);
+        expect(await put(healthy, 2)).toBe(false);
+        expect(
+          await stores.stages.getStageHealth({
+            project: 'shop',
+            stages: ['dev'],
+          }),
+        ).toEqual({ dev: { ...healthy, updatedAt: at(1).toISOString() } });
+        const unknown = {
+          status: 'Unknown' as const,
+          message: 'promotion p2 is in progress',
+          applications: [],
+        };
+        expect(await put(unknown, 3)).toBe(true);
+        await stores.stages.putStageHealth({
+          project: 'shop',
+          stage: 'prod',
+          health: healthy,
+          at: at(4),
+        });
+        expect(await stores.stages.getStageHealth({ project: 'shop' })).toEqual(
+          {
+            dev: { ...unknown, updatedAt: at(3).toISOString() },
+            prod: { ...healthy, updatedAt: at(4).toISOString() },
+          },
+        );
+        expect(
+          await stores.stages.getStageHealth({ project: 'other' }),
+        ).toEqual({});
+      });
+    });
+
     describe('stages', () => {
       it('moves the current freight, keeps history and the longest completed soak', async () => {
         const stores = await createStores(databaseId);
@@ -50,13 +116,114 @@ describe.each(storeTestDatabases.eachSupportedId())(
             limit: 10,
           }),
         ).toEqual([
-          { freight: f2, promotion: 'p2', promotedAt: at(90).toISOString() },
+          {
+            freight: f2,
+            promotion: 'p2',
+            promotedAt: at(90).toISOString(),
+            collection: { id: sha1(f2), items: [item('app', f2)] },
+          },
           {
             freight: f1,
             promotion: undefined,
             promotedAt: at(0).toISOString(),
+            collection: { id: sha1(f1), items: [item('app', f1)] },
           },
         ]);
+      });
+
+      it('keeps one freight per origin: promoting one warehouse leaves the other alone', async () => {
+        const stores = await createStores(databaseId);
+        const [a1, g1, a2] = [freight(1), freight(2, 'gitops'), freight(3)];
+        for (const f of [a1, g1, a2]) {
+          await stores.freight.insertFreight(f, uniqueAlias);
+        }
+        const promote = (freightId: string, minute: number) =>
+          stores.stages.setCurrentFreight({
+            project: 'shop',
+            stage: 'dev',
+            freightId,
+            promotionId: `p${minute}`,
+            at: at(minute),
+          });
+        await promote(a1.id, 0);
+        await stores.freight.markVerified({
+          project: 'shop',
+          freightId: g1.id,
+          stage: 'dev',
+          at: at(1),
+        });
+        await promote(g1.id, 10);
+        await promote(a2.id, 30);
+
+        // The gitops freight stayed through the promotion of new application freight, and keeps its soak.
+        const gitops = await stores.freight.getFreight('shop', g1.id);
+        expect(gitops?.status.currentlyIn).toEqual(['dev']);
+        expect(
+          (await stores.freight.getFreight('shop', a1.id))?.status.currentlyIn,
+        ).toEqual([]);
+        const [summary] = await stores.stages.getStageSummaries('shop', [
+          'dev',
+        ]);
+        expect(
+          summary.current.map(c => [
+            c.freight.origin.name,
+            c.freight.id,
+            c.since,
+          ]),
+        ).toEqual([
+          ['app', a2.id, at(30).toISOString()],
+          ['gitops', g1.id, at(10).toISOString()],
+        ]);
+        expect(summary.currentFreight?.id).toBe(a2.id);
+        expect(summary.currentSince).toBe(at(30).toISOString());
+
+        const history = await stores.stages.getStageHistory({
+          project: 'shop',
+          stage: 'dev',
+          limit: 10,
+        });
+        expect(history.map(h => [h.freight, h.collection])).toEqual([
+          [
+            a2.id,
+            {
+              id: sha1([a2.id, g1.id].sort().join(',')),
+              items: [item('app', a2.id), item('gitops', g1.id)],
+            },
+          ],
+          [
+            g1.id,
+            {
+              id: sha1([a1.id, g1.id].sort().join(',')),
+              items: [item('app', a1.id), item('gitops', g1.id)],
+            },
+          ],
+          [a1.id, { id: sha1(a1.id), items: [item('app', a1.id)] }],
+        ]);
+        expect(summary.freightHistory).toEqual(history);
+      });
+
+      it('keeps the whole history and summarises the last ten collections', async () => {
+        const stores = await createStores(databaseId);
+        for (const n of [1, 2])
+          await stores.freight.insertFreight(freight(n), uniqueAlias);
+        for (let i = 0; i < 12; i++) {
+          await stores.stages.setCurrentFreight({
+            project: 'shop',
+            stage: 'dev',
+            freightId: freight(1 + (i % 2)).id,
+            at: at(i),
+          });
+        }
+        const all = await stores.stages.getStageHistory({
+          project: 'shop',
+          stage: 'dev',
+          limit: 100,
+        });
+        expect(all).toHaveLength(12);
+        const [summary] = await stores.stages.getStageSummaries('shop', [
+          'dev',
+        ]);
+        expect(summary.freightHistory).toEqual(all.slice(0, 10));
       });
 
       it('summarises each stage with its current freight and latest promotion', async () => {

@@ -1,5 +1,9 @@
 import { Knex } from 'knex';
-import { StageHistoryEntry } from '@kargo-portal/plugin-kargo-common';
+import {
+  FREIGHT_HISTORY_LIMIT,
+  StageHealth,
+  StageHistoryEntry,
+} from '@kargo-portal/plugin-kargo-common';
 import {
   MetadataByName,
   MetadataKind,
@@ -7,11 +11,22 @@ import {
   StageSummary,
 } from '../stores/StageStore';
 import { StoreTransaction } from '../stores/StoreTransaction';
-import { freightFromRow, promotionFromRow } from './mappers';
+import {
+  freightFromRow,
+  promotionFromRow,
+  stageHistoryEntryFromRow,
+  stageHealthFromRow,
+} from './mappers';
 import { setCurrentFreight } from './operations/freightStages';
 import { metadataByName, upsertMetadata } from './operations/metadata';
 import { chunks } from './operations/paging';
-import { FreightRow, PromotionRow, StageHistoryRow } from './tables';
+import {
+  FreightRow,
+  PromotionRow,
+  StageHealthRow,
+  StageHistoryRow,
+} from './tables';
+import { toDbTime } from './time';
 import { inTransaction } from './transaction';
 
 /** The {@link StageStore} on the plugin's database. */
@@ -52,34 +67,53 @@ export class DatabaseStageStore implements StageStore {
       )
       .where('s.project', project)
       .where('s.currently_in', true)
+      .orderBy([
+        { column: 's.stage' },
+        { column: 'f.origin_name' },
+        { column: 'f.id' },
+      ])
       .select('f.*', 's.stage', 's.current_since');
-    // The newest promotion of each stage: one index lookup per stage, whatever the length of the history.
-    const latest: PromotionRow[] = [];
+    const summaries = new Map<string, StageSummary>();
+    const summaryOf = (stage: string) => {
+      let summary = summaries.get(stage);
+      if (!summary) {
+        summary = { stage, current: [], freightHistory: [] };
+        summaries.set(stage, summary);
+      }
+      return summary;
+    };
+    for (const row of current) {
+      const summary = summaryOf(row.stage);
+      const since = row.current_since ?? undefined;
+      summary.current.push({ freight: freightFromRow(row), since });
+      // The freight most recently moved in.
+      if (
+        !summary.currentFreight ||
+        (since ?? '') > (summary.currentSince ?? '')
+      ) {
+        summary.currentFreight = freightFromRow(row);
+        summary.currentSince = since;
+      }
+    }
+    // The newest promotion and the last collections of each stage: index lookups per stage, whatever the length
+    // of the history.
     for (const stage of stages) {
-      const row = await this.db<PromotionRow>('kargo_promotions')
+      const row: PromotionRow | undefined = await this.db<PromotionRow>(
+        'kargo_promotions',
+      )
         .where({ project, stage })
         .orderBy([
           { column: 'created_at', order: 'desc' },
           { column: 'id', order: 'desc' },
         ])
         .first();
-      if (row) latest.push(row);
-    }
-    const summaries = new Map<string, StageSummary>();
-    const summaryOf = (stage: string) => {
-      let summary = summaries.get(stage);
-      if (!summary) {
-        summary = { stage };
-        summaries.set(stage, summary);
-      }
-      return summary;
-    };
-    for (const row of current) {
-      summaryOf(row.stage).currentFreight = freightFromRow(row);
-      summaryOf(row.stage).currentSince = row.current_since ?? undefined;
-    }
-    for (const row of latest) {
-      summaryOf(row.stage).lastPromotion = promotionFromRow(row);
+      if (row) summaryOf(stage).lastPromotion = promotionFromRow(row);
+      const history = await this.getStageHistory({
+        project,
+        stage,
+        limit: FREIGHT_HISTORY_LIMIT,
+      });
+      if (history.length > 0) summaryOf(stage).freightHistory = history;
     }
     return [...summaries.values()];
   }
@@ -93,11 +127,7 @@ export class DatabaseStageStore implements StageStore {
       .where({ project: options.project, stage: options.stage })
       .orderBy('seq', 'desc')
       .limit(options.limit);
-    return rows.map(row => ({
-      freight: row.freight_id,
-      promotion: row.promotion_id ?? undefined,
-      promotedAt: row.promoted_at,
-    }));
+    return rows.map(stageHistoryEntryFromRow);
   }
 
   async upsertMetadata(
@@ -155,5 +185,54 @@ export class DatabaseStageStore implements StageStore {
       }
     }
     return Object.fromEntries(out);
+  }
+
+  async getStageHealth(options: {
+    project: string;
+    stages?: string[];
+  }): Promise<Record<string, StageHealth>> {
+    const query = this.db<StageHealthRow>('kargo_stage_health').where(
+      'project',
+      options.project,
+    );
+    const rows: StageHealthRow[] = [];
+    if (options.stages) {
+      for (const part of chunks(options.stages)) {
+        rows.push(...(await query.clone().whereIn('stage', part)));
+      }
+    } else {
+      rows.push(...(await query));
+    }
+    return Object.fromEntries(
+      rows.map(row => [row.stage, stageHealthFromRow(row)]),
+    );
+  }
+
+  async putStageHealth(options: {
+    project: string;
+    stage: string;
+    health: Omit<StageHealth, 'updatedAt'>;
+    at: Date;
+  }): Promise<boolean> {
+    const { project, stage } = options;
+    const health = JSON.stringify(options.health);
+    const stored: Pick<StageHealthRow, 'health'> | undefined = await this.db(
+      'kargo_stage_health',
+    )
+      .where({ project, stage })
+      .first('health');
+    if (stored?.health === health) return false;
+    // Another replica may write the same derived value meanwhile: the last write wins, and both are equal.
+    await this.db<StageHealthRow>('kargo_stage_health')
+      .insert({
+        project,
+        stage,
+        status: options.health.status,
+        health,
+        updated_at: toDbTime(options.at),
+      })
+      .onConflict(['project', 'stage'])
+      .merge(['status', 'health', 'updated_at']);
+    return true;
   }
 }

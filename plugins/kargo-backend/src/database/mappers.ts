@@ -1,23 +1,37 @@
 import type { DiscoveredArtifacts } from '@kargo-portal/plugin-kargo-common';
 import {
   DefinitionSourceStatus,
+  ManifestNote,
   FreightRecord,
   FreightStatus,
   Promotion,
   PromotionPhase,
   PromotionStepState,
+  StageHealth,
+  StageHistoryEntry,
   WarehouseStatus,
 } from '@kargo-portal/plugin-kargo-common';
+import { PromotionHealthCheck } from '@kargo-portal/plugin-kargo-node';
+import {
+  FreightByOrigin,
+  freightCollectionOf,
+} from '../freight/freightCollection';
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { FreightStageState } from '../stores/FreightStore';
-import { ClaimedPromotion } from '../stores/PromotionStore';
+import {
+  ClaimedPromotion,
+  FinishedPhase,
+  StageHealthSubject,
+} from '../stores/PromotionStore';
 import {
   DefinitionSourceRow,
   FreightRow,
   FreightStageRow,
   PromotionRow,
   PromotionRunRow,
+  StageHistoryRow,
+  StageHealthRow,
   WarehouseRow,
 } from './tables';
 
@@ -105,6 +119,11 @@ const phases: PromotionPhase[] = [
   'Aborted',
 ];
 
+/** A boolean column: PostgreSQL answers a boolean, SQLite 0 or 1. */
+function isTrue(value: boolean | number | null | undefined): boolean {
+  return value === true || value === 1;
+}
+
 export function promotionFromRow(row: PromotionRow): Promotion {
   const phase = phases.find(p => p === row.phase);
   if (!phase) {
@@ -126,6 +145,24 @@ export function promotionFromRow(row: PromotionRow): Promotion {
     startedAt: optional(row.started_at),
     finishedAt: optional(row.finished_at),
     abortRequestedBy: optional(row.abort_requested_by),
+    ...(isTrue(row.rollback) ? { rollback: true } : {}),
+  };
+}
+
+export function stageHistoryEntryFromRow(
+  row: StageHistoryRow,
+): StageHistoryEntry {
+  return {
+    freight: row.freight_id,
+    promotion: row.promotion_id ?? undefined,
+    promotedAt: row.promoted_at,
+    collection: freightCollectionOf(
+      row.collection_id ?? '',
+      parseJson<FreightByOrigin>(
+        row.collection ?? '{}',
+        `freight collection of stage ${row.stage} (entry ${row.seq})`,
+      ),
+    ),
   };
 }
 
@@ -162,6 +199,11 @@ export function sourceFromRow(
   };
 }
 
+/** The notes of a definition version, from their JSON column (null before notes were kept). */
+export function notesFromColumn(text: string | null): ManifestNote[] {
+  return parseOptionalJson<ManifestNote[]>(text, 'definition notes') ?? [];
+}
+
 function parseOptionalJson<T>(
   text: string | null,
   what: string,
@@ -175,6 +217,7 @@ export function claimedFromRow(row: PromotionRunRow): ClaimedPromotion {
     project: row.project,
     stage: row.stage,
     freightId: row.freight_id,
+    rollback: isTrue(row.rollback),
     actor: optional(row.created_by),
     abortRequestedBy: optional(row.abort_requested_by),
     runCount: Number(row.run_count),
@@ -217,5 +260,42 @@ function runStateFromRow(row: PromotionRunRow): PromotionRunState | undefined {
     ),
     runtime: stored.runtime,
     outputs: stored.outputs,
+  };
+}
+
+const finishedPhases: FinishedPhase[] = [
+  'Succeeded',
+  'Failed',
+  'Errored',
+  'Aborted',
+];
+
+/** A finished promotion and the health checks it recorded (none when it recorded none, or finished before). */
+export function healthChecksFromRow(
+  row: Pick<PromotionRunRow, 'id' | 'phase' | 'health_checks'>,
+): NonNullable<StageHealthSubject['lastFinished']> {
+  const phase = finishedPhases.find(p => p === row.phase);
+  if (!phase) {
+    throw new Error(`Promotion ${row.id} is not finished (${row.phase})`);
+  }
+  return {
+    id: row.id,
+    phase,
+    healthChecks: row.health_checks
+      ? parseJson<PromotionHealthCheck[]>(
+          row.health_checks,
+          `health checks of promotion ${row.id}`,
+        )
+      : [],
+  };
+}
+
+export function stageHealthFromRow(row: StageHealthRow): StageHealth {
+  return {
+    ...parseJson<Omit<StageHealth, 'updatedAt'>>(
+      row.health,
+      `health of stage ${row.stage}`,
+    ),
+    updatedAt: row.updated_at,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { kargoTestDatabases } from '../__testUtils__/databases';
 import { DatabaseKargoStores } from './DatabaseKargoStores';
 import {
@@ -17,6 +18,7 @@ const tables = [
   'kargo_freight_stages',
   'kargo_metadata',
   'kargo_promotions',
+  'kargo_stage_health',
   'kargo_stage_history',
   'kargo_warehouses',
 ];
@@ -132,6 +134,66 @@ describe('freight stage origin migration', () => {
       });
       await applyDatabaseMigrations(knex);
       expect(await origins()).toEqual(expected);
+      await knex.destroy();
+    },
+  );
+});
+
+describe('freight collections migration', () => {
+  it.each(databases.eachSupportedId())(
+    'gives each history entry the collection of its own freight on %p',
+    async databaseId => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
+      for (const [i, origin] of ['app', 'cfg'].entries()) {
+        const id = i.toString(16).padStart(40, '0');
+        await stores.freight.insertFreight(
+          {
+            project: 'shop',
+            id,
+            origin: { kind: 'Warehouse', name: origin },
+            commits: [],
+            images: [],
+            charts: [],
+            createdAt: new Date(Date.UTC(2026, 0, 1, i)),
+          },
+          { generateAlias: async () => `alias-${i}` },
+        );
+      }
+      await knex.migrate.down({
+        directory: migrationsDirectory,
+        tableName: 'kargo_knex_migrations',
+        name: '20261203070000_freight_collections.js',
+      });
+      // Entries written before collections: a stage ran one freight at a time.
+      for (const [i, freightId] of ['0', '1', '0'].entries()) {
+        await knex('kargo_stage_history').insert({
+          project: 'shop',
+          stage: 'dev',
+          freight_id: freightId.padStart(40, '0'),
+          promoted_at: new Date(Date.UTC(2026, 0, 2, i)).toISOString(),
+        });
+      }
+      await applyDatabaseMigrations(knex);
+      const history = await stores.stages.getStageHistory({
+        project: 'shop',
+        stage: 'dev',
+        limit: 10,
+      });
+      const sha1 = (text: string) =>
+        createHash('sha1').update(text).digest('hex');
+      expect(history.map(h => h.collection)).toEqual(
+        ['0', '1', '0'].reverse().map((n, i) => ({
+          id: sha1(n.padStart(40, '0')),
+          items: [
+            {
+              origin: { kind: 'Warehouse', name: i === 1 ? 'cfg' : 'app' },
+              name: n.padStart(40, '0'),
+            },
+          ],
+        })),
+      );
       await knex.destroy();
     },
   );

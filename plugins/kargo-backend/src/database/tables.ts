@@ -16,6 +16,8 @@ export interface DefinitionVersionRow {
   content_hash: string;
   content: string;
   projects: string;
+  /** JSON ManifestNote[]; null for versions stored before notes were kept. */
+  notes: string | null;
   created_by: string | null;
   created_at: string;
 }
@@ -55,6 +57,10 @@ export interface StageHistoryRow {
   freight_id: string;
   promotion_id: string | null;
   promoted_at: string;
+  /** Kargo's id of the collection the stage ran from this entry on (migration 20261203070000). */
+  collection_id: string | null;
+  /** That collection as JSON: `{"Warehouse/<name>": "<freight id>"}`. */
+  collection: string | null;
 }
 
 export interface PromotionRow {
@@ -70,6 +76,17 @@ export interface PromotionRow {
   started_at: string | null;
   finished_at: string | null;
   abort_requested_by: string | null;
+  /** Whether the promotion is a rollback (migration 20261203074000). */
+  rollback: boolean | number;
+}
+
+export interface StageHealthRow {
+  project: string;
+  stage: string;
+  status: string;
+  /** The StageHealth as JSON, without `updatedAt`. */
+  health: string;
+  updated_at: string;
 }
 
 export interface WarehouseRow {
@@ -102,4 +119,6 @@ export interface PromotionRunRow extends PromotionRow {
   plan: string | null;
   run_state: string | null;
   run_count: number | string;
+  /** The health checks of the succeeded steps, JSON (migration 20261203090000_stage_health). */
+  health_checks: string | null;
 }

@@ -123,13 +123,14 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
-    it('refuses a second source defining the same project', async () => {
+    it('refuses a second location defining the same project', async () => {
       dir.setContent({
         'a.yaml': project('shop'),
         'b.yaml': project('shop', ['qa']),
       });
       const { definitions } = await service([
-        { type: 'file', target: '*.yaml' },
+        { type: 'file', target: 'a.yaml' },
+        { type: 'file', target: 'b.yaml' },
       ]);
       await definitions.syncConfiguredSources();
       expect(await stagesOf(definitions, 'shop')).toEqual(['dev']);
@@ -137,6 +138,102 @@ describe.each(databases.eachSupportedId())(
         s.target.endsWith('b.yaml'),
       );
       expect(b?.lastError).toContain('Kargo project "shop" already defined by');
+    });
+
+    it('validates the files of one location together, naming the file of each problem', async () => {
+      const [projectDoc, warehouseDoc, ...stageDocs] = project('shop', [
+        'dev',
+      ]).split('---');
+      dir.setContent({
+        'kargo/project.yaml': projectDoc,
+        'kargo/warehouse.yaml': warehouseDoc,
+        'kargo/stages.yaml': stageDocs.join('---'),
+      });
+      const { definitions } = await service([
+        { type: 'file', target: 'kargo/*.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev']);
+      expect(
+        (await definitions.listSources()).map(s => [s.version, s.lastError]),
+      ).toEqual([
+        [1, undefined],
+        [1, undefined],
+        [1, undefined],
+      ]);
+
+      // A stage requesting a warehouse no file defines: every file keeps its last good version.
+      await fs.writeFile(
+        path.join(dir.path, 'kargo/warehouse.yaml'),
+        warehouseDoc.replace('name: images', 'name: renamed'),
+      );
+      await definitions.syncConfiguredSources();
+      expect(await stagesOf(definitions, 'shop')).toEqual(['dev']);
+      const stages = (await definitions.listSources()).find(s =>
+        s.target.endsWith('stages.yaml'),
+      );
+      expect(stages?.lastError).toContain(
+        `${path.join(
+          dir.path,
+          'kargo/stages.yaml',
+        )}: Stage dev: spec.requestedFreight[0].origin.name: Warehouse "images" is not defined in project "shop"`,
+      );
+    });
+
+    it('stores a project posted with a credentials Secret without the Secret, and lists it as refused', async () => {
+      const { definitions, store } = await service([]);
+      const text = `${project('open')}---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: repo
+  namespace: open
+  labels: { kargo.akuity.io/cred-type: git }
+stringData: { password: posted-token }
+`;
+      await definitions.createProject(text, 'user:default/amy');
+      const [stored] = await store.loadDefinitions();
+      expect(stored.content).not.toContain('posted-token');
+      const [source] = await definitions.listSources();
+      expect(source.notes).toEqual([
+        expect.objectContaining({
+          level: 'refused',
+          kind: 'Secret',
+          name: 'repo',
+        }),
+      ]);
+      expect(await stagesOf(definitions, 'open')).toEqual(['dev']);
+    });
+
+    it('refuses a second location defining the ClusterConfig', async () => {
+      const clusterConfig = `apiVersion: kargo.akuity.io/v1alpha1
+kind: ClusterConfig
+metadata: { name: cluster }
+spec:
+  webhookReceivers: [{ name: gh, github: { secretRef: { name: gh } } }]
+`;
+      dir.setContent({ 'a.yaml': clusterConfig, 'b.yaml': clusterConfig });
+      const { definitions } = await service([
+        { type: 'file', target: 'a.yaml' },
+        { type: 'file', target: 'b.yaml' },
+      ]);
+      await definitions.syncConfiguredSources();
+      await definitions.syncConfiguredSources();
+      const sources = await definitions.listSources();
+      expect(sources.map(s => [s.version, s.lastError])).toEqual([
+        [1, undefined],
+        [
+          undefined,
+          `ClusterConfig "cluster" is already defined by ${path.join(
+            dir.path,
+            'a.yaml',
+          )}`,
+        ],
+      ]);
+      expect(
+        (await definitions.getCatalog()).getClusterConfig()?.spec
+          ?.webhookReceivers,
+      ).toEqual([{ name: 'gh', github: { secretRef: { name: 'gh' } } }]);
     });
 
     it('refuses to create through the API a project that has configured secrets', async () => {

@@ -9,10 +9,12 @@ import {
   stringifyError,
 } from '@backstage/errors';
 import {
+  AnalysisTemplateManifest,
   DefinitionSourceStatus,
   KargoManifest,
   ManifestError,
-  parseManifests,
+  ManifestSourceContents,
+  readManifestSource,
 } from '@kargo-portal/plugin-kargo-common';
 import { DefinitionStore, StoredDefinition } from '../stores/DefinitionStore';
 import { DefinitionCatalog, validateProjects } from './DefinitionCatalog';
@@ -27,21 +29,73 @@ type SourceKind = StoredDefinition['kind'];
 
 const sourceKey = (kind: SourceKind, target: string) => `${kind}:${target}`;
 
-/** The projects of one source's text, or the problems that make it unusable. */
-function parseSource(source: string, text: string): KargoManifest[] {
-  const manifests = parseManifests({ source, text });
-  const problems = validateProjects(manifests, source);
+/** The contents of one source's text that stands alone (an API project), or the problems that make it unusable. */
+function parseSource(source: string, text: string): ManifestSourceContents {
+  const contents = readManifestSource({ source, text });
+  const problems = validateProjects(contents.manifests, source);
   if (problems.length > 0) throw new ManifestError(problems);
-  return manifests;
+  return contents;
 }
 
-function projectsOf(manifests: KargoManifest[]): string[] {
+function projectsOf(contents: {
+  manifests: KargoManifest[];
+  analysisTemplates: AnalysisTemplateManifest[];
+}): string[] {
   const names = new Set<string>();
-  for (const m of manifests) {
+  for (const m of contents.manifests) {
     const name = m.kind === 'Project' ? m.metadata.name : m.metadata.namespace;
     if (name) names.add(name);
   }
+  for (const t of contents.analysisTemplates) {
+    if (t.kind === 'AnalysisTemplate' && t.metadata.namespace) {
+      names.add(t.metadata.namespace);
+    }
+  }
   return [...names].sort();
+}
+
+/** The cluster-scoped manifests (ClusterConfig, ClusterPromotionTask), as `<kind> "<name>"`. */
+function clusterScopedNames(manifests: KargoManifest[]): string[] {
+  return manifests
+    .filter(
+      m => m.kind === 'ClusterConfig' || m.kind === 'ClusterPromotionTask',
+    )
+    .map(m => `${m.kind} "${m.metadata.name}"`);
+}
+
+/**
+ * Which stored source outside a location defines each cluster-scoped manifest: one source may define it, as a
+ * project belongs to one source, so that a second ClusterConfig is refused rather than silently ignored.
+ */
+function clusterScopedOwners(
+  stored: Map<string, StoredDefinition>,
+  excludedKeys: ReadonlySet<string>,
+): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const def of stored.values()) {
+    if (excludedKeys.has(def.sourceKey)) continue;
+    try {
+      const { manifests } = readManifestSource({
+        source: def.target,
+        text: def.content,
+      });
+      for (const name of clusterScopedNames(manifests)) {
+        owners.set(name, def.target);
+      }
+    } catch {
+      // A stored version that no longer parses defines nothing; getCatalog reports it.
+    }
+  }
+  return owners;
+}
+
+/** One file or URL of a configured location, as read in a sync. */
+interface ReadSource {
+  kind: 'file' | 'url';
+  target: string;
+  key: string;
+  /** The source's contents when it parses; absent when it could not be read or parsed. */
+  contents?: ManifestSourceContents;
 }
 
 /**
@@ -88,11 +142,15 @@ export class DefinitionService {
     const revision = await this.options.store.getDefinitionRevision();
     if (this.cached?.revision === revision) return this.cached.catalog;
     const manifests: KargoManifest[] = [];
+    const analysisTemplates: AnalysisTemplateManifest[] = [];
     for (const def of await this.options.store.loadDefinitions()) {
       try {
-        manifests.push(
-          ...parseManifests({ source: def.target, text: def.content }),
-        );
+        const contents = readManifestSource({
+          source: def.target,
+          text: def.content,
+        });
+        manifests.push(...contents.manifests);
+        analysisTemplates.push(...contents.analysisTemplates);
       } catch (error) {
         // Stored versions were valid when saved; a newer parser may disagree. Say so, keep the rest.
         this.options.logger.error(
@@ -102,15 +160,26 @@ export class DefinitionService {
         );
       }
     }
-    const catalog = DefinitionCatalog.fromManifests(manifests);
+    const catalog = DefinitionCatalog.fromManifests(
+      manifests,
+      analysisTemplates,
+    );
     this.cached = { revision, catalog };
     return catalog;
   }
 
-  /** Reads every configured location again and stores what changed. */
+  /**
+   * Reads every configured location again and stores what changed. The files of one location (a glob such as a
+   * repository's `kargo/*.yaml`) are validated together, as a repository splits a project across files: a stage
+   * may request a warehouse of another file. A file that does not read or parse keeps its last good version,
+   * which stands in for it in the others' validation.
+   */
   async syncConfiguredSources(): Promise<void> {
     const { store, logger } = this.options;
     const seen = new Set<string>();
+    const stored = new Map(
+      (await store.loadDefinitions()).map(d => [d.sourceKey, d]),
+    );
     for (const location of this.options.locations) {
       const targets =
         location.type === 'file'
@@ -123,11 +192,13 @@ export class DefinitionService {
           `kargo.definitions: no file matches ${location.target} (resolved from ${this.options.baseDir})`,
         );
       }
+      const sources: ReadSource[] = [];
       for (const target of targets) {
         const key = sourceKey(location.type, target);
         seen.add(key);
-        await this.syncSource(location.type, target, key);
+        sources.push(await this.readSource(location.type, target, key));
       }
+      await this.syncLocation(sources, stored);
     }
     for (const source of await store.listDefinitionSources()) {
       if (source.kind !== 'api' && !seen.has(source.key) && source.version) {
@@ -139,47 +210,124 @@ export class DefinitionService {
     }
   }
 
-  private async syncSource(kind: 'file' | 'url', target: string, key: string) {
-    const { store, logger } = this.options;
+  /** Reads and parses one source, recording why it is unusable. */
+  private async readSource(
+    kind: 'file' | 'url',
+    target: string,
+    key: string,
+  ): Promise<ReadSource> {
     let text: string;
     try {
       text = await this.read(kind, target);
     } catch (error) {
-      const message = `could not read ${target}: ${stringifyError(error)}`;
-      logger.error(`Kargo manifests: ${message}`);
-      await store.recordDefinitionError({
-        sourceKey: key,
-        kind,
-        target,
-        error: message,
-      });
-      return;
+      await this.recordError(
+        { kind, target, key },
+        `could not read ${target}: ${stringifyError(error)}`,
+      );
+      return { kind, target, key };
     }
     try {
-      const manifests = parseSource(target, text);
-      await this.assertProjectsFree(projectsOf(manifests), key);
-      const { changed, version } = await store.saveDefinitionVersion({
-        sourceKey: key,
+      return {
         kind,
         target,
-        content: text,
-        projects: projectsOf(manifests),
-      });
-      if (changed)
-        logger.info(`Loaded Kargo manifests ${target} (version ${version})`);
+        key,
+        contents: readManifestSource({ source: target, text }),
+      };
     } catch (error) {
-      if (!(error instanceof ManifestError || error instanceof ConflictError)) {
-        throw error;
+      if (!(error instanceof ManifestError)) throw error;
+      await this.recordError({ kind, target, key }, error.message);
+      return { kind, target, key };
+    }
+  }
+
+  private async recordError(
+    source: Pick<ReadSource, 'kind' | 'target' | 'key'>,
+    message: string,
+  ) {
+    this.options.logger.error(
+      `Invalid Kargo manifests, keeping the last good version of ${source.target}:\n${message}`,
+    );
+    await this.options.store.recordDefinitionError({
+      sourceKey: source.key,
+      kind: source.kind,
+      target: source.target,
+      error: message,
+    });
+  }
+
+  /** Validates the sources of one location together, then stores each good one. */
+  private async syncLocation(
+    sources: ReadSource[],
+    stored: Map<string, StoredDefinition>,
+  ): Promise<void> {
+    const good = sources.filter(
+      (s): s is ReadSource & { contents: ManifestSourceContents } =>
+        s.contents !== undefined,
+    );
+    const sourceOfManifest = new Map<KargoManifest, string>();
+    for (const source of sources) {
+      let manifests = source.contents?.manifests;
+      const lastGood = stored.get(source.key)?.content;
+      if (!manifests && lastGood !== undefined) {
+        try {
+          manifests = readManifestSource({
+            source: source.target,
+            text: lastGood,
+          }).manifests;
+        } catch {
+          manifests = undefined; // reported by getCatalog
+        }
       }
-      logger.error(
-        `Invalid Kargo manifests, keeping the last good version of ${target}:\n${error.message}`,
-      );
-      await store.recordDefinitionError({
-        sourceKey: key,
-        kind,
-        target,
-        error: error.message,
+      for (const m of manifests ?? []) sourceOfManifest.set(m, source.target);
+    }
+    const problems = validateProjects(
+      [...sourceOfManifest.keys()],
+      m => sourceOfManifest.get(m) ?? '',
+    );
+    if (problems.length > 0) {
+      const message = new ManifestError(problems).message;
+      for (const source of good) await this.recordError(source, message);
+      return;
+    }
+    const locationKeys = new Set(sources.map(s => s.key));
+    const clusterOwners = clusterScopedOwners(stored, locationKeys);
+    for (const source of good) {
+      const projects = projectsOf(source.contents);
+      try {
+        await this.assertProjectsFree(projects, source.key, locationKeys);
+        for (const name of clusterScopedNames(source.contents.manifests)) {
+          const owner = clusterOwners.get(name);
+          if (owner) {
+            throw new ConflictError(`${name} is already defined by ${owner}`);
+          }
+        }
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        await this.recordError(source, error.message);
+        continue;
+      }
+      const { changed, version } =
+        await this.options.store.saveDefinitionVersion({
+          sourceKey: source.key,
+          kind: source.kind,
+          target: source.target,
+          content: source.contents.storableText,
+          projects,
+          notes: source.contents.notes,
+        });
+      // Later locations of this sync check their cluster-scoped manifests against this version.
+      stored.set(source.key, {
+        sourceKey: source.key,
+        kind: source.kind,
+        target: source.target,
+        version,
+        content: source.contents.storableText,
       });
+      if (changed) {
+        this.options.logger.info(
+          `Loaded Kargo manifests ${source.target} (version ${version})`,
+        );
+      }
     }
   }
 
@@ -189,11 +337,19 @@ export class DefinitionService {
     return (await response.buffer()).toString('utf8');
   }
 
-  /** A project belongs to one source: another source may not define it too. */
-  private async assertProjectsFree(projects: string[], key: string) {
+  /**
+   * A project belongs to one source, or to the files of one configured location: no other source may define it
+   * too.
+   */
+  private async assertProjectsFree(
+    projects: string[],
+    key: string,
+    sameLocation: ReadonlySet<string> = new Set(),
+  ) {
     const sources = await this.options.store.listDefinitionSources();
     for (const source of sources) {
-      if (source.key === key || !source.version) continue;
+      if (source.key === key || sameLocation.has(source.key) || !source.version)
+        continue;
       const taken = source.projects.filter(p => projects.includes(p));
       if (taken.length > 0) {
         throw new ConflictError(
@@ -215,14 +371,15 @@ export class DefinitionService {
   private parseApiManifests(
     text: string,
     expectedProject?: string,
-  ): { project: string; manifests: KargoManifest[] } {
-    let manifests: KargoManifest[];
+  ): { project: string; contents: ManifestSourceContents } {
+    let contents: ManifestSourceContents;
     try {
-      manifests = parseSource('manifests', text);
+      contents = parseSource('manifests', text);
     } catch (error) {
       if (error instanceof ManifestError) throw new InputError(error.message);
       throw error;
     }
+    const manifests = contents.manifests;
     const projects = manifests.filter(m => m.kind === 'Project');
     if (projects.length !== 1) {
       throw new InputError(
@@ -235,7 +392,7 @@ export class DefinitionService {
         `manifests: the Project is named "${project}", not "${expectedProject}" as in the URL`,
       );
     }
-    const others = projectsOf(manifests).filter(p => p !== project);
+    const others = projectsOf(contents).filter(p => p !== project);
     if (others.length > 0) {
       throw new InputError(
         `manifests: every document must belong to project "${project}"; found ${others.join(
@@ -243,12 +400,20 @@ export class DefinitionService {
         )}`,
       );
     }
-    return { project, manifests };
+    const cluster = manifests.filter(
+      m => !m.metadata.namespace && m.kind !== 'Project',
+    );
+    if (cluster.length > 0) {
+      throw new InputError(
+        `manifests: cluster-scoped ${cluster[0].kind} "${cluster[0].metadata.name}" can only come from a configured manifest source (kargo.definitions)`,
+      );
+    }
+    return { project, contents };
   }
 
   /** Creates a project from manifests posted to the API. */
   async createProject(text: string, actor: string): Promise<string> {
-    const { project } = this.parseApiManifests(text);
+    const { project, contents } = this.parseApiManifests(text);
     if (await this.sourceOf(project)) {
       throw new ConflictError(`Kargo project "${project}" already exists`);
     }
@@ -261,8 +426,9 @@ export class DefinitionService {
       sourceKey: sourceKey('api', project),
       kind: 'api',
       target: project,
-      content: text,
+      content: contents.storableText,
       projects: [project],
+      notes: contents.notes,
       actor,
     });
     return project;
@@ -275,12 +441,13 @@ export class DefinitionService {
     actor: string,
   ): Promise<void> {
     await this.requireApiProject(project);
-    this.parseApiManifests(text, project);
+    const { contents } = this.parseApiManifests(text, project);
     await this.options.store.saveDefinitionVersion({
       sourceKey: sourceKey('api', project),
       kind: 'api',
       target: project,
-      content: text,
+      content: contents.storableText,
+      notes: contents.notes,
       projects: [project],
       actor,
     });

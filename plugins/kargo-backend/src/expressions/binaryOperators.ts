@@ -1,6 +1,7 @@
 import { fail } from './errors';
 import { compareGoStrings } from './golang';
 import { matchesGoRegexp } from './regexp';
+import { timeOperator } from './time';
 import {
   deepEqual,
   ExprStruct,
@@ -28,6 +29,8 @@ export function applyOperator(
         left,
       )} and ${goTypeName(right)})`,
     );
+  const onTimes = timeOperator(operator, left, right);
+  if (onTimes) return onTimes.value;
   switch (operator) {
     case '==':
       return deepEqual(left, right);

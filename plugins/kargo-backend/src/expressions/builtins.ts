@@ -43,6 +43,8 @@ import {
   utf8Length,
 } from './goText';
 
+import { GoNamedInt, TIME_BUILTINS } from './time';
+
 export { utf8Length } from './goText';
 
 /** What builtins may ask of the evaluator: charging the memory budget for what they allocate. */
@@ -116,6 +118,10 @@ const MAX_REPEAT_LENGTH = 1_000_000;
 
 /** The builtins, by name. */
 export const BUILTINS: Record<string, Builtin> = {
+  now: args => TIME_BUILTINS.now(args, () => new Date()),
+  date: args => TIME_BUILTINS.date(args),
+  duration: args => TIME_BUILTINS.duration(args),
+  timezone: args => TIME_BUILTINS.timezone(args),
   len: args => {
     arity('len', args, 1);
     const [v] = args;
@@ -153,6 +159,8 @@ export const BUILTINS: Record<string, Builtin> = {
         return fail(`invalid operation: int(${formatGo(v)})`);
       return Math.trunc(v);
     }
+    // time.Month and time.Weekday are Go ints.
+    if (v instanceof GoNamedInt) return v.value;
     if (typeof v === 'string') {
       const parsed = atoi(v);
       return parsed === undefined

@@ -4,11 +4,13 @@ import {
   configMapFunctions,
   ExpressionFreight,
   freightFunctions,
+  freightStatusFunctions,
   quote,
   RequestedFreightOrigin,
   secretFunctions,
   semverDiff,
   semverParse,
+  sharedSecretFunctions,
   statusFunctions,
   unsafeQuote,
   utilityFunctions,
@@ -378,5 +380,75 @@ describe('secretFunctions and configMapFunctions', () => {
   it('accepts a Map', () => {
     const { configMap } = configMapFunctions(new Map([['cfg', { a: 'b' }]]));
     expect(configMap('cfg')).toEqual({ a: 'b' });
+  });
+});
+
+describe('configMap(), sharedConfigMap(), sharedSecret() in expressions', () => {
+  const functions = {
+    ...configMapFunctions(
+      { settings: { repoURL: 'https://git.example/app.git' } },
+      { org: { region: 'eu' } },
+    ),
+    ...sharedSecretFunctions({ slack: { token: 'xoxb' } }),
+  };
+  it.each<[string, unknown]>([
+    ["configMap('settings').repoURL", 'https://git.example/app.git'],
+    ["configMap('missing')", {}],
+    ["configMap('org')", {}],
+    ["sharedConfigMap('org').region", 'eu'],
+    ["sharedConfigMap('settings')", {}],
+    ["sharedSecret('slack').token", 'xoxb'],
+    ["sharedSecret('missing').token ?? 'none'", 'none'],
+    ["'Bearer ' + sharedSecret('slack').token", 'Bearer xoxb'],
+  ])('%s is %p', (expression, expected) => {
+    expect(evaluateExpression(expression, { values: {}, functions })).toEqual(
+      expected,
+    );
+  });
+
+  it('has no sharedConfigMap() without shared config maps', () => {
+    expect(configMapFunctions({})).not.toHaveProperty('sharedConfigMap');
+  });
+});
+
+describe('freightStatus()', () => {
+  const status = {
+    currentlyIn: { dev: {} },
+    verifiedIn: { dev: { verifiedAt: '2026-01-01T00:00:00Z' } },
+    approvedFor: { prod: { approvedAt: '2026-01-02T00:00:00Z' } },
+    metadata: { owner: 'amy' },
+  };
+  const functions = freightStatusFunctions(
+    { abc123: status },
+    { 'wise-otter': 'abc123' },
+  );
+  it.each<[string, unknown]>([
+    ["freightStatus('abc123')", status],
+    ["freightStatus('wise-otter').metadata.owner", 'amy'],
+    ["'dev' in freightStatus('abc123').currentlyIn", true],
+    ["freightStatus('abc123').approvedFor?.prod?.approvedAt != nil", true],
+    ["freightStatus('abc123').approvedFor?.qa?.approvedAt ?? 'no'", 'no'],
+    ["keys(freightStatus('abc123').verifiedIn)", ['dev']],
+  ])('%s is %p', (expression, expected) => {
+    expect(evaluateExpression(expression, { values: {}, functions })).toEqual(
+      expected,
+    );
+  });
+
+  it.each([
+    ["freightStatus('other')", 'freight "other" is not part of this promotion'],
+    ["freightStatus('')", 'freight name must not be empty'],
+    ['freightStatus(1)', 'argument must be string, got int'],
+    ["freightStatus('a', 'b')", 'expected 1 argument, got 2'],
+  ])('refuses %s', (expression, message) => {
+    expect(() =>
+      evaluateExpression(expression, { values: {}, functions }),
+    ).toThrow(message);
+  });
+
+  it('hands out a copy', () => {
+    const copy = functions.freightStatus('abc123') as typeof status;
+    copy.metadata.owner = 'mallory';
+    expect(status.metadata.owner).toBe('amy');
   });
 });

@@ -383,11 +383,69 @@ export function metadataFunctions(
   };
 }
 
-/** Kargo's `configMap(name)`: like `secret()`, for config maps. @public */
+/**
+ * Kargo's `configMap(name)` and, when `shared` is given, `sharedConfigMap(name)`: the data of the named config map
+ * of the project (or of the shared resources namespace) as a map of strings, or an empty map when there is none.
+ *
+ * @public
+ */
 export function configMapFunctions(
   configMaps:
     | ReadonlyMap<string, Record<string, string>>
     | Record<string, Record<string, string>>,
+  shared?:
+    | ReadonlyMap<string, Record<string, string>>
+    | Record<string, Record<string, string>>,
 ): ExpressionFunctions {
-  return { configMap: dataLookup(configMaps) };
+  return {
+    configMap: dataLookup(configMaps),
+    ...(shared ? { sharedConfigMap: dataLookup(shared) } : {}),
+  };
+}
+
+/**
+ * Kargo's `sharedSecret(name)`: the data of the named secret of the shared resources namespace (generic
+ * credentials only, in Kargo) as a map of strings, or an empty map when there is none.
+ *
+ * @public
+ */
+export function sharedSecretFunctions(
+  secrets:
+    | ReadonlyMap<string, Record<string, string>>
+    | Record<string, Record<string, string>>,
+): ExpressionFunctions {
+  return { sharedSecret: dataLookup(secrets) };
+}
+
+/**
+ * Kargo's `freightStatus(freightName)`: the `status` of a Freight as JSON data (`currentlyIn`, `verifiedIn`,
+ * `approvedFor`, `metadata`), by id or alias. `statuses` holds the freight whose status was read before the
+ * expression (the promotion's own); any other name is refused by name rather than answered with nil.
+ *
+ * @public
+ */
+export function freightStatusFunctions(
+  statuses: Record<string, Record<string, unknown>>,
+  freightAliases: Record<string, string> = {},
+): ExpressionFunctions {
+  return {
+    freightStatus: (...args) => {
+      expectArgs(args, 1);
+      const name = stringArg(args[0], 'argument');
+      if (name === '') fail('freight name must not be empty');
+      const id = ownValue(freightAliases, name);
+      const status = ownValue(
+        statuses,
+        typeof id === 'string' && ownValue(statuses, name) === undefined
+          ? id
+          : name,
+      );
+      if (!isPlainObject(status)) {
+        return fail(
+          `freightStatus(): freight "${name}" is not part of this promotion; Kargo Portal reads the status of the promotion's own freight`,
+        );
+      }
+      return jsonCopy(status);
+    },
+  };
 }

@@ -21,11 +21,13 @@ export {
   asYAML,
   configMapFunctions,
   freightFunctions,
+  freightStatusFunctions,
   metadataFunctions,
   quote,
   secretFunctions,
   semverDiff,
   semverParse,
+  sharedSecretFunctions,
   statusFunctions,
   templateFunctions,
   unsafeQuote,
@@ -41,5 +43,13 @@ export type {
   StepStatusRecord,
 } from './functions';
 export { parse } from './parser';
+export {
+  GoDuration,
+  GoTime,
+  formatDuration,
+  formatTime,
+  parseTime,
+  timeFromDate,
+} from './time';
 export { printExpression } from './printer';
 export type { Node as ExpressionNode } from './ast';

@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { PromotionStepRunner } from '@kargo-portal/plugin-kargo-node';
 import { ArgoCdClusters } from '../argocd/ArgoCdClusters';
+import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient } from '../git/GitClient';
 import { PullRequestProviders } from './scm/PullRequestProviders';
 import { GitStepsDeps } from './stepHelpers/gitWorkTree';
@@ -20,10 +21,21 @@ import { createGitOpenPrStep } from './steps/git-open-pr';
 import { createGitPushStep } from './steps/git-push';
 import { createGitTagStep } from './steps/git-tag';
 import { createGitWaitForPrStep } from './steps/git-wait-for-pr';
+import { createHelmTemplateStep } from './steps/helm-template';
+import { createHelmUpdateChartStep } from './steps/helm-update-chart';
 import { createHttpStep } from './steps/http';
+import { createHttpDownloadStep } from './steps/http-download';
 import { createJsonParseStep } from './steps/json-parse';
 import { createJsonUpdateStep } from './steps/json-update';
+import { createKustomizeBuildStep } from './steps/kustomize-build';
 import { createKustomizeSetImageStep } from './steps/kustomize-set-image';
+import { createTarStep } from './steps/tar';
+import { createUntarStep } from './steps/untar';
+import { createTomlParseStep } from './steps/toml-parse';
+import { createTomlUpdateStep } from './steps/toml-update';
+import { createOciDownloadStep } from './steps/oci-download';
+import { createOciPushStep } from './steps/oci-push';
+import { createSetFreightAliasStep } from './steps/set-freight-alias';
 import { createSetMetadataStep } from './steps/set-metadata';
 import { createYamlMergeStep } from './steps/yaml-merge';
 import { createYamlParseStep } from './steps/yaml-parse';
@@ -61,6 +73,19 @@ export function builtinPromotionSteps(
     pushBackoffMs: options.pushBackoffMs,
   };
   const providers = PullRequestProviders.fromConfig(options.config);
+  let ociClient: OciRegistryClient | undefined;
+  const registryClient = () => {
+    ociClient ??= OciRegistryClient.create({
+      credentials: readRegistryCredentials(options.config),
+    });
+    return ociClient;
+  };
+  const tools = {
+    kustomize: options.config.getOptionalString(
+      'kargo.promotions.tools.kustomize',
+    ),
+    helm: options.config.getOptionalString('kargo.promotions.tools.helm'),
+  };
   let argoCdClusters = options.argoCdClusters;
   const clusters = () => {
     argoCdClusters ??= ArgoCdClusters.fromConfig(options.config);
@@ -85,13 +110,29 @@ export function builtinPromotionSteps(
     createJsonUpdateStep(),
     createYamlParseStep({ evaluateExpression }),
     createJsonParseStep({ evaluateExpression }),
+    createTomlUpdateStep(),
+    createTomlParseStep({ evaluateExpression }),
     createYamlMergeStep(),
     createKustomizeSetImageStep(),
+    // Renderers: the kustomize and helm programs.
+    createKustomizeBuildStep(tools),
+    createHelmTemplateStep(tools),
+    createHelmUpdateChartStep({
+      helm: tools.helm,
+      credentials: () => readRegistryCredentials(options.config),
+    }),
+    createTarStep(),
+    createUntarStep(),
     // The promotion itself.
     createComposeOutputStep(),
     createSetMetadataStep(),
+    createSetFreightAliasStep(),
     createFailStep(),
     createHttpStep(),
+    createHttpDownloadStep(),
+    // OCI registries, with the credentials of kargo.registries.
+    createOciDownloadStep({ client: registryClient }),
+    createOciPushStep({ client: registryClient }),
     // Argo CD, through the Kubernetes API of its clusters.
     createArgoCdUpdateStep({
       clusters,

@@ -15,7 +15,7 @@ const databases = kargoTestDatabases();
 describe.each(databases.eachSupportedId())(
   'KargoClient against the router on %p',
   databaseId => {
-    it('reads, promotes, approves, aborts and refreshes', async () => {
+    it('reads, promotes, rolls back, approves, aborts and refreshes', async () => {
       const fx = await createApiFixture({
         knex: await databases.init(databaseId),
       });
@@ -85,6 +85,10 @@ describe.each(databases.eachSupportedId())(
         expect(
           (await client.getStageHistory('guestbook', 'dev')).items,
         ).toEqual([]);
+        expect(await client.getStageHealth('guestbook', 'dev')).toMatchObject({
+          status: 'Unknown',
+          applications: [],
+        });
         const commit = 'a'.repeat(40);
         await fx.stores.warehouses.recordDiscovery({
           project: 'guestbook',
@@ -102,18 +106,29 @@ describe.each(databases.eachSupportedId())(
             },
           },
         });
-        expect(
-          (
-            await client.createFreight('guestbook', 'guestbook', {
-              commits: [
-                {
-                  repoURL: 'file:///tmp/kargo-portal-demo/app.git',
-                  id: commit,
-                },
-              ],
-            })
-          ).commits[0].id,
-        ).toBe(commit);
+        const created = await client.createFreight('guestbook', 'guestbook', {
+          commits: [
+            {
+              repoURL: 'file:///tmp/kargo-portal-demo/app.git',
+              id: commit,
+            },
+          ],
+        });
+        expect(created.commits[0].id).toBe(commit);
+        // dev ran the first freight, then the new one: a rollback goes back to the first.
+        for (const freightId of [id, created.id]) {
+          await fx.stores.stages.setCurrentFreight({
+            project: 'guestbook',
+            stage: 'dev',
+            freightId,
+            at: new Date(),
+          });
+        }
+        expect(await client.rollback('guestbook', 'dev')).toMatchObject({
+          stage: 'dev',
+          freight: id,
+          rollback: true,
+        });
         expect((await client.listWebhookReceivers('guestbook')).items).toEqual(
           [],
         );

@@ -29,7 +29,9 @@ const F2 = '2'.repeat(40);
 const API_PROJECT = `
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Project
-metadata: { name: api-demo }
+metadata:
+  name: api-demo
+  annotations: { kargo-portal.io/scaffolder-template: template:default/new-service }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
@@ -84,6 +86,15 @@ async function prepare(fx: Fixture) {
     freightId: F1,
     at: NOW,
   });
+  // dev ran F1 and runs F2: there is something to roll back to.
+  for (const freightId of [F1, F2]) {
+    await fx.stores.stages.setCurrentFreight({
+      project: 'guestbook',
+      stage: 'dev',
+      freightId,
+      at: NOW,
+    });
+  }
   const commit = crypto.randomBytes(20).toString('hex');
   await fx.stores.warehouses.recordDiscovery({
     project: 'guestbook',
@@ -219,9 +230,27 @@ const routes: Route[] = [
     audit: 'promotion-create',
   },
   {
+    name: 'roll back',
+    method: 'post',
+    path: () => '/projects/guestbook/stages/dev/rollbacks',
+    body: { freight: 'tidy-otter' },
+    permission: kargoStagePromotePermission.name,
+    match: 'stage-dev',
+    status: 201,
+    audit: 'promotion-create',
+  },
+  {
     name: 'stage history',
     method: 'get',
     path: () => '/projects/guestbook/stages/dev/history',
+    permission: kargoProjectReadPermission.name,
+    match: 'project',
+    status: 200,
+  },
+  {
+    name: 'stage health',
+    method: 'get',
+    path: () => '/projects/guestbook/stages/dev/health',
     permission: kargoProjectReadPermission.name,
     match: 'project',
     status: 200,
@@ -434,6 +463,18 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
         'Stage "qa" not found in Kargo project "guestbook"',
       ],
       [
+        'the health of an unknown stage',
+        '/projects/guestbook/stages/qa/health',
+        404,
+        'Stage "qa" not found in Kargo project "guestbook"',
+      ],
+      [
+        'the health of a stage of an unknown project',
+        '/projects/nope/stages/dev/health',
+        404,
+        'Kargo project "nope" not found',
+      ],
+      [
         'unknown freight',
         '/projects/guestbook/freight/nope',
         404,
@@ -514,6 +555,21 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
       expect(res.body.error.message).toContain(message);
     });
 
+    it('says where a project comes from and gives its annotations', async () => {
+      const api = await request(fx.app).get('/projects/api-demo');
+      expect(api.body).toEqual({
+        name: 'api-demo',
+        stageCount: 1,
+        warehouseCount: 1,
+        source: 'api',
+        annotations: {
+          'kargo-portal.io/scaffolder-template': 'template:default/new-service',
+        },
+      });
+      const file = await request(fx.app).get('/projects/guestbook');
+      expect(file.body).toMatchObject({ source: 'file', annotations: {} });
+    });
+
     it('does not replace a project defined by a file', async () => {
       const res = await request(fx.app)
         .put('/projects/guestbook')
@@ -521,6 +577,39 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
       expect(res.status).toBe(409);
       expect(res.body.error.message).toContain(
         'guestbook.yaml; change it there',
+      );
+    });
+
+    it('rolls a stage back to the freight it ran before, marked as a rollback', async () => {
+      await prepare(fx);
+      const res = await request(fx.app)
+        .post('/projects/guestbook/stages/dev/rollbacks')
+        .send();
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({
+        stage: 'dev',
+        freight: F1,
+        phase: 'Pending',
+        rollback: true,
+      });
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'success',
+          meta: {
+            project: 'guestbook',
+            stage: 'dev',
+            freight: F1,
+            rollback: true,
+          },
+        }),
+      ]);
+      const current = await request(fx.app)
+        .post('/projects/guestbook/stages/dev/rollbacks')
+        .send({ freight: 'brave-lynx' });
+      expect(current.status).toBe(409);
+      expect(current.body.error.message).toBe(
+        'Stage "dev" already runs freight "brave-lynx"',
       );
     });
 
@@ -622,6 +711,62 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
         .filter((f: any) => f.metadata)
         .map((f: any) => [f.alias, f.metadata]);
       expect(withMetadata).toEqual([['tidy-otter', { soaked: true }]]);
+    });
+  });
+
+  describe('stage health through the API', () => {
+    it('serves the stored health per stage and in the pipeline, Unknown before the first evaluation', async () => {
+      expect(
+        (
+          await request(fx.app)
+            .get('/projects/guestbook/stages/prod/health')
+            .expect(200)
+        ).body,
+      ).toEqual({
+        status: 'Unknown',
+        message: 'The health of this stage has not been evaluated yet',
+        applications: [],
+      });
+      const health = {
+        status: 'Progressing' as const,
+        message:
+          'Argo CD Application argocd/guestbook-staging on cluster "c1" is progressing',
+        promotion: 'p1',
+        applications: [
+          {
+            cluster: 'c1',
+            namespace: 'argocd',
+            name: 'guestbook-staging',
+            status: 'Progressing' as const,
+            syncStatus: 'Synced',
+            revision: 'abc',
+            desiredRevisions: ['abc'],
+            healthStatus: 'Progressing',
+            link: {
+              url: 'https://argocd.example/applications/argocd/guestbook-staging',
+              title: 'Argo CD',
+            },
+          },
+        ],
+      };
+      await fx.stores.stages.putStageHealth({
+        project: 'guestbook',
+        stage: 'staging',
+        health,
+        at: NOW,
+      });
+      const served = await request(fx.app)
+        .get('/projects/guestbook/stages/staging/health')
+        .expect(200);
+      expect(served.body).toEqual({ ...health, updatedAt: NOW.toISOString() });
+      const pipeline = await request(fx.app)
+        .get('/projects/guestbook/pipeline')
+        .expect(200);
+      expect(
+        Object.fromEntries(
+          pipeline.body.stages.map((s: any) => [s.name, s.health?.status]),
+        ),
+      ).toEqual({ dev: undefined, staging: 'Progressing', prod: undefined });
     });
   });
 });

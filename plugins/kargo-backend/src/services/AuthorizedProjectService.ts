@@ -1,6 +1,7 @@
 import {
   DefinitionSourceStatus,
   Pipeline,
+  StageHealth,
   kargoProjectCreatePermission,
   kargoProjectReadPermission,
   kargoProjectUpdatePermission,
@@ -47,6 +48,14 @@ export class AuthorizedProjectService {
   async getPipeline(name: string, caller: Caller): Promise<Pipeline> {
     await this.requireRead(name, caller);
     return this.inner.getPipeline(name);
+  }
+
+  async getStageHealth(
+    request: { project: string; stage: string },
+    caller: Caller,
+  ): Promise<StageHealth> {
+    await this.requireRead(request.project, caller);
+    return this.inner.getStageHealth(request);
   }
 
   async createProject(

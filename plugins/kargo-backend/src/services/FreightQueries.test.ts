@@ -223,7 +223,13 @@ describe.each(databases.eachSupportedId())(
         ]),
       ];
       const pipeline = await new FreightQueries(stores).getPipeline(
-        { name: 'shop', warehouses: [], stages: pipelineStages, manifests: [] },
+        {
+          name: 'shop',
+          warehouses: [],
+          stages: pipelineStages,
+          manifests: [],
+          analysisTemplates: [],
+        },
         NOW,
       );
       const byName = Object.fromEntries(pipeline.stages.map(s => [s.name, s]));

@@ -190,6 +190,10 @@ export class FreightQueries {
       project: project.name,
       kind: 'Stage',
     });
+    // The health of every stage in one query, as the stage health monitor last stored it.
+    const health = await this.stores.stages.getStageHealth({
+      project: project.name,
+    });
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
@@ -204,6 +208,9 @@ export class FreightQueries {
         ...node,
         color: manifest.metadata.annotations?.[KARGO_COLOR_ANNOTATION],
         currentFreight: summary?.currentFreight,
+        ...(summary?.freightHistory.length
+          ? { freightHistory: summary.freightHistory }
+          : {}),
         lastPromotion: summary?.lastPromotion,
         origins: [
           ...new Set(manifest.spec.requestedFreight.map(r => r.origin.name)),
@@ -215,6 +222,9 @@ export class FreightQueries {
           : {}),
         ...(Object.hasOwn(metadata, node.name)
           ? { metadata: metadata[node.name] }
+          : {}),
+        ...(Object.hasOwn(health, node.name)
+          ? { health: health[node.name] }
           : {}),
       });
     }

@@ -2,11 +2,12 @@ import { AuditorService } from '@backstage/backend-plugin-api';
 import {
   DefinitionSourceStatus,
   Pipeline,
+  StageHealth,
 } from '@kargo-portal/plugin-kargo-common';
 import { ProjectDefinition } from '../definitions/DefinitionCatalog';
 import { DefinitionService } from '../definitions/DefinitionService';
 import { FreightQueries, FreightQueriesStore } from './FreightQueries';
-import { loadProject } from './lookups';
+import { loadProject, requireStage } from './lookups';
 import { withoutStepDetails } from './PromotionService';
 import { ChangeOrigin, auditedChange } from './types';
 
@@ -15,13 +16,27 @@ export interface ProjectSummary {
   name: string;
   stageCount: number;
   warehouseCount: number;
+  /** Where its manifests come from; only `api` projects can be replaced through the API. */
+  source: DefinitionSourceStatus['kind'];
+  /** The Project manifest's annotations (a scaffolder template marks the projects it creates there). */
+  annotations: Record<string, string>;
 }
 
-function summary(project: ProjectDefinition): ProjectSummary {
+function summary(
+  project: ProjectDefinition,
+  sources: DefinitionSourceStatus[],
+): ProjectSummary {
+  const manifest = project.manifests.find(m => m.kind === 'Project');
+  const source = sources.find(
+    s => s.version !== undefined && s.projects.includes(project.name),
+  );
   return {
     name: project.name,
     stageCount: project.stages.length,
     warehouseCount: project.warehouses.length,
+    // A project is only in the catalog through a source; `file` stands for the configured files otherwise.
+    source: source?.kind ?? 'file',
+    annotations: manifest?.metadata.annotations ?? {},
   };
 }
 
@@ -62,13 +77,17 @@ export class ProjectService {
 
   /** Every project, by name. */
   async listProjects(): Promise<ProjectSummary[]> {
+    const sources = await this.options.definitions.listSources();
     return (await this.options.definitions.getCatalog())
       .listProjects()
-      .map(summary);
+      .map(project => summary(project, sources));
   }
 
   async getProject(name: string): Promise<ProjectSummary> {
-    return summary(await loadProject(this.options.definitions, name));
+    return summary(
+      await loadProject(this.options.definitions, name),
+      await this.options.definitions.listSources(),
+    );
   }
 
   /** Creates a project from manifests (multi-document YAML holding one Project). */
@@ -140,6 +159,32 @@ export class ProjectService {
           : stage,
       ),
     };
+  }
+
+  /**
+   * A stage's health and its Argo CD applications, as the stage health monitor last stored it (no cluster is
+   * called). An unknown stage is a `NotFoundError`; a stage not evaluated yet is Unknown.
+   */
+  async getStageHealth(request: {
+    project: string;
+    stage: string;
+  }): Promise<StageHealth> {
+    const project = await loadProject(
+      this.options.definitions,
+      request.project,
+    );
+    requireStage(project, request.stage);
+    const stored = await this.options.stores.stages.getStageHealth({
+      project: project.name,
+      stages: [request.stage],
+    });
+    return (
+      stored[request.stage] ?? {
+        status: 'Unknown',
+        message: 'The health of this stage has not been evaluated yet',
+        applications: [],
+      }
+    );
   }
 
   /** Every manifest source with its version, projects and last error. */

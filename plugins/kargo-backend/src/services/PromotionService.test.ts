@@ -230,6 +230,7 @@ describe.each(databases.eachSupportedId())('PromotionService on %p', id => {
         stage: 'dev',
         freight: F1,
         phase: 'Pending',
+        rollback: true,
       });
       expect(fx.audits).toEqual([
         expect.objectContaining({
@@ -267,6 +268,165 @@ describe.each(databases.eachSupportedId())('PromotionService on %p', id => {
           origin,
         }),
       ).rejects.toThrow(InputError);
+    });
+
+    it('marks a promotion of freight from the stage history as a rollback, and only that', async () => {
+      // staging ran F1, then F2 (and F2 is verified in dev, so staging may take it again).
+      for (const [freightId, day] of [
+        [F1, 12],
+        [F2, 13],
+      ] as const) {
+        await fx.stores.freight.markVerified({
+          project: 'guestbook',
+          freightId,
+          stage: 'dev',
+          at: new Date(`2026-02-${day}T00:00:00Z`),
+        });
+        await fx.stores.stages.setCurrentFreight({
+          project: 'guestbook',
+          stage: 'staging',
+          freightId,
+          at: new Date(`2026-02-${day}T01:00:00Z`),
+        });
+      }
+      const back = await promotions().promote({
+        project: 'guestbook',
+        stage: 'staging',
+        freight: 'first-fox',
+        origin,
+      });
+      expect(back.rollback).toBe(true);
+      expect(fx.audits.at(-1)).toMatchObject({
+        eventId: 'promotion-create',
+        outcome: 'success',
+      });
+      // The freight it runs now, again: not a rollback.
+      const again = await promotions().promote({
+        project: 'guestbook',
+        stage: 'staging',
+        freight: 'second-seal',
+        origin,
+      });
+      expect(again.rollback).toBeUndefined();
+      expect(
+        (await fx.stores.promotions.getPromotion('guestbook', back.id))
+          ?.rollback,
+      ).toBe(true);
+    });
+  });
+
+  describe('promotion windows', () => {
+    // NOW is Sunday 2026-03-01 12:00 UTC: outside weekday business hours, inside the prod freeze.
+    const WINDOWED = `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: windowed }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: ProjectConfig
+metadata: { name: windowed, namespace: windowed }
+spec:
+  promotionWindows:
+    - name: business-hours
+      kind: Allow
+      stageSelector: { name: 'glob:staging*' }
+      rrule: FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR
+      dtstart: TZID=Europe/Berlin:20260105T090000
+      dtend: TZID=Europe/Berlin:20260105T170000
+    - name: march-freeze
+      kind: Deny
+      stageSelector: { name: prod }
+      dtstart: 20260228T000000Z
+      dtend: 20260303T000000Z
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: windowed }
+spec:
+  subscriptions: [{ image: { repoURL: ghcr.io/example/app } }]
+${['dev', 'staging', 'prod']
+  .map(
+    stage => `---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: { name: ${stage}, namespace: windowed }
+spec:
+  requestedFreight: [{ origin: { kind: Warehouse, name: app }, sources: { direct: true } }]
+`,
+  )
+  .join('')}`;
+
+    beforeAll(async () => {
+      await fx.definitions.createProject(WINDOWED, actor);
+      await fx.stores.freight.insertFreight(
+        {
+          project: 'windowed',
+          id: 'd'.repeat(40),
+          origin: { kind: 'Warehouse', name: 'app' },
+          commits: [],
+          images: [
+            {
+              repoURL: 'ghcr.io/example/app',
+              tag: '1.0.0',
+              digest: 'sha256:1',
+            },
+          ],
+          charts: [],
+          createdAt: new Date('2026-02-01T00:00:00Z'),
+        },
+        { generateAlias: async () => 'windowed-freight' },
+      );
+    });
+
+    const promote = (stage: string) =>
+      promotions().promote({
+        project: 'windowed',
+        stage,
+        freight: 'windowed-freight',
+        origin,
+      });
+
+    it('refuses a promotion inside a Deny window, naming it and when promotions open again', async () => {
+      await expect(promote('prod')).rejects.toThrow(
+        new ConflictError(
+          'Promotions to stage "prod" are closed: promotion window "march-freeze" (Deny) is active; they next open at 2026-03-03T00:00:00.000Z',
+        ),
+      );
+      expect(fx.audits).toEqual([
+        expect.objectContaining({
+          eventId: 'promotion-create',
+          outcome: 'fail',
+        }),
+      ]);
+    });
+
+    it('refuses a promotion outside its Allow windows, naming the next opening', async () => {
+      await expect(promote('staging')).rejects.toThrow(
+        new ConflictError(
+          'Promotions to stage "staging" are closed: no Allow promotion window is active ("business-hours"); they next open at 2026-03-02T08:00:00.000Z',
+        ),
+      );
+    });
+
+    it('lets a stage no window selects be promoted', async () => {
+      await expect(promote('dev')).resolves.toMatchObject({
+        stage: 'dev',
+        phase: 'Pending',
+      });
+    });
+
+    it('refuses, at load, a window that cannot be evaluated', async () => {
+      await expect(
+        fx.definitions.createProject(
+          WINDOWED.replace(/windowed/g, 'broken').replace(
+            'dtend: 20260303T000000Z',
+            'dtend: 20260227T000000Z',
+          ),
+          actor,
+        ),
+      ).rejects.toThrow(
+        'ProjectConfig broken: spec.promotionWindows[1].dtend: must be after dtstart',
+      );
     });
   });
 });

@@ -2,14 +2,20 @@ import { AuditorService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import { JsonObject } from '@backstage/types';
 import {
+  FREIGHT_HISTORY_LIMIT,
   FreightView,
   Page,
   Promotion,
   StageHistoryEntry,
+  StageManifest,
 } from '@kargo-portal/plugin-kargo-common';
 import { KargoStores } from '../stores/KargoStores';
 import { FreightQueries, FreightQueriesStore } from './FreightQueries';
 import { DefinitionsReader, loadProject, requireStage } from './lookups';
+import {
+  compileProjectWindows,
+  evaluatePromotionWindows,
+} from '../windows/promotionWindows';
 import { ChangeOrigin, auditedChange } from './types';
 
 /** What {@link PromotionService} reads and writes of the store. */
@@ -89,8 +95,34 @@ export class PromotionService {
   }
 
   /**
+   * Refuses a promotion while the project's promotion windows (ProjectConfig `spec.promotionWindows`) keep the
+   * stage closed: a `ConflictError` naming the window and when promotions next open.
+   */
+  private async requireOpenWindow(
+    projectName: string,
+    stage: StageManifest,
+    now: Date,
+  ): Promise<void> {
+    const project = await loadProject(this.options.definitions, projectName);
+    const decision = evaluatePromotionWindows({
+      windows: compileProjectWindows(project),
+      stage,
+      at: now,
+    });
+    if (decision.open) return;
+    const next = decision.nextOpen
+      ? `they next open at ${decision.nextOpen.toISOString()}`
+      : 'no opening is known within a year';
+    throw new ConflictError(
+      `Promotions to stage "${stage.metadata.name}" are closed: ${decision.reason}; ${next}`,
+    );
+  }
+
+  /**
    * Requests a promotion, which starts Pending. The freight must be one the stage may receive now (from a
    * warehouse it takes directly, verified and soaked upstream, or approved for it): else a `ConflictError`.
+   * Freight the stage ran before and no longer runs makes the promotion a rollback, as Kargo marks it. The
+   * project's promotion windows must be open for the stage: else a `ConflictError` naming the window.
    */
   async promote(
     request: FreightToStage & { origin: ChangeOrigin },
@@ -111,6 +143,11 @@ export class PromotionService {
       async () => {
         const freight = await this.requireFreight(project, ref);
         const now = this.now();
+        await this.requireOpenWindow(project, stage, now);
+        // A rollback: the stage ran this freight before (its history) and runs another of its origin now.
+        const rollback =
+          (freight.status.previouslyIn ?? []).includes(request.stage) &&
+          !freight.status.currentlyIn.includes(request.stage);
         if (!(await this.queries.isEligible(project, stage, freight, now))) {
           throw new ConflictError(
             `Freight "${freight.alias}" is not available to stage "${request.stage}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
@@ -121,9 +158,13 @@ export class PromotionService {
           stage: request.stage,
           freightId: freight.id,
           actor: origin.actor,
+          rollback,
           at: now,
         });
-        return { result: created, meta: { promotion: created.id } };
+        return {
+          result: created,
+          meta: { promotion: created.id, ...(rollback ? { rollback } : {}) },
+        };
       },
     );
     this.options.onPromotionCreated?.();
@@ -168,8 +209,9 @@ export class PromotionService {
 
   /**
    * Promotes a stage back to freight it ran before: the given one (id or alias), which must be in the stage's
-   * recent history, or else the newest one there other than what it runs now. A rollback is a promotion like
-   * any other (audited as `promotion-create`, with `rollback: true`): the freight must still be eligible.
+   * history and no longer run there, or else the newest freight of its history that it no longer runs. A rollback
+   * is a promotion like any other (audited as `promotion-create`, with `rollback: true`, and marked as a
+   * rollback): the freight must still be eligible.
    */
   async rollback(request: {
     project: string;
@@ -184,24 +226,26 @@ export class PromotionService {
       stage,
       limit: ROLLBACK_HISTORY_LIMIT,
     });
+    // What the stage runs now: one freight per origin.
+    const current = new Set(
+      history[0]?.collection.items.map(item => item.name) ?? [],
+    );
     let freightId: string | undefined;
     if (request.freight !== undefined) {
       const freight = await this.requireFreight(project, request.freight);
-      if (history[0]?.freight === freight.id) {
+      if (current.has(freight.id)) {
         throw new ConflictError(
           `Stage "${stage}" already runs freight "${freight.alias}"`,
         );
       }
-      if (!history.some(entry => entry.freight === freight.id)) {
+      if (!(freight.status.previouslyIn ?? []).includes(stage)) {
         throw new InputError(
           `freight: Stage "${stage}" has not run freight "${freight.alias}" before: there is nothing to roll back to`,
         );
       }
       freightId = freight.id;
     } else {
-      freightId = history.find(
-        entry => entry.freight !== history[0].freight,
-      )?.freight;
+      freightId = history.find(entry => !current.has(entry.freight))?.freight;
       if (!freightId) {
         throw new ConflictError(
           `Stage "${stage}" has run no other freight yet: there is nothing to roll back to`,
@@ -282,7 +326,10 @@ export class PromotionService {
     return { ...page, items: page.items.map(withoutStepDetails) };
   }
 
-  /** The freight a stage received, newest first. */
+  /**
+   * The stage's freight history, newest first: at most the last {@link FREIGHT_HISTORY_LIMIT} entries, as
+   * Kargo keeps in a Stage's status (the store keeps them all).
+   */
   async getStageHistory(request: {
     project: string;
     stage: string;
@@ -292,7 +339,7 @@ export class PromotionService {
     return this.options.stores.stages.getStageHistory({
       project: request.project,
       stage: stage.metadata.name,
-      limit: request.limit,
+      limit: Math.min(request.limit, FREIGHT_HISTORY_LIMIT),
     });
   }
 }

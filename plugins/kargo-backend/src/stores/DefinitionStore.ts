@@ -1,4 +1,7 @@
-import { DefinitionSourceStatus } from '@kargo-portal/plugin-kargo-common';
+import {
+  DefinitionSourceStatus,
+  ManifestNote,
+} from '@kargo-portal/plugin-kargo-common';
 
 /** The current good version of a manifest source. */
 export interface StoredDefinition {
@@ -21,6 +24,8 @@ export interface DefinitionStore {
     target: string;
     content: string;
     projects: string[];
+    /** What became of the documents that are not plain Kargo manifests, and warnings; listed with the source. */
+    notes?: ManifestNote[];
     actor?: string;
   }): Promise<{ version: number; changed: boolean }>;
   /** Records why a source failed to load; its last good version stays current. */

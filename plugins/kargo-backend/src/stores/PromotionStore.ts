@@ -1,5 +1,8 @@
 import { Page, Promotion } from '@kargo-portal/plugin-kargo-common';
-import { PromotionStepEffect } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionHealthCheck,
+  PromotionStepEffect,
+} from '@kargo-portal/plugin-kargo-node';
 import { PromotionPlan } from '../promotion/engine/plan';
 import { PromotionRunState } from '../promotion/engine/types';
 import { StoreTransaction } from './StoreTransaction';
@@ -11,6 +14,8 @@ export interface ClaimedPromotion {
   stage: string;
   freightId: string;
   actor?: string;
+  /** Whether the promotion is a rollback (`ctx.meta.promotion.rollback`). */
+  rollback: boolean;
   abortRequestedBy?: string;
   /** How many times the promotion was claimed, this claim included. */
   runCount: number;
@@ -59,18 +64,38 @@ export interface PromotionEnding {
 }
 
 /**
+ * What a stage's health is evaluated from, as Kargo's Stage status holds it: the promotion running now (its
+ * `currentPromotion`), and the last one that finished (its `lastPromotion`) with the health checks it recorded.
+ */
+export interface StageHealthSubject {
+  stage: string;
+  /** The id of the stage's Running promotion, if one runs. */
+  running?: string;
+  lastFinished?: {
+    id: string;
+    phase: FinishedPhase;
+    healthChecks: PromotionHealthCheck[];
+  };
+}
+
+/**
  * A promotion's whole life: created by users, claimed, run and finished by workers. Every write after the
  * claim is fenced by the claiming worker's id: a worker whose lease was taken over changes nothing, and learns
  * it from a {@link LeaseLostError}.
  */
 export interface PromotionStore {
-  /** A new Pending promotion; an unknown freight is a `NotFoundError`. */
+  /**
+   * A new Pending promotion, named as Kargo names it (`<stage>.<ulid>.<first 7 of the freight>`); an unknown
+   * freight is a `NotFoundError`.
+   */
   createPromotion(
     options: {
       project: string;
       stage: string;
       freightId: string;
       actor?: string;
+      /** A rollback: freight from the stage's history that the stage no longer runs. */
+      rollback?: boolean;
       at: Date;
     },
     transaction?: StoreTransaction,
@@ -148,11 +173,17 @@ export interface PromotionStore {
     nextRunAt?: Date;
   }): Promise<void>;
   /**
-   * Ends a promotion in one transaction: its final phase and step states, the remaining effects, and on
-   * success what it changes elsewhere: the stage's current freight and history, and the verification
-   * bookkeeping. An unknown freight is a `NotFoundError` and nothing is written.
+   * Ends a promotion in one transaction: its final phase and step states, the health checks its steps recorded
+   * (those of succeeded steps, from `state`), the remaining effects, and on success what it changes elsewhere:
+   * the stage's current freight and history, and the verification bookkeeping. An unknown freight is a
+   * `NotFoundError` and nothing is written.
    */
   finish(ending: PromotionEnding): Promise<void>;
+  /** For each of the stages: its Running promotion and its last finished one with its health checks. */
+  getStageHealthSubjects(
+    project: string,
+    stages: string[],
+  ): Promise<StageHealthSubject[]>;
   /** Ids of promotions that are over (or gone), among `ids`: their work directories can go. */
   findFinished(ids: string[]): Promise<string[]>;
 }

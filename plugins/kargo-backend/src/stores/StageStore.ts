@@ -1,6 +1,8 @@
 import {
+  FREIGHT_HISTORY_LIMIT,
   FreightRecord,
   Promotion,
+  StageHealth,
   StageHistoryEntry,
 } from '@kargo-portal/plugin-kargo-common';
 import { StoreTransaction } from './StoreTransaction';
@@ -8,9 +10,14 @@ import { StoreTransaction } from './StoreTransaction';
 /** What a stage looks like now, for the pipeline view. */
 export interface StageSummary {
   stage: string;
+  /** The freight most recently moved in. */
   currentFreight?: FreightRecord;
-  /** Since when the stage has run its current freight. */
+  /** Since when the stage has run `currentFreight`. */
   currentSince?: string;
+  /** Every freight the stage runs now, one per origin, ordered by origin. */
+  current: Array<{ freight: FreightRecord; since?: string }>;
+  /** The stage's last freight collections (at most {@link FREIGHT_HISTORY_LIMIT}), newest first. */
+  freightHistory: StageHistoryEntry[];
   lastPromotion?: Promotion;
 }
 
@@ -23,8 +30,9 @@ export type MetadataByName = Record<string, Record<string, unknown>>;
 /** The runtime state of stages: current freight, history, and the metadata of Stages and Freight. */
 export interface StageStore {
   /**
-   * Makes a freight the stage's current one (the previous one of its origin completes its soak) and adds it to
-   * the stage's history. An unknown freight is a `NotFoundError`.
+   * Makes a freight the stage's current one of its origin (the previous one of that origin completes its soak;
+   * the freight of other origins stay, as in Kargo's freight collections) and records the stage's new freight
+   * collection in its history. An unknown freight is a `NotFoundError`.
    */
   setCurrentFreight(
     options: {
@@ -36,8 +44,12 @@ export interface StageStore {
     },
     transaction?: StoreTransaction,
   ): Promise<void>;
-  /** Current freight and newest promotion of the given stages (stages with neither are left out). */
+  /**
+   * Current freight, last freight collections and newest promotion of the given stages (stages with none of
+   * these are left out).
+   */
   getStageSummaries(project: string, stages: string[]): Promise<StageSummary[]>;
+  /** The stage's freight history, newest first: the store keeps every entry. */
   getStageHistory(options: {
     project: string;
     stage: string;
@@ -69,4 +81,20 @@ export interface StageStore {
     kind: MetadataKind;
     names?: string[];
   }): Promise<MetadataByName>;
+  /** The stored health of the project's stages (of `stages` only when given), by stage; unevaluated ones left out. */
+  getStageHealth(options: {
+    project: string;
+    stages?: string[];
+  }): Promise<Record<string, StageHealth>>;
+  /**
+   * Stores a stage's health unless it is stored as it is already (then nothing is written, and `updatedAt` keeps
+   * the time it became so). Returns whether it changed. The value is derived, so replicas writing the same one
+   * at once is harmless.
+   */
+  putStageHealth(options: {
+    project: string;
+    stage: string;
+    health: Omit<StageHealth, 'updatedAt'>;
+    at: Date;
+  }): Promise<boolean>;
 }

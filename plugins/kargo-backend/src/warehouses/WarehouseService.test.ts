@@ -160,7 +160,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     const broken = await service.discover('shop', 'broken');
     expect(broken.freight).toBeUndefined();
     expect(broken.status.lastError).toBe(
-      'registry.example/unreachable: cannot reach registry registry.example',
+      'error discovering artifacts: registry.example/unreachable: cannot reach registry registry.example',
     );
     expect(broken.status.lastAttemptAt).toBeDefined();
     expect(broken.status.lastDiscoveryAt).toBeUndefined();
@@ -179,7 +179,7 @@ describe.each(databases.eachSupportedId())('WarehouseService on %p', id => {
     const { service } = await setup();
     const { status } = await service.discover('shop', 'with-token');
     expect(status.lastError).toBe(
-      'https://***@git.example/unreachable.git: repository not found',
+      'error discovering artifacts: https://***@git.example/unreachable.git: repository not found',
     );
   });
 
@@ -289,15 +289,28 @@ describe('meetsFreightCreationCriteria', () => {
     );
   });
 
-  it('refuses an expression that is not a condition', () => {
+  it.each([
+    [
+      "imageFrom('registry.example/app').Tag",
+      'failed to parse freight creation criteria expression result "1.2.0" as bool: strconv.ParseBool: parsing "1.2.0": invalid syntax',
+    ],
+    ['imageFrom(', 'error compiling expression: '],
+    [
+      "imageFrom('registry.example/app').Tag.Nope()",
+      'error running expression: ',
+    ],
+  ])('refuses %p in Kargo words', (expression, message) => {
     expect(() =>
-      meetsFreightCreationCriteria(
-        "imageFrom('registry.example/app').Tag",
-        warehouse,
-        artifacts,
-      ),
-    ).toThrow(
-      'freightCreationCriteria.expression must give a boolean, got "1.2.0"',
+      meetsFreightCreationCriteria(expression, warehouse, artifacts),
+    ).toThrow(message);
+  });
+
+  it('reads a non-boolean result as Go strconv.ParseBool does', () => {
+    expect(meetsFreightCreationCriteria("'1'", warehouse, artifacts)).toBe(
+      true,
+    );
+    expect(meetsFreightCreationCriteria("'F'", warehouse, artifacts)).toBe(
+      false,
     );
   });
 });

@@ -14,7 +14,7 @@ import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { generateAlias } from '../freight/alias';
 import { freightId } from '../freight/freightId';
 import { redactUrl } from '../git/redact';
-import { evaluateExpression, freightFunctions } from '../expressions';
+import { evaluateExpression, freightFunctions, parse } from '../expressions';
 import {
   ArtifactSourceRegistry,
   ResolvedSubscription,
@@ -31,19 +31,32 @@ export function meetsFreightCreationCriteria(
   artifacts: FreightArtifacts,
 ): boolean {
   const origin = { kind: 'Warehouse', name: warehouse.metadata.name };
-  const result = evaluateExpression(expression, {
-    values: {},
-    functions: freightFunctions(
-      [{ origin, ...artifacts }],
-      [{ origin, subscriptions: warehouse.spec.subscriptions }],
-    ),
-  });
+  // Kargo's reconciler words (pkg/controller/warehouses/warehouses.go), so that its docs and issues apply.
+  try {
+    parse(expression);
+  } catch (error) {
+    throw new Error(`error compiling expression: ${(error as Error).message}`);
+  }
+  let result: unknown;
+  try {
+    result = evaluateExpression(expression, {
+      values: {},
+      functions: freightFunctions(
+        [{ origin, ...artifacts }],
+        [{ origin, subscriptions: warehouse.spec.subscriptions }],
+      ),
+    });
+  } catch (error) {
+    throw new Error(`error running expression: ${(error as Error).message}`);
+  }
   if (typeof result === 'boolean') return result;
-  if (result === 'true' || result === 'false') return result === 'true';
+  // Go's strconv.ParseBool of the result printed with %v.
+  const text =
+    result === null || result === undefined ? '<nil>' : String(result);
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
   throw new Error(
-    `freightCreationCriteria.expression must give a boolean, got ${JSON.stringify(
-      result,
-    )}`,
+    `failed to parse freight creation criteria expression result "${text}" as bool: strconv.ParseBool: parsing "${text}": invalid syntax`,
   );
 }
 
@@ -283,7 +296,9 @@ export class WarehouseService {
         }`,
       ];
     });
-    if (failures.length > 0) throw new Error(failures.join('; '));
+    if (failures.length > 0) {
+      throw new Error(`error discovering artifacts: ${failures.join('; ')}`);
+    }
     const result: DiscoveredArtifacts = {
       discoveredAt: this.now().toISOString(),
     };

@@ -5,7 +5,7 @@ import { GitMirrorCache, discoverCommits } from '../discovery/git';
 import { discoverImages } from '../discovery/image';
 import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
 import { GitClient, credentialsFromIntegrations } from '../git';
-import { evaluateExpression, parse } from '../expressions';
+import { evaluateExpression, parse, timeFromDate } from '../expressions';
 import { WarehouseDiscoverers } from './sources';
 
 /**
@@ -13,6 +13,24 @@ import { WarehouseDiscoverers } from './sources';
  * repositories through the `git` CLI with mirrors in `cacheDir` (credentials from Backstage integrations), and
  * Helm chart repositories, classic or OCI.
  */
+/**
+ * Evaluates a Git subscription's `expressionFilter` over a commit's or tag's fields, dates (`commitDate`,
+ * `creatorDate`) being Go `time.Time` values with their methods and operators, as in Kargo.
+ */
+export function evaluateGitFilter(
+  expression: string,
+  env: Record<string, unknown>,
+): unknown {
+  return evaluateExpression(expression, {
+    values: Object.fromEntries(
+      Object.entries(env).map(([key, value]) => [
+        key,
+        value instanceof Date ? timeFromDate(value) : value,
+      ]),
+    ),
+  });
+}
+
 export async function createDiscoverers(options: {
   config: Config;
   logger: LoggerService;
@@ -35,8 +53,7 @@ export async function createDiscoverers(options: {
         mirrors,
         credentials: gitCredentials,
         // expressionFilter is Kargo's expr language, over the fields of each commit or tag.
-        evaluateFilter: (expression, env) =>
-          evaluateExpression(expression, { values: env }),
+        evaluateFilter: evaluateGitFilter,
         compileFilter: expression => {
           parse(expression);
         },

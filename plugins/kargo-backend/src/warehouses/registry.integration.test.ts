@@ -139,7 +139,7 @@ spec:
       expect(errors['bad-credentials']).toContain(locked.host);
       expect(errors['bad-credentials']).not.toContain('wrong-password');
       expect(errors['nothing-matches']).toBe(
-        `no images discovered in ${open.host}/shop/app`,
+        `no images discovered for repository "${open.host}/shop/app"`,
       );
       await knex.destroy();
     },

@@ -43,7 +43,8 @@ export function receiverId(project: string, name: string, secret: string) {
 }
 
 interface ResolvedReceiver {
-  project: string;
+  /** The receiver's project; absent for a receiver of the ClusterConfig, which serves every project. */
+  project?: string;
   config: WebhookReceiverConfig;
   provider: string;
   secret: string;
@@ -79,7 +80,8 @@ export class WebhookReceivers {
   constructor(
     private readonly options: {
       getCatalog: () => Promise<DefinitionCatalog>;
-      secrets: ProjectSecrets;
+      /** Project receivers read `kargo.secrets`; the ClusterConfig's read `kargo.systemSecrets`, as Kargo's read its system namespace. */
+      secrets: Pick<ProjectSecrets, 'get' | 'getSystem'>;
       /** Decides which subscriptions a push refreshes (URLs compared in Kargo's normalized forms). */
       sources: ArtifactSourceRegistry;
       /** Requests a refresh of one warehouse (recorded, then discovered by the next poll). */
@@ -104,6 +106,51 @@ export class WebhookReceivers {
       return {
         config,
         secret: this.options.secrets.get(projectName, ref)?.secret,
+      };
+    });
+  }
+
+  /** The receivers of Kargo's ClusterConfig, shared by all projects, with their secrets from `kargo.systemSecrets`. */
+  private clusterReceivers(
+    catalog: DefinitionCatalog,
+  ): Array<{ config: WebhookReceiverConfig; secret?: string }> {
+    return (catalog.getClusterConfig()?.spec?.webhookReceivers ?? []).map(
+      config => ({
+        config,
+        secret: this.options.secrets.getSystem(secretRefOf(config))?.secret,
+      }),
+    );
+  }
+
+  /**
+   * The ClusterConfig's receivers and their paths, for the backend's operators (Kargo shows them in the
+   * ClusterConfig's status); a missing secret is named under `kargo.systemSecrets`.
+   */
+  async listClusterReceivers(): Promise<
+    Array<Omit<WebhookReceiverInfo, 'project'>>
+  > {
+    const catalog = await this.options.getCatalog();
+    return this.clusterReceivers(catalog).map(({ config, secret }) => {
+      const provider = providerOf(config);
+      const ref = secretRefOf(config);
+      if (!WEBHOOK_PROVIDERS[provider]) {
+        return {
+          name: config.name,
+          provider,
+          problem: `receivers of type ${provider} are not supported by Kargo Portal`,
+        };
+      }
+      if (!secret) {
+        return {
+          name: config.name,
+          provider,
+          problem: `secret "${ref}" has no "secret" key: set kargo.systemSecrets.${ref}.secret in app-config`,
+        };
+      }
+      return {
+        name: config.name,
+        provider,
+        path: `/webhooks/${receiverId('', config.name, secret)}`,
       };
     });
   }
@@ -165,6 +212,18 @@ export class WebhookReceivers {
         }
       }
     }
+    // As Kargo's router, the ClusterConfig's receivers after those of the projects.
+    for (const { config, secret } of this.clusterReceivers(catalog)) {
+      if (
+        secret &&
+        crypto.timingSafeEqual(
+          Buffer.from(receiverId('', config.name, secret), 'hex'),
+          wanted,
+        )
+      ) {
+        return { config, provider: providerOf(config), secret };
+      }
+    }
     return undefined;
   }
 
@@ -194,27 +253,40 @@ export class WebhookReceivers {
       };
     }
     const catalog = await this.options.getCatalog();
-    const warehouses = catalog.getProject(receiver.project)?.warehouses ?? [];
+    // A ClusterConfig receiver refreshes the subscribing warehouses of every project.
+    const projects = receiver.project
+      ? [receiver.project]
+      : catalog.listProjects().map(p => p.name);
     const subscribesTo = (w: WarehouseManifest) =>
       this.options.sources.matchesWebhook(w, verdict.push);
-    const targets = warehouses.filter(w =>
-      receiver.provider === 'generic'
-        ? genericTargets(receiver.config, w) &&
-          (verdict.push.gitRepoURLs.length === 0 || subscribesTo(w))
-        : subscribesTo(w),
-    );
-    const actor = `webhook:${receiver.project}/${receiver.config.name}`;
-    for (const w of targets) {
-      await this.options.refresh(receiver.project, w.metadata.name, actor);
+    const actor = `webhook:${receiver.project ?? 'cluster'}/${
+      receiver.config.name
+    }`;
+    const refreshed: string[] = [];
+    for (const project of projects) {
+      const warehouses = catalog.getProject(project)?.warehouses ?? [];
+      const targets = warehouses.filter(w =>
+        receiver.provider === 'generic'
+          ? genericTargets(receiver.config, w) &&
+            (verdict.push.gitRepoURLs.length === 0 || subscribesTo(w))
+          : subscribesTo(w),
+      );
+      for (const w of targets) {
+        await this.options.refresh(project, w.metadata.name, actor);
+        refreshed.push(
+          receiver.project ? w.metadata.name : `${project}/${w.metadata.name}`,
+        );
+      }
     }
-    const refreshed = targets.map(w => w.metadata.name);
     return {
       ...base,
       status: 200,
       message:
         refreshed.length > 0
           ? `Refreshed warehouses: ${refreshed.join(', ')}`
-          : 'No warehouse of the project subscribes to the pushed repository',
+          : `No warehouse of ${
+              receiver.project ? 'the project' : 'any project'
+            } subscribes to the pushed repository`,
       refreshed,
     };
   }

@@ -10,7 +10,7 @@ import {
   StageHistoryEntry,
   WarehouseStatus,
 } from './model';
-import { Pipeline, ProjectList, ProjectSummary } from './types';
+import { Pipeline, ProjectList, ProjectSummary, StageHealth } from './types';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
 export interface KargoClientDiscovery {
@@ -47,11 +47,22 @@ export interface KargoApi {
     freight: string,
   ): Promise<FreightView>;
   promote(project: string, stage: string, freight: string): Promise<Promotion>;
+  /**
+   * Rolls a stage back: a promotion, marked as a rollback, of freight the stage ran before (the given one, or
+   * else the newest of its history that it no longer runs).
+   */
+  rollback(
+    project: string,
+    stage: string,
+    freight?: string,
+  ): Promise<Promotion>;
   getStageHistory(
     project: string,
     stage: string,
     options?: { limit?: number },
   ): Promise<{ items: StageHistoryEntry[] }>;
+  /** The stage's health and its Argo CD applications, as last evaluated from the watch. */
+  getStageHealth(project: string, stage: string): Promise<StageHealth>;
   listPromotions(
     project: string,
     options?: PageRequest & { stage?: string },
@@ -171,6 +182,14 @@ export class KargoClient implements KargoApi {
     );
   }
 
+  rollback(project: string, stage: string, freight?: string) {
+    return this.call<Promotion>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/rollbacks`,
+      freight === undefined ? {} : { freight },
+    );
+  }
+
   getStageHistory(
     project: string,
     stage: string,
@@ -181,6 +200,13 @@ export class KargoClient implements KargoApi {
       `/projects/${enc(project)}/stages/${enc(stage)}/history${queryString({
         limit: options.limit,
       })}`,
+    );
+  }
+
+  getStageHealth(project: string, stage: string) {
+    return this.call<StageHealth>(
+      'GET',
+      `/projects/${enc(project)}/stages/${enc(stage)}/health`,
     );
   }
 

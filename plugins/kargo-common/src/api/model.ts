@@ -1,3 +1,4 @@
+import type { ManifestNote } from '../manifests/parse';
 import { Chart, Freight, GitCommit, Image } from '../freight/types';
 import type { DiscoveredArtifacts } from './discovery';
 
@@ -97,13 +98,38 @@ export interface Promotion {
   finishedAt?: string;
   /** Who asked to abort the promotion, while it is being aborted and after. */
   abortRequestedBy?: string;
+  /**
+   * Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no
+   * longer runs (Kargo's `kargo.akuity.io/rollback`, `ctx.meta.promotion.rollback` in steps).
+   */
+  rollback?: boolean;
 }
 
-/** One entry of a stage's freight history, newest first in lists. @public */
+/** One freight of a {@link FreightCollection}: its id (Kargo's name) and origin. @public */
+export interface FreightCollectionItem {
+  origin: { kind: 'Warehouse'; name: string };
+  name: string;
+}
+
+/**
+ * What a stage runs at one point, as Kargo's FreightCollection: one freight per origin. @public
+ */
+export interface FreightCollection {
+  /** Kargo's collection id: the SHA-1 (hex) of the sorted freight names joined with commas. */
+  id: string;
+  /** The freight, one per origin, ordered by origin. */
+  items: FreightCollectionItem[];
+}
+
+/**
+ * One entry of a stage's freight history, newest first in lists: the freight a promotion moved in, and the
+ * collection the stage ran from then on (that freight with the stage's freight of its other origins). @public
+ */
 export interface StageHistoryEntry {
   freight: string;
   promotion?: string;
   promotedAt: string;
+  collection: FreightCollection;
 }
 
 /** A page of a list; pass `nextCursor` back as `cursor` for the next one. @public */
@@ -144,6 +170,11 @@ export interface DefinitionSourceStatus {
   lastError?: string;
   lastErrorAt?: string;
   checkedAt: string;
+  /**
+   * What became of the current version's documents that are not plain Kargo manifests (AnalysisTemplates kept,
+   * other kinds skipped, credential Secrets refused), and its warnings (deprecated fields, repeated keys).
+   */
+  notes?: ManifestNote[];
 }
 
 /** The artifacts a user chose for a freight of a warehouse, one per subscription. @public */

@@ -15,6 +15,7 @@ import type {
   Pipeline,
   PipelineStage,
   ProjectList,
+  StageHealth,
   ProjectSummary,
 } from './types';
 
@@ -36,6 +37,7 @@ type Checked = [
   Conforms<Page<Promotion>, Schema.PromotionPage>,
   Conforms<PipelineStage, Schema.PipelineStage>,
   Conforms<Pipeline, Schema.Pipeline>,
+  Conforms<StageHealth, Schema.StageHealth>,
   Conforms<{ items: StageHistoryEntry[] }, Schema.StageHistory>,
   Conforms<WarehouseStatus, Schema.Warehouse>,
   Conforms<DiscoveredArtifacts, Schema.DiscoveredArtifacts>,
@@ -47,6 +49,7 @@ type Checked = [
   // And the other way for what the schema says the server sends, where the client relies on every field.
   Conforms<Schema.ProjectSummary, ProjectSummary>,
   Conforms<Schema.StageHistory, { items: StageHistoryEntry[] }>,
+  Conforms<Schema.StageHealth, StageHealth>,
 ];
 
 describe('client types and the OpenAPI schema', () => {

@@ -1,22 +1,14 @@
-import type { ApplicationHealth, StageHealth } from './generated/schemas';
-import { FreightRecord, Promotion } from './model';
-
-// Stage health is new: its types are the OpenAPI schema's own, so the client cannot promise a field the
-// backend does not send.
-export type { ApplicationHealth, StageHealth };
-
-/**
- * A stage's or an application's health as Kargo names it; the worst of a stage's applications wins.
- *
- * @public
- */
-export type HealthStatus = StageHealth['status'];
+import { FreightRecord, Promotion, StageHistoryEntry } from './model';
 
 /** A Kargo project as listed by the API. @public */
 export interface ProjectSummary {
   name: string;
   stageCount: number;
   warehouseCount: number;
+  /** Where its manifests come from: a configured file or URL, or the API (then the API can replace it). */
+  source: 'file' | 'url' | 'api';
+  /** The Project manifest's annotations. */
+  annotations: Record<string, string>;
 }
 
 /** One stage of a project's pipeline. @public */
@@ -27,8 +19,16 @@ export interface PipelineStage {
   upstream: string[];
   warehouses: string[];
   depth: number;
-  /** The freight the stage runs now. */
+  /**
+   * The freight most recently moved into the stage. A stage fed by several warehouses runs one freight of each:
+   * the first entry of {@link PipelineStage.freightHistory} names them all.
+   */
   currentFreight?: FreightRecord;
+  /**
+   * The stage's last freight collections (at most {@link FREIGHT_HISTORY_LIMIT}), newest (current) first, as
+   * Kargo's `status.freightHistory`.
+   */
+  freightHistory?: StageHistoryEntry[];
   /** The newest promotion of the stage, whatever its phase. */
   lastPromotion?: Promotion;
   /**
@@ -48,11 +48,78 @@ export interface PipelineStage {
   /** What `set-metadata` steps set on the stage (Kargo's `status.metadata`), key by key; absent when nothing. */
   metadata?: Record<string, unknown>;
   /**
-   * Health of the stage's Argo CD applications, evaluated from the health checks of its last successful
-   * promotion and kept current from a watch; absent when the stage has none.
+   * The stage's health as last evaluated (see {@link StageHealth}); absent until the backend has evaluated it
+   * once.
    */
   health?: StageHealth;
 }
+
+/**
+ * Health of a stage or of one of its applications, as Kargo's `HealthState`. When several are combined the
+ * worst wins, in the order Healthy, NotApplicable, Progressing, Unknown, Unhealthy.
+ *
+ * @public
+ */
+export type HealthState =
+  | 'Healthy'
+  | 'Progressing'
+  | 'Unknown'
+  | 'Unhealthy'
+  | 'NotApplicable';
+
+/**
+ * One Argo CD Application a stage's health checks watch (or its `kargo.akuity.io/argocd-context` names).
+ *
+ * @public
+ */
+export interface ApplicationHealth {
+  /** The configured cluster the Application lives on. */
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** What the app contributes to the stage's health; `NotApplicable` for an app only the argocd-context names. */
+  status: HealthState;
+  /** Why the app is not Healthy. */
+  message?: string;
+  /** Argo CD's sync status (Synced, OutOfSync, Unknown); absent when the app is missing. */
+  syncStatus?: string;
+  /** The revision the app is synced to (the first source's for a multi-source app). */
+  revision?: string;
+  /** The revisions of a multi-source app, one per source. */
+  revisions?: string[];
+  /** The revisions the promotion asked for, one per source ('' when it asked for none). */
+  desiredRevisions?: string[];
+  /** Argo CD's own health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown). */
+  healthStatus?: string;
+  /** The app in the Argo CD UI (`kargo.argocd.url`), titled by `kargo.argocd.title`. */
+  link?: { url: string; title: string };
+}
+
+/**
+ * A stage's health as Kargo evaluates it from the health checks of its last successful promotion, kept current
+ * from a watch of the Argo CD Applications: `Unknown` while a promotion of the stage runs or after one that did
+ * not succeed, `NotApplicable` when there are no health checks.
+ *
+ * @public
+ */
+export interface StageHealth {
+  status: HealthState;
+  /** The issues found, joined; absent when Healthy. */
+  message?: string;
+  /** When this health was first evaluated as it is (it is rewritten only when it changes). */
+  updatedAt?: string;
+  /** The promotion whose health checks were evaluated. */
+  promotion?: string;
+  applications: ApplicationHealth[];
+}
+
+/**
+ * How many freight collections of a stage the API shows, as Kargo keeps in a Stage's `status.freightHistory`;
+ * the store keeps them all.
+ *
+ * @public
+ */
+export const FREIGHT_HISTORY_LIMIT = 10;
 
 /**
  * The pipeline counts eligible freight up to this number, so that it stays fast with a long history.

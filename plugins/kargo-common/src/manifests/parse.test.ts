@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { ManifestError, parseManifests } from './parse';
+import { ManifestError, parseManifests, readManifestSource } from './parse';
 
 const examplesDir = path.resolve(__dirname, '../../../../examples/kargo');
 const fixturesDir = path.resolve(__dirname, '__fixtures__');
@@ -72,14 +72,14 @@ spec:
 
   it.each([
     [
-      'a foreign apiVersion',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }',
-      'bad.yaml (document 1): apiVersion: must be "kargo.akuity.io/v1alpha1", got "v1"',
+      'a document without apiVersion',
+      'kind: Project\nmetadata: { name: x }',
+      'bad.yaml (document 1): apiVersion: must be "kargo.akuity.io/v1alpha1", got undefined',
     ],
     [
       'an unknown kind',
       'apiVersion: kargo.akuity.io/v1alpha1\nkind: Freight\nmetadata: { name: x }',
-      'bad.yaml (document 1): kind: must be one of Project, ProjectConfig, Warehouse, Stage, PromotionTask, ClusterPromotionTask, got "Freight"',
+      'bad.yaml (document 1): kind: must be one of Project, ProjectConfig, Warehouse, Stage, PromotionTask, ClusterPromotionTask, ClusterConfig, got "Freight"',
     ],
     [
       'an unknown top-level field',
@@ -178,6 +178,194 @@ spec:
       const expected = [...text.matchAll(/^# expect: (.*)$/gm)].map(m => m[1]);
       expect(expected.length).toBeGreaterThan(0);
       expect(problemsOf(text, name)).toEqual(expected);
+    });
+  });
+
+  describe('files as real repositories write them', () => {
+    const project = `apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: shop }`;
+
+    it('skips other kinds, keeps AnalysisTemplates, and lists each with why', () => {
+      const result = readManifestSource({
+        source: 'mixed.yaml',
+        text: [
+          project,
+          'apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata: { name: shop, namespace: argocd }\nspec: {}',
+          'apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata: { name: shop, namespace: argocd }',
+          'apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: { name: shop-dev, namespace: argocd }',
+          'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop-dev }',
+          'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: shop }\ndata: { a: b }',
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }',
+          'apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: { name: smoke }\nspec: { metrics: [] }',
+          'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: global }\nspec: { metrics: [] }',
+        ].join('\n---\n'),
+      });
+      expect(result.manifests.map(m => m.kind)).toEqual(['Project']);
+      expect(
+        result.analysisTemplates.map(
+          t => `${t.kind}/${t.metadata.namespace ?? ''}/${t.metadata.name}`,
+        ),
+      ).toEqual([
+        'AnalysisTemplate/shop/smoke',
+        'ClusterAnalysisTemplate//global',
+      ]);
+      expect(result.notes.map(n => [n.document, n.kind, n.level])).toEqual([
+        [2, 'ApplicationSet', 'skipped'],
+        [3, 'AppProject', 'skipped'],
+        [4, 'Application', 'skipped'],
+        [5, 'Namespace', 'skipped'],
+        [6, 'ConfigMap', 'skipped'],
+        [7, 'Deployment', 'skipped'],
+        [8, 'AnalysisTemplate', 'kept'],
+        [9, 'ClusterAnalysisTemplate', 'kept'],
+      ]);
+      expect(result.notes[4].message).toContain('kargo.configMaps');
+      expect(result.storableText).toContain('kind: ConfigMap');
+    });
+
+    it('refuses credential Secrets without storing them or quoting their data', () => {
+      const text = `${project}
+---
+apiVersion: v1
+kind: Secret
+type: Opaque
+metadata:
+  name: shop-repo
+  namespace: shop
+  labels:
+    kargo.akuity.io/cred-type: git
+stringData:
+  repoURL: https://git.example/shop.git
+  password: hunter2-token
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: plain, namespace: shop }
+stringData: { key: other-secret-value }
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: images }
+spec:
+  subscriptions: [{ image: { repoURL: ghcr.io/acme/shop } }]
+`;
+      const result = readManifestSource({ source: 's.yaml', text });
+      expect(result.manifests.map(m => m.kind)).toEqual([
+        'Project',
+        'Warehouse',
+      ]);
+      expect(result.notes).toEqual([
+        expect.objectContaining({
+          document: 2,
+          kind: 'Secret',
+          name: 'shop-repo',
+          level: 'refused',
+          message: expect.stringContaining('integrations'),
+        }),
+        expect.objectContaining({ document: 3, level: 'skipped' }),
+      ]);
+      const stored = result.storableText;
+      expect(stored).not.toContain('hunter2-token');
+      expect(stored).not.toContain('other-secret-value');
+      expect(stored).not.toContain('kind: Secret');
+      expect(JSON.stringify(result.notes)).not.toContain('hunter2');
+      // What is stored loads to the same manifests.
+      expect(parseManifests({ source: 's.yaml', text: stored })).toEqual(
+        result.manifests,
+      );
+    });
+
+    it('takes the last of repeated keys, with a warning naming the field, as kubectl does', () => {
+      const result = readManifestSource({
+        source: 'dup.yaml',
+        text: `${project}
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: { name: dev, namespace: shop }
+spec:
+  requestedFreight: [{ origin: { kind: Warehouse, name: w }, sources: { direct: true } }]
+  promotionTemplate:
+    spec:
+      steps: [{ uses: first }]
+  promotionTemplate:
+    spec:
+      steps: [{ uses: second }]
+`,
+      });
+      const dev = result.manifests[1];
+      expect(dev.kind === 'Stage' && dev.spec.promotionTemplate).toEqual({
+        spec: { steps: [{ uses: 'second' }] },
+      });
+      expect(result.notes).toEqual([
+        {
+          document: 2,
+          apiVersion: 'kargo.akuity.io/v1alpha1',
+          kind: 'Stage',
+          name: 'dev',
+          path: 'spec.promotionTemplate',
+          level: 'warning',
+          message:
+            'is repeated in its mapping; the last one is used, as kubectl does',
+        },
+      ]);
+    });
+
+    it('reads the deprecated allowTags and ignoreTags as their regexes, with a deprecation note', () => {
+      const result = readManifestSource({
+        source: 'w.yaml',
+        text: `${project}
+---
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: images, namespace: shop }
+spec:
+  subscriptions:
+  - image:
+      repoURL: ghcr.io/acme/shop
+      allowTags: ^v?[0-9]+\\.[0-9]+\\.[0-9]+$
+      ignoreTags: [v1.0.0+build]
+  - git:
+      repoURL: https://github.com/acme/shop.git
+      commitSelectionStrategy: SemVer
+      allowTagsRegexes: [^v]
+      allowTags: ^release-
+`,
+      });
+      const warehouse = result.manifests[1];
+      if (warehouse.kind !== 'Warehouse') throw new Error('not a Warehouse');
+      const [image, git] = warehouse.spec.subscriptions;
+      expect(image.image).toMatchObject({
+        allowTagsRegexes: ['^v?[0-9]+\\.[0-9]+\\.[0-9]+$'],
+        ignoreTagsRegexes: ['^v1\\.0\\.0\\+build$'],
+      });
+      expect(image.image).not.toHaveProperty('allowTags');
+      expect(git.git).toMatchObject({ allowTagsRegexes: ['^v', '^release-'] });
+      expect(result.notes.map(n => [n.level, n.path])).toEqual([
+        ['deprecated', 'spec.subscriptions[0].image.allowTags'],
+        ['deprecated', 'spec.subscriptions[0].image.ignoreTags'],
+        ['deprecated', 'spec.subscriptions[1].git.allowTags'],
+      ]);
+    });
+
+    it('reads a ClusterConfig, refusing the fields Kargo Portal does not act on', () => {
+      const [config] = parseManifests({
+        source: 'c.yaml',
+        text: `apiVersion: kargo.akuity.io/v1alpha1
+kind: ClusterConfig
+metadata: { name: cluster }
+spec:
+  webhookReceivers:
+  - name: github
+    github: { secretRef: { name: gh-secret } }
+`,
+      });
+      expect(config).toMatchObject({
+        kind: 'ClusterConfig',
+        spec: { webhookReceivers: [{ name: 'github' }] },
+      });
+      expect(config.metadata.namespace).toBeUndefined();
     });
   });
 });

@@ -1,9 +1,10 @@
-import { parseAllDocuments } from 'yaml';
+import { Document, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
 import { ZodErrorMap, ZodIssue, ZodIssueCode, ZodParsedType } from 'zod';
 import { formatPath } from './common';
 import { manifestSchemas } from './schema';
 import { KARGO_API_VERSION } from './constants';
-import type { KargoKind, KargoManifest } from './types';
+import { deprecatedTagFieldWarnings } from './subscriptions';
+import type { KargoKind, KargoManifest, KargoObjectMeta } from './types';
 
 /** One problem found in a manifest source. @public */
 export interface ManifestProblem {
@@ -137,18 +138,156 @@ export interface ParseManifestsOptions {
   text: string;
 }
 
+/**
+ * What became of a document that is not a plain Kargo manifest, or a warning about one that is:
+ *
+ * - `kept`: an Argo Rollouts AnalysisTemplate or ClusterAnalysisTemplate, stored for stage verification;
+ * - `skipped`: a kind Kargo Portal does not act on (Argo CD Applications, Namespaces, ConfigMaps, ...);
+ * - `refused`: a Kargo credentials Secret, never stored (credentials come from backend config);
+ * - `deprecated`: a deprecated field read as its replacement;
+ * - `warning`: anything else worth knowing, e.g. a key repeated in a mapping (the last one wins, as in kubectl).
+ *
+ * @public
+ */
+export interface ManifestNote {
+  /** 1-based index of the YAML document within the source. */
+  document: number;
+  level: 'kept' | 'skipped' | 'refused' | 'deprecated' | 'warning';
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  /** Dotted path of the field the note is about, empty for the whole document. */
+  path: string;
+  message: string;
+}
+
+/** The Argo Rollouts API group of AnalysisTemplates, as Kargo's verification reads them. @public */
+export const ARGO_ROLLOUTS_API_VERSION = 'argoproj.io/v1alpha1';
+
+/**
+ * An Argo Rollouts AnalysisTemplate (namespaced: in a project) or ClusterAnalysisTemplate, kept as written for
+ * stage verification. Only its envelope is checked here. @public
+ */
+export interface AnalysisTemplateManifest {
+  apiVersion: typeof ARGO_ROLLOUTS_API_VERSION;
+  kind: 'AnalysisTemplate' | 'ClusterAnalysisTemplate';
+  metadata: KargoObjectMeta;
+  spec: Record<string, unknown>;
+}
+
+/** What a manifest source holds: see {@link readManifestSource}. @public */
+export interface ManifestSourceContents {
+  manifests: KargoManifest[];
+  analysisTemplates: AnalysisTemplateManifest[];
+  /** Every document that was kept, skipped or refused, and every warning, in document order. */
+  notes: ManifestNote[];
+  /**
+   * The text to store: the source itself, or, when it holds Secrets, the source without them, so that no
+   * credential is ever stored.
+   */
+  storableText: string;
+}
+
 /** What is known of a document whose apiVersion and kind are valid, even if the rest is not. */
 interface Recognized {
   document: number;
-  kind: KargoKind;
+  kind: KargoKind | AnalysisTemplateManifest['kind'];
   name?: string;
   namespace?: string;
   /** The validated manifest, if the document is valid. */
-  manifest?: KargoManifest;
+  manifest?: KargoManifest | AnalysisTemplateManifest;
 }
 
 const stringOrUndefined = (value: unknown) =>
   typeof value === 'string' ? value : undefined;
+
+const CREDENTIALS_LABEL = 'kargo.akuity.io/cred-type';
+
+/** Why each kind that real Kargo repositories keep beside their manifests is skipped. */
+const SKIPPED_KINDS: Record<string, string> = {
+  'argoproj.io/v1alpha1 Application':
+    'Argo CD Applications are applied by Argo CD, not read by Kargo Portal; stages reach them through argocd-update',
+  'argoproj.io/v1alpha1 ApplicationSet':
+    'Argo CD ApplicationSets are applied by Argo CD, not read by Kargo Portal',
+  'argoproj.io/v1alpha1 AppProject':
+    'Argo CD AppProjects are applied by Argo CD, not read by Kargo Portal',
+  'v1 Namespace':
+    "a Kargo project's namespace is implied by its Project: Kargo Portal has no namespaces to create",
+  'v1 ConfigMap':
+    'ConfigMaps are not read from manifest sources: configMap() reads kargo.configMaps in the backend config',
+  'v1 Secret':
+    'Secrets are not read from manifest sources: secret() reads kargo.secrets in the backend config',
+};
+
+const CREDENTIALS_MESSAGE =
+  'Kargo credentials are not read from manifest sources and were not stored: Git credentials come from ' +
+  "Backstage's integrations (integrations.github, integrations.gitlab, ...) and registry and chart repository " +
+  'credentials from kargo.registries in the backend config';
+
+/** The keys repeated in the mappings of a document, as dotted paths: YAML forbids them, kubectl takes the last. */
+function repeatedKeys(doc: Document.Parsed): string[] {
+  const found: string[] = [];
+  const walk = (node: unknown, path: Array<string | number>) => {
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+        if (key === undefined) continue;
+        if (seen.has(key)) found.push(formatPath([...path, key]));
+        seen.add(key);
+        walk(pair.value, [...path, key]);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, index) => walk(item, [...path, index]));
+    }
+  };
+  walk(doc.contents, []);
+  return [...new Set(found)];
+}
+
+/** The deprecated fields a raw Warehouse uses, as notes. */
+function warehouseDeprecations(
+  value: Record<string, unknown>,
+): Array<{ path: string; message: string }> {
+  const spec = value.spec;
+  if (typeof spec !== 'object' || spec === null) return [];
+  const subscriptions = (spec as Record<string, unknown>).subscriptions;
+  if (!Array.isArray(subscriptions)) return [];
+  return subscriptions.flatMap((subscription: unknown, index) =>
+    ['image', 'git'].flatMap(type => {
+      const entry =
+        typeof subscription === 'object' && subscription !== null
+          ? (subscription as Record<string, unknown>)[type]
+          : undefined;
+      if (typeof entry !== 'object' || entry === null) return [];
+      return deprecatedTagFieldWarnings(entry as Record<string, unknown>).map(
+        ([field, message]) => ({
+          path: formatPath(['spec', 'subscriptions', index, type, field]),
+          message,
+        }),
+      );
+    }),
+  );
+}
+
+/** Checks the envelope of an AnalysisTemplate or ClusterAnalysisTemplate. */
+function analysisTemplateProblems(
+  value: Record<string, unknown>,
+): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  const { metadata, spec } = value;
+  const meta =
+    typeof metadata === 'object' && metadata !== null
+      ? (metadata as Record<string, unknown>)
+      : undefined;
+  if (!meta || typeof meta.name !== 'string' || meta.name === '') {
+    problems.push(['metadata.name', 'is required']);
+  }
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    problems.push(['spec', 'must be a mapping']);
+  }
+  return problems;
+}
 
 /**
  * Parses and validates the Kargo manifests in a multi-document YAML text, applying Kargo's defaults. Documents
@@ -161,13 +300,32 @@ const stringOrUndefined = (value: unknown) =>
 export function parseManifests(
   options: ParseManifestsOptions,
 ): KargoManifest[] {
+  return readManifestSource(options).manifests;
+}
+
+/**
+ * Reads a manifest source as real repositories write them: the Kargo manifests (validated as
+ * {@link parseManifests} does), the AnalysisTemplates kept for verification, and a note for every other document
+ * (skipped, or refused for a Kargo credentials Secret) and every warning (deprecated fields, repeated keys, of
+ * which the last wins as in kubectl).
+ *
+ * @throws ManifestError listing every problem found; nothing is returned from an invalid source.
+ * @public
+ */
+export function readManifestSource(
+  options: ParseManifestsOptions,
+): ManifestSourceContents {
   const { source, text } = options;
   const problems: ManifestProblem[] = [];
+  const notes: ManifestNote[] = [];
   const recognized: Recognized[] = [];
   const problem = (document: number, path: string, message: string) =>
     problems.push({ source, document, path, message });
 
-  parseAllDocuments(text).forEach((doc, index) => {
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const documents = Array.isArray(docs) ? docs : [];
+  const secretDocuments = new Set<number>();
+  documents.forEach((doc, index) => {
     const document = index + 1;
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
@@ -185,30 +343,110 @@ export function parseManifests(
       return;
     }
     const { apiVersion, kind, metadata } = value as Record<string, unknown>;
-    if (apiVersion !== KARGO_API_VERSION) {
-      problem(
-        document,
-        'apiVersion',
-        `must be "${KARGO_API_VERSION}", got ${JSON.stringify(apiVersion)}`,
-      );
-      return;
-    }
-    if (!isKind(kind)) {
-      problem(
-        document,
-        'kind',
-        `must be one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`,
-      );
-      return;
-    }
     const meta =
       typeof metadata === 'object' && metadata !== null
         ? (metadata as Record<string, unknown>)
         : {};
+    const name = stringOrUndefined(meta.name);
+    const about = {
+      apiVersion: stringOrUndefined(apiVersion),
+      kind: stringOrUndefined(kind),
+      ...(name !== undefined ? { name } : {}),
+    };
+    if (apiVersion === 'v1' && kind === 'Secret') {
+      // Never stored, whatever it holds; its data appears in no message.
+      secretDocuments.add(index);
+      const labels = meta.labels;
+      const credentials =
+        typeof labels === 'object' &&
+        labels !== null &&
+        CREDENTIALS_LABEL in labels;
+      notes.push({
+        document,
+        ...about,
+        path: '',
+        level: credentials ? 'refused' : 'skipped',
+        message: credentials
+          ? CREDENTIALS_MESSAGE
+          : SKIPPED_KINDS['v1 Secret']!,
+      });
+      return;
+    }
+    for (const path of repeatedKeys(doc)) {
+      notes.push({
+        document,
+        ...about,
+        path,
+        level: 'warning',
+        message:
+          'is repeated in its mapping; the last one is used, as kubectl does',
+      });
+    }
+    if (
+      apiVersion === ARGO_ROLLOUTS_API_VERSION &&
+      (kind === 'AnalysisTemplate' || kind === 'ClusterAnalysisTemplate')
+    ) {
+      const found = analysisTemplateProblems(value as Record<string, unknown>);
+      for (const [path, message] of found) problem(document, path, message);
+      const template: AnalysisTemplateManifest = {
+        apiVersion,
+        kind,
+        metadata: { ...(meta as KargoObjectMeta) },
+        spec: (value as { spec: Record<string, unknown> }).spec,
+      };
+      recognized.push({
+        document,
+        kind,
+        name,
+        namespace: stringOrUndefined(meta.namespace),
+        manifest: found.length === 0 ? template : undefined,
+      });
+      notes.push({
+        document,
+        ...about,
+        path: '',
+        level: 'kept',
+        message: `kept for the verification of the stages that name it in spec.verification.analysisTemplates`,
+      });
+      return;
+    }
+    if (
+      typeof apiVersion !== 'string' ||
+      typeof kind !== 'string' ||
+      apiVersion.startsWith('kargo.akuity.io/')
+    ) {
+      if (apiVersion !== KARGO_API_VERSION) {
+        problem(
+          document,
+          'apiVersion',
+          `must be "${KARGO_API_VERSION}", got ${JSON.stringify(apiVersion)}`,
+        );
+        return;
+      }
+      if (!isKind(kind)) {
+        problem(
+          document,
+          'kind',
+          `must be one of ${kinds.join(', ')}, got ${JSON.stringify(kind)}`,
+        );
+        return;
+      }
+    } else {
+      notes.push({
+        document,
+        ...about,
+        path: '',
+        level: 'skipped',
+        message:
+          SKIPPED_KINDS[`${apiVersion} ${kind}`] ??
+          `Kargo Portal reads only Kargo manifests (${KARGO_API_VERSION}) and Argo Rollouts AnalysisTemplates`,
+      });
+      return;
+    }
     const entry: Recognized = {
       document,
       kind,
-      name: stringOrUndefined(meta.name),
+      name,
       namespace: stringOrUndefined(meta.namespace),
     };
     recognized.push(entry);
@@ -220,6 +458,13 @@ export function parseManifests(
       return;
     }
     entry.manifest = result.data;
+    if (kind === 'Warehouse') {
+      for (const { path, message } of warehouseDeprecations(
+        value as Record<string, unknown>,
+      )) {
+        notes.push({ document, ...about, path, level: 'deprecated', message });
+      }
+    }
   });
 
   resolveNamespaces(recognized, problem);
@@ -229,7 +474,29 @@ export function parseManifests(
     problems.sort((a, b) => a.document - b.document);
     throw new ManifestError(problems);
   }
-  return recognized.flatMap(r => (r.manifest ? [r.manifest] : []));
+  notes.sort((a, b) => a.document - b.document);
+  const manifests: KargoManifest[] = [];
+  const analysisTemplates: AnalysisTemplateManifest[] = [];
+  for (const { manifest } of recognized) {
+    if (!manifest) continue;
+    if (manifest.apiVersion === ARGO_ROLLOUTS_API_VERSION) {
+      analysisTemplates.push(manifest);
+    } else {
+      manifests.push(manifest);
+    }
+  }
+  return {
+    manifests,
+    analysisTemplates,
+    notes,
+    storableText:
+      secretDocuments.size === 0
+        ? text
+        : documents
+            .filter((_, index) => !secretDocuments.has(index))
+            .map(doc => doc.toString())
+            .join('---\n'),
+  };
 }
 
 type Report = (document: number, path: string, message: string) => void;
@@ -238,7 +505,12 @@ type Report = (document: number, path: string, message: string) => void;
 function resolveNamespaces(recognized: Recognized[], problem: Report): void {
   const projects = recognized.filter(r => r.kind === 'Project' && r.name);
   for (const entry of recognized) {
-    if (entry.kind === 'Project' || entry.kind === 'ClusterPromotionTask') {
+    if (
+      entry.kind === 'Project' ||
+      entry.kind === 'ClusterPromotionTask' ||
+      entry.kind === 'ClusterConfig' ||
+      entry.kind === 'ClusterAnalysisTemplate'
+    ) {
       continue;
     }
     if (entry.kind === 'ProjectConfig') {

@@ -229,13 +229,48 @@ const promotionWindow = z
     }
   });
 
+const webhookReceivers = z
+  .array(webhookReceiverSchema)
+  .superRefine(checkUniqueNames('webhook receiver'));
+
+/** Fields of Kargo's ClusterConfig that Kargo Portal does not act on, and why. */
+const UNSUPPORTED_CLUSTER_FIELDS: Record<string, string> = {
+  gitClient:
+    'is not supported by Kargo Portal: set the commit author in the git-clone or git-commit step (`author`)',
+  freightLinks: 'is not supported by Kargo Portal in a ClusterConfig',
+  stageLinks: 'is not supported by Kargo Portal in a ClusterConfig',
+  promotionWindows:
+    'is not supported by Kargo Portal in a ClusterConfig; declare promotion windows in each ProjectConfig',
+};
+
+/**
+ * Kargo's ClusterConfig spec: webhook receivers shared by all projects (a delivery refreshes the subscribing
+ * warehouses of every project). The other fields are refused by name rather than ignored.
+ */
+export const clusterConfigSpecSchema = z
+  .object({
+    webhookReceivers: webhookReceivers.optional(),
+    ...Object.fromEntries(
+      Object.keys(UNSUPPORTED_CLUSTER_FIELDS).map(key => [
+        key,
+        z.unknown().optional(),
+      ]),
+    ),
+  })
+  .strict()
+  .superRefine((spec, ctx) => {
+    for (const [key, message] of Object.entries(UNSUPPORTED_CLUSTER_FIELDS)) {
+      if ((spec as Record<string, unknown>)[key] !== undefined) {
+        report(ctx, [key], message);
+      }
+    }
+  })
+  .transform(spec => ({ webhookReceivers: spec.webhookReceivers }));
+
 export const projectConfigSpecSchema = z
   .object({
     promotionPolicies: promotionPolicies.optional(),
-    webhookReceivers: z
-      .array(webhookReceiverSchema)
-      .superRefine(checkUniqueNames('webhook receiver'))
-      .optional(),
+    webhookReceivers: webhookReceivers.optional(),
     freightLinks: z.array(deepLink).optional(),
     stageLinks: z.array(deepLink).optional(),
     promotionWindows: z

@@ -18,7 +18,10 @@ import {
   warehouseSubscriptionSchema,
 } from './subscriptions';
 import { KARGO_API_VERSION } from './constants';
-import { projectConfigSpecSchema } from './projectConfigSchema';
+import {
+  clusterConfigSpecSchema,
+  projectConfigSpecSchema,
+} from './projectConfigSchema';
 
 /*
  * Zod schemas of the Kargo manifests (apiVersion kargo.akuity.io/v1alpha1), after Kargo's CRDs
@@ -359,6 +362,18 @@ export const clusterPromotionTaskManifestSchema = envelope(
   promotionTaskSpecSchema,
 );
 
+/** Kargo's ClusterConfig is a singleton named "cluster". */
+const clusterConfigMetadata = metadataWith(
+  z.string().refine(name => name === 'cluster', {
+    message: 'must be "cluster": Kargo has one ClusterConfig, named "cluster"',
+  }),
+);
+export const clusterConfigManifestSchema = envelope(
+  'ClusterConfig',
+  clusterConfigMetadata,
+  clusterConfigSpecSchema.optional(),
+);
+
 /** Zod schemas of the manifests, keyed by kind. */
 export const manifestSchemas = {
   Project: projectManifestSchema,
@@ -367,4 +382,5 @@ export const manifestSchemas = {
   Stage: stageManifestSchema,
   PromotionTask: promotionTaskManifestSchema,
   ClusterPromotionTask: clusterPromotionTaskManifestSchema,
+  ClusterConfig: clusterConfigManifestSchema,
 };

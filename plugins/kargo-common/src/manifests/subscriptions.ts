@@ -23,6 +23,66 @@ function checkSemverConstraint(
 const discoveryLimit = z.number().int().min(1).max(100).default(20);
 const regexList = z.array(z.string()).optional();
 
+/** Go's regexp.QuoteMeta: a regex matching exactly the text. */
+const quoteMeta = (text: string) => text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+
+/**
+ * Reads the deprecated `allowTags` (one regex) and `ignoreTags` (exact tags, as Kargo before v1.11 compared them)
+ * as their `allowTagsRegexes` / `ignoreTagsRegexes` equivalents, so that older manifests keep discovering what
+ * they did; {@link deprecatedTagFieldWarnings} warns about them.
+ */
+function readDeprecatedTagFields<
+  T extends {
+    allowTags?: string;
+    allowTagsRegexes?: string[];
+    ignoreTags?: string[];
+    ignoreTagsRegexes?: string[];
+  },
+>(subscription: T): Omit<T, 'allowTags' | 'ignoreTags'> {
+  const { allowTags, ignoreTags, ...rest } = subscription;
+  const result: Omit<T, 'allowTags' | 'ignoreTags'> & {
+    allowTagsRegexes?: string[];
+    ignoreTagsRegexes?: string[];
+  } = rest;
+  if (allowTags) {
+    result.allowTagsRegexes = [...(rest.allowTagsRegexes ?? []), allowTags];
+  }
+  if (ignoreTags && ignoreTags.length > 0) {
+    result.ignoreTagsRegexes = [
+      ...(rest.ignoreTagsRegexes ?? []),
+      ...ignoreTags.map(tag => `^${quoteMeta(tag)}$`),
+    ];
+  }
+  return result;
+}
+
+/**
+ * Deprecation warnings for the `allowTags` and `ignoreTags` fields of a raw subscription (`image` or `git`), as
+ * [field, message] pairs.
+ */
+export function deprecatedTagFieldWarnings(
+  subscription: Record<string, unknown>,
+): Array<[string, string]> {
+  const warnings: Array<[string, string]> = [];
+  const { allowTags, ignoreTags } = subscription;
+  if (typeof allowTags === 'string' && allowTags !== '') {
+    warnings.push([
+      'allowTags',
+      `is deprecated (Kargo v1.11.0 no longer supports it): read as allowTagsRegexes: [${JSON.stringify(
+        allowTags,
+      )}]; use allowTagsRegexes instead`,
+    ]);
+  }
+  if (Array.isArray(ignoreTags) && ignoreTags.length > 0) {
+    warnings.push([
+      'ignoreTags',
+      'is deprecated (Kargo v1.11.0 no longer supports it): each tag is read as an ignoreTagsRegexes entry ' +
+        'matching exactly that tag; use ignoreTagsRegexes instead',
+    ]);
+  }
+  return warnings;
+}
+
 /** Image repository: optional registry host[:port], then path segments; no tag. */
 const IMAGE_REPO_URL =
   /^(\w+([.-]\w+)*(:\d+)?\/)?(\w+([.-]\w+)*)(\/\w+([.-]\w+)*)*$/;
@@ -67,7 +127,8 @@ export const imageSubscriptionSchema = z
     if (image.imageSelectionStrategy === 'SemVer') {
       checkSemverConstraint(ctx, 'constraint', image.constraint);
     }
-  });
+  })
+  .transform(readDeprecatedTagFields);
 
 // Kargo's Git URL pattern (https, http, ssh, or SCP-style user@host:path).
 const GIT_URL =
@@ -116,7 +177,8 @@ export const gitSubscriptionSchema = z
   .strict()
   .superRefine((git, ctx) => {
     checkSemverConstraint(ctx, 'semverConstraint', git.semverConstraint);
-  });
+  })
+  .transform(readDeprecatedTagFields);
 
 const HELM_REPO_URL = /^(((https?)|(oci)):\/\/)([\w.-]+)(:\d+)?(\/.*)*$/;
 

@@ -9,6 +9,7 @@
 import type { z } from 'zod';
 import type { metadata, labelSelector, stageSelector } from './common';
 import type {
+  clusterConfigManifestSchema,
   clusterPromotionTaskManifestSchema,
   projectConfigManifestSchema,
   projectManifestSchema,
@@ -38,7 +39,8 @@ export type KargoKind =
   | 'Warehouse'
   | 'Stage'
   | 'PromotionTask'
-  | 'ClusterPromotionTask';
+  | 'ClusterPromotionTask'
+  | 'ClusterConfig';
 
 /** Object metadata, as in Kubernetes: name, namespace, labels and annotations. @public */
 export type KargoObjectMeta = z.output<typeof metadata>;
@@ -156,6 +158,14 @@ export type ClusterPromotionTaskManifest = z.output<
 /** The spec of a (Cluster)PromotionTask. @public */
 export type PromotionTaskSpec = PromotionTaskManifest['spec'];
 
+/**
+ * Kargo's ClusterConfig (named "cluster"): webhook receivers shared by all projects. Their secrets stand in for
+ * the Secrets of Kargo's system resources namespace (backend config `kargo.systemSecrets`). @public
+ */
+export type ClusterConfigManifest = z.output<
+  typeof clusterConfigManifestSchema
+>;
+
 /** A parsed, validated Kargo manifest. @public */
 export type KargoManifest =
   | ProjectManifest
@@ -163,4 +173,5 @@ export type KargoManifest =
   | WarehouseManifest
   | StageManifest
   | PromotionTaskManifest
-  | ClusterPromotionTaskManifest;
+  | ClusterPromotionTaskManifest
+  | ClusterConfigManifest;

@@ -22,6 +22,24 @@ export interface PromotionStepResult {
    * harmless to repeat.
    */
   effects?: PromotionStepEffect[];
+  /**
+   * For `Succeeded`: a health check for the stage to run from now on (Kargo's `HealthCheckStep`), such as the
+   * Argo CD Applications `argocd-update` synced. The engine stores it with the step's success, in the same
+   * transaction, and the finished promotion records it: the stage's health is evaluated from the health checks
+   * of its last successful promotion.
+   */
+  healthCheck?: PromotionHealthCheck;
+}
+
+/**
+ * A health check a step records with its promotion, as Kargo's `HealthCheckStep`: `uses` names the kind of
+ * check (a registered health checker; `argocd-update` for the Argo CD one), `config` is that checker's input.
+ *
+ * @public
+ */
+export interface PromotionHealthCheck {
+  uses: string;
+  config: Record<string, unknown>;
 }
 
 /**
@@ -38,11 +56,25 @@ export interface PromotionMetadataEffect {
 }
 
 /**
+ * Gives a Freight of the promotion's project (named by its id) a new alias, as Kargo's `set-freight-alias`
+ * does. Aliases are unique within a project: an alias another Freight holds is refused.
+ *
+ * @public
+ */
+export interface PromotionFreightAliasEffect {
+  kind: 'freight-alias';
+  name: string;
+  alias: string;
+}
+
+/**
  * A change to Stage or Freight state that a step returns in its result, for the engine to apply.
  *
  * @public
  */
-export type PromotionStepEffect = PromotionMetadataEffect;
+export type PromotionStepEffect =
+  | PromotionMetadataEffect
+  | PromotionFreightAliasEffect;
 
 /**
  * Credentials a step may use, looked up by URL. Values must never be logged or put in outputs.

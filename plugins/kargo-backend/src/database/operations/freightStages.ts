@@ -1,5 +1,10 @@
 import { Knex } from 'knex';
 import { NotFoundError } from '@backstage/errors';
+import {
+  FreightByOrigin,
+  originKey,
+  updateOrPush,
+} from '../../freight/freightCollection';
 import { FreightStageRow } from '../tables';
 import { toDbTime } from '../time';
 
@@ -72,8 +77,9 @@ export async function markVerified(
 }
 
 /**
- * Makes a freight the stage's current one and adds it to the stage's history. The freight it replaces
- * completes a soak: the longest one is kept, as Kargo does.
+ * Makes a freight the stage's current one of its origin and records the stage's new freight collection in its
+ * history, as Kargo's `FreightCollection.UpdateOrPush` does: the freight of the stage's other origins stay. The
+ * freight of the same origin it replaces completes a soak: the longest one is kept, as Kargo does.
  */
 export async function setCurrentFreight(
   tx: Knex.Transaction,
@@ -86,13 +92,20 @@ export async function setCurrentFreight(
   },
 ): Promise<void> {
   const at = toDbTime(options.at);
-  await requireFreight(tx, options.project, options.freightId);
+  const freight = await requireFreight(tx, options.project, options.freightId);
   const previous: FreightStageRow[] = await tx('kargo_freight_stages')
     .where({ project: options.project, stage: options.stage })
     .where('currently_in', true)
+    .orderBy('freight_id')
     .forUpdate();
+  const kept: FreightByOrigin = {};
   for (const row of previous) {
     if (row.freight_id === options.freightId) continue;
+    if (row.origin_name !== freight.origin_name) {
+      kept[originKey({ kind: 'Warehouse', name: row.origin_name ?? '' })] =
+        row.freight_id;
+      continue;
+    }
     // Leaving the stage completes a soak: keep the longest one, as Kargo does.
     const soakMs = row.current_since
       ? Math.max(0, options.at.getTime() - Date.parse(row.current_since))
@@ -117,11 +130,17 @@ export async function setCurrentFreight(
       current_since: at,
     });
   }
+  const collection = updateOrPush(kept, {
+    origin: { kind: 'Warehouse', name: freight.origin_name },
+    name: options.freightId,
+  });
   await tx('kargo_stage_history').insert({
     project: options.project,
     stage: options.stage,
     freight_id: options.freightId,
     promotion_id: options.promotionId ?? null,
     promoted_at: at,
+    collection_id: collection.id,
+    collection: JSON.stringify(collection.freight),
   });
 }

@@ -91,14 +91,86 @@ async function applyEffect(
   effect: PromotionStepEffect,
   stages: string[],
 ): Promise<void> {
-  // One kind of effect so far; a new kind becomes a case of a switch on `effect.kind`.
-  await upsertMetadata(tx, {
-    project,
-    kind: effect.target,
-    name: effect.name,
-    values: effect.values,
-    stages,
-  });
+  switch (effect.kind) {
+    case 'metadata':
+      await withMessagePrefix('error updating metadata', () =>
+        upsertMetadata(tx, {
+          project,
+          kind: effect.target,
+          name: effect.name,
+          values: effect.values,
+          stages,
+        }),
+      );
+      return;
+    case 'freight-alias':
+      await withMessagePrefix(
+        `failed to set the alias of Freight "${effect.name}"`,
+        () =>
+          setFreightAlias(tx, {
+            project,
+            id: effect.name,
+            alias: effect.alias,
+          }),
+      );
+      return;
+    default:
+      throw new InputError(
+        `unknown step effect ${JSON.stringify(
+          (effect as { kind: unknown }).kind,
+        )}`,
+      );
+  }
+}
+
+/**
+ * Runs `apply`; a refusal it throws is thrown again, of the same class, with `prefix` before its message (the
+ * whole of it: as a cause it would be repeated in the message).
+ */
+async function withMessagePrefix(
+  prefix: string,
+  apply: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await apply();
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new NotFoundError(`${prefix}: ${error.message}`);
+    }
+    if (error instanceof InputError) {
+      throw new InputError(`${prefix}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Gives a Freight (by id) a new alias. Aliases are unique within a project: one that another Freight holds is
+ * refused (Kargo's admission webhook refuses it the same way); giving a Freight the alias it has is a no-op.
+ */
+export async function setFreightAlias(
+  tx: Knex.Transaction,
+  options: { project: string; id: string; alias: string },
+): Promise<void> {
+  const { project, id, alias } = options;
+  const row: { id: string } | undefined = await tx('kargo_freight')
+    .where({ project, id })
+    .first('id');
+  if (!row) {
+    throw new NotFoundError(
+      `Freight "${id}" not found in project "${project}"`,
+    );
+  }
+  const holder: { id: string } | undefined = await tx('kargo_freight')
+    .where({ project, alias })
+    .whereNot({ id })
+    .first('id');
+  if (holder) {
+    throw new InputError(
+      `alias "${alias}" already used by another piece of Freight ("${holder.id}") in project "${project}"`,
+    );
+  }
+  await tx('kargo_freight').where({ project, id }).update({ alias });
 }
 
 /** Metadata of `kind` by stored name (a Freight's id): of `names` only when given. */

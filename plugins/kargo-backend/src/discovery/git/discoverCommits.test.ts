@@ -1,18 +1,21 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { GitSubscription } from '@kargo-portal/plugin-kargo-common';
-import { evaluateExpression, parse } from '../../expressions';
+import {
+  parseManifests,
+  type GitSubscription,
+} from '@kargo-portal/plugin-kargo-common';
+import { parse } from '../../expressions';
 import {
   GitTestServer,
   type TestRepository,
 } from '../../__testUtils__/services/gitServer';
 import { GitClient } from '../../git/GitClient';
+import { evaluateGitFilter } from '../../warehouses/discoverers';
 import { discoverCommits } from './discoverCommits';
 import { GitMirrorCache } from './GitMirrorCache';
 
 /** The portal's expr-lang evaluator, as the warehouse service hands it to discovery. */
-const evaluateFilter = (expression: string, env: Record<string, unknown>) =>
-  evaluateExpression(expression, { values: env });
+const evaluateFilter = evaluateGitFilter;
 const compileFilter = (expression: string) => {
   parse(expression);
 };
@@ -195,6 +198,17 @@ describe('discoverCommits', () => {
         appCommits[3],
         appCommits[1],
       ]);
+    });
+
+    it('filters branch history on commitDate as a time value', async () => {
+      const result = await discoverCommits(
+        subscription(server.fileUrl('app'), {
+          expressionFilter:
+            "commitDate.Day() <= 2 && commitDate.Weekday().String() == 'Friday' && commitDate.Before(now())",
+        }),
+        deps(),
+      );
+      expect(result.commits.map(c => c.id)).toEqual([appCommits[1]]);
     });
 
     it('fails when a filter is set and no evaluator is available', async () => {
@@ -424,6 +438,30 @@ describe('discoverCommits', () => {
       ]);
     });
 
+    it.each([
+      ['creatorDate.Year() == 2024 && creatorDate.Day() > 10', ['v1.0.0']],
+      [
+        "creatorDate.After(date('2024-03-03')) && int(creatorDate.Month()) == 3",
+        ['v1.0.0', 'v1.2'],
+      ],
+      ["creatorDate.Format('2006-01-02') == '2024-03-02'", ['v1.2.0']],
+      ["now().Sub(creatorDate) > duration('24h') && tag == 'v1.2'", ['v1.2']],
+      ["creatorDate + duration('72h') <= date('2024-03-05')", ['v1.2.0']],
+    ])(
+      'filters tags on their creatorDate as a time value: %s',
+      async (expressionFilter, tags) => {
+        const result = await discoverCommits(
+          subscription(server.fileUrl('tagged'), {
+            commitSelectionStrategy: 'Lexical',
+            allowTagsRegexes: ['^v1\\.(0|2)'],
+            expressionFilter,
+          }),
+          deps(),
+        );
+        expect(result.commits.map(c => c.tag).sort()).toEqual(tags);
+      },
+    );
+
     it('passes tagger and annotation to the expression filter', async () => {
       const result = await discoverCommits(
         subscription(server.fileUrl('tagged'), {
@@ -455,16 +493,34 @@ describe('discoverCommits', () => {
       expect(result.commits.map(c => c.tag)).toEqual(['v2.0.0-rc.1', 'v1.2']);
     });
 
-    it('refuses the removed allowTags and ignoreTags fields as Kargo does', async () => {
-      await expect(
-        discoverCommits(
-          subscription(server.fileUrl('tagged'), {
-            commitSelectionStrategy: 'Lexical',
-            allowTags: '^v',
-          }),
-          deps(),
-        ),
-      ).rejects.toThrow(/AllowTags is deprecated/);
+    it('discovers with the deprecated allowTags and ignoreTags of a loaded Warehouse, read as their regexes', async () => {
+      const [warehouse] = parseManifests({
+        source: 'old.yaml',
+        text: `
+apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: shop }
+spec:
+  subscriptions:
+  - git:
+      repoURL: ${server.fileUrl('tagged')}
+      commitSelectionStrategy: Lexical
+      allowTags: ^v1
+      ignoreTags: [v1.2]
+`,
+      });
+      if (warehouse.kind !== 'Warehouse') throw new Error('not a Warehouse');
+      const gitSubscription = warehouse.spec.subscriptions[0].git!;
+      expect(gitSubscription).toMatchObject({
+        allowTagsRegexes: ['^v1'],
+        ignoreTagsRegexes: ['^v1\\.2$'],
+      });
+      const result = await discoverCommits(gitSubscription, deps());
+      expect(result.commits.map(c => c.tag)).toEqual([
+        'v1.2.0',
+        'v1.10.0',
+        'v1.0.0',
+      ]);
     });
   });
 

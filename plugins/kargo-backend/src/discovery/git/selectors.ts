@@ -52,7 +52,11 @@ export interface TagMetadata {
   annotation: string;
 }
 
-/** The parts of a Git subscription selection reads. */
+/**
+ * The parts of a Git subscription selection reads. `allowTags` and `ignoreTags` are refused as Kargo's selector
+ * refuses them; loaded manifests never carry them here, as the manifest loader reads them as their `…Regexes`
+ * equivalents (with a deprecation warning).
+ */
 export type GitSelection = Pick<
   GitSubscription,
   | 'repoURL'
@@ -60,16 +64,14 @@ export type GitSelection = Pick<
   | 'branch'
   | 'strictSemvers'
   | 'semverConstraint'
-  | 'allowTags'
   | 'allowTagsRegexes'
-  | 'ignoreTags'
   | 'ignoreTagsRegexes'
   | 'expressionFilter'
   | 'includePaths'
   | 'excludePaths'
   | 'discoveryLimit'
   | 'since'
->;
+> & { allowTags?: string; ignoreTags?: string[] };
 
 /** A subscription compiled for selection. Build it with {@link compileSelector}. */
 export interface GitSelector {

@@ -306,9 +306,6 @@ describeWithRegistry('discoverImages against docker-registry', () => {
     await expect(run({ ignoreTagsRegexes: ['(unclosed'] })).rejects.toThrow(
       /ignoreTagsRegexes\[0\]/,
     );
-    await expect(run({ allowTags: '^v1' })).rejects.toThrow(
-      /AllowTags is deprecated/,
-    );
     expect(counting.requests).toEqual([]);
   });
 

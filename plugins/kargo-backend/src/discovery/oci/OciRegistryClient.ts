@@ -269,6 +269,117 @@ export class OciRegistryClient {
     return bytes;
   }
 
+  /** Whether a repository holds a blob. */
+  async hasBlob(
+    repo: ImageRepository,
+    digest: string,
+    options: RegistryRequestOptions & { access?: 'pull' | 'push' } = {},
+  ): Promise<boolean> {
+    if (!DIGEST.test(digest)) {
+      throw new InputError(`"${digest}" is not a digest`);
+    }
+    const state = await this.#registry(repo.registry, options.signal);
+    return this.#exchange(
+      repo,
+      {
+        method: 'HEAD',
+        url: `${state.baseUrl}/v2/${repo.repository}/blobs/${digest}`,
+        subject: `blob ${repo.repository}@${digest}`,
+        access: options.access,
+      },
+      options.signal,
+      async () => true,
+      () => false,
+    );
+  }
+
+  /**
+   * Uploads a blob in one request (the Distribution API's monolithic upload: POST, then PUT with the digest).
+   * A blob the repository holds already is not sent again.
+   */
+  async pushBlob(
+    repo: ImageRepository,
+    digest: string,
+    bytes: Buffer,
+    options: RegistryRequestOptions = {},
+  ): Promise<void> {
+    if (digest.startsWith('sha256:') && sha256Digest(bytes) !== digest) {
+      throw new InputError(`the content to upload is not blob ${digest}`);
+    }
+    if (await this.hasBlob(repo, digest, { ...options, access: 'push' })) {
+      return;
+    }
+    const state = await this.#registry(repo.registry, options.signal);
+    const what = `upload of blob ${repo.repository}@${digest}`;
+    const location = await this.#exchange(
+      repo,
+      {
+        method: 'POST',
+        url: `${state.baseUrl}/v2/${repo.repository}/blobs/uploads/`,
+        subject: what,
+        access: 'push',
+      },
+      options.signal,
+      async response => {
+        await response.body?.cancel();
+        return response.headers.get('location');
+      },
+    );
+    if (!location) {
+      throw new Error(
+        `registry ${repo.registry} started the ${what} without saying where to send it`,
+      );
+    }
+    const url = new URL(location, `${state.baseUrl}/`);
+    if (url.origin !== new URL(state.baseUrl).origin) {
+      throw new Error(
+        `registry ${repo.registry} sent the ${what} to another server (${url.origin})`,
+      );
+    }
+    url.searchParams.set('digest', digest);
+    await this.#exchange(
+      repo,
+      {
+        method: 'PUT',
+        url: url.toString(),
+        subject: what,
+        body: bytes,
+        contentType: 'application/octet-stream',
+        access: 'push',
+      },
+      options.signal,
+      async response => {
+        await response.body?.cancel();
+      },
+    );
+  }
+
+  /** Stores a manifest under a tag or its digest; returns its digest. */
+  async putManifest(
+    repo: ImageRepository,
+    reference: string,
+    manifest: { bytes: Buffer; mediaType: string },
+    options: RegistryRequestOptions = {},
+  ): Promise<string> {
+    const url = await this.#manifestUrl(repo, reference, options.signal);
+    await this.#exchange(
+      repo,
+      {
+        method: 'PUT',
+        url,
+        subject: `manifest ${repo.repository}:${reference}`,
+        body: manifest.bytes,
+        contentType: manifest.mediaType,
+        access: 'push',
+      },
+      options.signal,
+      async response => {
+        await response.body?.cancel();
+      },
+    );
+    return sha256Digest(manifest.bytes);
+  }
+
   #parseTags(repo: ImageRepository, body: Buffer): string[] {
     let parsed: unknown;
     try {
@@ -310,7 +421,7 @@ export class OciRegistryClient {
     if (INDEX_MEDIA_TYPES.includes(mediaType)) {
       const index = imageIndexSchema.safeParse(json);
       if (index.success) {
-        return { kind: 'index', digest, mediaType, index: index.data };
+        return { kind: 'index', digest, mediaType, index: index.data, bytes };
       }
       throw new Error(
         `${what} is not a valid image index: ${index.error.message}`,
@@ -319,7 +430,13 @@ export class OciRegistryClient {
     if (IMAGE_MANIFEST_MEDIA_TYPES.includes(mediaType)) {
       const manifest = imageManifestSchema.safeParse(json);
       if (manifest.success) {
-        return { kind: 'image', digest, mediaType, manifest: manifest.data };
+        return {
+          kind: 'image',
+          digest,
+          mediaType,
+          manifest: manifest.data,
+          bytes,
+        };
       }
       throw new Error(
         `${what} is not a valid image manifest: ${manifest.error.message}`,
@@ -367,6 +484,7 @@ export class OciRegistryClient {
             repo,
             credentials,
             signal,
+            exchange.access,
           ),
           signal,
         );
@@ -422,6 +540,7 @@ export class OciRegistryClient {
   ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (exchange.accept) headers.accept = exchange.accept;
+    if (exchange.contentType) headers['content-type'] = exchange.contentType;
     if (authorization) headers.authorization = authorization;
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     this.#logger?.debug(`${exchange.method} ${exchange.url}`);
@@ -429,6 +548,7 @@ export class OciRegistryClient {
       return await this.#fetch(exchange.url, {
         method: exchange.method,
         headers,
+        body: exchange.body,
         redirect: 'follow',
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });

@@ -71,12 +71,19 @@ export type ImageManifest = z.infer<typeof imageManifestSchema>;
 export type ImageIndex = z.infer<typeof imageIndexSchema>;
 export type ImageConfig = z.infer<typeof imageConfigSchema>;
 
-/** A manifest as fetched: its digest, media type and parsed content. */
+/** A manifest as fetched: its digest, media type, parsed content and the bytes received (what the digest is of). */
 export type FetchedManifest =
-  | { kind: 'index'; digest: string; mediaType: string; index: ImageIndex }
+  | {
+      kind: 'index';
+      digest: string;
+      mediaType: string;
+      index: ImageIndex;
+      bytes: Buffer;
+    }
   | {
       kind: 'image';
       digest: string;
       mediaType: string;
       manifest: ImageManifest;
+      bytes: Buffer;
     };

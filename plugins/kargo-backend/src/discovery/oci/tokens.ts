@@ -13,12 +13,20 @@ import { allowsPlainHttp, ImageRepository } from './reference';
 
 /** One request to a registry or its token service. */
 export interface Exchange {
-  method: 'GET' | 'HEAD';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT';
   url: string;
   accept?: string;
+  /** A body to send (an uploaded blob or manifest), with its media type. */
+  body?: Buffer;
+  contentType?: string;
+  /** What the request needs of the repository: reading (the default) or writing too. */
+  access?: RepositoryAccess;
   /** What is asked for, for errors: "tags of repository foo". */
   subject: string;
 }
+
+/** What a token allows on a repository: `pull`, or `pull,push`. */
+export type RepositoryAccess = 'pull' | 'push';
 
 /** Sends one request (the registry client's, with its timeout, concurrency limit and errors). */
 export type SendExchange = (
@@ -41,13 +49,14 @@ export class RegistryTokens {
     this.#send = send;
   }
 
-  /** Drops the token of a repository (the registry refused it). */
+  /** Drops the tokens of a repository (the registry refused one). */
   forget(repo: ImageRepository): void {
-    this.#tokens.delete(this.#tokenKey(repo));
+    this.#tokens.delete(this.#tokenKey(repo, 'pull'));
+    this.#tokens.delete(this.#tokenKey(repo, 'push'));
   }
 
-  #tokenKey(repo: ImageRepository): string {
-    return `${repo.registry} repository:${repo.repository}:pull`;
+  #tokenKey(repo: ImageRepository, access: RepositoryAccess): string {
+    return `${repo.registry} ${scopeOf(repo, access)}`;
   }
 
   /** The `authorization` header for a repository of a registry that answered with `challenge`, if any. */
@@ -56,12 +65,13 @@ export class RegistryTokens {
     repo: ImageRepository,
     credentials: BasicCredentials | undefined,
     signal?: AbortSignal,
+    access: RepositoryAccess = 'pull',
   ): Promise<string | undefined> {
     if (!challenge) return undefined;
     if (challenge.scheme === 'basic') {
       return credentials && basicAuthorization(credentials);
     }
-    const key = this.#tokenKey(repo);
+    const key = this.#tokenKey(repo, access);
     let cached = this.#tokens.get(key);
     if (cached) {
       const token = await cached.catch(() => undefined);
@@ -71,7 +81,7 @@ export class RegistryTokens {
       }
     }
     if (!cached) {
-      cached = this.#fetchToken(challenge, repo, credentials, signal);
+      cached = this.#fetchToken(challenge, repo, credentials, signal, access);
       this.#tokens.set(key, cached);
     }
     try {
@@ -87,7 +97,8 @@ export class RegistryTokens {
     challenge: Extract<AuthChallenge, { scheme: 'bearer' }>,
     repo: ImageRepository,
     credentials: BasicCredentials | undefined,
-    signal?: AbortSignal,
+    signal: AbortSignal | undefined,
+    access: RepositoryAccess,
   ): Promise<CachedToken> {
     let url: URL;
     try {
@@ -98,7 +109,7 @@ export class RegistryTokens {
       );
     }
     if (challenge.service) url.searchParams.set('service', challenge.service);
-    url.searchParams.set('scope', `repository:${repo.repository}:pull`);
+    url.searchParams.set('scope', scopeOf(repo, access));
     const server = `token service ${url.origin}${url.pathname}`;
     // Credentials go to a token service over HTTPS, or to one on a host that may be plain HTTP anyway.
     const sendCredentials =
@@ -152,4 +163,11 @@ export class RegistryTokens {
       Math.max(Number.isFinite(expiresIn) ? expiresIn : 60, 10) - 5;
     return { token, expiresAt: Date.now() + lifetime * 1000 };
   }
+}
+
+/** The token scope for an access to a repository (Docker's token scope syntax). */
+function scopeOf(repo: ImageRepository, access: RepositoryAccess): string {
+  return `repository:${repo.repository}:${
+    access === 'push' ? 'pull,push' : 'pull'
+  }`;
 }

@@ -8,7 +8,7 @@ import {
   PromotionStepRunner,
 } from '@kargo-portal/plugin-kargo-node';
 import { attemptStep, recordingCredentials } from './attempt';
-import { checkedEffects } from './effects';
+import { checkedEffects, checkedHealthCheck } from './effects';
 import { aliasNamespace, stepExpressionEnv } from './env';
 import {
   StepExpressionEnv,
@@ -73,7 +73,7 @@ interface RunScope extends PromotionRunOptions {
 }
 
 /** Whether a step's expressions (`if`, `config`, `vars`) call a metadata function: only then is metadata read. */
-const METADATA_CALL = /\b(?:freightMetadata|stageMetadata)\s*\(/;
+const METADATA_CALL = /\b(?:freightMetadata|stageMetadata|freightStatus)\s*\(/;
 
 function usesMetadata(plan: PromotionPlan, step: PlannedStep): boolean {
   const texts = [
@@ -310,8 +310,14 @@ export class PromotionEngine {
           result.effects,
           redactor,
         );
-        let failure: unknown = invalid;
+        const { healthCheck, error: invalidCheck } = checkedHealthCheck(
+          result.healthCheck,
+          redactor,
+        );
+        let failure: unknown = invalid ?? invalidCheck;
         if (failure === undefined) {
+          // Saved with the step's success by the same write: durable together, or not at all.
+          runtime.healthCheck = healthCheck;
           try {
             await run.finish(result.status, result.message, effects);
           } catch (error) {
@@ -321,6 +327,7 @@ export class PromotionEngine {
         }
         if (failure === undefined) return undefined;
         // Nothing of the success was saved: the step errors instead, as Kargo's `set-metadata` does.
+        delete runtime.healthCheck;
         delete served.finishedAt;
         delete served.message;
         return run.fail(failure);

@@ -1,15 +1,27 @@
 import { z } from 'zod';
-import { PromotionStepEffect } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionHealthCheck,
+  PromotionStepEffect,
+} from '@kargo-portal/plugin-kargo-node';
 import { Redactor } from './redaction';
 
-const effectSchema = z
-  .object({
-    kind: z.literal('metadata'),
-    target: z.enum(['Stage', 'Freight']),
-    name: z.string().min(1),
-    values: z.record(z.unknown()),
-  })
-  .strict();
+const effectSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('metadata'),
+      target: z.enum(['Stage', 'Freight']),
+      name: z.string().min(1),
+      values: z.record(z.unknown()),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('freight-alias'),
+      name: z.string().min(1),
+      alias: z.string().min(1),
+    })
+    .strict(),
+]);
 
 /**
  * The effects of a step's result, checked (a module's step may not be typed) and with known secrets redacted,
@@ -33,4 +45,30 @@ export function checkedEffects(
   return parsed.data.length > 0
     ? { effects: redactor.redactDeep(parsed.data) }
     : {};
+}
+
+const healthCheckSchema = z
+  .object({ uses: z.string().min(1), config: z.record(z.unknown()) })
+  .strict();
+
+/**
+ * The health check of a step's result, checked (a module's step may not be typed) and with known secrets
+ * redacted: it is stored with the promotion.
+ */
+export function checkedHealthCheck(
+  healthCheck: unknown,
+  redactor: Redactor,
+): { healthCheck?: PromotionHealthCheck; error?: Error } {
+  if (healthCheck === undefined) return {};
+  const parsed = healthCheckSchema.safeParse(healthCheck);
+  if (!parsed.success) {
+    return {
+      error: new Error(
+        `invalid healthCheck in the step's result: ${parsed.error.issues
+          .map(i => `${i.path.join('.') || '(root)'}: ${i.message}`)
+          .join('; ')}`,
+      ),
+    };
+  }
+  return { healthCheck: redactor.redactDeep(parsed.data) };
 }

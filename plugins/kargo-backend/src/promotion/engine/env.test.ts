@@ -145,4 +145,167 @@ describe('stepExpressionEnv', () => {
     });
     expect(env).toThrow(/error pre-processing promotion variable "x"/);
   });
+
+  it.each([true, false, undefined])(
+    'tells steps whether the promotion is a rollback (ctx.meta.promotion.rollback): %p',
+    rollback => {
+      const target: Freight = {
+        id: 'f',
+        alias: 'f',
+        project: 'shop',
+        origin: { kind: 'Warehouse', name: 'app' },
+        commits: [],
+        images: [],
+        charts: [],
+        createdAt: '',
+      };
+      const env = stepExpressionEnv({
+        expressions: createStepExpressions(),
+        plan: {
+          vars: [],
+          steps: [
+            { alias: 'a', uses: 'test', continueOnError: false, vars: [] },
+          ],
+          origins: [],
+        },
+        state: { steps: [], outputs: {} },
+        index: 0,
+        context: {
+          project: 'shop',
+          stage: 'prod',
+          promotion: 'prod.01kdvdwmc01qx0q3hpt97b4ed6.fffffff',
+          actor: 'user:default/amy',
+          rollback,
+          workDir: '/nonexistent',
+          targetFreight: target,
+          freight: [target],
+          credentials: { git: async () => undefined },
+        },
+        reveal: () => {},
+      });
+      expect(env.values.ctx).toMatchObject({
+        promotion: 'prod.01kdvdwmc01qx0q3hpt97b4ed6.fffffff',
+        meta: {
+          promotion: { actor: 'user:default/amy', rollback: rollback ?? false },
+        },
+      });
+    },
+  );
+});
+
+describe('stepExpressionEnv: Kargo variables and data functions', () => {
+  const target: Freight = {
+    id: 'abc',
+    alias: 'wise-otter',
+    project: 'shop',
+    origin: { kind: 'Warehouse', name: 'images' },
+    commits: [],
+    images: [],
+    charts: [],
+    createdAt: '',
+  };
+  const plan: PromotionPlan = {
+    vars: [],
+    steps: ['build', 'push', 'notify'].map(alias => ({
+      alias,
+      uses: 'test',
+      continueOnError: false,
+      vars: [],
+    })),
+    origins: [],
+  };
+  const revealed: string[] = [];
+  const env = () =>
+    stepExpressionEnv({
+      expressions: createStepExpressions({
+        secrets: {
+          get: (project, name) =>
+            project === 'shop' && name === 'api'
+              ? { token: 'p-tok' }
+              : undefined,
+          getShared: name =>
+            name === 'slack' ? { token: 's-tok' } : undefined,
+        },
+        configMaps: {
+          get: (project, name) =>
+            project === 'shop' && name === 'settings'
+              ? { env: 'eu' }
+              : undefined,
+          getShared: name => (name === 'org' ? { team: 'web' } : undefined),
+        },
+      }),
+      plan,
+      state: {
+        steps: [
+          {
+            alias: 'build',
+            status: 'Succeeded',
+            startedAt: '2026-01-01T10:00:00.000Z',
+            finishedAt: '2026-01-01T10:05:30.000Z',
+          },
+          {
+            alias: 'push',
+            status: 'Errored',
+            message: 'remote hung up',
+            errorCount: 2,
+            startedAt: '2026-01-01T10:06:00.000Z',
+          },
+          { alias: 'notify', status: 'Pending' },
+        ],
+        outputs: {},
+      },
+      index: 2,
+      context: {
+        project: 'shop',
+        stage: 'dev',
+        promotion: 'p1',
+        workDir: '/nonexistent',
+        targetFreight: target,
+        freight: [target],
+        credentials: { git: async () => undefined },
+      },
+      reveal: value => revealed.push(value),
+    });
+  const run = (expression: string) => {
+    const { values, functions } = env();
+    return createStepExpressions().evaluateTemplate(`\${{ ${expression} }}`, {
+      values,
+      functions,
+    });
+  };
+
+  it.each<[string, unknown]>([
+    ["stepMetas['build'].Status", 'Succeeded'],
+    ['stepMetas.push.ErrorCount', 2],
+    ['stepMetas.push.Message', 'remote hung up'],
+    ['stepMetas.push.FinishedAt == nil', true],
+    ['(stepMetas.build.FinishedAt - stepMetas.build.StartedAt).Seconds()', 330],
+    ["'notify' in stepMetas", false],
+    [
+      'stepMetas.build',
+      {
+        alias: 'build',
+        startedAt: '2026-01-01T10:00:00.000Z',
+        finishedAt: '2026-01-01T10:05:30.000Z',
+        status: 'Succeeded',
+      },
+    ],
+    ["configMap('settings').env", 'eu'],
+    ["sharedConfigMap('org').team", 'web'],
+    ["secret('api').token", 'p-tok'],
+    ["sharedSecret('slack').token", 's-tok'],
+  ])('%s is %p', (expression, expected) => {
+    expect(run(expression)).toEqual(expected);
+  });
+
+  it('reports shared secret values for redaction', () => {
+    revealed.length = 0;
+    run("sharedSecret('slack').token");
+    expect(revealed).toEqual(['s-tok']);
+  });
+
+  it('has no target variable: stages are promoted, not Targets, as in Kargo classic promotions', () => {
+    expect(env().values).not.toHaveProperty('target');
+    expect(() => run('target.params')).toThrow();
+  });
 });

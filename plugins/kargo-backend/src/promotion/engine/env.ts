@@ -3,6 +3,8 @@ import {
   StepExpressions,
   StepMetadata,
 } from './expressions';
+import { PromotionStepState } from '@kargo-portal/plugin-kargo-common';
+import { ExprStruct, timeFromDate } from '../../expressions';
 import { PromotionPlan } from './plan';
 import { PromotionRunContext, PromotionRunState } from './types';
 
@@ -28,6 +30,41 @@ function taskOutputs(
   return result;
 }
 
+/**
+ * Kargo's `stepMetas`: the execution metadata of the steps started so far, by alias, as Go structs
+ * (`stepMetas['build'].Status`, `.ErrorCount`, `.StartedAt` as a time) that marshal with their JSON names.
+ */
+function stepMetasOf(steps: PromotionStepState[]): Record<string, ExprStruct> {
+  const metas: Record<string, ExprStruct> = {};
+  for (const step of steps) {
+    if (!step.startedAt) continue;
+    const time = (iso?: string) => (iso ? timeFromDate(new Date(iso)) : null);
+    const fields = {
+      Alias: step.alias,
+      StartedAt: time(step.startedAt),
+      FinishedAt: time(step.finishedAt),
+      ErrorCount: step.errorCount ?? 0,
+      Status: step.status,
+      Message: step.message ?? '',
+      ContinueOnError: step.continueOnError ?? false,
+    };
+    metas[step.alias] = new ExprStruct({
+      typeName: 'v1alpha1.StepExecutionMetadata',
+      fields,
+      toJSON: () => ({
+        alias: step.alias,
+        ...(step.startedAt ? { startedAt: step.startedAt } : {}),
+        ...(step.finishedAt ? { finishedAt: step.finishedAt } : {}),
+        ...(step.errorCount ? { errorCount: step.errorCount } : {}),
+        ...(step.status ? { status: step.status } : {}),
+        ...(step.message ? { message: step.message } : {}),
+        ...(step.continueOnError ? { continueOnError: true } : {}),
+      }),
+    });
+  }
+  return metas;
+}
+
 /** Kargo's `ctx`: the promotion and the step, as expressions see them. */
 function ctxValue(context: PromotionRunContext, alias: string) {
   return {
@@ -41,7 +78,10 @@ function ctxValue(context: PromotionRunContext, alias: string) {
       origin: { name: context.targetFreight.origin.name },
     },
     meta: {
-      promotion: { actor: context.actor ?? '', rollback: false },
+      promotion: {
+        actor: context.actor ?? '',
+        rollback: context.rollback ?? false,
+      },
       step: { alias },
     },
   };
@@ -92,6 +132,7 @@ export function stepExpressionEnv(options: {
         )
       : {}),
     ...(expressions.secretFunctions?.(context.project, options.reveal) ?? {}),
+    ...(expressions.configMapFunctions?.(context.project) ?? {}),
   };
   const ctx = ctxValue(context, step.alias);
   const vars: Record<string, unknown> = {};
@@ -102,9 +143,12 @@ export function stepExpressionEnv(options: {
     });
   }
   const task = taskOutputs(step.alias, state.outputs);
+  // Kargo sets `target` only for a promotion to one of a stage's Targets; Kargo Portal promotes stages (Kargo's
+  // classic promotions), whose expressions see no `target`, so a reference to it fails as it does there.
   const values = {
     ctx,
     outputs: state.outputs,
+    stepMetas: stepMetasOf(state.steps.slice(0, index + 1)),
     ...(task ? { task: { outputs: task } } : {}),
   };
   for (const v of step.vars) {

@@ -14,6 +14,11 @@ export interface StepExpressionEnv {
 export interface StepMetadata {
   stages: Record<string, Record<string, unknown>>;
   freight: Record<string, Record<string, unknown>>;
+  /**
+   * The `status` of the promotion's freight as Kargo's Freight has it (`currentlyIn`, `verifiedIn`,
+   * `approvedFor`, `metadata`), by id, for `freightStatus()`.
+   */
+  freightStatus?: Record<string, Record<string, unknown>>;
 }
 
 /**
@@ -58,4 +63,6 @@ export interface StepExpressions {
     project: string,
     reveal: (value: string) => void,
   ): Record<string, StepExpressionFunction>;
+  /** `configMap()` and `sharedConfigMap()` for a project. Optional: without it expressions have no config maps. */
+  configMapFunctions?(project: string): Record<string, StepExpressionFunction>;
 }

@@ -129,16 +129,17 @@ describe('planPromotion', () => {
     },
   );
 
-  it('refuses a stage without steps', () => {
-    const manifest = stage([]);
-    delete manifest.spec.promotionTemplate;
-    expect(() =>
-      planPromotion({
+  it('plans no steps for a control-flow stage (no promotion template, or no steps in it)', () => {
+    const withoutTemplate = stage([]);
+    delete withoutTemplate.spec.promotionTemplate;
+    for (const manifest of [withoutTemplate, stage([])]) {
+      const result = planPromotion({
         project: 'shop',
         stage: manifest,
         warehouses: [],
         tasks,
-      }),
-    ).toThrow(PromotionPlanError);
+      });
+      expect(result.steps).toEqual([]);
+    }
   });
 });

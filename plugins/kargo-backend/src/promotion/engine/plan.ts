@@ -127,7 +127,7 @@ function findTask(
  * The steps and variables of a promotion to `stage`: its promotion template, with every `task:` reference
  * replaced by the task's steps (aliased `<task alias>::<step alias>`), as Kargo's `InflateSteps` does.
  *
- * @throws PromotionPlanError when the stage has no steps, a task is missing or a required variable has no value
+ * @throws PromotionPlanError when a task is missing or a required variable has no value
  */
 export function planPromotion(options: {
   project: string;
@@ -137,15 +137,12 @@ export function planPromotion(options: {
   tasks: PromotionTaskLookup;
 }): PromotionPlan {
   const { project, stage, tasks } = options;
+  // A control-flow stage (no promotion template, or no steps in it) has nothing to run: its promotions move the
+  // freight in and succeed, as in Kargo.
   const template = stage.spec.promotionTemplate?.spec;
-  if (!template?.steps?.length) {
-    throw new PromotionPlanError(
-      `Stage "${stage.metadata.name}" has no promotion steps (spec.promotionTemplate.spec.steps)`,
-    );
-  }
-  const vars = [...(stage.spec.vars ?? []), ...(template.vars ?? [])];
+  const vars = [...(stage.spec.vars ?? []), ...(template?.vars ?? [])];
   const steps: PlannedStep[] = [];
-  template.steps.forEach((step, index) => {
+  (template?.steps ?? []).forEach((step, index) => {
     const alias = aliasOf(step, index);
     if (!step.task) {
       steps.push(plannedStep(step, alias, step.vars ?? []));

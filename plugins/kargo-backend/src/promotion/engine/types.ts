@@ -1,5 +1,8 @@
 import { Freight, PromotionStepState } from '@kargo-portal/plugin-kargo-common';
-import { PromotionCredentials } from '@kargo-portal/plugin-kargo-node';
+import {
+  PromotionCredentials,
+  PromotionHealthCheck,
+} from '@kargo-portal/plugin-kargo-node';
 
 /** What the engine keeps about a step besides its public state; never served by the API. */
 export interface StepRuntime {
@@ -9,6 +12,22 @@ export interface StepRuntime {
   inFlight?: boolean;
   /** How many attempts of this step were interrupted by the end of the process running them. */
   interruptions?: number;
+  /**
+   * The health check the step returned with its success, saved in the same write as the success (so a crash
+   * cannot lose it) and recorded with the finished promotion.
+   */
+  healthCheck?: PromotionHealthCheck;
+}
+
+/** The health checks of a run, in step order: those of the steps that succeeded. */
+export function healthChecksOf(
+  state: PromotionRunState,
+): PromotionHealthCheck[] {
+  return state.runtime.flatMap((runtime, index) =>
+    runtime.healthCheck && state.steps[index]?.status === 'Succeeded'
+      ? [runtime.healthCheck]
+      : [],
+  );
 }
 
 /**
@@ -34,6 +53,8 @@ export interface PromotionRunContext {
   stage: string;
   promotion: string;
   actor?: string;
+  /** Whether the promotion is a rollback (`ctx.meta.promotion.rollback`). */
+  rollback?: boolean;
   /** Absolute path of the promotion's own work directory. */
   workDir: string;
   targetFreight: Freight;

@@ -2,6 +2,8 @@ import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import tls from 'node:tls';
 
 /** A request of the `http` step, fully resolved. */
@@ -20,6 +22,11 @@ export interface OutgoingRequest {
   /** Answers with a larger body are refused. */
   maxResponseBytes: number;
   signal?: AbortSignal;
+  /**
+   * Where the body of an answer with this status goes instead of memory (a download), or undefined to keep it
+   * in `body`. The limit applies all the same; the exchange ends once the stream has finished.
+   */
+  streamBody?: (status: number) => Writable | undefined;
 }
 
 /** An answer: status, headers as sent (name case and duplicates kept) and the raw body. */
@@ -140,6 +147,33 @@ async function exchange(
         );
         return;
       }
+      const rawHeaders: Array<[string, string]> = [];
+      for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
+        rawHeaders.push([response.rawHeaders[i], response.rawHeaders[i + 1]]);
+      }
+      const status = response.statusCode ?? 0;
+      const target = request.streamBody?.(status);
+      if (target) {
+        let streamed = 0;
+        const limit = new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            streamed += chunk.length;
+            callback(
+              streamed > request.maxResponseBytes
+                ? new Error(
+                    `response body exceeds limit of ${request.maxResponseBytes} bytes`,
+                  )
+                : null,
+              chunk,
+            );
+          },
+        });
+        pipeline(response, limit, target).then(
+          () => resolve({ status, rawHeaders, body: Buffer.alloc(0) }),
+          reject,
+        );
+        return;
+      }
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -157,15 +191,7 @@ async function exchange(
       });
       response.on('error', reject);
       response.on('end', () => {
-        const rawHeaders: Array<[string, string]> = [];
-        for (let i = 0; i + 1 < response.rawHeaders.length; i += 2) {
-          rawHeaders.push([response.rawHeaders[i], response.rawHeaders[i + 1]]);
-        }
-        resolve({
-          status: response.statusCode ?? 0,
-          rawHeaders,
-          body: Buffer.concat(chunks),
-        });
+        resolve({ status, rawHeaders, body: Buffer.concat(chunks) });
       });
     });
     outgoing.end(request.body);

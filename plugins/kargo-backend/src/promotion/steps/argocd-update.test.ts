@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConfigReader } from '@backstage/config';
 import {
   PromotionStepContext,
@@ -12,11 +15,17 @@ import {
 } from '../../__testUtils__/doubles/kubernetesPatch';
 import { KubernetesApiServerDouble } from '../../__testUtils__/doubles/kubernetesApiServer';
 import { generateUnrelatedCaPem } from '../../__testUtils__/doubles/kubernetesTls';
+import { kargoTestDatabases } from '../../__testUtils__/databases';
+import {
+  promotionCatalog,
+  promotionTestBed,
+} from '../../__testUtils__/promotionFixtures';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { ArgoCdClusters } from '../../argocd/ArgoCdClusters';
 import { ArgoCdUpdateConfig, createArgoCdUpdateStep } from './argocd-update';
 
 const REPO = 'https://github.com/example/deploy.git';
+const databases = kargoTestDatabases();
 
 function operationStateOf(status: unknown): { [key: string]: Json } {
   const state = isJsonObject(status) ? status.operationState : undefined;
@@ -149,6 +158,20 @@ describe('argocd-update', () => {
     expect(patches()).toHaveLength(1);
     expect(app('web')?.status).toMatchObject({
       sync: { status: 'Synced', revision: 'abc123' },
+    });
+    // Its health check, as Kargo's: the app and the revision each source must be synced to.
+    expect(result.healthCheck).toEqual({
+      uses: 'argocd-update',
+      config: {
+        apps: [
+          {
+            name: 'web',
+            namespace: 'argocd',
+            cluster: 'kubernetes-double',
+            desiredRevisions: ['abc123'],
+          },
+        ],
+      },
     });
   });
 
@@ -393,6 +416,54 @@ describe('argocd-update', () => {
       server.store.put(
         applicationManifest({ name: 'web', authorizedStage: 'demo:test' }),
       );
+    });
+
+    it('reports a missing app, naming it and its cluster', async () => {
+      await expect(
+        run(stepWith(), { apps: [{ name: 'ghost' }] }),
+      ).rejects.toThrow(
+        'Argo CD Application argocd/ghost on cluster "kubernetes-double" was not found',
+      );
+    });
+
+    it('ends the promotion Errored, naming the app and the cluster, when the API server is too slow', async () => {
+      const bed = await promotionTestBed(await databases.init('SQLITE_3'));
+      const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-argocd-'));
+      server.setLatency(2_000);
+      try {
+        const promotion = await bed.promote('test');
+        const started = Date.now();
+        await bed
+          .worker({
+            catalog: promotionCatalog({
+              stages: {
+                test: [
+                  {
+                    uses: 'argocd-update',
+                    config: { apps: [{ name: 'web' }] },
+                  },
+                ],
+              },
+            }),
+            steps: [
+              createArgoCdUpdateStep({
+                clusters: () => clusters({}, 300),
+                pollIntervalMs: 10,
+              }),
+            ],
+            workDir,
+          })
+          .runOnce();
+        const done = await bed.promotion(promotion.id);
+        expect(done.phase).toBe('Errored');
+        expect(done.steps[0].message).toContain(
+          'reading Argo CD Application argocd/web on cluster "kubernetes-double": no answer within 300 ms',
+        );
+        expect(Date.now() - started).toBeLessThan(5_000);
+      } finally {
+        server.setLatency(0);
+        fs.rmSync(workDir, { recursive: true, force: true });
+      }
     });
 
     it('refuses an unknown cluster, naming it', async () => {

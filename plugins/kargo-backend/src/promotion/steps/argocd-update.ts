@@ -22,6 +22,7 @@ import {
   revisionMismatches,
   syncOperation,
 } from '../../argocd/applicationUpdates';
+import { argoCdHealthCheck } from '../../argocd/ArgoCdHealthChecker';
 import {
   appReferenceFields,
   describeApp,
@@ -282,6 +283,14 @@ async function runUpdate(
   return {
     status: 'Succeeded',
     message: `synced ${targets.map(describe).join(', ')}`,
+    healthCheck: argoCdHealthCheck(
+      targets.map((target, index) => ({
+        cluster: target.client.cluster,
+        namespace: target.app.metadata.namespace,
+        name: target.app.metadata.name,
+        desiredRevisions: plans[index].desiredRevisions,
+      })),
+    ),
   };
 }
 

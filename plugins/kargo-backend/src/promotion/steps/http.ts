@@ -206,8 +206,11 @@ async function runHttpStep(
   };
 }
 
-/** The URL with `queryParams` added; as Go's `url.Values.Encode`, all parameters end up sorted by name. */
-function buildUrl(config: HttpConfig): URL {
+/**
+ * The URL with `queryParams` added; as Go's `url.Values.Encode`, all parameters end up sorted by name. An
+ * unparsable URL or a scheme other than http and https is invalid config.
+ */
+export function buildUrl(config: Pick<HttpConfig, 'url' | 'queryParams'>): URL {
   let url: URL;
   try {
     url = new URL(config.url);

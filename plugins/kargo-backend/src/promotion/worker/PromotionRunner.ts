@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError, stringifyError } from '@backstage/errors';
-import { Freight } from '@kargo-portal/plugin-kargo-common';
+import { Freight, FreightView } from '@kargo-portal/plugin-kargo-common';
+import { formatDuration } from '../../expressions';
 import {
   PromotionCredentials,
   PromotionStepEffect,
@@ -140,14 +141,18 @@ export class PromotionRunner {
       return;
     }
     const { status: _status, metadata: _metadata, ...target } = targetFreight;
+    // What the steps see (`imageFrom`, `commitFrom`, ...): the target freight and the stage's current freight
+    // of its other origins, the collection the stage will run once the promotion succeeds.
     const freight: Freight[] = [target];
-    const current = (
+    const summary = (
       await this.options.stores.stages.getStageSummaries(claimed.project, [
         claimed.stage,
       ])
-    ).find(s => s.stage === claimed.stage)?.currentFreight;
-    if (current && current.origin.name !== target.origin.name) {
-      freight.push(current);
+    ).find(s => s.stage === claimed.stage);
+    for (const current of summary?.current ?? []) {
+      if (current.freight.origin.name !== target.origin.name) {
+        freight.push(current.freight);
+      }
     }
 
     await this.options.stores.promotions.saveProgress({
@@ -165,6 +170,7 @@ export class PromotionRunner {
         stage: claimed.stage,
         promotion: claimed.id,
         actor: claimed.actor,
+        rollback: claimed.rollback,
         workDir: workDir.path,
         targetFreight: target,
         freight,
@@ -185,7 +191,16 @@ export class PromotionRunner {
             kind: 'Freight',
           }),
         ]);
-        return { stages, freight: freightMetadata };
+        // freightStatus() reads the status of the promotion's own freight, as it is when the step runs.
+        const freightStatus: Record<string, Record<string, unknown>> = {};
+        for (const { id } of freight) {
+          const view = await this.options.stores.freight.getFreight(
+            claimed.project,
+            id,
+          );
+          if (view) freightStatus[id] = kargoFreightStatus(view);
+        }
+        return { stages, freight: freightMetadata, freightStatus };
       },
     });
 
@@ -222,7 +237,8 @@ export class PromotionRunner {
   /**
    * Saves the run state. With effects (a step just succeeded), they are applied in the same transaction: after
    * a crash either both happened or the step runs again, and the effects repeat harmlessly. A Stage the project
-   * does not define, or an unknown Freight, fails the whole transaction with a {@link StepEffectError} naming it.
+   * does not define, an unknown Freight or an alias another Freight holds, fails the whole transaction with a
+   * {@link StepEffectError} naming it.
    */
   private async save(
     claimed: ClaimedPromotion,
@@ -245,7 +261,7 @@ export class PromotionRunner {
       });
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof InputError) {
-        throw new StepEffectError(`error updating metadata: ${error.message}`);
+        throw new StepEffectError(error.message);
       }
       throw error;
     }
@@ -303,4 +319,39 @@ export class PromotionRunner {
         ),
       );
   }
+}
+
+/**
+ * A freight's status as Kargo's Freight `status` marshals to JSON, for `freightStatus()`: stages it is in, verified
+ * in (with the longest soak as a Go duration) and approved for, and its metadata.
+ */
+export function kargoFreightStatus(view: FreightView): Record<string, unknown> {
+  const { status } = view;
+  return {
+    currentlyIn: Object.fromEntries(
+      status.currentlyIn.map(stage => [stage, {}]),
+    ),
+    verifiedIn: Object.fromEntries(
+      Object.entries(status.verifiedIn).map(([stage, v]) => [
+        stage,
+        {
+          ...(v.verifiedAt ? { verifiedAt: v.verifiedAt } : {}),
+          ...(v.longestSoakMs !== undefined
+            ? {
+                longestSoak: formatDuration(
+                  BigInt(v.longestSoakMs) * 1_000_000n,
+                ),
+              }
+            : {}),
+        },
+      ]),
+    ),
+    approvedFor: Object.fromEntries(
+      Object.entries(status.approvedFor).map(([stage, a]) => [
+        stage,
+        { approvedAt: a.approvedAt },
+      ]),
+    ),
+    ...(view.metadata ? { metadata: view.metadata } : {}),
+  };
 }

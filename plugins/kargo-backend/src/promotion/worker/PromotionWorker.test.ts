@@ -9,6 +9,7 @@ import {
   testStep,
 } from '../../__testUtils__/promotionFixtures';
 import { planPromotion } from '../engine/plan';
+import { createSetFreightAliasStep } from '../steps/set-freight-alias';
 import { createSetMetadataStep } from '../steps/set-metadata';
 import { PromotionEngine } from '../engine/PromotionEngine';
 import { readPromotionWorkerSettings } from './config';
@@ -129,6 +130,65 @@ describe.each(databases.eachSupportedId())(
         .where({ id: promotion.id })
         .first();
       expect(row).toMatchObject({ claimed_by: null, lease_expires_at: null });
+    });
+
+    it('tells the steps the promotion name and whether it is a rollback', async () => {
+      const bed = await setup();
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [
+            {
+              uses: 'record',
+              config: {
+                promotion: '${{ ctx.promotion }}',
+                rollback: '${{ ctx.meta.promotion.rollback }}',
+              },
+            },
+          ],
+        },
+      });
+      const seen: unknown[] = [];
+      const steps = [
+        testStep('record', (_ctx, config) => {
+          seen.push(config);
+          return { status: 'Succeeded' };
+        }),
+      ];
+      const first = await bed.promote('dev');
+      const back = await bed.stores.promotions.createPromotion({
+        project: 'shop',
+        stage: 'dev',
+        freightId: first.freight,
+        rollback: true,
+        at: new Date(),
+      });
+      const worker = bed.worker({ catalog, steps, workDir });
+      while ((await worker.runOnce()) > 0) {
+        // until both have run
+      }
+      expect(seen).toEqual([
+        { promotion: first.id, rollback: false },
+        { promotion: back.id, rollback: true },
+      ]);
+    });
+
+    it('promotes to a control-flow stage (no steps): the freight moves in and the promotion succeeds', async () => {
+      const bed = await setup();
+      const catalog = promotionCatalog({ stages: { prod: [] } });
+      const promotion = await bed.promote('prod');
+      const worker = bed.worker({ catalog, steps: [], workDir });
+
+      expect(await worker.runOnce()).toBe(1);
+
+      const done = await bed.promotion(promotion.id);
+      expect(done).toMatchObject({ phase: 'Succeeded', steps: [] });
+      const freight = await bed.stores.freight.getFreight(
+        'shop',
+        promotion.freight,
+      );
+      expect(freight?.status.currentlyIn).toEqual(['prod']);
+      // No verification: verified at once, as for any stage.
+      expect(Object.keys(freight?.status.verifiedIn ?? {})).toEqual(['prod']);
     });
 
     it('moves nothing when the freight vanished: the success and the move are one transaction', async () => {
@@ -794,6 +854,9 @@ describe.each(databases.eachSupportedId())(
                   "${{ freightMetadata(ctx.targetFreight.name, 'passed') }}",
                 byAlias: '${{ freightMetadata(ctx.targetFreight.alias) }}',
                 none: "${{ stageMetadata('prod') }}",
+                status: '${{ freightStatus(ctx.targetFreight.name).metadata }}',
+                approvedFor:
+                  '${{ freightStatus(ctx.targetFreight.alias).approvedFor }}',
               },
             },
           ],
@@ -826,6 +889,8 @@ describe.each(databases.eachSupportedId())(
           passed: true,
           byAlias: freightMetadata,
           none: null,
+          status: freightMetadata,
+          approvedFor: {},
         },
       ]);
       expect(
@@ -882,6 +947,118 @@ describe.each(databases.eachSupportedId())(
       expect(
         await bed.stores.stages.getMetadata({ project: 'shop', kind: 'Stage' }),
       ).toEqual({});
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'set-freight-alias through the worker on %p',
+  databaseId => {
+    it('renames the promoted freight, and errors without renaming when another freight holds the alias', async () => {
+      const bed = await promotionTestBed(await databases.init(databaseId));
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [
+            {
+              uses: 'set-freight-alias',
+              as: 'alias',
+              config: {
+                // The test ids are all digits: quote() keeps them strings, as in Kargo.
+                name: '${{ quote(ctx.targetFreight.name) }}',
+                alias: 'release-${{ ctx.stage }}',
+              },
+            },
+          ],
+        },
+      });
+      const steps = [createSetFreightAliasStep()];
+      const first = await bed.addFreight();
+      const promotion = await bed.promote('dev', first.id);
+      await bed.worker({ catalog, steps, workDir }).runOnce();
+      const renamed = await bed.promotion(promotion.id);
+      expect(renamed.phase).toBe('Succeeded');
+      expect(
+        await bed.stores.freight.getFreight('shop', 'release-dev'),
+      ).toMatchObject({ id: first.id });
+
+      const second = await bed.addFreight();
+      const again = await bed.promote('dev', second.id);
+      await bed.worker({ catalog, steps, workDir }).runOnce();
+      const done = await bed.promotion(again.id);
+      expect(done.phase).toBe('Errored');
+      expect(done.steps[0].message).toContain(
+        `alias "release-dev" already used by another piece of Freight ("${first.id}")`,
+      );
+      expect(
+        (await bed.stores.freight.getFreight('shop', second.id))?.alias,
+      ).toBe(second.alias);
+    });
+  },
+);
+
+describe.each(databases.eachSupportedId())(
+  'health checks through the worker on %p',
+  databaseId => {
+    it('keeps a step’s health check across runs and records it with the promotion', async () => {
+      const bed = await promotionTestBed(await databases.init(databaseId));
+      const catalog = promotionCatalog({
+        stages: {
+          dev: [{ uses: 'checked' }, { uses: 'slow' }, { uses: 'bad' }],
+        },
+      });
+      const check = { uses: 'argocd-update', config: { apps: [] } };
+      let slowRuns = 0;
+      const steps = [
+        testStep('checked', () => ({
+          status: 'Succeeded',
+          healthCheck: check,
+        })),
+        // Waits once: the promotion is put back and a second worker finishes it from the stored state.
+        testStep('slow', () =>
+          ++slowRuns === 1
+            ? { status: 'Running', retryAfterMs: 1 }
+            : { status: 'Succeeded' },
+        ),
+        testStep('bad', () => ({
+          status: 'Succeeded',
+          healthCheck: { uses: '', config: {} },
+        })),
+      ];
+      const activity: string[] = [];
+      const onStageActivity = (project: string, stage: string) =>
+        activity.push(`${project}/${stage}`);
+      const promotion = await bed.promote('dev');
+      await bed.worker({ catalog, steps, workDir, onStageActivity }).runOnce();
+      expect((await bed.promotion(promotion.id)).phase).toBe('Running');
+      const [subject] = await bed.stores.promotions.getStageHealthSubjects(
+        'shop',
+        ['dev'],
+      );
+      expect(subject).toEqual({ stage: 'dev', running: promotion.id });
+
+      await waitFor(async () => {
+        await bed
+          .worker({ catalog, steps, workDir, onStageActivity })
+          .runOnce();
+        const done = await bed.promotion(promotion.id);
+        return done.phase !== 'Running' && done;
+      }, 'the promotion to end');
+      const done = await bed.promotion(promotion.id);
+      // A malformed health check is refused like malformed effects: the step errors.
+      expect(done.phase).toBe('Errored');
+      expect(done.steps[2].message).toContain(
+        "invalid healthCheck in the step's result: uses",
+      );
+      const [after] = await bed.stores.promotions.getStageHealthSubjects(
+        'shop',
+        ['dev'],
+      );
+      expect(after.lastFinished).toEqual({
+        id: promotion.id,
+        phase: 'Errored',
+        healthChecks: [check],
+      });
+      expect(activity.slice(0, 2)).toEqual(['shop/dev', 'shop/dev']);
     });
   },
 );

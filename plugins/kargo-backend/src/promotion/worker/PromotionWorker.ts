@@ -42,6 +42,11 @@ export interface PromotionWorkerOptions {
   uiBaseUrl?: string;
   /** Overrides of `kargo.promotions` (tests). */
   settings?: Partial<PromotionWorkerSettings>;
+  /**
+   * Called when this worker starts running a promotion of a stage, and when that run ends (finished or put
+   * back): the stage health monitor evaluates the stage again.
+   */
+  onStageActivity?: (project: string, stage: string) => void;
   /** Engine timings (tests). */
   engine?: Pick<
     PromotionEngineOptions,
@@ -218,12 +223,14 @@ class DefaultPromotionWorker implements PromotionWorker {
       logger: this.logger,
       now: () => this.now(),
     });
+    this.options.onStageActivity?.(claimed.project, claimed.stage);
     const done = this.runner
       .execute(claimed, hard.signal)
       .catch(error => this.onRunError(claimed, error))
       .finally(() => {
         stopHeartbeat();
         this.active.delete(claimed.id);
+        this.options.onStageActivity?.(claimed.project, claimed.stage);
         this.wake();
       });
     const run = { hard, done };

@@ -1,6 +1,6 @@
 import { KargoApiRouter, RouteContext, parseLimit } from './types';
 
-/** Promotions: request one into a stage, list, read and abort. */
+/** Promotions: request one into a stage, roll a stage back, list, read and abort. */
 export function registerPromotionRoutes(
   router: KargoApiRouter,
   { services, callerOf }: RouteContext,
@@ -13,6 +13,21 @@ export function registerPromotionRoutes(
           project: req.params.project,
           stage: req.params.stage,
           freight: req.body.freight,
+        },
+        await callerOf(req),
+      );
+      res.status(201).json(promotion);
+    },
+  );
+
+  router.post(
+    '/projects/:project/stages/:stage/rollbacks',
+    async (req, res) => {
+      const promotion = await services.promotions.rollback(
+        {
+          project: req.params.project,
+          stage: req.params.stage,
+          freight: req.body?.freight,
         },
         await callerOf(req),
       );

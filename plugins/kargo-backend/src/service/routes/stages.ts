@@ -1,6 +1,6 @@
 import { KargoApiRouter, RouteContext, parseLimit } from './types';
 
-/** Stages: approving freight for a stage, and the freight a stage received. */
+/** Stages: approving freight for a stage, the freight a stage received, and its health. */
 export function registerStageRoutes(
   router: KargoApiRouter,
   { services, callerOf }: RouteContext,
@@ -31,5 +31,15 @@ export function registerStageRoutes(
       caller,
     );
     res.json({ items });
+  });
+
+  // Read from the stage store, where the stage health monitor keeps it current from its watches.
+  router.get('/projects/:project/stages/:stage/health', async (req, res) => {
+    res.json(
+      await services.projects.getStageHealth(
+        { project: req.params.project, stage: req.params.stage },
+        await callerOf(req),
+      ),
+    );
   });
 }

@@ -75,7 +75,8 @@ export function imageSource(
         },
       }));
     },
-    nothingDiscovered: ({ repoURL }) => `no images discovered in ${repoURL}`,
+    nothingDiscovered: ({ repoURL }) =>
+      `no images discovered for repository ${JSON.stringify(repoURL)}`,
     choose({
       selection,
       subscription: { repoURL },
@@ -132,7 +133,8 @@ export function gitSource(
         },
       }));
     },
-    nothingDiscovered: ({ repoURL }) => `no commits discovered in ${repoURL}`,
+    nothingDiscovered: ({ repoURL }) =>
+      `no commits discovered for repository ${JSON.stringify(repoURL)}`,
     choose({
       selection,
       subscription: { repoURL },
@@ -191,7 +193,9 @@ export function chartSource(
       }));
     },
     nothingDiscovered: ({ repoURL, name }) =>
-      `no versions discovered for chart ${name || repoURL}`,
+      `no versions discovered for chart ${JSON.stringify(
+        name ?? '',
+      )} from repository ${JSON.stringify(repoURL)}`,
     choose({ selection, subscription, revisions, warehouse, field }) {
       const { repoURL, name = '' } = subscription;
       const pick = takeOne(

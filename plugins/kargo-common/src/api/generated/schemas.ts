@@ -23,10 +23,21 @@ export type FreightInput = {
   freight: string;
 };
 
+export type RollbackInput = {
+  /** Id or alias of freight the stage ran before; without it, the newest freight of the stage's history that it no longer runs. */
+  freight?: string;
+};
+
 export type ProjectSummary = {
   name: string;
   stageCount: number;
   warehouseCount: number;
+  /** Where the project's manifests come from: a configured file or URL (kargo.definitions), or the API (then it can be replaced and deleted through the API). */
+  source: 'file' | 'url' | 'api';
+  /** The Project manifest's annotations, e.g. the scaffolder template that created the project (kargo-portal.io/scaffolder-template). */
+  annotations: {
+    [key: string]: string;
+  };
 };
 
 export type ProjectList = {
@@ -173,6 +184,7 @@ export type PromotionStep = {
 };
 
 export type Promotion = {
+  /** The promotion's name, as Kargo names it: <stage>.<ulid>.<first 7 of the freight>, lowercased (ctx.promotion in expressions; git-push's generated branch is kargo/promotion/<name>). */
   id: string;
   project: string;
   stage: string;
@@ -186,6 +198,8 @@ export type Promotion = {
   finishedAt?: string;
   /** Who asked to abort the promotion. */
   abortRequestedBy?: string;
+  /** Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no longer runs (ctx.meta.promotion.rollback in steps). */
+  rollback?: boolean;
 };
 
 export type PromotionPage = {
@@ -199,7 +213,10 @@ export type PipelineStage = {
   upstream: Array<string>;
   warehouses: Array<string>;
   depth: number;
+  /** The freight most recently moved into the stage; a stage fed by several warehouses runs one freight of each, which the first entry of freightHistory names. */
   currentFreight?: Freight;
+  /** The stage's last freight collections (at most 10, as Kargo keeps), newest (current) first. */
+  freightHistory?: Array<StageHistoryEntry>;
   lastPromotion?: Promotion;
   /** How many freight the stage may receive now, counted up to 1000. */
   eligibleFreightCount: number;
@@ -223,7 +240,7 @@ export type PipelineStage = {
 export type StageHealth = {
   status: 'Healthy' | 'Progressing' | 'Unknown' | 'Unhealthy' | 'NotApplicable';
   message?: string;
-  /** When the health was last evaluated. */
+  /** When the health was first evaluated as it is (it is rewritten only when it changes). */
   updatedAt?: string;
   /** The promotion whose health checks were evaluated. */
   promotion?: string;
@@ -244,12 +261,14 @@ export type ApplicationHealth = {
   /** The revision the Application is synced to (the first source's for multi-source apps). */
   revision?: string;
   revisions?: Array<string>;
+  /** The revisions the promotion asked for, one per source ('' when it asked for none). */
+  desiredRevisions?: Array<string>;
   /** Argo CD's own health (Healthy, Progressing, Degraded, Suspended, Missing, Unknown). */
   healthStatus?: string;
   /** The app in the Argo CD UI, when a UI URL is configured or the stage's argocd-context gives one. */
   link?: {
     url: string;
-    /** What to call the UI */
+    /** What to call the UI (kargo.argocd.title), such as "Argo CD" or "simulated Argo CD". */
     title: string;
   };
 };
@@ -261,10 +280,30 @@ export type Pipeline = {
 };
 
 export type StageHistory = {
+  items: Array<StageHistoryEntry>;
+};
+
+/** The freight a promotion moved into the stage, and the freight collection the stage ran from then on. */
+export type StageHistoryEntry = {
+  /** The freight the promotion moved in. */
+  freight: string;
+  promotion?: string;
+  promotedAt: string;
+  collection: FreightCollection;
+};
+
+/** What a stage runs, as Kargo's FreightCollection: one freight per origin. Promoting freight of one warehouse replaces only that warehouse's freight. */
+export type FreightCollection = {
+  /** Kargo's collection id, the SHA-1 (hex) of the sorted freight names joined with commas. */
+  id: string;
+  /** One freight per origin, ordered by origin. */
   items: Array<{
-    freight: string;
-    promotion?: string;
-    promotedAt: string;
+    origin: {
+      kind: 'Warehouse';
+      name: string;
+    };
+    /** The freight's id. */
+    name: string;
   }>;
 };
 
@@ -376,6 +415,20 @@ export type DefinitionSource = {
   lastError?: string;
   lastErrorAt?: string;
   checkedAt: string;
+  /** What became of the documents of the current version that are not plain Kargo manifests, and warnings: AnalysisTemplates kept for verification, other kinds skipped, Kargo credential Secrets refused (never stored), deprecated fields read as their replacements, repeated keys (the last one wins). */
+  notes?: Array<DefinitionNote>;
+};
+
+export type DefinitionNote = {
+  /** 1-based index of the YAML document */
+  document: number;
+  level: 'kept' | 'skipped' | 'refused' | 'deprecated' | 'warning';
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  /** Dotted path of the field, empty for the whole document */
+  path: string;
+  message: string;
 };
 
 export type DefinitionSourceList = {

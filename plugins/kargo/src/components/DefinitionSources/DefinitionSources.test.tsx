@@ -90,4 +90,69 @@ describe('DefinitionSources', () => {
     expect(screen.getByText('before')).toBeInTheDocument();
     expect(screen.queryByText(/Manifest sources/)).not.toBeInTheDocument();
   });
+
+  it('shows the refused documents, deprecated fields and warnings of a source, and counts the others', async () => {
+    renderForEntity(<DefinitionSources project="ghost" />, {
+      api: mockKargoApi({
+        listDefinitionSources: jest.fn().mockResolvedValue({
+          items: [
+            {
+              key: 'file:q',
+              kind: 'file',
+              target: 'kargo/quickstart.yaml',
+              version: 1,
+              projects: ['demo'],
+              checkedAt: '2026-01-01T00:00:00Z',
+              notes: [
+                {
+                  document: 2,
+                  level: 'refused',
+                  kind: 'Secret',
+                  name: 'demo-repo',
+                  path: '',
+                  message:
+                    'Kargo credentials are not read from manifest sources',
+                },
+                {
+                  document: 3,
+                  level: 'deprecated',
+                  kind: 'Warehouse',
+                  name: 'demo',
+                  path: 'spec.subscriptions[0].image.allowTags',
+                  message: 'is deprecated',
+                },
+                {
+                  document: 4,
+                  level: 'skipped',
+                  kind: 'ApplicationSet',
+                  path: '',
+                  message: 'applied by Argo CD',
+                },
+                {
+                  document: 5,
+                  level: 'kept',
+                  kind: 'AnalysisTemplate',
+                  path: '',
+                  message: 'kept',
+                },
+              ],
+            },
+          ],
+        }),
+      }),
+    });
+    const list = await screen.findByRole('list', {
+      name: 'Kargo manifest sources',
+    });
+    const [source] = within(list).getAllByRole('listitem');
+    expect(source).toHaveTextContent(
+      'refused: document 2 (Secret demo-repo): Kargo credentials are not read from manifest sources',
+    );
+    expect(source).toHaveTextContent(
+      'deprecated: document 3 (Warehouse demo): spec.subscriptions[0].image.allowTags: is deprecated',
+    );
+    expect(source).toHaveTextContent(
+      '1 AnalysisTemplate(s) kept for verification; 1 document(s) of other kinds skipped',
+    );
+  });
 });

@@ -17,10 +17,22 @@ const getFreight = () =>
   jest.fn(async (_project: string, id: string) => freight(parseInt(id, 16)));
 
 describe('RollbackDialog', () => {
-  it('offers the freight the stage ran before and promotes the choice', async () => {
+  it('offers the freight the stage ran before and rolls back to the choice', async () => {
     const history = {
       items: [
-        { freight: freight(2).id, promotedAt: '2026-01-03T00:00:00Z' },
+        {
+          freight: freight(2).id,
+          promotedAt: '2026-01-03T00:00:00Z',
+          // The stage also runs freight-3 of another origin: not something to roll back to.
+          collection: {
+            id: 'c',
+            items: [
+              { origin: { kind: 'Warehouse', name: 'a' }, name: freight(2).id },
+              { origin: { kind: 'Warehouse', name: 'b' }, name: freight(3).id },
+            ],
+          },
+        },
+        { freight: freight(3).id, promotedAt: '2026-01-02T12:00:00Z' },
         { freight: freight(1).id, promotedAt: '2026-01-02T00:00:00Z' },
         { freight: freight(2).id, promotedAt: '2026-01-01T12:00:00Z' },
         { freight: freight(0).id, promotedAt: '2026-01-01T00:00:00Z' },
@@ -29,7 +41,7 @@ describe('RollbackDialog', () => {
     const api = mockKargoApi({
       getStageHistory: jest.fn().mockResolvedValue(history),
       getFreight: getFreight(),
-      promote: jest.fn().mockResolvedValue(promotion({ phase: 'Pending' })),
+      rollback: jest.fn().mockResolvedValue(promotion({ phase: 'Pending' })),
     });
     const onPromoted = jest.fn();
     renderForEntity(
@@ -52,7 +64,7 @@ describe('RollbackDialog', () => {
         .map(r => r.closest('label')?.querySelector('strong')?.textContent),
     ).toEqual(['freight-1', 'freight-0']);
     expect(api.getStageHistory).toHaveBeenCalledWith(testProject(), 'dev', {
-      limit: 50,
+      limit: 10,
     });
     expect(api.getFreight).toHaveBeenCalledTimes(2);
     const button = screen.getByRole('button', { name: 'Roll back' });
@@ -69,7 +81,7 @@ describe('RollbackDialog', () => {
     await waitFor(() => expect(button).toBeEnabled());
     await userEvent.click(button);
     await waitFor(() => expect(onPromoted).toHaveBeenCalled());
-    expect(api.promote).toHaveBeenCalledWith(
+    expect(api.rollback).toHaveBeenCalledWith(
       testProject(),
       'dev',
       freight(1).id,
@@ -103,7 +115,7 @@ describe('RollbackDialog', () => {
         items: [{ freight: freight(1).id, promotedAt: '2026-01-02T00:00:00Z' }],
       }),
       getFreight: getFreight(),
-      promote: jest
+      rollback: jest
         .fn()
         .mockRejectedValue(
           await responseError(

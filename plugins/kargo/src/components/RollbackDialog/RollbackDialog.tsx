@@ -6,6 +6,7 @@ import Typography from '@material-ui/core/Typography';
 import { Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
+  FREIGHT_HISTORY_LIMIT,
   FreightView,
   PipelineStage,
   Promotion,
@@ -20,8 +21,8 @@ import { FreightChoiceList } from '../FreightChoiceList';
 import { PromotionChanges } from '../PromotionChanges';
 import { PromotionDialogActions } from '../PromotionDialogActions';
 
-/** How far back a rollback offers freight: the stage's last history entries, distinct freight only. */
-const HISTORY_LIMIT = 50;
+/** How far back a rollback offers freight: the stage's last history entries (the API serves ten), distinct freight only. */
+const HISTORY_LIMIT = FREIGHT_HISTORY_LIMIT;
 const MAX_CHOICES = 10;
 
 /** Props of {@link RollbackDialog}. */
@@ -40,7 +41,7 @@ interface EarlierFreight {
 
 /**
  * Rollback: promote freight the stage ran before (from its history, newest first), with the changes against
- * what it runs now. It is a promotion like any other: the backend checks that the freight is still eligible.
+ * what it runs now. It is a promotion marked as a rollback: the backend checks that the freight is still eligible.
  */
 export function RollbackDialog(props: RollbackDialogProps) {
   const { open, onClose, onPromoted, project, stage } = props;
@@ -53,7 +54,11 @@ export function RollbackDialog(props: RollbackDialogProps) {
     const { items } = await api.getStageHistory(project, stage.name, {
       limit: HISTORY_LIMIT,
     });
-    const seen = new Set([currentId]);
+    // Freight the stage runs now, one per origin, is not a rollback.
+    const seen = new Set([
+      currentId,
+      ...(items[0]?.collection?.items.map(item => item.name) ?? []),
+    ]);
     const earlier = [];
     for (const entry of items) {
       if (seen.has(entry.freight)) continue;
@@ -74,7 +79,7 @@ export function RollbackDialog(props: RollbackDialogProps) {
   );
 
   const promote = useCallback(
-    (freight: FreightView) => api.promote(project, stage.name, freight.id),
+    (freight: FreightView) => api.rollback(project, stage.name, freight.id),
     [api, project, stage.name],
   );
   const action = useAction(promote);

@@ -118,6 +118,19 @@ export const spec = {
         },
         required: ['freight'],
       },
+      RollbackInput: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          freight: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 253,
+            description:
+              "Id or alias of freight the stage ran before; without it, the newest freight of the stage's history that it no longer runs.",
+          },
+        },
+      },
       ProjectSummary: {
         type: 'object',
         properties: {
@@ -130,8 +143,28 @@ export const spec = {
           warehouseCount: {
             type: 'integer',
           },
+          source: {
+            type: 'string',
+            enum: ['file', 'url', 'api'],
+            description:
+              "Where the project's manifests come from: a configured file or URL (kargo.definitions), or the API (then it can be replaced and deleted through the API).",
+          },
+          annotations: {
+            type: 'object',
+            additionalProperties: {
+              type: 'string',
+            },
+            description:
+              "The Project manifest's annotations, e.g. the scaffolder template that created the project (kargo-portal.io/scaffolder-template).",
+          },
         },
-        required: ['name', 'stageCount', 'warehouseCount'],
+        required: [
+          'name',
+          'stageCount',
+          'warehouseCount',
+          'source',
+          'annotations',
+        ],
         additionalProperties: false,
       },
       ProjectList: {
@@ -571,6 +604,8 @@ export const spec = {
         properties: {
           id: {
             type: 'string',
+            description:
+              "The promotion's name, as Kargo names it: <stage>.<ulid>.<first 7 of the freight>, lowercased (ctx.promotion in expressions; git-push's generated branch is kargo/promotion/<name>).",
           },
           project: {
             type: 'string',
@@ -616,6 +651,11 @@ export const spec = {
           abortRequestedBy: {
             type: 'string',
             description: 'Who asked to abort the promotion.',
+          },
+          rollback: {
+            type: 'boolean',
+            description:
+              "Present (true) when the promotion is a rollback: it moves freight from the stage's history that the stage no longer runs (ctx.meta.promotion.rollback in steps).",
           },
         },
         required: [
@@ -671,6 +711,16 @@ export const spec = {
           },
           currentFreight: {
             $ref: '#/components/schemas/Freight',
+            description:
+              'The freight most recently moved into the stage; a stage fed by several warehouses runs one freight of each, which the first entry of freightHistory names.',
+          },
+          freightHistory: {
+            type: 'array',
+            description:
+              "The stage's last freight collections (at most 10, as Kargo keeps), newest (current) first.",
+            items: {
+              $ref: '#/components/schemas/StageHistoryEntry',
+            },
           },
           lastPromotion: {
             $ref: '#/components/schemas/Promotion',
@@ -746,7 +796,8 @@ export const spec = {
           },
           updatedAt: {
             type: 'string',
-            description: 'When the health was last evaluated.',
+            description:
+              'When the health was first evaluated as it is (it is rewritten only when it changes).',
           },
           promotion: {
             type: 'string',
@@ -807,6 +858,14 @@ export const spec = {
               type: 'string',
             },
           },
+          desiredRevisions: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description:
+              "The revisions the promotion asked for, one per source ('' when it asked for none).",
+          },
           healthStatus: {
             type: 'string',
             description:
@@ -822,8 +881,8 @@ export const spec = {
               },
               title: {
                 type: 'string',
-                description: 'What to call the UI',
-                'such as "Argo CD" or "simulated Argo CD".': null,
+                description:
+                  'What to call the UI (kargo.argocd.title), such as "Argo CD" or "simulated Argo CD".',
               },
             },
             required: ['url', 'title'],
@@ -861,24 +920,76 @@ export const spec = {
           items: {
             type: 'array',
             items: {
-              type: 'object',
-              properties: {
-                freight: {
-                  type: 'string',
-                },
-                promotion: {
-                  type: 'string',
-                },
-                promotedAt: {
-                  type: 'string',
-                },
-              },
-              required: ['freight', 'promotedAt'],
-              additionalProperties: false,
+              $ref: '#/components/schemas/StageHistoryEntry',
             },
           },
         },
         required: ['items'],
+        additionalProperties: false,
+      },
+      StageHistoryEntry: {
+        type: 'object',
+        description:
+          'The freight a promotion moved into the stage, and the freight collection the stage ran from then on.',
+        properties: {
+          freight: {
+            type: 'string',
+            description: 'The freight the promotion moved in.',
+          },
+          promotion: {
+            type: 'string',
+          },
+          promotedAt: {
+            type: 'string',
+          },
+          collection: {
+            $ref: '#/components/schemas/FreightCollection',
+          },
+        },
+        required: ['freight', 'promotedAt', 'collection'],
+        additionalProperties: false,
+      },
+      FreightCollection: {
+        type: 'object',
+        description:
+          "What a stage runs, as Kargo's FreightCollection: one freight per origin. Promoting freight of one warehouse replaces only that warehouse's freight.",
+        properties: {
+          id: {
+            type: 'string',
+            description:
+              "Kargo's collection id, the SHA-1 (hex) of the sorted freight names joined with commas.",
+          },
+          items: {
+            type: 'array',
+            description: 'One freight per origin, ordered by origin.',
+            items: {
+              type: 'object',
+              properties: {
+                origin: {
+                  type: 'object',
+                  properties: {
+                    kind: {
+                      type: 'string',
+                      enum: ['Warehouse'],
+                    },
+                    name: {
+                      type: 'string',
+                    },
+                  },
+                  required: ['kind', 'name'],
+                  additionalProperties: false,
+                },
+                name: {
+                  type: 'string',
+                  description: "The freight's id.",
+                },
+              },
+              required: ['origin', 'name'],
+              additionalProperties: false,
+            },
+          },
+        },
+        required: ['id', 'items'],
         additionalProperties: false,
       },
       Warehouse: {
@@ -1250,8 +1361,48 @@ export const spec = {
           checkedAt: {
             type: 'string',
           },
+          notes: {
+            description:
+              'What became of the documents of the current version that are not plain Kargo manifests, and warnings: AnalysisTemplates kept for verification, other kinds skipped, Kargo credential Secrets refused (never stored), deprecated fields read as their replacements, repeated keys (the last one wins).',
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DefinitionNote',
+            },
+          },
         },
         required: ['key', 'kind', 'target', 'projects', 'checkedAt'],
+        additionalProperties: false,
+      },
+      DefinitionNote: {
+        type: 'object',
+        properties: {
+          document: {
+            type: 'integer',
+            description: '1-based index of the YAML document',
+          },
+          level: {
+            type: 'string',
+            enum: ['kept', 'skipped', 'refused', 'deprecated', 'warning'],
+          },
+          apiVersion: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          path: {
+            type: 'string',
+            description:
+              'Dotted path of the field, empty for the whole document',
+          },
+          message: {
+            type: 'string',
+          },
+        },
+        required: ['document', 'level', 'path', 'message'],
         additionalProperties: false,
       },
       DefinitionSourceList: {
@@ -1635,10 +1786,51 @@ export const spec = {
         ],
       },
     },
+    '/projects/{project}/stages/{stage}/rollbacks': {
+      post: {
+        operationId: 'RollbackStage',
+        description:
+          'Rolls the stage back (kargo.stage.promote): requests a promotion, marked as a rollback, of freight the stage ran before and no longer runs: the given one, or else the newest such freight of its history. The freight must still be eligible. Audited as promotion-create with rollback true.',
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/RollbackInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The promotion, marked as a rollback',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
+      },
+    },
     '/projects/{project}/stages/{stage}/history': {
       get: {
         operationId: 'GetStageHistory',
-        description: 'The freight the stage received, newest first.',
+        description:
+          "The stage's freight history, newest first: the freight each promotion moved in and the freight collection the stage ran from then on. At most the last 10 entries, as Kargo keeps; the store keeps them all.",
         responses: {
           '200': {
             description: 'History entries',
@@ -1766,9 +1958,11 @@ export const spec = {
             name: 'promotion',
             in: 'path',
             required: true,
+            description:
+              "The promotion's name, as Kargo names it (<stage>.<ulid>.<first 7 of the freight>).",
             schema: {
               type: 'string',
-              maxLength: 64,
+              maxLength: 253,
             },
           },
         ],
@@ -1802,9 +1996,11 @@ export const spec = {
             name: 'promotion',
             in: 'path',
             required: true,
+            description:
+              "The promotion's name, as Kargo names it (<stage>.<ulid>.<first 7 of the freight>).",
             schema: {
               type: 'string',
-              maxLength: 64,
+              maxLength: 253,
             },
           },
         ],

@@ -1,0 +1,8 @@
+export {
+  readArgoCdSettings,
+  kubeConfigForArgoCdCluster,
+} from './argoCdClusterConfig';
+export type {
+  ArgoCdClusterConfig,
+  ArgoCdSettings,
+} from './argoCdClusterConfig';
