@@ -228,5 +228,22 @@ describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
       ['staging', freight[0].alias],
       ['prod', undefined],
     ]);
+    // The promoted stages' health follows their Argo CD apps to Healthy; prod, never promoted, has nothing to check.
+    const stages = await eventually(
+      async () => (await request(server).get(`${api}/pipeline`)).body.stages,
+      (items: any[]) =>
+        items.filter(s => s.health?.status === 'Healthy').length === 2,
+    );
+    expect(
+      stages.map((s: any) => [
+        s.name,
+        s.health?.status,
+        s.health?.applications.map((a: any) => [a.name, a.syncStatus]),
+      ]),
+    ).toEqual([
+      ['dev', 'Healthy', [['guestbook-dev', 'Synced']]],
+      ['staging', 'Healthy', [['guestbook-staging', 'Synced']]],
+      ['prod', 'NotApplicable', []],
+    ]);
   }, 120_000);
 });
