@@ -19,15 +19,38 @@ export default defineConfig({
     ['html', { open: 'never', outputFolder: 'e2e/artifacts/report' }],
   ],
   outputDir: 'e2e/artifacts/results',
-  webServer: {
-    command:
-      'yarn workspace backend start --config ../../app-config.yaml --config ../../e2e/app-config.e2e.yaml',
-    url: 'http://localhost:7077/api/kargo/health',
-    reuseExistingServer: false,
-    timeout: 180_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  // Started in this order, each once the previous one answers.
+  webServer: [
+    {
+      // The Kubernetes API server double and the Argo CD simulator, with the demo's Argo CD apps
+      // (examples/argocd): they write the backend's kargo.argocd config into .cache/e2e/argocd. A sync and the
+      // Progressing that follows take 8 s each: argocd-update looks every 5 s, so the app is still Progressing
+      // when the promotion has succeeded, as the demo shows it.
+      command: [
+        'node --require @backstage/cli/config/nodeTransform.cjs',
+        'plugins/kargo-backend/src/__testUtils__/argoCdDoublesProcess.ts',
+        '--out .cache/e2e/argocd --applications examples/argocd/applications.yaml --resolve-git',
+        '--ui-port 7078 --tick-ms 1000 --delay-steps 8',
+      ].join(' '),
+      url: 'http://localhost:7078/healthz',
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: [
+        'yarn workspace backend start --config ../../app-config.yaml',
+        '--config ../../e2e/app-config.e2e.yaml',
+        '--config ../../.cache/e2e/argocd/app-config.yaml',
+      ].join(' '),
+      url: 'http://localhost:7077/api/kargo/health',
+      reuseExistingServer: false,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
   use: {
     baseURL: 'http://localhost:7077',
     screenshot: 'only-on-failure',

@@ -2,6 +2,9 @@ import { expect, test } from '@playwright/test';
 import { promotionsOf, seedFreight } from '../fixtures/kargoDb';
 import { pipelineCard, signInAsGuest } from '../fixtures/portal';
 
+// Each promotion ends with argocd-update, which waits for the sync in the simulated Argo CD (about 8 s).
+test.setTimeout(180_000);
+
 test('promoting from the card runs the promotion: dev, then staging', async ({
   page,
 }, testInfo) => {
@@ -31,12 +34,12 @@ test('promoting from the card runs the promotion: dev, then staging', async ({
   await expect
     .poll(() => promotionsOf(freight.id, 'dev'))
     .toEqual([expect.objectContaining({ created_by: 'user:default/guest' })]);
-  await expect(page.getByRole('listitem', { name: 'dev' })).toContainText(
-    /promotion (Pending|Running|Succeeded|Failed|Errored)/,
-  );
+  await expect(
+    page.getByRole('listitem', { name: 'dev', exact: true }),
+  ).toContainText(/promotion (Pending|Running|Succeeded|Failed|Errored)/);
 
   // The backend runs it against the demo GitOps repository; the card follows it until the freight is in dev.
-  const dev = page.getByRole('listitem', { name: 'dev' });
+  const dev = page.getByRole('listitem', { name: 'dev', exact: true });
   await expect(dev).toContainText('promotion Succeeded', { timeout: 60_000 });
   await expect(dev).toContainText(freight.alias);
 
@@ -48,7 +51,7 @@ test('promoting from the card runs the promotion: dev, then staging', async ({
     .check();
   await toStaging.getByRole('button', { name: 'Promote' }).click();
   await expect(toStaging).toBeHidden();
-  const staging = page.getByRole('listitem', { name: 'staging' });
+  const staging = page.getByRole('listitem', { name: 'staging', exact: true });
   await expect(staging).toContainText('promotion Succeeded', {
     timeout: 60_000,
   });

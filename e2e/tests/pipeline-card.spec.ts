@@ -27,6 +27,26 @@ test('the demo entity shows its Kargo stages in pipeline order', async ({
   }
 });
 
+test('the pipeline card leads the overview, above the relation cards', async ({
+  page,
+}) => {
+  await signInAsGuest(page);
+  await page.goto('/catalog/default/component/guestbook');
+  const top = async (text: string) => {
+    const title = page.getByText(text, { exact: true });
+    await expect(title).toBeVisible();
+    return (await title.boundingBox())!.y;
+  };
+  const kargo = await top('Kargo pipeline');
+  for (const relations of [
+    'Depends on components',
+    'Depends on resources',
+    'Has subcomponents',
+  ]) {
+    expect(kargo).toBeLessThan(await top(relations));
+  }
+});
+
 test('an entity naming an unknown project says so', async ({ page }) => {
   await signInAsGuest(page);
   await page.goto('/catalog/default/component/guestbook-without-pipeline');

@@ -5,10 +5,19 @@ import path from 'node:path';
 import request from 'supertest';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { parseAllDocuments } from 'yaml';
 import { kargoTestDatabases } from './__testUtils__/databases';
+import { resolveFileRepositoryRevision } from './__testUtils__/doubles/argoCdGitRevisions';
+import { ArgoCdSimulator } from './__testUtils__/doubles/argoCdSimulator';
+import { KubernetesApiServerDouble } from './__testUtils__/doubles/kubernetesApiServer';
+import { resourceTypes } from './__testUtils__/doubles/kubernetesResources';
 import { kargoPlugin } from './plugin';
 
 const examples = path.resolve(__dirname, '../../../examples/kargo');
+const demoApplications = path.resolve(
+  __dirname,
+  '../../../examples/argocd/applications.yaml',
+);
 const databases = kargoTestDatabases();
 
 function git(cwd: string, ...args: string[]): string {
@@ -60,10 +69,17 @@ async function eventually<T>(
 
 // The demo pipeline of examples/kargo, run by the backend as `./portal start` runs it: the warehouse discovers
 // the application repository, and promotions run the PromotionTask (git-clone, yaml-update, git-commit,
-// git-push) against the GitOps repository, dev first, then staging from what dev verified.
+// git-push, argocd-update) against the GitOps repository and the demo's Argo CD apps (examples/argocd, in the
+// Kubernetes API server double with the Argo CD simulator), dev first, then staging from what dev verified.
 describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
   let root: string;
-  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+  let kubernetes: KubernetesApiServerDouble | undefined;
+  let simulator: ArgoCdSimulator | undefined;
+  afterEach(async () => {
+    simulator?.stopRealTime();
+    await kubernetes?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 
   it('discovers a commit and promotes it through dev and staging into the GitOps repository', async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-demo-'));
@@ -81,6 +97,21 @@ describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
         .readFileSync(path.join(examples, 'guestbook.yaml'), 'utf8')
         .replaceAll('/tmp/kargo-portal-demo', root),
     );
+    kubernetes = await KubernetesApiServerDouble.start();
+    simulator = new ArgoCdSimulator({
+      store: kubernetes.store,
+      resolveRevision: resolveFileRepositoryRevision,
+    });
+    for (const document of parseAllDocuments(
+      fs
+        .readFileSync(demoApplications, 'utf8')
+        .replaceAll('/tmp/kargo-portal-demo', root),
+    )) {
+      kubernetes.store.put(document.toJS(), 'kubectl');
+    }
+    simulator.startRealTime(50);
+    const { name, url, serviceAccountToken, caData } = kubernetes.cluster;
+
     const { server } = await startTestBackend({
       features: [
         kargoPlugin,
@@ -100,6 +131,9 @@ describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
               warehousesSchedule: {
                 frequency: { milliseconds: 200 },
                 timeout: { minutes: 1 },
+              },
+              argocd: {
+                clusters: [{ name, url, serviceAccountToken, caData }],
               },
             },
           },
@@ -143,7 +177,8 @@ describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
         ['task-1::step-1', 'Succeeded'],
         ['task-1::step-2', 'Succeeded'],
         ['task-1::step-3', 'Succeeded'],
-        ['task-1::step-4', 'Succeeded'],
+        ['task-1::push', 'Succeeded'],
+        ['task-1::step-5', 'Succeeded'],
       ]);
       const written = git(
         root,
@@ -155,13 +190,24 @@ describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
       expect(written).toBe(
         `# demo values\napp:\n  commit: ${commit} # set by yaml-update`,
       );
+      // Argo CD synced the stage's app to the pushed commit, for this promotion.
+      const pushed = git(root, `--git-dir=${gitops.bare}`, 'rev-parse', 'main');
+      const argoApp = kubernetes.store.get(
+        resourceTypes.application,
+        'argocd',
+        `guestbook-${stage}`,
+      );
+      expect(argoApp?.status).toMatchObject({
+        sync: { status: 'Synced', revision: pushed },
+        operationState: { phase: 'Succeeded' },
+      });
     }
     // Lists leave out the steps' logs and outputs; the promotion itself has them.
     const listed = (await request(server).get(`${api}/promotions`)).body.items;
     expect(listed).toHaveLength(2);
     expect(
       listed[0].steps.map((s: any) => [s.status, s.log, s.output]),
-    ).toEqual(Array(4).fill(['Succeeded', undefined, undefined]));
+    ).toEqual(Array(5).fill(['Succeeded', undefined, undefined]));
     const detail = (
       await request(server).get(`${api}/promotions/${listed[0].id}`)
     ).body;
@@ -181,6 +227,23 @@ describe.each(databases.eachSupportedId())('the demo pipeline on %p', id => {
       ['dev', freight[0].alias],
       ['staging', freight[0].alias],
       ['prod', undefined],
+    ]);
+    // The promoted stages' health follows their Argo CD apps to Healthy; prod, never promoted, has nothing to check.
+    const stages = await eventually(
+      async () => (await request(server).get(`${api}/pipeline`)).body.stages,
+      (items: any[]) =>
+        items.filter(s => s.health?.status === 'Healthy').length === 2,
+    );
+    expect(
+      stages.map((s: any) => [
+        s.name,
+        s.health?.status,
+        s.health?.applications.map((a: any) => [a.name, a.syncStatus]),
+      ]),
+    ).toEqual([
+      ['dev', 'Healthy', [['guestbook-dev', 'Synced']]],
+      ['staging', 'Healthy', [['guestbook-staging', 'Synced']]],
+      ['prod', 'NotApplicable', []],
     ]);
   }, 120_000);
 });

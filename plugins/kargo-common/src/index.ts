@@ -18,6 +18,12 @@ export * from './api/model';
 export * from './api/discovery';
 export * from './api/types';
 export * from './api/KargoClient';
+/**
+ * The API's request and response types as generated from its OpenAPI spec
+ * (plugins/kargo-backend/src/schema/openapi.yaml), e.g. for test fixtures that must hold only what the backend
+ * sends. The client's own types above are checked against them.
+ */
+export type * as KargoApiSchema from './api/generated/schemas';
 export * from './permissions';
 export * from './freight';
 export * from './promotion/stepAlias';

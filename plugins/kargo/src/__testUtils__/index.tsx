@@ -4,12 +4,15 @@ import { ResponseError } from '@backstage/errors';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { SignalApi, signalApiRef } from '@backstage/plugin-signals-react';
+import { JsonObject } from '@backstage/types';
 import {
   FreightRecord,
   FreightView,
   KargoApi,
   Pipeline,
   PipelineStage,
+  KargoApiSchema as ApiSchema,
   Promotion,
 } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from '../api';
@@ -120,6 +123,43 @@ export function stage(
   };
 }
 
+/**
+ * An Argo CD application of a stage as the API serves it, Healthy and Synced: typed with the response type
+ * generated from the OpenAPI spec, so that a fixture cannot hold a field the backend does not send.
+ */
+export function applicationHealth(
+  overrides: Partial<ApiSchema.ApplicationHealth> & { name: string },
+): ApiSchema.ApplicationHealth {
+  return {
+    cluster: 'in-cluster',
+    namespace: 'argocd',
+    status: 'Healthy',
+    healthStatus: 'Healthy',
+    syncStatus: 'Synced',
+    revision: 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678',
+    link: {
+      url: `https://argocd.example.com/applications/argocd/${overrides.name}`,
+      title: 'simulated Argo CD',
+    },
+    ...overrides,
+  };
+}
+
+/** A stage's health as the API serves it, typed with the generated response type (see applicationHealth). */
+export function stageHealth(
+  status: ApiSchema.StageHealth['status'],
+  applications: ApiSchema.ApplicationHealth[],
+  overrides: Partial<ApiSchema.StageHealth> = {},
+): ApiSchema.StageHealth {
+  return {
+    status,
+    applications,
+    updatedAt: '2026-01-01T00:12:00.000Z',
+    promotion: 'p1',
+    ...overrides,
+  };
+}
+
 /** dev (runs freight-2, fed by the warehouse) -> staging -> prod. */
 export function guestbookPipeline(
   overrides: Partial<Record<string, Partial<PipelineStage>>> = {},
@@ -212,6 +252,33 @@ export const allowAll: Grants = {
   'kargo.project.update': ['*'],
 };
 
+/** A signals API of the app's signals plugin, where the test publishes messages. */
+export class TestSignals implements SignalApi {
+  private readonly subscribers = new Map<
+    string,
+    Set<(message: JsonObject) => void>
+  >();
+
+  subscribe<TMessage extends JsonObject = JsonObject>(
+    channel: string,
+    onMessage: (message: TMessage) => void,
+  ) {
+    // Messages are JSON objects of the channel's own shape: the subscriber names it, as with the real API.
+    const handler = onMessage as (message: JsonObject) => void;
+    const set = this.subscribers.get(channel) ?? new Set();
+    set.add(handler);
+    this.subscribers.set(channel, set);
+    return { unsubscribe: () => set.delete(handler) };
+  }
+
+  /** Delivers `message` to the subscribers of `channel`; returns how many there were. */
+  publish(channel: string, message: JsonObject): number {
+    const set = this.subscribers.get(channel) ?? new Set();
+    for (const handler of set) handler(message);
+    return set.size;
+  }
+}
+
 /** Renders `element` for `entity` in a test app with the given Kargo API and permissions. */
 export function renderForEntity(
   element: ReactElement,
@@ -219,6 +286,8 @@ export function renderForEntity(
     api: MockKargoApi;
     entity?: Entity;
     grants?: Grants;
+    /** The app's signals (the signals plugin); without it, signals are unavailable. */
+    signals?: TestSignals;
   },
 ) {
   return renderInTestApp(
@@ -229,6 +298,7 @@ export function renderForEntity(
       apis: [
         [kargoApiRef, options.api],
         permissionsFor(options.grants ?? allowAll),
+        ...(options.signals ? [[signalApiRef, options.signals] as const] : []),
       ],
     },
   );

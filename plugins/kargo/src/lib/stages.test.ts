@@ -1,8 +1,11 @@
 import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
 import {
   isActivePhase,
+  isHealthSettling,
   narrowStages,
   parseWarehousesAnnotation,
+  shortRevision,
+  shownHealth,
   stageOrigins,
 } from './stages';
 
@@ -76,5 +79,83 @@ describe('isActivePhase', () => {
     [undefined, false],
   ] as const)('%s -> %s', (phase, expected) => {
     expect(isActivePhase(phase)).toBe(expected);
+  });
+});
+
+describe('shortRevision', () => {
+  it.each([
+    ['a1b2c3d4e5f60718293a4b5c6d7e8f9012345678', 'a1b2c3d'],
+    ['a'.repeat(64), 'aaaaaaa'],
+    ['v1.2.0', 'v1.2.0'],
+    ['main', 'main'],
+    ['a1b2c3d', 'a1b2c3d'],
+  ])('%s -> %s', (revision, expected) => {
+    expect(shortRevision(revision)).toBe(expected);
+  });
+});
+
+describe('isHealthSettling', () => {
+  const promoted = {
+    lastPromotion: {
+      id: 'p1',
+      project: 'guestbook',
+      stage: 'dev',
+      freight: 'f',
+      phase: 'Succeeded' as const,
+      steps: [],
+      createdAt: '2026-01-01T00:00:00Z',
+    },
+  };
+  const failed = {
+    lastPromotion: { ...promoted.lastPromotion, phase: 'Failed' as const },
+  };
+  it.each([
+    ['Progressing', promoted, true],
+    ['Unknown', promoted, true],
+    ['Healthy', promoted, false],
+    ['Unhealthy', promoted, false],
+    ['NotApplicable', promoted, false],
+    ['Progressing', {}, false],
+    ['Unknown', failed, false],
+  ] as const)('%s (%j) -> %s', (status, extra, expected) => {
+    expect(
+      isHealthSettling(
+        stage('dev', ['guestbook'], [], {
+          ...extra,
+          health: { status, applications: [] },
+        }),
+      ),
+    ).toBe(expected);
+  });
+
+  it('is false without health', () => {
+    expect(isHealthSettling(stage('dev', [], [], promoted))).toBe(false);
+  });
+});
+
+describe('shownHealth', () => {
+  const app = {
+    cluster: 'c',
+    namespace: 'argocd',
+    name: 'guestbook-dev',
+    status: 'NotApplicable' as const,
+  };
+  it.each([
+    ['no health', undefined, false],
+    [
+      'NotApplicable without apps',
+      { status: 'NotApplicable' as const, applications: [] },
+      false,
+    ],
+    [
+      'NotApplicable with a linked app',
+      { status: 'NotApplicable' as const, applications: [app] },
+      true,
+    ],
+    ['Unknown', { status: 'Unknown' as const, applications: [] }, true],
+  ])('%s -> shown: %s', (_, health, shown) => {
+    expect(shownHealth(stage('dev', [], [], { health })) !== undefined).toBe(
+      shown,
+    );
   });
 });

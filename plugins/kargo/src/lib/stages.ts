@@ -1,6 +1,7 @@
 import {
   PipelineStage,
   PromotionPhase,
+  StageHealth,
   TERMINAL_PROMOTION_PHASES,
 } from '@kargo-portal/plugin-kargo-common';
 import {
@@ -10,13 +11,6 @@ import {
   objectField,
   stringField,
 } from './read';
-
-/** Health of the stage's workload (Argo CD), when the backend reports it. */
-export interface StageHealth {
-  /** `Healthy`, `Progressing`, `Degraded`, `Unhealthy`, `Unknown`, ... as Kargo names them. */
-  status: string;
-  message?: string;
-}
 
 /** Verification of the stage's current freight. */
 export interface StageVerification {
@@ -37,13 +31,36 @@ export function isActivePhase(phase: PromotionPhase | undefined): boolean {
   return phase !== undefined && !TERMINAL_PROMOTION_PHASES.includes(phase);
 }
 
-/** The stage's health, from the optional `health` field of newer backends. */
-export function stageHealth(stage: PipelineStage): StageHealth | undefined {
-  const health = field(stage, 'health');
-  const status = stringField(health, 'status');
-  return status
-    ? { status, message: stringField(health, 'message') }
-    : undefined;
+/**
+ * The stage's health as the views show it: none when the backend has not evaluated it, nor when it is
+ * NotApplicable without any application (a stage without Argo CD has nothing to show).
+ */
+export function shownHealth(stage: PipelineStage): StageHealth | undefined {
+  const health = stage.health;
+  if (!health) return undefined;
+  return health.status === 'NotApplicable' && health.applications.length === 0
+    ? undefined
+    : health;
+}
+
+/**
+ * True while the stage's health is expected to change soon: Progressing or Unknown after a promotion that
+ * succeeded (Argo CD still rolling out, or not reconciled since the sync). Without signals, the views poll while
+ * one of these is shown. Unknown after a promotion that failed stays so until the next one: no polling for it.
+ */
+export function isHealthSettling(stage: PipelineStage): boolean {
+  const status = stage.health?.status;
+  return (
+    (status === 'Progressing' || status === 'Unknown') &&
+    stage.lastPromotion?.phase === 'Succeeded'
+  );
+}
+
+/** A revision as people read it: commit SHAs (40 or 64 hex digits) shortened to 7, tags and versions whole. */
+export function shortRevision(revision: string): string {
+  return /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(revision)
+    ? revision.slice(0, 7)
+    : revision;
 }
 
 /**

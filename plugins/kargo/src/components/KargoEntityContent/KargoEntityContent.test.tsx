@@ -2,6 +2,7 @@ import { configure, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
   MockKargoApi,
+  applicationHealth,
   entityWith,
   freight,
   guestbookPipeline,
@@ -9,6 +10,7 @@ import {
   promotion,
   renderForEntity,
   responseError,
+  stageHealth,
   testProject,
   timelineFreight,
 } from '../../__testUtils__';
@@ -50,6 +52,42 @@ configure({ asyncUtilTimeout: 5_000 });
 jest.setTimeout(30_000);
 
 describe('KargoEntityContent', () => {
+  describe('stage health', () => {
+    it('shows the health of the stages that report it, with their Argo CD applications', async () => {
+      const api = tabApi({
+        getPipeline: jest.fn().mockResolvedValue(
+          guestbookPipeline({
+            dev: {
+              health: stageHealth('Healthy', [
+                applicationHealth({ name: 'guestbook-dev' }),
+              ]),
+            },
+          }),
+        ),
+      });
+      renderForEntity(<KargoEntityContent />, { api });
+      const table = await screen.findByRole('table', {
+        name: 'Health of the stages and their Argo CD applications',
+      });
+      expect(
+        within(
+          within(table).getByRole('row', { name: 'Health of dev' }),
+        ).getByRole('img', { name: 'health Healthy' }),
+      ).toBeInTheDocument();
+      expect(
+        within(table).getByRole('link', {
+          name: /^Open guestbook-dev in simulated Argo CD/,
+        }),
+      ).toBeInTheDocument();
+    });
+
+    it('has no health card when no stage reports health', async () => {
+      renderForEntity(<KargoEntityContent />, { api: tabApi() });
+      await screen.findByRole('table', { name: 'Freight timeline' });
+      expect(screen.queryByText('Stage health')).toBeNull();
+    });
+  });
+
   describe('freight timeline', () => {
     it('loads freight with its status, a page of 25 newest first, into the timeline', async () => {
       const api = tabApi();

@@ -10,12 +10,13 @@ import { useKargoEntity } from '../../hooks/useKargoEntity';
 import { useOnChange } from '../../hooks/useOnChange';
 import { usePipeline } from '../../hooks/usePipeline';
 import { errorMessage } from '../../lib/errors';
-import { narrowStages, stageOrigins } from '../../lib/stages';
+import { narrowStages, shownHealth, stageOrigins } from '../../lib/stages';
 import { MissingProjectAnnotation } from '../MissingProjectAnnotation';
 import { NoStages } from '../NoStages';
 import { ProjectLoadError } from '../ProjectLoadError';
 import { FreightTimeline } from '../FreightTimeline';
 import { PromotionHistory } from '../PromotionHistory';
+import { StageHealthCard } from '../StageHealthCard';
 import { WarehousesCard } from '../WarehousesCard';
 
 const FREIGHT_PAGE = 25;
@@ -33,8 +34,8 @@ function pipelineState(pipeline: Pipeline | undefined): string {
 }
 
 /**
- * The Kargo tab of an entity: the freight timeline (freight by stage), the promotion history with each
- * promotion's steps, and the warehouses' discovery status. Everything refreshes after an action and while a
+ * The Kargo tab of an entity: the freight timeline (freight by stage), the stages' health and Argo CD
+ * applications, the promotion history with each promotion's steps, and the warehouses' discovery status. Everything refreshes after an action and while a
  * promotion runs.
  *
  * @public
@@ -125,6 +126,11 @@ export function KargoEntityContent() {
           onChanged={changed}
         />
       </Grid>
+      {stages.some(s => shownHealth(s)) && (
+        <Grid item xs={12}>
+          <StageHealthCard stages={stages} />
+        </Grid>
+      )}
       <Grid item xs={12} xl={8}>
         <PromotionHistory
           project={project}

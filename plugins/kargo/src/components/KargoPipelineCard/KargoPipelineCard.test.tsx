@@ -1,6 +1,8 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import {
+  TestSignals,
+  applicationHealth,
   entityWith,
   freightRecord,
   guestbookPipeline,
@@ -9,6 +11,7 @@ import {
   renderForEntity,
   responseError,
   stage,
+  stageHealth,
   testProject,
 } from '../../__testUtils__';
 import { KargoPipelineCard } from './KargoPipelineCard';
@@ -380,5 +383,93 @@ describe('KargoPipelineCard', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+
+  describe('health', () => {
+    const devHealth = (status: 'Progressing' | 'Healthy' | 'Unknown') =>
+      guestbookPipeline({
+        dev: {
+          health: stageHealth(status, [
+            applicationHealth({
+              name: 'guestbook-dev',
+              status,
+              healthStatus: status,
+            }),
+          ]),
+        },
+      });
+
+    it('without signals, polls while health settles after a promotion, and stops once Healthy', async () => {
+      jest.useFakeTimers({ advanceTimers: false });
+      try {
+        const getPipeline = jest
+          .fn()
+          .mockResolvedValueOnce(devHealth('Unknown'))
+          .mockResolvedValueOnce(devHealth('Progressing'))
+          .mockResolvedValue(devHealth('Healthy'));
+        const api = mockKargoApi({ getPipeline, listWarehouses: warehouses() });
+        renderForEntity(<KargoPipelineCard />, { api });
+        await act(() => jest.advanceTimersByTimeAsync(0));
+        expect(stageItem('dev')).toHaveTextContent('health Unknown');
+
+        // Progress (Unknown -> Progressing) keeps the first delay: 2 s, then 2 s again.
+        await act(() => jest.advanceTimersByTimeAsync(2000));
+        expect(getPipeline).toHaveBeenCalledTimes(2);
+        expect(stageItem('dev')).toHaveTextContent('health Progressing');
+        await act(() => jest.advanceTimersByTimeAsync(2000));
+        expect(getPipeline).toHaveBeenCalledTimes(3);
+        expect(
+          within(stageItem('dev')).getByRole('img', {
+            name: 'health Healthy',
+          }),
+        ).toBeInTheDocument();
+
+        await act(() => jest.advanceTimersByTimeAsync(120_000));
+        expect(getPipeline).toHaveBeenCalledTimes(3);
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it("with signals, reloads on a signal of the project's channel instead of polling", async () => {
+      jest.useFakeTimers({ advanceTimers: false });
+      try {
+        const signals = new TestSignals();
+        const getPipeline = jest
+          .fn()
+          .mockResolvedValueOnce(devHealth('Progressing'))
+          .mockResolvedValue(devHealth('Healthy'));
+        const api = mockKargoApi({ getPipeline, listWarehouses: warehouses() });
+        renderForEntity(<KargoPipelineCard />, { api, signals });
+        await act(() => jest.advanceTimersByTimeAsync(0));
+        expect(stageItem('dev')).toHaveTextContent('health Progressing');
+        await act(() => jest.advanceTimersByTimeAsync(60_000));
+        expect(getPipeline).toHaveBeenCalledTimes(1);
+
+        // Another project's signal changes nothing.
+        expect(
+          signals.publish('kargo:project:other', {
+            kind: 'stage-health',
+            project: 'other',
+            stage: 'dev',
+          }),
+        ).toBe(0);
+        await act(async () => {
+          expect(
+            // The backend's message names the stage only; the card reads the health through the API.
+            signals.publish(`kargo:project:${testProject()}`, {
+              kind: 'stage-health',
+              project: testProject(),
+              stage: 'dev',
+            }),
+          ).toBe(1);
+          await jest.advanceTimersByTimeAsync(0);
+        });
+        expect(getPipeline).toHaveBeenCalledTimes(2);
+        expect(stageItem('dev')).toHaveTextContent('health Healthy');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
   });
 });

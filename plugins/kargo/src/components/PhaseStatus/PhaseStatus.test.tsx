@@ -11,6 +11,11 @@ describe('PhaseStatus', () => {
     ['Skipped', 'aborted'],
     ['Pending', 'pending'],
     ['Running', 'running'],
+    ['Healthy', 'ok'],
+    ['Progressing', 'running'],
+    ['Unhealthy', 'error'],
+    ['NotApplicable', 'aborted'],
+    ['Unknown', 'warning'],
     ['Whatever', 'warning'],
   ])('shows %s with the %s status', (phase, status) => {
     renderInTestApp(<PhaseStatus phase={phase} />);

@@ -4,11 +4,13 @@ import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
 import {
   Grants,
   MockKargoApi,
+  applicationHealth,
   freightRecord,
   guestbookPipeline,
   mockKargoApi,
   promotion,
   renderForEntity,
+  stageHealth,
   testProject,
 } from '../../__testUtils__';
 import { StageNode } from './StageNode';
@@ -81,9 +83,40 @@ describe('StageNode', () => {
     // The pipeline serves no health and no verification of a stage: none is shown.
     for (const name of ['dev', 'staging', 'prod']) {
       expect(stageItem(name)).not.toHaveTextContent('verification');
-      expect(stageItem(name)).not.toHaveTextContent('Healthy');
+      expect(stageItem(name)).not.toHaveTextContent('health');
     }
     expect(within(stageItem('staging')).queryByRole('progressbar')).toBeNull();
+  });
+
+  it('shows the health the pipeline serves, with the apps and their links', async () => {
+    const [dev, staging, prod] = guestbookPipeline({
+      dev: {
+        health: stageHealth('Healthy', [
+          applicationHealth({ name: 'guestbook-dev' }),
+        ]),
+      },
+      prod: { health: stageHealth('NotApplicable', []) },
+    }).stages;
+    renderStages([dev, staging, prod]);
+    const node = stageItem('dev');
+    const health = within(node).getByRole('group', { name: 'Health of dev' });
+    expect(
+      within(health).getByRole('img', { name: 'health Healthy' }),
+    ).toHaveTextContent('health Healthy');
+    expect(
+      within(health).getByRole('listitem', {
+        name: 'Argo CD application guestbook-dev',
+      }),
+    ).toHaveTextContent('Synced at a1b2c3d');
+    expect(
+      within(health).getByRole('link', {
+        name: /^Open guestbook-dev in simulated Argo CD/,
+      }),
+    ).toBeInTheDocument();
+    // No health, or NotApplicable without any app (a stage without Argo CD): nothing to show.
+    for (const name of ['staging', 'prod']) {
+      expect(stageItem(name)).not.toHaveTextContent('health');
+    }
   });
 
   it('shows a soak that is done', async () => {

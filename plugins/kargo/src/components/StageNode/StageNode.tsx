@@ -13,7 +13,7 @@ import {
 } from '@kargo-portal/plugin-kargo-common';
 import {
   isActivePhase,
-  stageHealth,
+  shownHealth,
   stageSoak,
   stageVerification,
 } from '../../lib/stages';
@@ -26,6 +26,7 @@ import { FreightLabel } from '../FreightLabel';
 import { PermissionedButton } from '../PermissionedButton';
 import { PhaseStatus } from '../PhaseStatus';
 import { RelativeTime } from '../RelativeTime';
+import { StageHealthSummary } from '../StageHealthSummary';
 import { stageColor } from '../../lib/colors';
 
 const useStyles = makeStyles(theme => ({
@@ -111,7 +112,7 @@ export function StageNode(props: StageNodeProps) {
     onChanged();
   };
   const { currentFreight, lastPromotion } = stage;
-  const health = stageHealth(stage);
+  const health = shownHealth(stage);
   const verification = stageVerification(stage);
   const soak = stageSoak(stage);
   const running =
@@ -141,11 +142,6 @@ export function StageNode(props: StageNodeProps) {
           <Typography variant="subtitle1" component="h3">
             {stage.name}
           </Typography>
-          {health && (
-            <span title={health.message}>
-              <PhaseStatus size="small" phase={health.status} />
-            </span>
-          )}
         </div>
         <Typography variant="caption" color="textSecondary" display="block">
           {from}
@@ -159,6 +155,7 @@ export function StageNode(props: StageNodeProps) {
             </Typography>
           )}
         </Box>
+        {health && <StageHealthSummary stage={stage.name} health={health} />}
         {verification && (
           <div className={classes.line} title={verification.message}>
             <PhaseStatus

@@ -1,0 +1,2 @@
+export { StageHealthCard } from './StageHealthCard';
+export type { StageHealthCardProps } from './StageHealthCard';

@@ -1,0 +1,2 @@
+export { StageHealthSummary } from './StageHealthSummary';
+export type { StageHealthSummaryProps } from './StageHealthSummary';
