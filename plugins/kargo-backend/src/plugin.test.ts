@@ -41,7 +41,8 @@ describe('kargo backend plugin', () => {
         stageCount: 3,
         warehouseCount: 1,
         source: 'file',
-        annotations: {},
+        // The demo project names the entity whose owners own it.
+        annotations: { 'kargo-portal/owners': 'component:default/guestbook' },
       },
     ]);
 
