@@ -170,7 +170,7 @@ export interface Config {
     /**
      * Secrets of the cluster's own configuration, standing in for those of Kargo's system resources namespace:
      * `kargo.systemSecrets.<secret name>.<key>`. The webhook receivers of a ClusterConfig manifest read the
-     * `secret` key of the secret their `secretRef` names.
+     * `secret` key of the secret their `secretRef` names (`secret-token` for Artifactory receivers).
      *
      * @deepVisibility secret
      */

@@ -179,6 +179,14 @@ export const kargoPlugin = createBackendPlugin({
               at: new Date(),
             });
           },
+          wakePromotions: async (prUrl, project) =>
+            (
+              await stores.promotions.wakeWaitingForPullRequest({
+                prUrl,
+                project,
+                now: new Date(),
+              })
+            ).map(woken => `${woken.project}/${woken.id}`),
         });
 
         // The promotion runner: every replica runs promotions from the shared database (claims with
@@ -220,6 +228,7 @@ export const kargoPlugin = createBackendPlugin({
           auditor: deps.auditor,
           triggerPoll,
           onPromotionCreated: () => worker.notify(),
+          onPromotionsWoken: () => worker.notify(),
         });
         httpRouter.use(
           await createRouter({ services: authorized, httpAuth: deps.httpAuth }),

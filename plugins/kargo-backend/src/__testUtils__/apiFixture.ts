@@ -151,6 +151,7 @@ export async function createApiFixture(options: {
   );
   const polls: Date[] = [];
   const createdPromotions: Date[] = [];
+  const wokenNotices: Date[] = [];
   const webhooks = new WebhookReceivers({
     getCatalog: () => definitions.getCatalog(),
     secrets,
@@ -163,6 +164,14 @@ export async function createApiFixture(options: {
         at: (options.now ?? (() => new Date()))(),
       });
     },
+    wakePromotions: async (prUrl, project) =>
+      (
+        await stores.promotions.wakeWaitingForPullRequest({
+          prUrl,
+          project,
+          now: (options.now ?? (() => new Date()))(),
+        })
+      ).map(woken => `${woken.project}/${woken.id}`),
   });
   const { services, authorized } = createKargoServices({
     stores,
@@ -174,6 +183,9 @@ export async function createApiFixture(options: {
     },
     onPromotionCreated: () => {
       createdPromotions.push(new Date());
+    },
+    onPromotionsWoken: () => {
+      wokenNotices.push(new Date());
     },
     authorizer: new KargoAuthorizer({
       permissions,
@@ -194,6 +206,8 @@ export async function createApiFixture(options: {
     warehouses,
     polls,
     createdPromotions,
+    /** When this replica's worker was told that a webhook woke promotions. */
+    wokenNotices,
     /** The services without permission checks, as loops inside the backend use them. */
     services,
     setUser(userEntityRef: string) {
