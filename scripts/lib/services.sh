@@ -55,3 +55,9 @@ kp_ensure_registry_tools() {
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
 }
+
+# Commit signing is tested for real with GnuPG (the Debian packages gpg, gpg-agent and gpgconf).
+kp_ensure_gpg() {
+  command -v gpg >/dev/null && command -v gpg-agent >/dev/null && command -v gpgconf >/dev/null ||
+    kp_apt_install gpg gpg-agent gpgconf
+}

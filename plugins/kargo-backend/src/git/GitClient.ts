@@ -163,6 +163,7 @@ export class GitClient {
   readonly #askpass: string;
   readonly #gitBinary: string;
   readonly #logger?: LoggerService;
+  readonly #gnupgHomes: string[] = [];
   readonly identity: GitIdentity;
 
   static async create(options: GitClientOptions = {}): Promise<GitClient> {
@@ -211,8 +212,12 @@ export class GitClient {
     this.#logger = options.logger;
   }
 
-  /** Removes the client's private home directory. */
+  /** Removes the client's private home directory and the GnuPG homes of imported signing keys. */
   async close(): Promise<void> {
+    for (const gnupgHome of this.#gnupgHomes.splice(0)) {
+      await this.#stopGpgAgent(gnupgHome);
+      await fs.rm(gnupgHome, { recursive: true, force: true });
+    }
     await fs.rm(this.#home, { recursive: true, force: true });
   }
 
@@ -242,14 +247,20 @@ export class GitClient {
 
     const env = this.#environment(options);
     const started = Date.now();
-    const result = await this.#spawn([...configArgs, ...args], {
-      // Never the backend's own working directory, which may be inside some repository.
-      cwd: options.cwd ?? this.#home,
-      env,
-      input: options.input,
-      signal: options.signal,
-      command,
-    });
+    const result = await this.#spawn(
+      this.#gitBinary,
+      [...configArgs, ...args],
+      {
+        // Never the backend's own working directory, which may be inside some repository.
+        cwd: options.cwd ?? this.#home,
+        env,
+        input: options.input,
+        signal: options.signal,
+        command,
+      },
+    );
+    const gnupgHome = options.env?.GNUPGHOME;
+    if (gnupgHome) await this.#stopGpgAgent(gnupgHome);
     const stdout = result.stdout;
     const stderr = clean(result.stderr);
     this.#logger?.debug(
@@ -269,6 +280,88 @@ export class GitClient {
       });
     }
     return { stdout, stderr, exitCode: result.exitCode };
+  }
+
+  /**
+   * Imports an ASCII-armored GPG private key (Kargo's `author.signingKey`) into a private GnuPG home of its own
+   * (removed by {@link GitClient.close}), trusted ultimately as Kargo does, and returns that home and the key's
+   * fingerprint. The key reaches gpg on its standard input only: never an argument, a file or a log line. Git
+   * signs with it when run with `GNUPGHOME` set to the returned home.
+   *
+   * @throws Error when the text is not an unprotected GPG private key (a passphrase cannot be given).
+   */
+  async importSigningKey(
+    key: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ gnupgHome: string; fingerprint: string }> {
+    // gpg-agent's sockets live in the GnuPG home, and socket paths are limited to about 100 bytes: the home is
+    // a short private directory of the temp directory rather than one inside this client's home.
+    const gnupgHome = await fs.mkdtemp(path.join(os.tmpdir(), 'kp-gpg-'));
+    await fs.chmod(gnupgHome, 0o700);
+    this.#gnupgHomes.push(gnupgHome);
+    const gpg = async (args: string[], input?: string) => {
+      const result = await this.#spawn(
+        'gpg',
+        ['--batch', '--no-tty', '--homedir', gnupgHome, ...args],
+        {
+          env: { ...this.#environment({}), GNUPGHOME: gnupgHome },
+          input,
+          signal: options.signal,
+          command: `gpg ${args[0]}`,
+          cwd: this.#home,
+        },
+      ).catch(error => {
+        throw new Error(
+          `gpg could not be run (is the gpg package installed?): ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      });
+      if (result.exitCode !== 0) {
+        // gpg's messages name keys and files, never the key material.
+        throw new Error(
+          `gpg ${args[0]} failed: ${redact(result.stderr.trim(), [key])}`,
+        );
+      }
+      return result.stdout;
+    };
+    try {
+      const listing = await gpg(
+        ['--with-colons', '--import-options', 'show-only', '--import'],
+        key,
+      );
+      const records = listing.split('\n').map(line => line.split(':'));
+      const secret = records.findIndex(fields => fields[0] === 'sec');
+      const fingerprint = records
+        .slice(secret + 1)
+        .find(fields => fields[0] === 'fpr')?.[9];
+      if (secret < 0 || !fingerprint) {
+        throw new Error('the signing key is not a GPG private key');
+      }
+      await gpg(['--import'], key);
+      await gpg(['--import-ownertrust'], `${fingerprint}:6:\n`);
+      return { gnupgHome, fingerprint };
+    } finally {
+      await this.#stopGpgAgent(gnupgHome);
+    }
+  }
+
+  /** Ends the gpg-agent gpg started for a GnuPG home, if one runs: nothing is left running after a command. */
+  async #stopGpgAgent(gnupgHome: string): Promise<void> {
+    const running = await fs.stat(path.join(gnupgHome, 'S.gpg-agent')).then(
+      () => true,
+      () => false,
+    );
+    if (!running) return;
+    await this.#spawn(
+      'gpgconf',
+      ['--homedir', gnupgHome, '--kill', 'gpg-agent'],
+      {
+        env: { ...this.#environment({}), GNUPGHOME: gnupgHome },
+        command: 'gpgconf --kill gpg-agent',
+        cwd: this.#home,
+      },
+    ).catch(() => undefined);
   }
 
   #environment(options: GitRunOptions): NodeJS.ProcessEnv {
@@ -304,6 +397,7 @@ export class GitClient {
   }
 
   #spawn(
+    binary: string,
     args: string[],
     options: {
       cwd?: string;
@@ -315,7 +409,7 @@ export class GitClient {
   ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     return new Promise((resolve, reject) => {
       // A process group of its own, so that aborting also ends the helpers git starts (remote-https, ssh).
-      const child = spawn(this.#gitBinary, args, {
+      const child = spawn(binary, args, {
         cwd: options.cwd,
         env: options.env,
         stdio: ['pipe', 'pipe', 'pipe'],
