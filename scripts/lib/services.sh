@@ -56,8 +56,14 @@ kp_ensure_registry_tools() {
   [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
 }
 
-# Commit signing is tested for real with GnuPG (the Debian packages gpg, gpg-agent and gpgconf).
-kp_ensure_gpg() {
-  command -v gpg >/dev/null && command -v gpg-agent >/dev/null && command -v gpgconf >/dev/null ||
-    kp_apt_install gpg gpg-agent gpgconf
+# Commit signing is tested for real with GnuPG (the Debian packages gpg, gpg-agent and gpgconf), and Git over
+# SSH against a real sshd on loopback (openssh-server; ssh and ssh-keygen from openssh-client).
+kp_ensure_git_tools() {
+  local missing=()
+  command -v gpg >/dev/null || missing+=(gpg)
+  command -v gpg-agent >/dev/null || missing+=(gpg-agent)
+  command -v gpgconf >/dev/null || missing+=(gpgconf)
+  command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
 }

@@ -26,7 +26,7 @@ import {
   kargoStageRules,
 } from '@kargo-portal/plugin-kargo-node';
 import { DatabaseKargoStores } from './database/DatabaseKargoStores';
-import { GitClient, credentialsFromIntegrations } from './git';
+import { GitClient, credentialsFromIntegrations, readGitSshKeys } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
 import { evaluateExpression } from './expressions';
 import { builtinPromotionSteps } from './promotion/builtinSteps';
@@ -196,7 +196,10 @@ export const kargoPlugin = createBackendPlugin({
         const registry = StepRegistry.create(
           builtinPromotionSteps({
             config,
-            git: await GitClient.create({ logger }),
+            git: await GitClient.create({
+              logger,
+              sshKeys: readGitSshKeys(config),
+            }),
             evaluateExpression,
           }),
           moduleSteps,

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { BasicCredentials } from '../discovery/types';
 import { redact } from './redact';
+import { GitSshKey, sshCommand, sshKeyFor } from './sshKeys';
 
 /** Author and committer of the commits and tags git makes. @public */
 export interface GitIdentity {
@@ -34,6 +35,8 @@ export interface GitClientOptions {
   tmpDir?: string;
   /** The git executable; defaults to `git` on the PATH. */
   gitBinary?: string;
+  /** SSH private keys for SSH repository URLs (`kargo.gitSshKeys`, see `readGitSshKeys`). */
+  sshKeys?: GitSshKey[];
 }
 
 /** Options of one git command. @public */
@@ -47,7 +50,8 @@ export interface GitRunOptions {
   credentials?: BasicCredentials;
   /**
    * The remote the credentials are for. The askpass helper answers only prompts for this remote's scheme and
-   * host, so that a redirect or a submodule on another host never receives them.
+   * host, so that a redirect or a submodule on another host never receives them. For an SSH URL, the key
+   * configured for it (if any) is written to a file of mode 0600 for this command only and removed after it.
    */
   credentialsURL?: string;
   /** Aborting kills the command and everything it started. */
@@ -164,6 +168,7 @@ export class GitClient {
   readonly #gitBinary: string;
   readonly #logger?: LoggerService;
   readonly #gnupgHomes: string[] = [];
+  readonly #sshKeys: GitSshKey[];
   readonly identity: GitIdentity;
 
   static async create(options: GitClientOptions = {}): Promise<GitClient> {
@@ -182,6 +187,7 @@ export class GitClient {
       identity,
       gitBinary: options.gitBinary ?? 'git',
       logger: options.logger,
+      sshKeys: options.sshKeys ?? [],
     });
     const globalConfig: Array<[string, string]> = [
       ['user.name', identity.name],
@@ -204,7 +210,9 @@ export class GitClient {
     identity: GitIdentity;
     gitBinary: string;
     logger?: LoggerService;
+    sshKeys: GitSshKey[];
   }) {
+    this.#sshKeys = options.sshKeys;
     this.#home = options.home;
     this.#askpass = options.askpass;
     this.identity = options.identity;
@@ -246,6 +254,12 @@ export class GitClient {
     }
 
     const env = this.#environment(options);
+    const sshKey = sshKeyFor(this.#sshKeys, options.credentialsURL);
+    let sshDir: string | undefined;
+    if (sshKey) {
+      secrets.push(sshKey.privateKey);
+      sshDir = await this.#writeSshKey(sshKey, env);
+    }
     const started = Date.now();
     const result = await this.#spawn(
       this.#gitBinary,
@@ -258,7 +272,9 @@ export class GitClient {
         signal: options.signal,
         command,
       },
-    );
+    ).finally(async () => {
+      if (sshDir) await fs.rm(sshDir, { recursive: true, force: true });
+    });
     const gnupgHome = options.env?.GNUPGHOME;
     if (gnupgHome) await this.#stopGpgAgent(gnupgHome);
     const stdout = result.stdout;
@@ -344,6 +360,35 @@ export class GitClient {
     } finally {
       await this.#stopGpgAgent(gnupgHome);
     }
+  }
+
+  /**
+   * Writes an SSH key (mode 0600) and its known hosts to a new directory of this client's private home and
+   * points `GIT_SSH_COMMAND` at them; returns the directory, which the caller removes after the command.
+   * Without configured known hosts, host keys are remembered for the client's life (first key accepted, a
+   * changed key refused).
+   */
+  async #writeSshKey(key: GitSshKey, env: NodeJS.ProcessEnv): Promise<string> {
+    const dir = await fs.mkdtemp(path.join(this.#home, 'ssh-'));
+    const keyFile = path.join(dir, 'key');
+    await fs.writeFile(
+      keyFile,
+      key.privateKey.endsWith('\n') ? key.privateKey : `${key.privateKey}\n`,
+      { mode: 0o600 },
+    );
+    let knownHostsFile = path.join(this.#home, 'ssh_known_hosts');
+    if (key.knownHosts !== undefined) {
+      knownHostsFile = path.join(dir, 'known_hosts');
+      await fs.writeFile(knownHostsFile, `${key.knownHosts.trim()}\n`, {
+        mode: 0o600,
+      });
+    }
+    env.GIT_SSH_COMMAND = sshCommand({
+      keyFile,
+      knownHostsFile,
+      strictHostKeyChecking: key.knownHosts !== undefined,
+    });
+    return dir;
   }
 
   /** Ends the gpg-agent gpg started for a GnuPG home, if one runs: nothing is left running after a command. */
