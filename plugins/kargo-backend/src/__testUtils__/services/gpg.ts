@@ -104,13 +104,14 @@ export function generateSigningKey(
 }
 
 /**
- * `git verify-commit --raw <commit>` in `cwd` against a keyring holding only `publicKey`: the exit code and
- * gpg's status lines (`[GNUPG:] GOODSIG ...`, `VALIDSIG <fingerprint> ...`).
+ * `git verify-commit --raw <commit>` (or `verify-tag` for `kind: 'tag'`) in `cwd` against a keyring holding only
+ * `publicKey`: the exit code and gpg's status lines (`[GNUPG:] GOODSIG ...`, `VALIDSIG <fingerprint> ...`).
  */
 export function verifyCommit(
   cwd: string,
-  commit: string,
+  ref: string,
   publicKey: string,
+  kind: 'commit' | 'tag' = 'commit',
 ): Promise<{ code: number; status: string }> {
   return withGnupgHome(async (home, env) => {
     const imported = await run('gpg', ['--batch', '--import'], {
@@ -119,7 +120,7 @@ export function verifyCommit(
     });
     if (imported.code !== 0)
       throw new Error(`gpg --import: ${imported.stderr}`);
-    const verified = await run('git', ['verify-commit', '--raw', commit], {
+    const verified = await run('git', [`verify-${kind}`, '--raw', ref], {
       env: { ...gitEnv(home), GNUPGHOME: home },
       cwd,
     });

@@ -47,7 +47,7 @@ const GNUPG_HOME_KEY = 'kargoportal.gnupghome';
  * Makes the repository (the bare repository `git-clone` made, shared by its working trees) sign its commits
  * with an author's `signingKey`, as Kargo's git client does: the key is imported into a GnuPG home of the
  * backend's own (outside the work directory), `user.signingKey` and `commit.gpgSign` are set, and the
- * repository records which GnuPG home to use. Tags are not signed.
+ * repository records which GnuPG home to use (`git-tag` signs its tags then too).
  */
 export async function configureSigning(options: {
   git: GitClient;
