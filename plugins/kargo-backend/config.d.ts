@@ -82,6 +82,30 @@ export interface Config {
      */
     workDir?: string;
     /**
+     * SSH private keys for Git repositories reached over SSH (`ssh://git@host/org/repo.git` or
+     * `git@host:org/repo.git`), in place of Kargo's credential Secrets: the first entry whose `repoURL` names
+     * the repository (compared in Kargo's normalized form), else the first whose `repoURLPattern` matches it.
+     * The key is written to a file of mode 0600 for each git command and removed after it; it is never
+     * logged. HTTP(S) repositories use Backstage's `integrations` instead.
+     */
+    gitSshKeys?: Array<{
+      /** The repository URL, e.g. `git@github.com:acme/gitops.git`. Set this or `repoURLPattern`. */
+      repoURL?: string;
+      /** A Go regular expression repository URLs are matched against, e.g. `^git@github\.com:acme/`. */
+      repoURLPattern?: string;
+      /**
+       * The private key (OpenSSH or PEM form, without passphrase).
+       *
+       * @visibility secret
+       */
+      sshPrivateKey: string;
+      /**
+       * `known_hosts` lines for the server; the host key must be among them. Without them, a host's first key
+       * is accepted and remembered for the process's life, and a changed key is refused.
+       */
+      knownHosts?: string;
+    }>;
+    /**
      * Credentials for OCI registries and Helm chart repositories that image and chart subscriptions read, one
      * entry per host. Registries without an entry are read anonymously. A registry's own authentication scheme
      * is followed: basic, or bearer tokens from its token service (the credentials are sent to the token
@@ -178,7 +202,7 @@ export interface Config {
     /**
      * Secrets of the cluster's own configuration, standing in for those of Kargo's system resources namespace:
      * `kargo.systemSecrets.<secret name>.<key>`. The webhook receivers of a ClusterConfig manifest read the
-     * `secret` key of the secret their `secretRef` names.
+     * `secret` key of the secret their `secretRef` names (`secret-token` for Artifactory receivers).
      *
      * @deepVisibility secret
      */

@@ -55,3 +55,15 @@ kp_ensure_registry_tools() {
   command -v htpasswd >/dev/null || missing+=(apache2-utils)
   [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
 }
+
+# Commit signing is tested for real with GnuPG (the Debian packages gpg, gpg-agent and gpgconf), and Git over
+# SSH against a real sshd on loopback (openssh-server; ssh and ssh-keygen from openssh-client).
+kp_ensure_git_tools() {
+  local missing=()
+  command -v gpg >/dev/null || missing+=(gpg)
+  command -v gpg-agent >/dev/null || missing+=(gpg-agent)
+  command -v gpgconf >/dev/null || missing+=(gpgconf)
+  command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+  [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
+}

@@ -36,7 +36,7 @@ import {
 import { DatabaseKargoStores } from './database/DatabaseKargoStores';
 import { HealthCheckers } from './health/HealthCheckers';
 import { StageHealthMonitor } from './health/StageHealthMonitor';
-import { GitClient, credentialsFromIntegrations } from './git';
+import { GitClient, credentialsFromIntegrations, readGitSshKeys } from './git';
 import { StepRegistry, createStepExpressions } from './promotion/engine';
 import { evaluateExpression } from './expressions';
 import { builtinPromotionSteps } from './promotion/builtinSteps';
@@ -199,6 +199,14 @@ export const kargoPlugin = createBackendPlugin({
               at: new Date(),
             });
           },
+          wakePromotions: async (prUrl, project) =>
+            (
+              await stores.promotions.wakeWaitingForPullRequest({
+                prUrl,
+                project,
+                now: new Date(),
+              })
+            ).map(woken => `${woken.project}/${woken.id}`),
         });
 
         // The promotion runner: every replica runs promotions from the shared database (claims with
@@ -209,7 +217,10 @@ export const kargoPlugin = createBackendPlugin({
         const registry = StepRegistry.create(
           builtinPromotionSteps({
             config,
-            git: await GitClient.create({ logger }),
+            git: await GitClient.create({
+              logger,
+              sshKeys: readGitSshKeys(config),
+            }),
             evaluateExpression,
             argoCdClusters,
           }),
@@ -273,6 +284,7 @@ export const kargoPlugin = createBackendPlugin({
           auditor: deps.auditor,
           triggerPoll,
           onPromotionCreated: () => worker.notify(),
+          onPromotionsWoken: () => worker.notify(),
         });
         httpRouter.use(
           await createRouter({ services: authorized, httpAuth: deps.httpAuth }),

@@ -156,6 +156,7 @@ export async function createApiFixture(options: {
   );
   const polls: Date[] = [];
   const createdPromotions: Date[] = [];
+  const wokenNotices: Date[] = [];
   const webhooks = new WebhookReceivers({
     getCatalog: () => definitions.getCatalog(),
     secrets,
@@ -168,6 +169,14 @@ export async function createApiFixture(options: {
         at: (options.now ?? (() => new Date()))(),
       });
     },
+    wakePromotions: async (prUrl, project) =>
+      (
+        await stores.promotions.wakeWaitingForPullRequest({
+          prUrl,
+          project,
+          now: (options.now ?? (() => new Date()))(),
+        })
+      ).map(woken => `${woken.project}/${woken.id}`),
   });
   const { services, authorized } = createKargoServices({
     stores,
@@ -179,6 +188,9 @@ export async function createApiFixture(options: {
     },
     onPromotionCreated: () => {
       createdPromotions.push(new Date());
+    },
+    onPromotionsWoken: () => {
+      wokenNotices.push(new Date());
     },
     authorizer: new KargoAuthorizer({
       permissions,
@@ -206,6 +218,8 @@ export async function createApiFixture(options: {
     warehouses,
     polls,
     createdPromotions,
+    /** When this replica's worker was told that a webhook woke promotions. */
+    wokenNotices,
     /** The services without permission checks, as loops inside the backend use them. */
     services,
     setUser(userEntityRef: string) {

@@ -78,7 +78,11 @@ export function useGitStepsFixture() {
     step,
     run,
     /** A fresh promotion with the repository cloned to ./out. */
-    async cloned(author?: { name: string; email: string }) {
+    async cloned(author?: {
+      name: string;
+      email: string;
+      signingKey?: string;
+    }) {
       const ctx = createStepContext({
         workDir: await get().server.tempDir('promo-'),
       });

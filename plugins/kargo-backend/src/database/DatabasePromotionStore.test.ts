@@ -202,6 +202,113 @@ describe.each(storeTestDatabases.eachSupportedId())(
         ).rejects.toThrow(LeaseLostError);
       });
 
+      it('wakes a promotion waiting in git-wait-for-pr on a pull request, even one being run, until it is claimed', async () => {
+        const { stores, id } = await claimed(databaseId);
+        const prUrl = 'https://github.com/acme/gitops/pull/7';
+        const waiting = (url: string) => ({
+          currentStep: 1,
+          steps: [
+            {
+              alias: 'open',
+              uses: 'git-open-pr',
+              status: 'Succeeded' as const,
+            },
+            {
+              alias: 'wait',
+              uses: 'git-wait-for-pr',
+              status: 'Running' as const,
+              output: { pr: { id: 7, url } },
+            },
+          ],
+          runtime: [{}, {}],
+          outputs: {},
+        });
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w1',
+          state: waiting(prUrl),
+        });
+        await stores.promotions.release({
+          id,
+          workerId: 'w1',
+          nextRunAt: at(60),
+        });
+        const claimable = () =>
+          stores.promotions.findClaimable({
+            now: at(3),
+            limit: 10,
+            exclude: [],
+          });
+        expect(await claimable()).toEqual([]);
+
+        // Another pull request, another project: nothing.
+        for (const options of [
+          { prUrl: `${prUrl}0` },
+          { prUrl, project: 'other' },
+        ]) {
+          await expect(
+            stores.promotions.wakeWaitingForPullRequest({
+              ...options,
+              now: at(3),
+            }),
+          ).resolves.toEqual([]);
+        }
+        expect(await claimable()).toEqual([]);
+
+        await expect(
+          stores.promotions.wakeWaitingForPullRequest({ prUrl, now: at(3) }),
+        ).resolves.toEqual([{ project: 'shop', id }]);
+        expect(await claimable()).toEqual([id]);
+
+        // The claim serves the wake; a wake during the run survives the release with a later time.
+        await stores.promotions.claim({
+          id,
+          workerId: 'w2',
+          now: at(3),
+          leaseMs: 60_000,
+        });
+        await stores.promotions.release({
+          id,
+          workerId: 'w2',
+          nextRunAt: at(60),
+        });
+        expect(await claimable()).toEqual([]);
+        await stores.promotions.claim({
+          id,
+          workerId: 'w3',
+          now: at(3),
+          leaseMs: 60_000,
+        });
+        await stores.promotions.wakeWaitingForPullRequest({
+          prUrl,
+          project: 'shop',
+          now: at(3),
+        });
+        expect(await claimable()).toEqual([]);
+        await stores.promotions.release({
+          id,
+          workerId: 'w3',
+          nextRunAt: at(60),
+        });
+        expect(await claimable()).toEqual([id]);
+
+        // A promotion past that step is not woken.
+        await stores.promotions.claim({
+          id,
+          workerId: 'w4',
+          now: at(3),
+          leaseMs: 60_000,
+        });
+        await stores.promotions.saveProgress({
+          id,
+          workerId: 'w4',
+          state: { ...waiting(prUrl), currentStep: 0 },
+        });
+        await expect(
+          stores.promotions.wakeWaitingForPullRequest({ prUrl, now: at(3) }),
+        ).resolves.toEqual([]);
+      });
+
       it('gives a freight a new alias, refusing an unknown freight or an alias another freight holds', async () => {
         const { stores, id } = await claimed(databaseId);
         await stores.freight.insertFreight(freight(2), uniqueAlias);

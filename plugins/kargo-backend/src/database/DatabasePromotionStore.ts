@@ -21,6 +21,7 @@ import { StoreTransaction } from '../stores/StoreTransaction';
 import {
   claimedFromRow,
   healthChecksFromRow,
+  isWaitingForPullRequest,
   promotionFromRow,
   runStateColumns,
 } from './mappers';
@@ -148,6 +149,33 @@ export class DatabasePromotionStore implements PromotionStore {
     });
   }
 
+  async wakeWaitingForPullRequest(options: {
+    prUrl: string;
+    project?: string;
+    now: Date;
+  }): Promise<Array<{ project: string; id: string }>> {
+    const rows: Array<
+      Pick<PromotionRunRow, 'id' | 'project' | 'steps' | 'current_step'>
+    > = await this.db(TABLE)
+      .where({ phase: 'Running' })
+      .modify(q => {
+        if (options.project) q.where({ project: options.project });
+      })
+      .select('id', 'project', 'steps', 'current_step');
+    const waiting = rows.filter(row =>
+      isWaitingForPullRequest(row, options.prUrl),
+    );
+    if (waiting.length === 0) return [];
+    await this.db(TABLE)
+      .whereIn(
+        'id',
+        waiting.map(row => row.id),
+      )
+      .where({ phase: 'Running' })
+      .update({ wake_requested_at: toDbTime(options.now) });
+    return waiting.map(row => ({ project: row.project, id: row.id }));
+  }
+
   // The worker's side: claims, leases, progress, the end.
 
   findClaimable(options: {
@@ -178,6 +206,8 @@ export class DatabasePromotionStore implements PromotionStore {
             new Date(options.now.getTime() + options.leaseMs),
           ),
           phase: 'Running',
+          // This run looks at the step again: a wake asked for before now is served by it.
+          wake_requested_at: null,
           started_at: this.db.raw('COALESCE(??, ?)', ['started_at', now]),
           run_count: this.db.raw('?? + 1', ['run_count']),
         });

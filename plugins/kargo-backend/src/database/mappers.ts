@@ -306,3 +306,28 @@ export function stageHealthFromRow(row: StageHealthRow): StageHealth {
     updatedAt: row.updated_at,
   };
 }
+
+/**
+ * Whether a Running promotion's current step is `git-wait-for-pr` waiting on the pull request at `prUrl`,
+ * as its recorded output (`pr.url`) says; Kargo indexes running promotions by the same output.
+ */
+export function isWaitingForPullRequest(
+  row: Pick<PromotionRunRow, 'id' | 'steps' | 'current_step'>,
+  prUrl: string,
+): boolean {
+  if (row.steps === null || row.current_step === null) return false;
+  const steps = parseJson<PromotionRunState['steps']>(
+    row.steps,
+    `steps of promotion ${row.id}`,
+  );
+  const step = steps[Number(row.current_step)];
+  const pr: unknown = step?.output?.pr;
+  return (
+    step?.uses === 'git-wait-for-pr' &&
+    step.status === 'Running' &&
+    typeof pr === 'object' &&
+    pr !== null &&
+    'url' in pr &&
+    pr.url === prUrl
+  );
+}

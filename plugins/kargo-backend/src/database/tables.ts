@@ -115,6 +115,8 @@ export interface PromotionRunRow extends PromotionRow {
   claimed_by: string | null;
   lease_expires_at: string | null;
   next_run_at: string | null;
+  /** Set by `wakeWaitingForPullRequest` (migration 20261203080000_promotion_wake); cleared by a claim. */
+  wake_requested_at: string | null;
   current_step: number | null;
   plan: string | null;
   run_state: string | null;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { BasicCredentials } from '../discovery/types';
 import { redact } from './redact';
+import { GitSshKey, sshCommand, sshKeyFor } from './sshKeys';
 
 /** Author and committer of the commits and tags git makes. @public */
 export interface GitIdentity {
@@ -34,6 +35,8 @@ export interface GitClientOptions {
   tmpDir?: string;
   /** The git executable; defaults to `git` on the PATH. */
   gitBinary?: string;
+  /** SSH private keys for SSH repository URLs (`kargo.gitSshKeys`, see `readGitSshKeys`). */
+  sshKeys?: GitSshKey[];
 }
 
 /** Options of one git command. @public */
@@ -47,7 +50,8 @@ export interface GitRunOptions {
   credentials?: BasicCredentials;
   /**
    * The remote the credentials are for. The askpass helper answers only prompts for this remote's scheme and
-   * host, so that a redirect or a submodule on another host never receives them.
+   * host, so that a redirect or a submodule on another host never receives them. For an SSH URL, the key
+   * configured for it (if any) is written to a file of mode 0600 for this command only and removed after it.
    */
   credentialsURL?: string;
   /** Aborting kills the command and everything it started. */
@@ -163,6 +167,8 @@ export class GitClient {
   readonly #askpass: string;
   readonly #gitBinary: string;
   readonly #logger?: LoggerService;
+  readonly #gnupgHomes: string[] = [];
+  readonly #sshKeys: GitSshKey[];
   readonly identity: GitIdentity;
 
   static async create(options: GitClientOptions = {}): Promise<GitClient> {
@@ -181,6 +187,7 @@ export class GitClient {
       identity,
       gitBinary: options.gitBinary ?? 'git',
       logger: options.logger,
+      sshKeys: options.sshKeys ?? [],
     });
     const globalConfig: Array<[string, string]> = [
       ['user.name', identity.name],
@@ -203,7 +210,9 @@ export class GitClient {
     identity: GitIdentity;
     gitBinary: string;
     logger?: LoggerService;
+    sshKeys: GitSshKey[];
   }) {
+    this.#sshKeys = options.sshKeys;
     this.#home = options.home;
     this.#askpass = options.askpass;
     this.identity = options.identity;
@@ -211,8 +220,12 @@ export class GitClient {
     this.#logger = options.logger;
   }
 
-  /** Removes the client's private home directory. */
+  /** Removes the client's private home directory and the GnuPG homes of imported signing keys. */
   async close(): Promise<void> {
+    for (const gnupgHome of this.#gnupgHomes.splice(0)) {
+      await this.#stopGpgAgent(gnupgHome);
+      await fs.rm(gnupgHome, { recursive: true, force: true });
+    }
     await fs.rm(this.#home, { recursive: true, force: true });
   }
 
@@ -241,15 +254,29 @@ export class GitClient {
     }
 
     const env = this.#environment(options);
+    const sshKey = sshKeyFor(this.#sshKeys, options.credentialsURL);
+    let sshDir: string | undefined;
+    if (sshKey) {
+      secrets.push(sshKey.privateKey);
+      sshDir = await this.#writeSshKey(sshKey, env);
+    }
     const started = Date.now();
-    const result = await this.#spawn([...configArgs, ...args], {
-      // Never the backend's own working directory, which may be inside some repository.
-      cwd: options.cwd ?? this.#home,
-      env,
-      input: options.input,
-      signal: options.signal,
-      command,
+    const result = await this.#spawn(
+      this.#gitBinary,
+      [...configArgs, ...args],
+      {
+        // Never the backend's own working directory, which may be inside some repository.
+        cwd: options.cwd ?? this.#home,
+        env,
+        input: options.input,
+        signal: options.signal,
+        command,
+      },
+    ).finally(async () => {
+      if (sshDir) await fs.rm(sshDir, { recursive: true, force: true });
     });
+    const gnupgHome = options.env?.GNUPGHOME;
+    if (gnupgHome) await this.#stopGpgAgent(gnupgHome);
     const stdout = result.stdout;
     const stderr = clean(result.stderr);
     this.#logger?.debug(
@@ -269,6 +296,117 @@ export class GitClient {
       });
     }
     return { stdout, stderr, exitCode: result.exitCode };
+  }
+
+  /**
+   * Imports an ASCII-armored GPG private key (Kargo's `author.signingKey`) into a private GnuPG home of its own
+   * (removed by {@link GitClient.close}), trusted ultimately as Kargo does, and returns that home and the key's
+   * fingerprint. The key reaches gpg on its standard input only: never an argument, a file or a log line. Git
+   * signs with it when run with `GNUPGHOME` set to the returned home.
+   *
+   * @throws Error when the text is not an unprotected GPG private key (a passphrase cannot be given).
+   */
+  async importSigningKey(
+    key: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<{ gnupgHome: string; fingerprint: string }> {
+    // gpg-agent's sockets live in the GnuPG home, and socket paths are limited to about 100 bytes: the home is
+    // a short private directory of the temp directory rather than one inside this client's home.
+    const gnupgHome = await fs.mkdtemp(path.join(os.tmpdir(), 'kp-gpg-'));
+    await fs.chmod(gnupgHome, 0o700);
+    this.#gnupgHomes.push(gnupgHome);
+    const gpg = async (args: string[], input?: string) => {
+      const result = await this.#spawn(
+        'gpg',
+        ['--batch', '--no-tty', '--homedir', gnupgHome, ...args],
+        {
+          env: { ...this.#environment({}), GNUPGHOME: gnupgHome },
+          input,
+          signal: options.signal,
+          command: `gpg ${args[0]}`,
+          cwd: this.#home,
+        },
+      ).catch(error => {
+        throw new Error(
+          `gpg could not be run (is the gpg package installed?): ${
+            error instanceof Error ? error.message : String(error)
+          }`,
+        );
+      });
+      if (result.exitCode !== 0) {
+        // gpg's messages name keys and files, never the key material.
+        throw new Error(
+          `gpg ${args[0]} failed: ${redact(result.stderr.trim(), [key])}`,
+        );
+      }
+      return result.stdout;
+    };
+    try {
+      const listing = await gpg(
+        ['--with-colons', '--import-options', 'show-only', '--import'],
+        key,
+      );
+      const records = listing.split('\n').map(line => line.split(':'));
+      const secret = records.findIndex(fields => fields[0] === 'sec');
+      const fingerprint = records
+        .slice(secret + 1)
+        .find(fields => fields[0] === 'fpr')?.[9];
+      if (secret < 0 || !fingerprint) {
+        throw new Error('the signing key is not a GPG private key');
+      }
+      await gpg(['--import'], key);
+      await gpg(['--import-ownertrust'], `${fingerprint}:6:\n`);
+      return { gnupgHome, fingerprint };
+    } finally {
+      await this.#stopGpgAgent(gnupgHome);
+    }
+  }
+
+  /**
+   * Writes an SSH key (mode 0600) and its known hosts to a new directory of this client's private home and
+   * points `GIT_SSH_COMMAND` at them; returns the directory, which the caller removes after the command.
+   * Without configured known hosts, host keys are remembered for the client's life (first key accepted, a
+   * changed key refused).
+   */
+  async #writeSshKey(key: GitSshKey, env: NodeJS.ProcessEnv): Promise<string> {
+    const dir = await fs.mkdtemp(path.join(this.#home, 'ssh-'));
+    const keyFile = path.join(dir, 'key');
+    await fs.writeFile(
+      keyFile,
+      key.privateKey.endsWith('\n') ? key.privateKey : `${key.privateKey}\n`,
+      { mode: 0o600 },
+    );
+    let knownHostsFile = path.join(this.#home, 'ssh_known_hosts');
+    if (key.knownHosts !== undefined) {
+      knownHostsFile = path.join(dir, 'known_hosts');
+      await fs.writeFile(knownHostsFile, `${key.knownHosts.trim()}\n`, {
+        mode: 0o600,
+      });
+    }
+    env.GIT_SSH_COMMAND = sshCommand({
+      keyFile,
+      knownHostsFile,
+      strictHostKeyChecking: key.knownHosts !== undefined,
+    });
+    return dir;
+  }
+
+  /** Ends the gpg-agent gpg started for a GnuPG home, if one runs: nothing is left running after a command. */
+  async #stopGpgAgent(gnupgHome: string): Promise<void> {
+    const running = await fs.stat(path.join(gnupgHome, 'S.gpg-agent')).then(
+      () => true,
+      () => false,
+    );
+    if (!running) return;
+    await this.#spawn(
+      'gpgconf',
+      ['--homedir', gnupgHome, '--kill', 'gpg-agent'],
+      {
+        env: { ...this.#environment({}), GNUPGHOME: gnupgHome },
+        command: 'gpgconf --kill gpg-agent',
+        cwd: this.#home,
+      },
+    ).catch(() => undefined);
   }
 
   #environment(options: GitRunOptions): NodeJS.ProcessEnv {
@@ -304,6 +442,7 @@ export class GitClient {
   }
 
   #spawn(
+    binary: string,
     args: string[],
     options: {
       cwd?: string;
@@ -315,7 +454,7 @@ export class GitClient {
   ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
     return new Promise((resolve, reject) => {
       // A process group of its own, so that aborting also ends the helpers git starts (remote-https, ssh).
-      const child = spawn(this.#gitBinary, args, {
+      const child = spawn(binary, args, {
         cwd: options.cwd,
         env: options.env,
         stdio: ['pipe', 'pipe', 'pipe'],

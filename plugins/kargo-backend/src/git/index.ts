@@ -13,4 +13,6 @@ export type {
 export { credentialsFromIntegrations } from './credentials';
 export type { GitCredentialsLookup } from './credentials';
 export { KeyedLock } from './KeyedLock';
+export { isSshUrl, readGitSshKeys } from './sshKeys';
+export type { GitSshKey } from './sshKeys';
 export { redact, redactUrl } from './redact';

@@ -33,6 +33,8 @@ export interface WarehouseViewServiceOptions {
   auditor: AuditorService;
   /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
   triggerPoll?: () => Promise<void>;
+  /** Tells this replica's promotion worker that a webhook woke waiting promotions, so it looks without waiting. */
+  onPromotionsWoken?: () => void;
   /** The clock; tests pass a fixed one. */
   now?: () => Date;
 }
@@ -150,6 +152,20 @@ export class WarehouseViewService {
       });
       await event.success();
       await this.options.triggerPoll?.();
+    }
+    if (outcome.woken && outcome.woken.length > 0) {
+      const event = await this.options.auditor.createEvent({
+        eventId: 'webhook-promotion-refresh',
+        severityLevel: 'low',
+        meta: {
+          project: outcome.project ?? null,
+          receiver: outcome.receiver ?? null,
+          promotions: outcome.woken,
+        },
+      });
+      await event.success();
+      // This replica looks at once; the others at their next poll (the wake is in the database).
+      this.options.onPromotionsWoken?.();
     }
     return outcome;
   }

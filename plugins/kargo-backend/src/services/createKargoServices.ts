@@ -25,6 +25,8 @@ export interface KargoServicesOptions {
   auditor: AuditorService;
   /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
   onPromotionCreated?: () => void;
+  /** Tells this replica's promotion worker that a pull request webhook woke waiting promotions. */
+  onPromotionsWoken?: () => void;
   /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
   triggerPoll?: () => Promise<void>;
   /** The clock; tests pass a fixed one. */
@@ -85,6 +87,7 @@ export function createKargoServices(options: KargoServicesOptions): {
       webhooks: options.webhooks,
       auditor,
       triggerPoll: options.triggerPoll,
+      onPromotionsWoken: options.onPromotionsWoken,
       now,
     }),
   };

@@ -122,6 +122,19 @@ export interface PromotionStore {
   ): Promise<Promotion>;
 
   /**
+   * Brings forward the next attempt of Running promotions whose current step is `git-wait-for-pr` waiting on
+   * the pull request at `prUrl` (its output's `pr.url`), in `project` or in every project: they become
+   * claimable at once. A promotion being run right now is flagged too, so that the wake is not lost when its
+   * worker releases it with a later time. Safe across replicas: it only sets a flag that a claim clears.
+   * Returns the ids woken.
+   */
+  wakeWaitingForPullRequest(options: {
+    prUrl: string;
+    project?: string;
+    now: Date;
+  }): Promise<Array<{ project: string; id: string }>>;
+
+  /**
    * Promotions a worker may claim now, oldest first: a Running promotion whose lease is free or expired and
    * whose step is due (or that a user aborted), and, in a stage with no Running promotion, the oldest Pending
    * one. So a stage runs one promotion at a time, in the order they were created.

@@ -4,7 +4,7 @@ import { discoverCharts } from '../discovery/chart';
 import { GitMirrorCache, discoverCommits } from '../discovery/git';
 import { discoverImages } from '../discovery/image';
 import { OciRegistryClient, readRegistryCredentials } from '../discovery/oci';
-import { GitClient, credentialsFromIntegrations } from '../git';
+import { GitClient, credentialsFromIntegrations, readGitSshKeys } from '../git';
 import {
   EvaluationBudget,
   evaluateExpression,
@@ -49,7 +49,10 @@ export async function createDiscoverers(options: {
   const { config, logger } = options;
   const credentials = readRegistryCredentials(config);
   const client = OciRegistryClient.create({ credentials, logger });
-  const git = await GitClient.create({ logger });
+  const git = await GitClient.create({
+    logger,
+    sshKeys: readGitSshKeys(config),
+  });
   const mirrors = await GitMirrorCache.create({
     git,
     cacheDir: options.cacheDir,

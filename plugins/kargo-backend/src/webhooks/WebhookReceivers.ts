@@ -8,7 +8,12 @@ import {
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { ProjectSecrets } from '../secrets';
 import { ArtifactSourceRegistry } from '../warehouses/sources';
-import { WEBHOOK_PROVIDERS, WebhookRequest, WebhookVerdict } from './providers';
+import {
+  secretKeyOf,
+  WEBHOOK_PROVIDERS,
+  WebhookRequest,
+  WebhookVerdict,
+} from './providers';
 
 /** A receiver of a project, as users configure it at their Git host or registry. */
 export interface WebhookReceiverInfo {
@@ -28,6 +33,8 @@ export interface WebhookOutcome {
   receiver?: string;
   message: string;
   refreshed: string[];
+  /** Promotions woken by a pull request event (`<project>/<id>`). */
+  woken?: string[];
 }
 
 /**
@@ -90,6 +97,11 @@ export class WebhookReceivers {
         warehouse: string,
         actor: string,
       ) => Promise<void>;
+      /**
+       * Brings forward the next attempt of the promotions (of `project`, or of every project) waiting in
+       * `git-wait-for-pr` on the pull request at `prUrl`; returns them as `<project>/<id>`.
+       */
+      wakePromotions: (prUrl: string, project?: string) => Promise<string[]>;
     },
   ) {}
 
@@ -105,7 +117,9 @@ export class WebhookReceivers {
       const ref = secretRefOf(config);
       return {
         config,
-        secret: this.options.secrets.get(projectName, ref)?.secret,
+        secret: this.options.secrets.get(projectName, ref)?.[
+          secretKeyOf(providerOf(config))
+        ],
       };
     });
   }
@@ -117,7 +131,9 @@ export class WebhookReceivers {
     return (catalog.getClusterConfig()?.spec?.webhookReceivers ?? []).map(
       config => ({
         config,
-        secret: this.options.secrets.getSystem(secretRefOf(config))?.secret,
+        secret: this.options.secrets.getSystem(secretRefOf(config))?.[
+          secretKeyOf(providerOf(config))
+        ],
       }),
     );
   }
@@ -144,7 +160,11 @@ export class WebhookReceivers {
         return {
           name: config.name,
           provider,
-          problem: `secret "${ref}" has no "secret" key: set kargo.systemSecrets.${ref}.secret in app-config`,
+          problem: `secret "${ref}" has no "${secretKeyOf(
+            provider,
+          )}" key: set kargo.systemSecrets.${ref}.${secretKeyOf(
+            provider,
+          )} in app-config`,
         };
       }
       return {
@@ -173,7 +193,11 @@ export class WebhookReceivers {
           project: projectName,
           name: config.name,
           provider,
-          problem: `secret "${ref}" has no "secret" key: set kargo.secrets.${projectName}.${ref}.secret in app-config`,
+          problem: `secret "${ref}" has no "${secretKeyOf(
+            provider,
+          )}" key: set kargo.secrets.${projectName}.${ref}.${secretKeyOf(
+            provider,
+          )} in app-config`,
         };
       }
       return {
@@ -239,6 +263,7 @@ export class WebhookReceivers {
     const verdict: WebhookVerdict = WEBHOOK_PROVIDERS[receiver.provider](
       request,
       receiver.secret,
+      receiver.config,
     );
     const base = { project: receiver.project, receiver: receiver.config.name };
     if (verdict.kind === 'unauthorized') {
@@ -250,6 +275,25 @@ export class WebhookReceivers {
         status: 200,
         message: `Ignored: ${verdict.reason}`,
         refreshed: [],
+      };
+    }
+    if (verdict.kind === 'pullRequest') {
+      // As Kargo: a project's receiver wakes that project's promotions, a ClusterConfig's those of any project.
+      const woken = await this.options.wakePromotions(
+        verdict.url,
+        receiver.project,
+      );
+      return {
+        ...base,
+        status: 200,
+        message:
+          woken.length > 0
+            ? `Refreshed promotions waiting on ${verdict.url}: ${woken.join(
+                ', ',
+              )}`
+            : `No promotion is waiting on ${verdict.url}`,
+        refreshed: [],
+        woken,
       };
     }
     const catalog = await this.options.getCatalog();

@@ -49,6 +49,7 @@ function receivers() {
     ...parseManifests({ source: 'cluster.yaml', text: CLUSTER_CONFIG }),
   ]);
   const refreshed: string[] = [];
+  const woken: string[] = [];
   const webhooks = new WebhookReceivers({
     getCatalog: async () => catalog,
     secrets: new ProjectSecrets(
@@ -64,8 +65,12 @@ function receivers() {
     refresh: async (p, warehouse, actor) => {
       refreshed.push(`${p}/${warehouse} by ${actor}`);
     },
+    wakePromotions: async (prUrl, p) => {
+      woken.push(`${prUrl} in ${p ?? 'every project'}`);
+      return ['shop/promo-1'];
+    },
   });
-  return { webhooks, refreshed };
+  return { webhooks, refreshed, woken };
 }
 
 describe('ClusterConfig webhook receivers', () => {
@@ -128,5 +133,31 @@ describe('ClusterConfig webhook receivers', () => {
     });
     expect(forged.status).toBe(401);
     expect(refreshed).toHaveLength(2);
+  });
+
+  it('wakes promotions of every project waiting on a closed pull request', async () => {
+    const { webhooks, woken } = receivers();
+    const [github] = await webhooks.listClusterReceivers();
+    const body = JSON.stringify({
+      action: 'closed',
+      pull_request: { html_url: 'https://github.com/acme/app/pull/3' },
+    });
+    const outcome = await webhooks.deliver(
+      github.path!.replace('/webhooks/', ''),
+      {
+        headers: {
+          'x-github-event': 'pull_request',
+          'x-hub-signature-256': `sha256=${crypto
+            .createHmac('sha256', 'cluster-s3cret')
+            .update(body)
+            .digest('hex')}`,
+        },
+        body: Buffer.from(body),
+      },
+    );
+    expect(outcome).toMatchObject({ status: 200, woken: ['shop/promo-1'] });
+    expect(woken).toEqual([
+      'https://github.com/acme/app/pull/3 in every project',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { WebhookReceiverConfig } from '@kargo-portal/plugin-kargo-common';
 import type { ArtifactSourceWebhookEvent } from '@kargo-portal/plugin-kargo-node';
 import { parseBoundedJson } from '../json/boundedJson';
 
@@ -11,6 +12,8 @@ export type WebhookPush = ArtifactSourceWebhookEvent;
 /** What a provider's request turned out to be. */
 export type WebhookVerdict =
   | { kind: 'push'; push: WebhookPush }
+  /** A pull request was merged or closed: promotions waiting on it in `git-wait-for-pr` look at it now. */
+  | { kind: 'pullRequest'; url: string }
   | { kind: 'ignored'; reason: string }
   | { kind: 'unauthorized'; reason: string };
 
@@ -19,7 +22,16 @@ export interface WebhookRequest {
   body: Buffer;
 }
 
-type Provider = (request: WebhookRequest, secret: string) => WebhookVerdict;
+type Provider = (
+  request: WebhookRequest,
+  secret: string,
+  config: WebhookReceiverConfig,
+) => WebhookVerdict;
+
+/** The key of the receiver's secret that holds its token: Kargo's `secret`, `secret-token` for Artifactory. */
+export function secretKeyOf(provider: string): string {
+  return provider === 'artifactory' ? 'secret-token' : 'secret';
+}
 
 function header(request: WebhookRequest, name: string): string | undefined {
   const value = request.headers[name.toLowerCase()];
@@ -77,6 +89,13 @@ const ignored = (reason: string): WebhookVerdict => ({
   reason,
 });
 
+/** A closed or merged pull request's web URL, as the provider reported it. */
+function pullRequest(url: unknown, what: string): WebhookVerdict {
+  return typeof url === 'string' && url !== ''
+    ? { kind: 'pullRequest', url }
+    : ignored(`${what} without a pull request URL`);
+}
+
 /**
  * GitHub: `X-Hub-Signature-256: sha256=<HMAC-SHA256 of the body>`; `push` events refresh Git subscriptions,
  * `package` / `registry_package` events refresh image subscriptions (GHCR).
@@ -89,6 +108,12 @@ const github: Provider = (request, secret) => {
   const event = header(request, 'x-github-event');
   const payload = json(request);
   if (event === 'ping') return ignored('ping');
+  if (event === 'pull_request') {
+    const action = field(payload, 'action');
+    return action === 'closed'
+      ? pullRequest(field(payload, 'pull_request', 'html_url'), 'GitHub event')
+      : ignored(`pull request action "${String(action)}"`);
+  }
   const repo = field(payload, 'repository');
   if (event === 'push' && repo) {
     return {
@@ -116,13 +141,19 @@ const github: Provider = (request, secret) => {
   return ignored(`GitHub event "${event}" does not refresh warehouses`);
 };
 
-/** GitLab: `X-Gitlab-Token` equals the secret; push and tag push events. */
+/** GitLab: `X-Gitlab-Token` equals the secret; push and tag push events; merged or closed merge requests. */
 const gitlab: Provider = (request, secret) => {
   if (!same(header(request, 'x-gitlab-token'), secret)) {
     return unauthorized('X-Gitlab-Token does not match the secret');
   }
   const payload = json(request);
   const kind = field(payload, 'object_kind');
+  if (kind === 'merge_request') {
+    const action = field(payload, 'object_attributes', 'action');
+    return action === 'merge' || action === 'close'
+      ? pullRequest(field(payload, 'object_attributes', 'url'), 'GitLab event')
+      : ignored(`merge request action "${String(action)}"`);
+  }
   const p = field(payload, 'project');
   if ((kind === 'push' || kind === 'tag_push') && p) {
     return {
@@ -141,7 +172,7 @@ const gitlab: Provider = (request, secret) => {
   return ignored(`GitLab event "${String(kind)}" does not refresh warehouses`);
 };
 
-/** Gitea: `X-Gitea-Signature: <hex HMAC-SHA256 of the body>`; push events. */
+/** Gitea: `X-Gitea-Signature: <hex HMAC-SHA256 of the body>`; push events; closed pull requests. */
 const gitea: Provider = (request, secret) => {
   if (
     !same(header(request, 'x-gitea-signature'), hmacHex(secret, request.body))
@@ -150,6 +181,12 @@ const gitea: Provider = (request, secret) => {
   }
   const event = header(request, 'x-gitea-event');
   const payload = json(request);
+  if (event === 'pull_request') {
+    const action = field(payload, 'action');
+    return action === 'closed'
+      ? pullRequest(field(payload, 'pull_request', 'html_url'), 'Gitea event')
+      : ignored(`pull request action "${String(action)}"`);
+  }
   const repo = field(payload, 'repository');
   if (event === 'push' && repo) {
     return {
@@ -168,7 +205,10 @@ const gitea: Provider = (request, secret) => {
   return ignored(`Gitea event "${event}" does not refresh warehouses`);
 };
 
-/** Bitbucket Cloud: `X-Hub-Signature: sha256=<HMAC-SHA256 of the body>`; `repo:push` events. */
+/**
+ * Bitbucket Cloud: `X-Hub-Signature: sha256=<HMAC-SHA256 of the body>`; `repo:push` events; merged
+ * (`pullrequest:fulfilled`) or declined (`pullrequest:rejected`) pull requests.
+ */
 const bitbucket: Provider = (request, secret) => {
   if (
     !same(
@@ -180,6 +220,12 @@ const bitbucket: Provider = (request, secret) => {
   }
   const event = header(request, 'x-event-key');
   const payload = json(request);
+  if (event === 'pullrequest:fulfilled' || event === 'pullrequest:rejected') {
+    return pullRequest(
+      field(payload, 'pullrequest', 'links', 'html', 'href'),
+      'Bitbucket event',
+    );
+  }
   if (event === 'repo:push' && field(payload, 'repository')) {
     const html = field(payload, 'repository', 'links', 'html', 'href');
     const change = field(payload, 'push', 'changes', 0, 'new');
@@ -256,8 +302,129 @@ const generic: Provider = request => {
   return { kind: 'push', push: { gitRepoURLs: urls, imageRepoURLs: urls } };
 };
 
+/**
+ * Azure: Azure DevOps service hooks (`User-Agent: VSServices/...`) and Azure Container Registry webhooks
+ * (`User-Agent: AzureContainerRegistry/...`). Neither signs its deliveries: as in Kargo, the unguessable
+ * receiver URL is the secret. A DevOps `git.push` refreshes Git subscriptions; `git.pullrequest.merged`, and
+ * `git.pullrequest.updated` to abandoned, wake the promotions waiting on the pull request; an ACR `push`
+ * refreshes image subscriptions.
+ */
+const azure: Provider = request => {
+  const agent = header(request, 'user-agent') ?? '';
+  const payload = json(request);
+  if (agent.startsWith('AzureContainerRegistry')) {
+    const action = field(payload, 'action');
+    if (action === 'ping') return ignored('ping');
+    const host = field(payload, 'request', 'host');
+    const repository = field(payload, 'target', 'repository');
+    if (
+      action !== 'push' ||
+      typeof host !== 'string' ||
+      typeof repository !== 'string'
+    ) {
+      return ignored(
+        `Azure Container Registry event "${String(
+          action,
+        )}" does not refresh warehouses`,
+      );
+    }
+    return {
+      kind: 'push',
+      push: { gitRepoURLs: [], imageRepoURLs: [`${host}/${repository}`] },
+    };
+  }
+  if (agent.startsWith('VSServices')) {
+    const event = field(payload, 'eventType');
+    const resource = field(payload, 'resource');
+    if (event === 'git.push') {
+      const remote = field(resource, 'repository', 'remoteUrl');
+      const refUpdates = field(resource, 'refUpdates');
+      const branches = (Array.isArray(refUpdates) ? refUpdates : [])
+        .map(update => branchOf(field(update, 'name')))
+        .filter((b): b is string => b !== undefined);
+      return {
+        kind: 'push',
+        push: {
+          // Azure DevOps puts the organization as user in remote URLs (https://org@dev.azure.com/...).
+          gitRepoURLs: strings(
+            typeof remote === 'string'
+              ? remote.replace(/^(https?:\/\/)[^@/]+@/, '$1')
+              : undefined,
+          ),
+          imageRepoURLs: [],
+          branch: branches.length === 1 ? branches[0] : undefined,
+        },
+      };
+    }
+    if (
+      event === 'git.pullrequest.merged' ||
+      (event === 'git.pullrequest.updated' &&
+        field(resource, 'status') === 'abandoned')
+    ) {
+      return pullRequest(
+        field(resource, '_links', 'web', 'href'),
+        'Azure DevOps event',
+      );
+    }
+    return ignored(
+      `Azure DevOps event "${String(event)}" does not refresh anything`,
+    );
+  }
+  return ignored(
+    'the request does not appear to come from Azure DevOps or Azure Container Registry (User-Agent)',
+  );
+};
+
+/**
+ * JFrog Artifactory: `X-Jfrog-Event-Auth: <hex HMAC-SHA256 of the body>` with the secret's `secret-token`;
+ * `pushed` events of the `docker` domain, for images (`docker`) and OCI charts (`oci`). The repository is the
+ * Artifactory host, the receiver's `virtualRepoName` (or the event's `repo_key`) and the image path.
+ */
+const artifactory: Provider = (request, secret, config) => {
+  if (
+    !same(header(request, 'x-jfrog-event-auth'), hmacHex(secret, request.body))
+  ) {
+    return unauthorized('X-Jfrog-Event-Auth does not match the secret');
+  }
+  const payload = json(request);
+  const eventType = field(payload, 'event_type');
+  const domain = field(payload, 'domain');
+  if (eventType !== 'pushed' || domain !== 'docker') {
+    return ignored(
+      `Artifactory event "${String(domain)}/${String(
+        eventType,
+      )}" does not refresh warehouses (only docker/pushed)`,
+    );
+  }
+  const imageType = field(payload, 'data', 'image_type');
+  if (imageType !== 'docker' && imageType !== 'oci') {
+    return ignored(
+      `Artifactory image type "${String(imageType)}" is not supported`,
+    );
+  }
+  let host: string;
+  try {
+    host = new URL(String(field(payload, 'jpd_origin'))).host;
+  } catch {
+    return ignored('the payload has no valid jpd_origin');
+  }
+  const path = field(payload, 'data', 'path');
+  const sections = typeof path === 'string' ? path.split('/') : [];
+  if (sections.length < 2) return ignored('the payload has no valid data.path');
+  const repoName =
+    config.artifactory?.virtualRepoName || field(payload, 'data', 'repo_key');
+  if (typeof repoName !== 'string' || repoName === '') {
+    return ignored('the payload has no data.repo_key');
+  }
+  // data.path ends with the tag and the manifest file: what is before them is the image's path.
+  const image = [host, repoName, ...sections.slice(0, -2)].join('/');
+  return { kind: 'push', push: { gitRepoURLs: [], imageRepoURLs: [image] } };
+};
+
 /** Receivers by the field that names them in a ProjectConfig's `webhookReceivers`. */
 export const WEBHOOK_PROVIDERS: Record<string, Provider> = {
+  artifactory,
+  azure,
   github,
   gitlab,
   gitea,

@@ -5,6 +5,8 @@ import { createApiFixture } from '../__testUtils__/apiFixture';
 
 const databases = kargoTestDatabases();
 const NOW = new Date('2026-03-01T12:00:00.000Z');
+const PR_URL = 'https://git.example/acme/gitops/pull/7';
+let promotionCount = 1;
 
 const PROJECT = `
 apiVersion: kargo.akuity.io/v1alpha1
@@ -29,6 +31,9 @@ spec:
         actions:
           - action: Refresh
             targetSelectionCriteria: [{ kind: Warehouse, name: images }]
+    - { name: az, azure: { secretRef: { name: az-secret } } }
+    - name: af
+      artifactory: { secretRef: { name: af-secret }, virtualRepoName: docker-virtual }
     - { name: unset, github: { secretRef: { name: missing } } }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
@@ -37,6 +42,7 @@ metadata: { name: app, namespace: hooks }
 spec:
   subscriptions:
     - git: { repoURL: 'https://github.com/acme/app.git', branch: main }
+    - git: { repoURL: 'https://dev.azure.com/acme/shop/_git/config', branch: main }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
@@ -46,6 +52,8 @@ spec:
     - image: { repoURL: acme/web }
     - image: { repoURL: quay.io/acme/api }
     - image: { repoURL: harbor.example/acme/worker }
+    - image: { repoURL: acme.azurecr.io/team/api }
+    - image: { repoURL: acme.jfrog.io/docker-virtual/team/web }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Stage
@@ -55,12 +63,16 @@ spec:
     - { origin: { kind: Warehouse, name: app }, sources: { direct: true } }
 `;
 
-const SECRETS = Object.fromEntries(
-  ['gh', 'gl', 'gt', 'bb', 'dh', 'qy', 'hb', 'gn'].map(n => [
-    `hooks/${n}-secret`,
-    { secret: `${n}-s3cret` },
-  ]),
-);
+const SECRETS = {
+  ...Object.fromEntries(
+    ['gh', 'gl', 'gt', 'bb', 'dh', 'qy', 'hb', 'gn', 'az'].map(n => [
+      `hooks/${n}-secret`,
+      { secret: `${n}-s3cret` },
+    ]),
+  ),
+  // Kargo's Artifactory receivers read the `secret-token` key.
+  'hooks/af-secret': { 'secret-token': 'af-s3cret' },
+};
 
 const hmac = (secret: string, body: string) =>
   crypto.createHmac('sha256', secret).update(body).digest('hex');
@@ -199,6 +211,69 @@ const deliveries: Delivery[] = [
     refreshed: [],
   },
   {
+    name: 'Azure DevOps push to a branch',
+    receiver: 'az',
+    body: {
+      eventType: 'git.push',
+      resource: {
+        refUpdates: [{ name: 'refs/heads/main' }],
+        repository: {
+          remoteUrl: 'https://acme@dev.azure.com/acme/shop/_git/config',
+        },
+      },
+    },
+    headers: () => ({ 'user-agent': 'VSServices/16.255.0' }),
+    status: 200,
+    refreshed: ['app'],
+  },
+  {
+    name: 'Azure Container Registry push',
+    receiver: 'az',
+    body: {
+      action: 'push',
+      target: { repository: 'team/api', tag: 'v1', mediaType: 'x' },
+      request: { host: 'acme.azurecr.io' },
+    },
+    headers: () => ({ 'user-agent': 'AzureContainerRegistry/1.0' }),
+    status: 200,
+    refreshed: ['images'],
+  },
+  {
+    name: 'Azure delivery from an unknown service',
+    receiver: 'az',
+    body: { action: 'push' },
+    headers: () => ({ 'user-agent': 'curl/8' }),
+    status: 200,
+    refreshed: [],
+  },
+  {
+    name: 'Artifactory docker push signed with the secret-token',
+    receiver: 'af',
+    body: {
+      domain: 'docker',
+      event_type: 'pushed',
+      jpd_origin: 'https://acme.jfrog.io',
+      data: {
+        repo_key: 'docker-local',
+        path: 'team/web/1.2.3/manifest.json',
+        image_name: 'team/web',
+        image_type: 'docker',
+        tag: '1.2.3',
+      },
+    },
+    headers: b => ({ 'x-jfrog-event-auth': hmac('af-s3cret', b) }),
+    status: 200,
+    refreshed: ['images'],
+  },
+  {
+    name: 'Artifactory push signed with another secret',
+    receiver: 'af',
+    body: { domain: 'docker', event_type: 'pushed' },
+    headers: b => ({ 'x-jfrog-event-auth': hmac('wrong', b) }),
+    status: 401,
+    refreshed: [],
+  },
+  {
     name: 'generic receiver refreshing the warehouses its action targets',
     receiver: 'gn',
     body: {},
@@ -256,6 +331,161 @@ describe.each(databases.eachSupportedId())('webhook receivers on %p', id => {
       delivery.refreshed.length > 0 ? ['webhook-refresh'] : [],
     );
   });
+
+  it.each([
+    {
+      provider: 'GitHub',
+      receiver: 'gh',
+      body: { action: 'closed', pull_request: { html_url: PR_URL } },
+      headers: (b: string) => ({
+        'x-github-event': 'pull_request',
+        'x-hub-signature-256': `sha256=${hmac('gh-s3cret', b)}`,
+      }),
+    },
+    {
+      provider: 'GitLab',
+      receiver: 'gl',
+      body: {
+        object_kind: 'merge_request',
+        object_attributes: { action: 'merge', url: PR_URL },
+      },
+      headers: () => ({ 'x-gitlab-token': 'gl-s3cret' }),
+    },
+    {
+      provider: 'Gitea',
+      receiver: 'gt',
+      body: { action: 'closed', pull_request: { html_url: PR_URL } },
+      headers: (b: string) => ({
+        'x-gitea-event': 'pull_request',
+        'x-gitea-signature': hmac('gt-s3cret', b),
+      }),
+    },
+    {
+      provider: 'Bitbucket',
+      receiver: 'bb',
+      body: { pullrequest: { links: { html: { href: PR_URL } } } },
+      headers: (b: string) => ({
+        'x-event-key': 'pullrequest:fulfilled',
+        'x-hub-signature': `sha256=${hmac('bb-s3cret', b)}`,
+      }),
+    },
+    {
+      provider: 'Azure DevOps',
+      receiver: 'az',
+      body: {
+        eventType: 'git.pullrequest.merged',
+        resource: { _links: { web: { href: PR_URL } } },
+      },
+      headers: () => ({ 'user-agent': 'VSServices/16.255.0' }),
+    },
+  ])(
+    'a $provider pull request event wakes the promotion waiting on it in git-wait-for-pr at once',
+    async ({ receiver, body, headers }) => {
+      const promotion = await waitingPromotion();
+      const claimable = () =>
+        fx.stores.promotions.findClaimable({
+          now: NOW,
+          limit: 10,
+          exclude: [],
+        });
+      expect(await claimable()).not.toContain(promotion);
+      fx.audits.length = 0;
+      fx.wokenNotices.length = 0;
+
+      // Another pull request's event wakes nothing.
+      const other = JSON.stringify(body).replace(PR_URL, `${PR_URL}0`);
+      const ignored = await request(fx.app)
+        .post(paths[receiver])
+        .set({ 'content-type': 'application/json', ...headers(other) })
+        .send(other);
+      expect(ignored.status).toBe(200);
+      expect(await claimable()).not.toContain(promotion);
+
+      const text = JSON.stringify(body);
+      const res = await request(fx.app)
+        .post(paths[receiver])
+        .set({ 'content-type': 'application/json', ...headers(text) })
+        .send(text);
+      expect(res.status).toBe(200);
+      expect(res.body.message).toContain(`hooks/${promotion}`);
+      expect(await claimable()).toContain(promotion);
+      expect(fx.wokenNotices).toHaveLength(1);
+      expect(fx.audits.map(a => a.eventId)).toEqual([
+        'webhook-promotion-refresh',
+      ]);
+    },
+  );
+
+  /** A promotion of stage dev whose git-wait-for-pr step waits on PR_URL until an hour from now. */
+  async function waitingPromotion(): Promise<string> {
+    // One Running promotion per stage: the previous test's is finished first.
+    for (const { id: previous } of (
+      await fx.stores.promotions.listPromotions({ project: 'hooks', limit: 50 })
+    ).items) {
+      const claim = await fx.stores.promotions.claim({
+        id: previous,
+        workerId: 'cleanup',
+        now: NOW,
+        leaseMs: 60_000,
+      });
+      if (claim) {
+        await fx.stores.promotions.finish({
+          id: previous,
+          workerId: 'cleanup',
+          phase: 'Failed',
+          now: NOW,
+        });
+      }
+    }
+    const freightId = (promotionCount++).toString(16).padStart(40, '0');
+    await fx.stores.freight.insertFreight(
+      {
+        project: 'hooks',
+        id: freightId,
+        origin: { kind: 'Warehouse', name: 'app' },
+        commits: [{ repoURL: 'https://github.com/acme/app.git', id: 'c1' }],
+        images: [],
+        charts: [],
+        createdAt: NOW,
+      },
+      { generateAlias: async () => `alias-${freightId}` },
+    );
+    const created = await fx.stores.promotions.createPromotion({
+      project: 'hooks',
+      stage: 'dev',
+      freightId,
+      at: NOW,
+    });
+    await fx.stores.promotions.claim({
+      id: created.id,
+      workerId: 'w1',
+      now: NOW,
+      leaseMs: 60_000,
+    });
+    await fx.stores.promotions.saveProgress({
+      id: created.id,
+      workerId: 'w1',
+      state: {
+        currentStep: 0,
+        steps: [
+          {
+            alias: 'wait',
+            uses: 'git-wait-for-pr',
+            status: 'Running',
+            output: { pr: { id: 7, url: PR_URL } },
+          },
+        ],
+        runtime: [{}],
+        outputs: {},
+      },
+    });
+    await fx.stores.promotions.release({
+      id: created.id,
+      workerId: 'w1',
+      nextRunAt: new Date(NOW.getTime() + 3_600_000),
+    });
+    return created.id;
+  }
 
   it('names the missing secret of a receiver that cannot receive', async () => {
     const receivers = await request(fx.app).get('/projects/hooks/webhooks');

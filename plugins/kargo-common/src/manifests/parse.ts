@@ -236,8 +236,8 @@ const SKIPPED_KINDS: Record<string, string> = {
 
 const CREDENTIALS_MESSAGE =
   'Kargo credentials are not read from manifest sources and were not stored: Git credentials come from ' +
-  "Backstage's integrations (integrations.github, integrations.gitlab, ...) and registry and chart repository " +
-  'credentials from kargo.registries in the backend config';
+  "Backstage's integrations (integrations.github, integrations.gitlab, ...), SSH keys for Git from " +
+  'kargo.gitSshKeys, and registry and chart repository credentials from kargo.registries in the backend config';
 
 /** The keys repeated in the mappings of a document, as dotted paths: YAML forbids them, kubectl takes the last. */
 function repeatedKeys(doc: Document.Parsed): string[] {

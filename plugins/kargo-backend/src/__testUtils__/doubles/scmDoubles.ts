@@ -1,10 +1,22 @@
 /*
- * TEST DOUBLE SUPPORT: starts the GitHub and GitLab API doubles together and gives the Backstage config whose
- * `integrations` point at them, as an app-config would point at github.com and a GitLab server:
- *   github.com        -> GitHub double (token accepted)
- *   gitlab.acme.test  -> GitLab double (token accepted)
+ * TEST DOUBLE SUPPORT: starts the SCM API doubles together and gives the Backstage config whose `integrations`
+ * point at them, as an app-config would point at the real services:
+ *   github.com            -> GitHub double (token accepted)
+ *   gitlab.acme.test      -> GitLab double (token accepted)
+ *   gitea.acme.test       -> Gitea double (`integrations.gitea`, basic auth)
+ *   bitbucket.org         -> Bitbucket Cloud double (`integrations.bitbucketCloud`, username and API token; the
+ *                            API root, fixed by Backstage, is given as `providerOptions`)
+ *   <azure.host>          -> Azure DevOps double as an Azure DevOps Server (`integrations.azure`, a PAT);
+ *                            repository URLs `http://<azure.host>/<org>/<project>/_git/<repo>`
  */
 import { ConfigReader } from '@backstage/config';
+import { PullRequestProvidersOptions } from '../../promotion/scm/PullRequestProviders';
+import {
+  AzureDevOpsApiDouble,
+  startAzureDevOpsApiDouble,
+} from './azureDevOpsApi';
+import { BitbucketApiDouble, startBitbucketApiDouble } from './bitbucketApi';
+import { GiteaApiDouble, startGiteaApiDouble } from './giteaApi';
 import { GithubApiDouble, startGithubApiDouble } from './githubApi';
 import { GitlabApiDouble, startGitlabApiDouble } from './gitlabApi';
 
@@ -12,34 +24,61 @@ import { GitlabApiDouble, startGitlabApiDouble } from './gitlabApi';
 export interface ScmDoubles {
   github: GithubApiDouble;
   gitlab: GitlabApiDouble;
-  /** `integrations.github` for github.com and `integrations.gitlab` for gitlab.acme.test. */
+  gitea: GiteaApiDouble;
+  bitbucket: BitbucketApiDouble;
+  azure: AzureDevOpsApiDouble;
+  /** The integrations of every double. */
   config: ConfigReader;
   /** The same integrations with other tokens, which the doubles refuse. */
   configWithWrongTokens: ConfigReader;
+  /** What `PullRequestProviders.fromConfig` needs beside the config to reach the Bitbucket double. */
+  providerOptions: PullRequestProvidersOptions;
   close(): Promise<void>;
 }
 
-/** Starts both doubles on loopback ports. */
+/** Starts the doubles on loopback ports. */
 export async function startScmDoubles(): Promise<ScmDoubles> {
   const github = await startGithubApiDouble();
   const gitlab = await startGitlabApiDouble({
     webBaseUrl: 'https://gitlab.acme.test',
   });
-  const integrations = (githubToken: string, gitlabToken: string) =>
+  const gitea = await startGiteaApiDouble({
+    webBaseUrl: 'https://gitea.acme.test',
+  });
+  const bitbucket = await startBitbucketApiDouble();
+  const azure = await startAzureDevOpsApiDouble();
+  const integrations = (secret: (real: string) => string) =>
     new ConfigReader({
       integrations: {
         github: [
           {
             host: 'github.com',
             apiBaseUrl: github.apiBaseUrl,
-            token: githubToken,
+            token: secret(github.token),
           },
         ],
         gitlab: [
           {
             host: 'gitlab.acme.test',
             apiBaseUrl: gitlab.apiBaseUrl,
-            token: gitlabToken,
+            token: secret(gitlab.token),
+          },
+        ],
+        gitea: [
+          {
+            host: 'gitea.acme.test',
+            baseUrl: gitea.baseUrl,
+            username: gitea.username,
+            password: secret(gitea.password),
+          },
+        ],
+        bitbucketCloud: [
+          { username: bitbucket.username, token: secret(bitbucket.token) },
+        ],
+        azure: [
+          {
+            host: azure.host,
+            credentials: [{ personalAccessToken: secret(azure.token) }],
           },
         ],
       },
@@ -47,14 +86,18 @@ export async function startScmDoubles(): Promise<ScmDoubles> {
   return {
     github,
     gitlab,
-    config: integrations(github.token, gitlab.token),
-    configWithWrongTokens: integrations(
-      'ghp_wrong_secret',
-      'glpat-wrong-secret',
-    ),
+    gitea,
+    bitbucket,
+    azure,
+    config: integrations(real => real),
+    configWithWrongTokens: integrations(real => `${real}-wrong-secret`),
+    providerOptions: { bitbucketCloudApiBaseUrl: bitbucket.apiBaseUrl },
     close: async () => {
       await github.close();
       await gitlab.close();
+      await gitea.close();
+      await bitbucket.close();
+      await azure.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import { toDbTime } from '../time';
 
 /**
  * Promotions a worker may claim now, oldest first (see `PromotionStore.findClaimable`): a Running promotion
- * whose lease is free or expired and whose step is due (or that a user aborted), and, in a stage with no
+ * whose lease is free or expired and whose step is due (or that a user aborted, or a webhook woke), and, in a stage with no
  * Running promotion, the oldest Pending one.
  */
 export async function findClaimable(
@@ -42,7 +42,8 @@ export async function findClaimable(
       q
         .whereNull('p.next_run_at')
         .orWhere('p.next_run_at', '<=', now)
-        .orWhereNotNull('p.abort_requested_by'),
+        .orWhereNotNull('p.abort_requested_by')
+        .orWhereNotNull('p.wake_requested_at'),
     )
     .where(q =>
       q

@@ -8,6 +8,10 @@ import {
   GitlabApiDouble,
   startGitlabApiDouble,
 } from '../../__testUtils__/doubles/gitlabApi';
+import {
+  ScmDoubles,
+  startScmDoubles,
+} from '../../__testUtils__/doubles/scmDoubles';
 import { PullRequestProviders } from './PullRequestProviders';
 
 describe('PullRequestProviders', () => {
@@ -64,6 +68,53 @@ describe('PullRequestProviders', () => {
     await gitlab.close();
   });
 
+  describe('with the Gitea, Bitbucket Cloud and Azure DevOps doubles', () => {
+    let doubles: ScmDoubles;
+    beforeAll(async () => {
+      doubles = await startScmDoubles();
+      doubles.gitea
+        .addRepository('team/app')
+        .git.commit('main', 'Gitea commit', {});
+      doubles.bitbucket
+        .addRepository('acme/app')
+        .git.commit('main', 'Bitbucket commit', {});
+      doubles.azure
+        .addRepository('contoso/Platform/app')
+        .git.commit('main', 'Azure commit', {});
+    });
+    afterAll(() => doubles.close());
+
+    it.each([
+      ['https://gitea.acme.test/team/app.git', 'gitea', 'Gitea commit'],
+      ['https://bitbucket.org/acme/app.git', 'bitbucket', 'Bitbucket commit'],
+      ['azure', 'azure', 'Azure commit'],
+    ])(
+      'serves %s through its integration’s credentials',
+      async (url, name, message) => {
+        const repoURL =
+          url === 'azure'
+            ? `${doubles.azure.url}/contoso/Platform/_git/app`
+            : url;
+        const provider = await PullRequestProviders.fromConfig(
+          doubles.config,
+          doubles.providerOptions,
+        ).forRepository(repoURL);
+        expect(provider.name).toBe(name);
+        await expect(provider.getBranchHead('main')).resolves.toMatchObject({
+          message,
+        });
+        const refused = await PullRequestProviders.fromConfig(
+          doubles.configWithWrongTokens,
+          doubles.providerOptions,
+        )
+          .forRepository(repoURL)
+          .then(wrong => wrong.getBranchHead('main'))
+          .catch(e => e);
+        expect(refused.status).toBe(401);
+      },
+    );
+  });
+
   it.each([
     ['https://github.com/acme/gitops.git', 'github', 'Initial commit'],
     ['git@github.com:acme/gitops.git', 'github', 'Initial commit'],
@@ -96,8 +147,35 @@ describe('PullRequestProviders', () => {
   });
 
   it.each([
+    ['https://gitea.example.org/a/b', 'gitea'],
+    ['https://bitbucket.org/a/b', 'bitbucket'],
+    ['git@bitbucket.org:a/b.git', 'bitbucket'],
+    ['https://dev.azure.com/org/project/_git/repo', 'azure'],
+    ['https://org.visualstudio.com/project/_git/repo', 'azure'],
+    ['git@ssh.dev.azure.com:v3/org/project/repo', 'azure'],
+  ])('recognizes %s as %s from its host, as Kargo does', async (url, name) => {
+    await expect(providers.forRepository(url)).resolves.toMatchObject({
+      name,
+    });
+  });
+
+  it.each([
     ['https://git.example.org/a/b', undefined, 'cannot tell the Git provider'],
-    ['https://bitbucket.org/a/b', 'bitbucket' as const, 'not supported'],
+    [
+      'https://bitbucket.example.org/a/b',
+      'bitbucket' as const,
+      'Bitbucket Cloud (bitbucket.org) only',
+    ],
+    [
+      'https://dev.azure.com/org/project/repo',
+      undefined,
+      'not an Azure DevOps repository URL',
+    ],
+    [
+      'https://gitea.example.org/a/b/c',
+      undefined,
+      'not a Gitea repository URL',
+    ],
     [
       'https://github.com/acme/gitops/tree',
       undefined,

@@ -40,13 +40,52 @@ export const authorSchema = z
 
 export type Author = z.infer<typeof authorSchema>;
 
-/** Refuses a signing key: the portal does not sign commits. */
-export function checkNoSigningKey(author: Author | undefined, field: string) {
-  if (author?.signingKey) {
+/** The repository config key naming the GnuPG home that holds the signing key `git-clone` imported. */
+const GNUPG_HOME_KEY = 'kargoportal.gnupghome';
+
+/**
+ * Makes the repository (the bare repository `git-clone` made, shared by its working trees) sign its commits
+ * with an author's `signingKey`, as Kargo's git client does: the key is imported into a GnuPG home of the
+ * backend's own (outside the work directory), `user.signingKey` and `commit.gpgSign` are set, and the
+ * repository records which GnuPG home to use (`git-tag` signs its tags then too).
+ */
+export async function configureSigning(options: {
+  git: GitClient;
+  signingKey: string;
+  field: string;
+  signal?: AbortSignal;
+  runInRepo: (args: string[]) => Promise<unknown>;
+}): Promise<string> {
+  const { gnupgHome, fingerprint } = await importSigningKey(options);
+  await options.runInRepo(['config', 'user.signingKey', fingerprint]);
+  await options.runInRepo(['config', 'commit.gpgSign', 'true']);
+  await options.runInRepo(['config', GNUPG_HOME_KEY, gnupgHome]);
+  return fingerprint;
+}
+
+/** Imports a signing key; a key gpg refuses ends the step (retrying cannot fix it). */
+export async function importSigningKey(options: {
+  git: GitClient;
+  signingKey: string;
+  field: string;
+  signal?: AbortSignal;
+}): Promise<{ gnupgHome: string; fingerprint: string }> {
+  try {
+    return await options.git.importSigningKey(options.signingKey, {
+      signal: options.signal,
+    });
+  } catch (error) {
     throw new TerminalStepError(
-      `${field}.signingKey: signing commits is not supported by Kargo Portal; remove the signing key`,
+      `${options.field}.signingKey: ${messageOf(error)}`,
     );
   }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** A ref name git accepts and no command can mistake for an option. */
@@ -93,6 +132,8 @@ export class WorkTree {
     readonly repoURL: string,
     private readonly credentials: BasicCredentials | undefined,
     private readonly context: PromotionStepContext,
+    /** The GnuPG home of the key the repository signs commits with, when `git-clone` configured one. */
+    readonly gnupgHome: string | undefined,
   ) {}
 
   /**
@@ -139,7 +180,21 @@ export class WorkTree {
       );
     }
     const credentials = await context.credentials.git(repoURL);
-    return new WorkTree(git, dir, repoURL, credentials, context);
+    const gnupgHome =
+      (
+        await git.run(['config', '--get', GNUPG_HOME_KEY], {
+          cwd: dir,
+          env,
+          signal: context.signal,
+          okExitCodes: [1],
+        })
+      ).stdout.trim() || undefined;
+    if (gnupgHome && !(await exists(gnupgHome))) {
+      throw new TerminalStepError(
+        `error loading working tree from ${relative}: the signing key git-clone imported is no longer available (the backend restarted since); run the promotion again`,
+      );
+    }
+    return new WorkTree(git, dir, repoURL, credentials, context, gnupgHome);
   }
 
   /** Runs git in the working tree, with the remote's credentials and the step's signal. */
@@ -150,7 +205,11 @@ export class WorkTree {
       credentialsURL: this.repoURL,
       signal: this.context.signal,
       ...options,
-      env: { ...ceilingEnv(this.context.workDir), ...options.env },
+      env: {
+        ...ceilingEnv(this.context.workDir),
+        ...(this.gnupgHome ? { GNUPGHOME: this.gnupgHome } : {}),
+        ...options.env,
+      },
     });
   }
 

@@ -344,15 +344,6 @@ describe('git-clone', () => {
         /without glob/,
       ],
       [
-        'a signing key',
-        {
-          repoURL: REPO,
-          checkout: [{ path: 'a' }],
-          author: { name: 'a', email: 'a@example.com', signingKey: 'k' },
-        },
-        /signing commits is not supported/,
-      ],
-      [
         'an invalid author email',
         {
           repoURL: REPO,

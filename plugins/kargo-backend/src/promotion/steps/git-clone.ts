@@ -16,7 +16,7 @@ import { redactUrl } from '../../git/redact';
 import {
   authorSchema,
   ceilingEnv,
-  checkNoSigningKey,
+  configureSigning,
   checkRefName,
   GitStepsDeps,
   messageOf,
@@ -83,7 +83,6 @@ const HEX = /^[0-9a-fA-F]{4,64}$/;
 
 /** The checks of Kargo's git-clone that its JSON schema cannot express. */
 function checkGitCloneConfig(parsed: GitCloneConfig): void {
-  checkNoSigningKey(parsed.author, 'author');
   const aliases = new Set<string>();
   parsed.checkout.forEach((checkout, i) => {
     if (checkout.as) {
@@ -256,6 +255,16 @@ async function clone(
   if (config.author) {
     await inBare(['config', 'user.name', config.author.name]);
     await inBare(['config', 'user.email', config.author.email]);
+    if (config.author.signingKey) {
+      const fingerprint = await configureSigning({
+        git,
+        signingKey: config.author.signingKey,
+        field: 'author',
+        signal: context.signal,
+        runInRepo: args => inBare(args),
+      });
+      context.logger.info(`commits will be signed with GPG key ${fingerprint}`);
+    }
   }
 
   const commits: Record<string, string> = {};

@@ -3,6 +3,11 @@ import path from 'node:path';
 import { isTerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { useGitStepsFixture } from '../../__testUtils__/gitStepsFixture';
 import { runGit } from '../../__testUtils__/services/gitServer';
+import {
+  generateSigningKey,
+  TestSigningKey,
+  verifyCommit,
+} from '../../__testUtils__/services/gpg';
 import { createStepContext } from '../../__testUtils__/stepContext';
 
 describe('git-commit', () => {
@@ -65,6 +70,84 @@ describe('git-commit', () => {
     expect(await gitIn(['log', '-1', '--format=%an <%ae>|%cn <%ce>'])).toBe(
       'Someone <someone@example.com>|Someone <someone@example.com>\n',
     );
+  });
+
+  describe('signing with a GPG signingKey (gpg, for real)', () => {
+    let key: TestSigningKey;
+    beforeAll(async () => {
+      key = await generateSigningKey('Release Bot', 'release@example.com');
+    }, 30_000);
+
+    it('signs commits with the key git-clone’s author gives: git verify-commit accepts them', async () => {
+      const { ctx, out, gitIn } = await cloned({
+        name: 'Release Bot',
+        email: 'release@example.com',
+        signingKey: key.privateKey,
+      });
+      await fs.writeFile(path.join(out, 'x'), '1');
+      const result = await run('git-commit', ctx, {
+        path: 'out',
+        message: 'signed',
+      });
+      const sha = (await gitIn(['rev-parse', 'HEAD'])).trim();
+      expect(result).toEqual({ status: 'Succeeded', output: { commit: sha } });
+
+      const verified = await verifyCommit(out, sha, key.publicKey);
+      expect(verified.code).toBe(0);
+      expect(verified.status).toContain('[GNUPG:] GOODSIG');
+      expect(verified.status).toContain(`VALIDSIG ${key.fingerprint}`);
+
+      // The key lives outside the work directory and no gpg-agent is left running.
+      const gnupgHome = (
+        await gitIn(['config', '--get', 'kargoportal.gnupghome'])
+      ).trim();
+      expect(path.relative(ctx.workDir, gnupgHome)).toMatch(/^\.\./);
+      await expect(
+        fs.stat(path.join(gnupgHome, 'S.gpg-agent')),
+      ).rejects.toThrow();
+      expect(JSON.stringify(ctx.log)).not.toContain('PRIVATE KEY');
+      expect(JSON.stringify(result)).not.toContain('PRIVATE KEY');
+    });
+
+    it('signs one commit with the step’s own (deprecated) author.signingKey', async () => {
+      const { ctx, out, gitIn } = await cloned();
+      await fs.writeFile(path.join(out, 'x'), '1');
+      await run('git-commit', ctx, {
+        path: 'out',
+        message: 'signed by the step author',
+        author: {
+          name: 'Release Bot',
+          email: 'release@example.com',
+          signingKey: key.privateKey,
+        },
+      });
+      const sha = (await gitIn(['rev-parse', 'HEAD'])).trim();
+      const verified = await verifyCommit(out, sha, key.publicKey);
+      expect(verified.code).toBe(0);
+      expect(verified.status).toContain(`VALIDSIG ${key.fingerprint}`);
+    });
+
+    it('leaves commits unsigned without a key', async () => {
+      const { ctx, out, gitIn } = await cloned();
+      await fs.writeFile(path.join(out, 'x'), '1');
+      await run('git-commit', ctx, { path: 'out', message: 'unsigned' });
+      const sha = (await gitIn(['rev-parse', 'HEAD'])).trim();
+      expect((await verifyCommit(out, sha, key.publicKey)).code).not.toBe(0);
+    });
+
+    it('refuses a signing key that is not a GPG private key, naming the field', async () => {
+      const { ctx, out } = await cloned();
+      await fs.writeFile(path.join(out, 'x'), '1');
+      for (const signingKey of ['not a key', key.publicKey]) {
+        const error = await run('git-commit', ctx, {
+          path: 'out',
+          message: 'm',
+          author: { name: 'a', email: 'a@example.com', signingKey },
+        }).catch(e => e);
+        expect(isTerminalStepError(error)).toBe(true);
+        expect(error.message).toMatch(/^author\.signingKey: /);
+      }
+    });
   });
 
   it('refuses a path that is not the top of a working tree', async () => {

@@ -8,7 +8,7 @@ import {
 import { GitClient } from '../../git/GitClient';
 import {
   authorSchema,
-  checkNoSigningKey,
+  importSigningKey,
   GitStepsDeps,
   messageOf,
   WorkTree,
@@ -38,9 +38,6 @@ export function createGitCommitStep(
   return createPromotionStep({
     name: 'git-commit',
     schema: gitCommitConfigSchema,
-    validate: config => {
-      checkNoSigningKey(config.author, 'author');
-    },
     run: (context, config) => commit(deps.git, context, config),
   });
 }
@@ -51,6 +48,19 @@ async function commit(
   config: GitCommitConfig,
 ): Promise<PromotionStepResult> {
   const tree = await WorkTree.open(git, context, config.path);
+  // The step's own author.signingKey signs this commit; else the key git-clone configured, if any.
+  let sign = tree.gnupgHome ? [] : ['--no-gpg-sign'];
+  const signingEnv: Record<string, string> = {};
+  if (config.author?.signingKey) {
+    const key = await importSigningKey({
+      git,
+      signingKey: config.author.signingKey,
+      field: 'author',
+      signal: context.signal,
+    });
+    signingEnv.GNUPGHOME = key.gnupgHome;
+    sign = [`--gpg-sign=${key.fingerprint}`];
+  }
   try {
     await tree.run(['add', '--all']);
     const status = await tree.run(['status', '--porcelain']);
@@ -71,13 +81,10 @@ async function commit(
           GIT_COMMITTER_EMAIL: config.author.email,
         }
       : {};
-    await tree.run(
-      ['commit', '--quiet', '--no-verify', '--no-gpg-sign', '-F', '-'],
-      {
-        input: config.message,
-        env,
-      },
-    );
+    await tree.run(['commit', '--quiet', '--no-verify', ...sign, '-F', '-'], {
+      input: config.message,
+      env: { ...env, ...signingEnv },
+    });
     const head = await tree.head();
     context.logger.info(`committed ${head}`);
     return { status: 'Succeeded', output: { commit: head } };

@@ -287,7 +287,9 @@ describe('git-open-pr', () => {
       .catch(e => e);
     expect(isTerminalStepError(refused)).toBe(true);
     expect(refused.message).toContain('401');
-    expect(refused.message).not.toContain('ghp_wrong_secret');
+    expect(refused.message).not.toContain(
+      `${doubles.github.token}-wrong-secret`,
+    );
   });
 
   it('warns that insecureSkipTLSVerify is not applied', async () => {

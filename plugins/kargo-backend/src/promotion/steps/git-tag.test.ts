@@ -2,6 +2,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { isTerminalStepError } from '@kargo-portal/plugin-kargo-node';
 import { useGitStepsFixture } from '../../__testUtils__/gitStepsFixture';
+import {
+  generateSigningKey,
+  verifyCommit,
+} from '../../__testUtils__/services/gpg';
 
 describe('git-tag', () => {
   const fixture = useGitStepsFixture();
@@ -27,6 +31,19 @@ describe('git-tag', () => {
       output: { commit: fixture.head() },
     });
   });
+
+  it('signs the tag when git-clone’s author has a signingKey (git verify-tag accepts it)', async () => {
+    const key = await generateSigningKey('Release Bot', 'release@example.com');
+    const { ctx, out } = await cloned({
+      name: 'Release Bot',
+      email: 'release@example.com',
+      signingKey: key.privateKey,
+    });
+    await run('git-tag', ctx, { path: 'out', tag: 'signed', message: 'm' });
+    const verified = await verifyCommit(out, 'signed', key.publicKey, 'tag');
+    expect(verified.code).toBe(0);
+    expect(verified.status).toContain(`VALIDSIG ${key.fingerprint}`);
+  }, 30_000);
 
   it('refuses to move a tag without force, and moves it with force', async () => {
     const { ctx, out, gitIn } = await cloned();

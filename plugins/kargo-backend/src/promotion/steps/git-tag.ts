@@ -70,7 +70,13 @@ async function tag(
     );
   }
   try {
-    const args = ['tag', '--annotate', '--no-sign', '--file=-'];
+    // A repository git-clone made sign its commits signs its tags too, as Kargo sets tag.gpgSign.
+    const args = [
+      'tag',
+      '--annotate',
+      tree.gnupgHome ? '--sign' : '--no-sign',
+      '--file=-',
+    ];
     if (config.force) args.push('--force');
     await tree.run([...args, '--', config.tag, head], {
       input: config.message,
