@@ -21,3 +21,4 @@ export {
 export { isValidSemverConstraint } from './semverConstraint';
 export { genericSubscriptionOf, subscriptionTypeOf } from './subscriptions';
 export * from './parse';
+export * from './analysisTemplate';
