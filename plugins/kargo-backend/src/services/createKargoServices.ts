@@ -6,11 +6,13 @@ import { WebhookReceivers } from '../webhooks/WebhookReceivers';
 import { AuthorizedFreightService } from './AuthorizedFreightService';
 import { AuthorizedProjectService } from './AuthorizedProjectService';
 import { AuthorizedPromotionService } from './AuthorizedPromotionService';
+import { AuthorizedVerificationService } from './AuthorizedVerificationService';
 import { AuthorizedWarehouseViewService } from './AuthorizedWarehouseViewService';
 import { FreightService } from './FreightService';
 import { KargoAuthorizer } from './KargoAuthorizer';
 import { ProjectService } from './ProjectService';
 import { PromotionService } from './PromotionService';
+import { VerificationService } from './VerificationService';
 import { WarehouseViewService } from './WarehouseViewService';
 
 /** Options of {@link createKargoServices}. */
@@ -25,6 +27,8 @@ export interface KargoServicesOptions {
   auditor: AuditorService;
   /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
   onPromotionCreated?: () => void;
+  /** Tells this replica's verification worker that a verification was created. */
+  onVerificationCreated?: () => void;
   /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
   triggerPoll?: () => Promise<void>;
   /** The clock; tests pass a fixed one. */
@@ -37,6 +41,7 @@ export interface KargoServices {
   freight: FreightService;
   promotions: PromotionService;
   warehouses: WarehouseViewService;
+  verifications: VerificationService;
 }
 
 /** The same services for callers with credentials (routes, scaffolder actions): permissions checked first. */
@@ -45,6 +50,7 @@ export interface AuthorizedKargoServices {
   freight: AuthorizedFreightService;
   promotions: AuthorizedPromotionService;
   warehouses: AuthorizedWarehouseViewService;
+  verifications: AuthorizedVerificationService;
 }
 
 /**
@@ -87,6 +93,13 @@ export function createKargoServices(options: KargoServicesOptions): {
       triggerPoll: options.triggerPoll,
       now,
     }),
+    verifications: VerificationService.create({
+      stores,
+      definitions,
+      auditor,
+      onVerificationCreated: options.onVerificationCreated,
+      now,
+    }),
   };
   return {
     services,
@@ -105,6 +118,10 @@ export function createKargoServices(options: KargoServicesOptions): {
       }),
       warehouses: AuthorizedWarehouseViewService.create({
         warehouses: services.warehouses,
+        authorizer,
+      }),
+      verifications: AuthorizedVerificationService.create({
+        verifications: services.verifications,
         authorizer,
       }),
     },
