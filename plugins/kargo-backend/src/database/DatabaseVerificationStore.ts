@@ -196,8 +196,11 @@ export class DatabaseVerificationStore implements VerificationStore {
   }
 
   private held(tx: Knex, id: string, workerId: string) {
-    return tx('kargo_verifications')
-      .where({ id, worker_id: workerId, phase: 'Running' });
+    return tx('kargo_verifications').where({
+      id,
+      worker_id: workerId,
+      phase: 'Running',
+    });
   }
 
   async release(options: {
@@ -206,14 +209,16 @@ export class DatabaseVerificationStore implements VerificationStore {
     measurements: Measurement[];
     nextRunAt: Date;
   }): Promise<void> {
-    const updated = await this.held(this.db, options.id, options.workerId).update(
-      {
-        measurements: JSON.stringify(options.measurements),
-        worker_id: null,
-        lease_expires_at: null,
-        next_run_at: toDbTime(options.nextRunAt),
-      },
-    );
+    const updated = await this.held(
+      this.db,
+      options.id,
+      options.workerId,
+    ).update({
+      measurements: JSON.stringify(options.measurements),
+      worker_id: null,
+      lease_expires_at: null,
+      next_run_at: toDbTime(options.nextRunAt),
+    });
     if (updated !== 1) throw new VerificationLeaseLostError(options.id);
   }
 

@@ -104,7 +104,10 @@ export interface VerificationStore {
     transaction?: StoreTransaction,
   ): Promise<Verification | undefined>;
   /** The stages' newest verifications, by stage (stages without any are left out). */
-  getCurrent(project: string, stages: string[]): Promise<Record<string, Verification>>;
+  getCurrent(
+    project: string,
+    stages: string[],
+  ): Promise<Record<string, Verification>>;
   /** Whether the collection of the stage has a verification (of any phase). */
   hasVerification(options: {
     project: string;
@@ -112,7 +115,11 @@ export interface VerificationStore {
     collectionId: string;
   }): Promise<boolean>;
   /** Ids of Pending or Running verifications that are due and unclaimed (or whose lease expired), oldest first. */
-  findClaimable(options: { now: Date; limit: number; exclude: string[] }): Promise<string[]>;
+  findClaimable(options: {
+    now: Date;
+    limit: number;
+    exclude: string[];
+  }): Promise<string[]>;
   /** Claims a verification with compare-and-set; undefined when it is over or another worker holds it. */
   claim(options: {
     id: string;

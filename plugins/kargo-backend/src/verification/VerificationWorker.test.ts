@@ -121,7 +121,10 @@ describe('VerificationWorker', () => {
   const workers: VerificationWorker[] = [];
 
   beforeAll(async () => {
-    [prometheus, web] = await Promise.all([startPrometheus(), startWebServer()]);
+    [prometheus, web] = await Promise.all([
+      startPrometheus(),
+      startWebServer(),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([prometheus?.stop(), web?.stop()]);
@@ -197,17 +200,25 @@ describe('VerificationWorker', () => {
       catalogOf({
         templateArgs: [
           { name: 'stage' },
-          { name: 'token', valueFrom: { secretKeyRef: { name: 'status-api', key: 'token' } } },
+          {
+            name: 'token',
+            valueFrom: { secretKeyRef: { name: 'status-api', key: 'token' } },
+          },
         ],
-        stageArgs: [{ name: 'stage', value: '${{ ctx.stage }}-${{ vars.team }}' }],
+        stageArgs: [
+          { name: 'stage', value: '${{ ctx.stage }}-${{ vars.team }}' },
+        ],
         metrics: [
           {
             name: 'ok',
-            successCondition: 'result.ok && all(result.latency, {# < 200}) && len(result.latency) == 2',
+            successCondition:
+              'result.ok && all(result.latency, {# < 200}) && len(result.latency) == 2',
             provider: {
               web: {
                 url: `${web.url}/status/{{args.stage}}`,
-                headers: [{ key: 'Authorization', value: 'Bearer {{args.token}}' }],
+                headers: [
+                  { key: 'Authorization', value: 'Bearer {{args.token}}' },
+                ],
                 jsonPath: '{$.data}',
               },
             },
@@ -221,7 +232,9 @@ describe('VerificationWorker', () => {
       phase: 'Successful',
       attempt: 1,
       freightIds: [bed.f.id],
-      measurements: [expect.objectContaining({ metric: 'ok', phase: 'Successful' })],
+      measurements: [
+        expect.objectContaining({ metric: 'ok', phase: 'Successful' }),
+      ],
     });
     expect(v.startedAt).toBeDefined();
     expect(v.finishedAt).toBeDefined();
@@ -235,7 +248,9 @@ describe('VerificationWorker', () => {
 
   it('does not start while the stage is not healthy, and ends in Error when its template is missing', async () => {
     const waiting = await setup(
-      catalogOf({ metrics: [{ name: 'm', provider: { web: { url: web.url } } }] }),
+      catalogOf({
+        metrics: [{ name: 'm', provider: { web: { url: web.url } } }],
+      }),
       { health: 'Progressing' },
     );
     await waiting.worker('a').tick();
@@ -261,7 +276,8 @@ describe('VerificationWorker', () => {
       name: 'success-rate',
       interval: '1s',
       count: 2,
-      successCondition: 'len(result) == 1 && result[0] >= 0.95 && !isNaN(result[0])',
+      successCondition:
+        'len(result) == 1 && result[0] >= 0.95 && !isNaN(result[0])',
       failureLimit: 1,
       provider: {
         prometheus: { address: prometheus.url, query: 'kargo_test_value' },
@@ -298,7 +314,10 @@ describe('VerificationWorker', () => {
             successCondition: 'result[0] > 10',
             failureCondition: 'result[0] < 0',
             provider: {
-              prometheus: { address: prometheus.url, query: 'kargo_test_value' },
+              prometheus: {
+                address: prometheus.url,
+                query: 'kargo_test_value',
+              },
             },
           },
         ],

@@ -135,9 +135,17 @@ export class VerificationWorker {
         const summary = summaries.find(s => s.stage === name);
         const collection = summary?.freightHistory[0]?.collection;
         if (!summary || !collection) continue;
-        if (subjects.find(s => s.stage === name)?.running) continue;
-        const status = health[name]?.status;
-        if (!status || !READY.has(status)) continue;
+        const subject = subjects.find(s => s.stage === name);
+        if (subject?.running) continue;
+        const stageHealth = health[name];
+        if (!stageHealth || !READY.has(stageHealth.status)) continue;
+        // Health evaluated before the last promotion finished says nothing of the freight it moved in.
+        if (
+          subject?.lastFinished &&
+          stageHealth.promotion !== subject.lastFinished.id
+        ) {
+          continue;
+        }
         if (
           await stores.verifications.hasVerification({
             project: project.name,
@@ -213,7 +221,11 @@ export class VerificationWorker {
 
   private async advance(v: Verification, signal: AbortSignal): Promise<void> {
     const { verifications, stages } = this.options.stores;
-    const finish = async (phase: Parameters<VerificationStore['finish']>[0]['phase'], message: string | undefined, measurements: Measurement[]) => {
+    const finish = async (
+      phase: Parameters<VerificationStore['finish']>[0]['phase'],
+      message: string | undefined,
+      measurements: Measurement[],
+    ) => {
       await verifications.finish({
         id: v.id,
         workerId: this.workerId,
@@ -223,7 +235,9 @@ export class VerificationWorker {
         at: this.now(),
       });
       this.options.logger.info(
-        `Verification ${v.id} of ${v.project}/${v.stage} ended ${phase}${message ? `: ${message}` : ''}`,
+        `Verification ${v.id} of ${v.project}/${v.stage} ended ${phase}${
+          message ? `: ${message}` : ''
+        }`,
       );
       this.options.onChange?.({ project: v.project, stage: v.stage });
     };
@@ -322,13 +336,16 @@ export class VerificationWorker {
         finishedAt: this.now().toISOString(),
       };
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error
-        ? `: ${error.cause.message}`
-        : '';
+      const cause =
+        error instanceof Error && error.cause instanceof Error
+          ? `: ${error.cause.message}`
+          : '';
       return {
         metric: name,
         phase: 'Error',
-        message: redact(`${error instanceof Error ? error.message : String(error)}${cause}`),
+        message: redact(
+          `${error instanceof Error ? error.message : String(error)}${cause}`,
+        ),
         startedAt,
         finishedAt: this.now().toISOString(),
       };

@@ -32,8 +32,8 @@ function evaluateStageArgs(options: {
   const warehouses = options.catalog.getProject(project)?.warehouses ?? [];
   const origins = stage.spec.requestedFreight.map(r => ({
     origin: r.origin,
-    subscriptions: warehouses.find(w => w.metadata.name === r.origin.name)
-      ?.spec.subscriptions,
+    subscriptions: warehouses.find(w => w.metadata.name === r.origin.name)?.spec
+      .subscriptions,
   }));
   const functions = {
     ...utilityFunctions(),
@@ -52,7 +52,9 @@ function evaluateStageArgs(options: {
       });
     } catch (error) {
       throw new AnalysisSetupError(
-        `variable "${v.name}" of stage ${stage.metadata.name}: ${errorText(error)}`,
+        `variable "${v.name}" of stage ${stage.metadata.name}: ${errorText(
+          error,
+        )}`,
       );
     }
   }
@@ -136,7 +138,9 @@ export function resolveAnalysis(options: {
   for (const name of given.keys()) {
     if (!declared.has(name)) {
       throw new AnalysisSetupError(
-        `verification arg "${name}" is not declared by any of the templates (${templates.join(', ')})`,
+        `verification arg "${name}" is not declared by any of the templates (${templates.join(
+          ', ',
+        )})`,
       );
     }
   }
@@ -211,7 +215,11 @@ export function resolveMetric(options: {
   );
   if (!parsed.success) {
     throw new Error(
-      `metric "${String(options.metric.name)}" is not valid once its args are resolved: ${parsed.error.issues[0]?.message}`,
+      `metric "${String(
+        options.metric.name,
+      )}" is not valid once its args are resolved: ${
+        parsed.error.issues[0]?.message
+      }`,
     );
   }
   return parsed.data;

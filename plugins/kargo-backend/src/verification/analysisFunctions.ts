@@ -9,7 +9,8 @@ function toFloat(name: string, value: unknown): number {
   if (typeof value === 'string') {
     const trimmed = value.trim();
     if (trimmed === 'NaN') return NaN;
-    if (/^[+-]?Inf$/.test(trimmed)) return trimmed.startsWith('-') ? -Infinity : Infinity;
+    if (/^[+-]?Inf$/.test(trimmed))
+      return trimmed.startsWith('-') ? -Infinity : Infinity;
     const parsed = Number(trimmed);
     if (trimmed !== '' && !Number.isNaN(parsed)) return parsed;
   }

@@ -1,4 +1,7 @@
-import { AnalysisMetric, parseGoDuration } from '@kargo-portal/plugin-kargo-common';
+import {
+  AnalysisMetric,
+  parseGoDuration,
+} from '@kargo-portal/plugin-kargo-common';
 import { evaluateExpression } from '../expressions';
 import {
   FinishedVerificationPhase,
@@ -20,7 +23,9 @@ function evalCondition(result: unknown, condition: string): boolean {
   });
   if (typeof value !== 'boolean') {
     throw new Error(
-      `expected bool, but got ${value === null ? 'nil' : typeof value} from ${JSON.stringify(condition)}`,
+      `expected bool, but got ${
+        value === null ? 'nil' : typeof value
+      } from ${JSON.stringify(condition)}`,
     );
   }
   return value;
@@ -36,8 +41,12 @@ export function evaluateResult(
   metric: Pick<AnalysisMetric, 'successCondition' | 'failureCondition'>,
 ): Exclude<MeasuredPhase, 'Error'> {
   const { successCondition, failureCondition } = metric;
-  let success = successCondition ? evalCondition(result, successCondition) : false;
-  let failure = failureCondition ? evalCondition(result, failureCondition) : false;
+  let success = successCondition
+    ? evalCondition(result, successCondition)
+    : false;
+  let failure = failureCondition
+    ? evalCondition(result, failureCondition)
+    : false;
   if (!successCondition && !failureCondition) return 'Successful';
   if (successCondition && !failureCondition) failure = !success;
   if (!successCondition && failureCondition) success = !failure;
@@ -96,15 +105,15 @@ export function assessMetric(
     const last = own[own.length - 1];
     return {
       phase: 'Error',
-      message: `Metric ${name} assessed Error due to consecutiveErrors (${consecutiveErrors}) > consecutiveErrorLimit (${errorLimit}): ${last?.message ?? ''}`,
+      message: `Metric ${name} assessed Error due to consecutiveErrors (${consecutiveErrors}) > consecutiveErrorLimit (${errorLimit}): ${
+        last?.message ?? ''
+      }`,
     };
   }
-  const count =
-    metric.count !== undefined
-      ? Number(metric.count)
-      : metric.interval
-      ? undefined
-      : 1;
+  // Without interval a metric measures once; with interval and no count, until it fails or is aborted.
+  let count: number | undefined;
+  if (metric.count !== undefined) count = Number(metric.count);
+  else if (!metric.interval) count = 1;
   const measured = own.length - counts.Error;
   if (count !== undefined && measured >= count) {
     return counts.Inconclusive > 0
@@ -126,7 +135,9 @@ export function nextMeasurementAt(
   const own = measurements.filter(m => m.metric === metric.name);
   const last = own[own.length - 1];
   if (!last) {
-    const delay = metric.initialDelay ? parseGoDuration(metric.initialDelay) : 0;
+    const delay = metric.initialDelay
+      ? parseGoDuration(metric.initialDelay)
+      : 0;
     return new Date(startedAt.getTime() + delay);
   }
   const interval = metric.interval ? parseGoDuration(metric.interval) : 0;
@@ -157,7 +168,11 @@ export function assessRun(assessments: MetricAssessment[]): MetricAssessment {
       running = true;
       continue;
     }
-    if (!worst || PHASE_ORDER[a.phase as FinishedVerificationPhase] > PHASE_ORDER[worst.phase as FinishedVerificationPhase]) {
+    if (
+      !worst ||
+      PHASE_ORDER[a.phase as FinishedVerificationPhase] >
+        PHASE_ORDER[worst.phase as FinishedVerificationPhase]
+    ) {
       worst = a;
     }
   }

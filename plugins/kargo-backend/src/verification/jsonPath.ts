@@ -12,14 +12,19 @@ const SEGMENT =
 /** Parses a JSONPath such as `{$.data.ok}` into its segments. */
 export function parseJsonPath(path: string): Segment[] {
   let text = path.trim();
-  if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1).trim();
+  if (text.startsWith('{') && text.endsWith('}'))
+    text = text.slice(1, -1).trim();
   if (text.startsWith('$')) text = text.slice(1);
   const segments: Segment[] = [];
   while (text.length > 0) {
     const match = SEGMENT.exec(text);
     if (!match) {
       throw new Error(
-        `jsonPath ${JSON.stringify(path)}: only fields and array indexes are supported (at ${JSON.stringify(text)})`,
+        `jsonPath ${JSON.stringify(
+          path,
+        )}: only fields and array indexes are supported (at ${JSON.stringify(
+          text,
+        )})`,
       );
     }
     if (match[1] !== undefined) segments.push(match[1]);
@@ -36,11 +41,15 @@ export function readJsonPath(data: unknown, path: string): unknown {
   for (const segment of parseJsonPath(path)) {
     if (typeof segment === 'number') {
       if (!Array.isArray(value)) {
-        throw new Error(`jsonPath ${path}: ${segment} is not an index of an array`);
+        throw new Error(
+          `jsonPath ${path}: ${segment} is not an index of an array`,
+        );
       }
       const index = segment < 0 ? value.length + segment : segment;
       if (index < 0 || index >= value.length) {
-        throw new Error(`jsonPath ${path}: array index ${segment} is out of range`);
+        throw new Error(
+          `jsonPath ${path}: array index ${segment} is out of range`,
+        );
       }
       value = value[index];
       continue;

@@ -87,8 +87,7 @@ function sampleValue(value: unknown): number {
 export const prometheusProvider: MetricProvider = {
   async measure(metric, signal) {
     const prometheus = metric.provider.prometheus!;
-    const timeout =
-      prometheus.timeout ?? DEFAULT_PROMETHEUS_TIMEOUT_SECONDS;
+    const timeout = prometheus.timeout ?? DEFAULT_PROMETHEUS_TIMEOUT_SECONDS;
     const url = new URL(
       'api/v1/query',
       prometheus.address.endsWith('/')
@@ -122,7 +121,9 @@ export const prometheusProvider: MetricProvider = {
     }
     if (payload.status !== 'success') {
       throw new Error(
-        `Prometheus query failed (${response.status}): ${payload.error ?? text}`,
+        `Prometheus query failed (${response.status}): ${
+          payload.error ?? text
+        }`,
       );
     }
     const { resultType, result } = payload.data ?? {};

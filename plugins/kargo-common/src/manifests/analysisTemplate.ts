@@ -126,7 +126,9 @@ export function analysisTemplateSpecProblems(
       const keys = Object.keys(provider);
       const metricName = String((m as { name?: unknown }).name ?? index);
       for (const key of keys) {
-        if (!(SUPPORTED_ANALYSIS_PROVIDERS as readonly string[]).includes(key)) {
+        if (
+          !(SUPPORTED_ANALYSIS_PROVIDERS as readonly string[]).includes(key)
+        ) {
           problems.push([
             `${path}.${key}`,
             `${template} metric "${metricName}" uses the ${key} provider: Kargo Portal runs only the web and prometheus providers`,
@@ -142,7 +144,10 @@ export function analysisTemplateSpecProblems(
         ]);
       }
       if (keys.length !== 1 && !providerPaths.has(path)) {
-        problems.push([path, 'must name exactly one provider (web or prometheus)']);
+        problems.push([
+          path,
+          'must name exactly one provider (web or prometheus)',
+        ]);
         providerPaths.add(path);
       }
     });
@@ -150,9 +155,10 @@ export function analysisTemplateSpecProblems(
   const parsed = analysisTemplateSpecSchema.safeParse(spec);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      const path = ['spec', ...issue.path]
-        .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`))
-        .join('');
+      const path = issue.path.reduce<string>(
+        (text, p) => (typeof p === 'number' ? `${text}[${p}]` : `${text}.${p}`),
+        'spec',
+      );
       if ([...providerPaths].some(p => path.startsWith(p))) continue;
       const message =
         issue.code === 'unrecognized_keys'

@@ -243,7 +243,9 @@ metadata: { name: shop }`;
         project,
         'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: rate }\nspec: { dryRun: [{ metricName: up }], metrics: [{ name: up, count: 3, provider: { prometheus: { address: "http://p", query: "up", insecure: true } } }] }',
       ].join('\n---\n');
-      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(/spec: ClusterAnalysisTemplate "rate": Kargo Portal does not run dryRun/);
+      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
+        /spec: ClusterAnalysisTemplate "rate": Kargo Portal does not run dryRun/,
+      );
       expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
         /provider.prometheus: ClusterAnalysisTemplate "rate": Kargo Portal does not run insecure/,
       );

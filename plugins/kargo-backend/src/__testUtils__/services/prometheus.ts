@@ -76,7 +76,9 @@ export async function startPrometheus(): Promise<TestPrometheus> {
   );
   child.stdout?.on('data', d => (output += String(d)));
   child.stderr?.on('data', d => (output += String(d)));
-  const exited = new Promise<void>(resolve => child.once('exit', () => resolve()));
+  const exited = new Promise<void>(resolve =>
+    child.once('exit', () => resolve()),
+  );
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -36,12 +36,14 @@ export function registerStageRoutes(
   router.post(
     '/projects/:project/stages/:stage/verification',
     async (req, res) => {
-      res.status(201).json(
-        await services.verifications.reverify(
-          { project: req.params.project, stage: req.params.stage },
-          await callerOf(req),
-        ),
-      );
+      res
+        .status(201)
+        .json(
+          await services.verifications.reverify(
+            { project: req.params.project, stage: req.params.stage },
+            await callerOf(req),
+          ),
+        );
     },
   );
 

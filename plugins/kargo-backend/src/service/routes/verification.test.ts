@@ -115,12 +115,14 @@ describe.each(databases.eachSupportedId())(
       expect(noVerification.body.error.message).toContain(
         'has no verification',
       );
-      expect(
-        fx.audits.map(a => [a.eventId, a.outcome, a.meta]),
-      ).toEqual([
+      expect(fx.audits.map(a => [a.eventId, a.outcome, a.meta])).toEqual([
         ['stage-reverify', 'success', { project: 'shop', stage: 'dev' }],
         ['stage-reverify', 'fail', { project: 'shop', stage: 'dev' }],
-        ['stage-verification-abort', 'success', { project: 'shop', stage: 'dev' }],
+        [
+          'stage-verification-abort',
+          'success',
+          { project: 'shop', stage: 'dev' },
+        ],
         ['stage-verification-abort', 'fail', { project: 'shop', stage: 'dev' }],
         ['stage-reverify', 'success', { project: 'shop', stage: 'dev' }],
         ['stage-reverify', 'fail', { project: 'shop', stage: 'staging' }],
