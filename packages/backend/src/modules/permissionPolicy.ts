@@ -31,7 +31,7 @@ export const PRODUCTION_STAGES = ['prod*', 'production*'];
 
 /**
  * The demo's policy: everyone reads; the owners of a service (the user or one of their groups owns a catalog
- * entity annotated with the project) promote, approve, abort and refresh in non-production stages; the group
+ * entity annotated with the project) promote, approve, abort, verify and refresh in non-production stages; the group
  * release-managers does all of that in production too and creates projects. Other plugins: allowed.
  */
 export class KargoDemoPolicy implements PermissionPolicy {
