@@ -21,6 +21,7 @@ export function stageVerificationOf(v: Verification): StageVerification {
     ...(v.finishedAt ? { finishedAt: v.finishedAt } : {}),
     ...(v.abortedBy ? { abortedBy: v.abortedBy } : {}),
     templates: v.analysis.templates,
+    ...(v.analysis.metadata ? { runMetadata: v.analysis.metadata } : {}),
     measurements: v.measurements.map(m => ({ ...m })),
   };
 }
@@ -35,7 +36,6 @@ export class VerificationService {
     stores: Pick<KargoStores, 'verifications' | 'stages'>;
     definitions: DefinitionsReader;
     auditor: AuditorService;
-    onVerificationCreated?: () => void;
     now?: () => Date;
   }): VerificationService {
     return new VerificationService(options);
@@ -109,7 +109,6 @@ export class VerificationService {
           first: false,
           at: this.now(),
         });
-        this.options.onVerificationCreated?.();
         const result = stageVerificationOf(created!);
         return { result, meta: { verification: result.id } };
       },

@@ -27,8 +27,6 @@ export interface KargoServicesOptions {
   auditor: AuditorService;
   /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
   onPromotionCreated?: () => void;
-  /** Tells this replica's verification worker that a verification was created. */
-  onVerificationCreated?: () => void;
   /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
   triggerPoll?: () => Promise<void>;
   /** The clock; tests pass a fixed one. */
@@ -97,7 +95,6 @@ export function createKargoServices(options: KargoServicesOptions): {
       stores,
       definitions,
       auditor,
-      onVerificationCreated: options.onVerificationCreated,
       now,
     }),
   };

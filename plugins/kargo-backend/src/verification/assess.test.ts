@@ -1,6 +1,11 @@
 import { AnalysisMetric } from '@kargo-portal/plugin-kargo-common';
 import { Measurement } from '../stores/VerificationStore';
-import { assessMetric, assessRun, evaluateResult, nextMeasurementAt } from './assess';
+import {
+  assessMetric,
+  assessRun,
+  evaluateResult,
+  nextMeasurementAt,
+} from './assess';
 import { readJsonPath } from './jsonPath';
 
 const metric = (fields: Partial<AnalysisMetric> = {}): AnalysisMetric => ({
@@ -31,7 +36,12 @@ describe('evaluateResult (Rollouts conditions in the expression language)', () =
     ['any(result, # < 0.5)', undefined, [0.95, 0.3], 'Successful'],
     ['isNaN(result[0])', undefined, [NaN], 'Successful'],
     ['!isInf(result) && asFloat("0.5") < result', undefined, 1, 'Successful'],
-    ['asInt("3") == 3 && default(result.missing, 7) == 7', undefined, {}, 'Successful'],
+    [
+      'asInt("3") == 3 && default(result.missing, 7) == 7',
+      undefined,
+      {},
+      'Successful',
+    ],
     ['result.ok == true', undefined, { ok: true }, 'Successful'],
   ])(
     'success %p, failure %p, result %p: %p',
@@ -52,23 +62,75 @@ describe('evaluateResult (Rollouts conditions in the expression language)', () =
 describe('assessMetric (Rollouts limits)', () => {
   it.each<[string, Partial<AnalysisMetric>, Measurement[], string]>([
     ['no measurement yet', {}, [], 'Running'],
-    ['one success, count 1 by default', {}, measured('Successful'), 'Successful'],
+    [
+      'one success, count 1 by default',
+      {},
+      measured('Successful'),
+      'Successful',
+    ],
     ['a failure beyond failureLimit 0', {}, measured('Failed'), 'Failed'],
-    ['failures within failureLimit', { count: 3, interval: '1s', failureLimit: 1 }, measured('Failed', 'Successful', 'Successful'), 'Successful'],
-    ['failures beyond failureLimit', { count: 5, interval: '1s', failureLimit: 1 }, measured('Failed', 'Successful', 'Failed'), 'Failed'],
-    ['inconclusive beyond its limit', {}, measured('Inconclusive'), 'Inconclusive'],
-    ['inconclusive within its limit, then count', { count: 2, interval: '1s', inconclusiveLimit: 1 }, measured('Inconclusive', 'Successful'), 'Inconclusive'],
-    ['errors are retried up to consecutiveErrorLimit', {}, measured('Error', 'Error', 'Error', 'Error'), 'Running'],
-    ['errors beyond the default consecutiveErrorLimit 4', {}, measured('Error', 'Error', 'Error', 'Error', 'Error'), 'Error'],
-    ['a success resets consecutive errors', { consecutiveErrorLimit: '1', count: 3, interval: '1s' }, measured('Error', 'Successful', 'Error', 'Successful'), 'Running'],
-    ['errors do not count toward count', { count: 2, interval: '1s' }, measured('Successful', 'Error'), 'Running'],
-    ['interval without count measures on', { interval: '1s' }, measured('Successful', 'Successful', 'Successful'), 'Running'],
+    [
+      'failures within failureLimit',
+      { count: 3, interval: '1s', failureLimit: 1 },
+      measured('Failed', 'Successful', 'Successful'),
+      'Successful',
+    ],
+    [
+      'failures beyond failureLimit',
+      { count: 5, interval: '1s', failureLimit: 1 },
+      measured('Failed', 'Successful', 'Failed'),
+      'Failed',
+    ],
+    [
+      'inconclusive beyond its limit',
+      {},
+      measured('Inconclusive'),
+      'Inconclusive',
+    ],
+    [
+      'inconclusive within its limit, then count',
+      { count: 2, interval: '1s', inconclusiveLimit: 1 },
+      measured('Inconclusive', 'Successful'),
+      'Inconclusive',
+    ],
+    [
+      'errors are retried up to consecutiveErrorLimit',
+      {},
+      measured('Error', 'Error', 'Error', 'Error'),
+      'Running',
+    ],
+    [
+      'errors beyond the default consecutiveErrorLimit 4',
+      {},
+      measured('Error', 'Error', 'Error', 'Error', 'Error'),
+      'Error',
+    ],
+    [
+      'a success resets consecutive errors',
+      { consecutiveErrorLimit: '1', count: 3, interval: '1s' },
+      measured('Error', 'Successful', 'Error', 'Successful'),
+      'Running',
+    ],
+    [
+      'errors do not count toward count',
+      { count: 2, interval: '1s' },
+      measured('Successful', 'Error'),
+      'Running',
+    ],
+    [
+      'interval without count measures on',
+      { interval: '1s' },
+      measured('Successful', 'Successful', 'Successful'),
+      'Running',
+    ],
   ])('%s', (_, fields, measurements, phase) => {
     expect(assessMetric(metric(fields), measurements).phase).toBe(phase);
   });
 
   it('runs while a metric runs, and ends at the worst phase once one ends badly', () => {
-    expect(assessRun([{ phase: 'Successful' }, { phase: 'Running' }]).phase).toBe('Running');
+    expect(
+      assessRun([{ phase: 'Successful' }, { phase: 'Running' }]).phase,
+    ).toBe('Running');
     expect(
       assessRun([
         { phase: 'Inconclusive', message: 'i' },
@@ -76,14 +138,22 @@ describe('assessMetric (Rollouts limits)', () => {
         { phase: 'Failed', message: 'f' },
       ]),
     ).toEqual({ phase: 'Failed', message: 'f' });
-    expect(assessRun([{ phase: 'Successful' }, { phase: 'Successful' }]).phase).toBe('Successful');
+    expect(
+      assessRun([{ phase: 'Successful' }, { phase: 'Successful' }]).phase,
+    ).toBe('Successful');
   });
 
   it('waits initialDelay, then interval, and retries errors sooner', () => {
     const start = new Date(0);
-    expect(nextMeasurementAt(metric({ initialDelay: '30s' }), [], start)).toEqual(new Date(30_000));
     expect(
-      nextMeasurementAt(metric({ interval: '5m' }), measured('Successful'), start),
+      nextMeasurementAt(metric({ initialDelay: '30s' }), [], start),
+    ).toEqual(new Date(30_000));
+    expect(
+      nextMeasurementAt(
+        metric({ interval: '5m' }),
+        measured('Successful'),
+        start,
+      ),
     ).toEqual(new Date(10 + 300_000));
     expect(
       nextMeasurementAt(metric({ interval: '5m' }), measured('Error'), start),

@@ -99,6 +99,11 @@ export interface StageVerification {
   abortedBy?: string;
   /** The templates run, as `<kind>/<name>`. */
   templates: string[];
+  /** The stage's `verification.analysisRunMetadata`, kept with the verification. */
+  runMetadata?: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   measurements: VerificationMeasurement[];
 }
 

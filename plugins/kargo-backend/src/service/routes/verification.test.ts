@@ -25,6 +25,7 @@ spec:
   requestedFreight: [{ origin: { kind: Warehouse, name: app }, sources: { direct: true } }]
   verification:
     analysisTemplates: [{ name: check }]
+    analysisRunMetadata: { labels: { team: shop } }
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Stage
@@ -81,6 +82,7 @@ describe.each(databases.eachSupportedId())(
         actor: 'user:default/guest',
         freight: [f.id],
         templates: ['AnalysisTemplate/check'],
+        runMetadata: { labels: { team: 'shop' } },
         measurements: [],
       });
       expect((await reverify()).status).toBe(409);

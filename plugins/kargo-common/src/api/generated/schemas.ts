@@ -262,6 +262,15 @@ export type StageVerification = {
   abortedBy?: string;
   /** The templates run, as <kind>/<name>. */
   templates: Array<string>;
+  /** The stage's verification.analysisRunMetadata, kept with the verification (Kargo's AnalysisRun metadata). */
+  runMetadata?: {
+    labels?: {
+      [key: string]: string;
+    };
+    annotations?: {
+      [key: string]: string;
+    };
+  };
   measurements: Array<VerificationMeasurement>;
 };
 

@@ -839,6 +839,26 @@ export const spec = {
             },
             description: 'The templates run, as <kind>/<name>.',
           },
+          runMetadata: {
+            type: 'object',
+            description:
+              "The stage's verification.analysisRunMetadata, kept with the verification (Kargo's AnalysisRun metadata).",
+            properties: {
+              labels: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'string',
+                },
+              },
+              annotations: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'string',
+                },
+              },
+            },
+            additionalProperties: false,
+          },
           measurements: {
             type: 'array',
             items: {
