@@ -272,15 +272,17 @@ export class VerificationWorker {
       await finish('Error', stringifyError(error), measurements);
       return;
     }
-    for (const [index, raw] of metrics.entries()) {
-      if (signal.aborted) break;
-      const metric = typed[index];
-      if (assessMetric(metric, measurements).phase !== 'Running') continue;
-      if (nextMeasurementAt(metric, measurements, startedAt) > this.now()) {
-        continue;
-      }
-      measurements.push(await this.measure(v, raw, metric.name, signal));
-    }
+    // The metrics due now are measured together, as Rollouts does; each measurement ends within its timeout.
+    const due = metrics.filter(
+      (_, index) =>
+        assessMetric(typed[index], measurements).phase === 'Running' &&
+        nextMeasurementAt(typed[index], measurements, startedAt) <= this.now(),
+    );
+    measurements.push(
+      ...(await Promise.all(
+        due.map(raw => this.measure(v, raw, String(raw.name), signal)),
+      )),
+    );
     if (signal.aborted) {
       throw new VerificationLeaseLostError(v.id);
     }
@@ -289,14 +291,14 @@ export class VerificationWorker {
       await finish(run.phase, run.message, measurements);
       return;
     }
-    const due = typed
+    const next = typed
       .filter(m => assessMetric(m, measurements).phase === 'Running')
       .map(m => nextMeasurementAt(m, measurements, startedAt).getTime());
     await verifications.release({
       id: v.id,
       workerId: this.workerId,
       measurements,
-      nextRunAt: new Date(Math.max(Math.min(...due), this.now().getTime())),
+      nextRunAt: new Date(Math.max(Math.min(...next), this.now().getTime())),
     });
   }
 

@@ -22,6 +22,13 @@ const intOrString = z.union([
   z.string().regex(/^[0-9]+$/, 'must be a non-negative integer'),
 ]);
 
+/** A measurement must end well within the lease a worker holds a verification by (90 s). */
+const timeoutSeconds = z
+  .number()
+  .int()
+  .positive()
+  .max(60, 'must be at most 60 seconds in Kargo Portal');
+
 const header = z.object({ key: z.string().min(1), value: z.string() }).strict();
 
 const webProvider = z
@@ -31,7 +38,7 @@ const webProvider = z
     headers: z.array(header).optional(),
     body: z.string().optional(),
     jsonBody: z.unknown().optional(),
-    timeoutSeconds: z.number().int().positive().optional(),
+    timeoutSeconds: timeoutSeconds.optional(),
     jsonPath: z.string().optional(),
   })
   .strict();
@@ -40,7 +47,7 @@ const prometheusProvider = z
   .object({
     address: z.string().min(1),
     query: z.string().min(1),
-    timeout: z.number().int().positive().optional(),
+    timeout: timeoutSeconds.optional(),
     headers: z.array(header).optional(),
   })
   .strict();

@@ -241,7 +241,7 @@ metadata: { name: shop }`;
     it('refuses AnalysisTemplate fields it would not act on', () => {
       const text = [
         project,
-        'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: rate }\nspec: { dryRun: [{ metricName: up }], metrics: [{ name: up, count: 3, provider: { prometheus: { address: "http://p", query: "up", insecure: true } } }] }',
+        'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: rate }\nspec: { dryRun: [{ metricName: up }], metrics: [{ name: up, count: 3, provider: { prometheus: { address: "http://p", query: "up", timeout: 120, insecure: true } } }] }',
       ].join('\n---\n');
       expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
         /spec: ClusterAnalysisTemplate "rate": Kargo Portal does not run dryRun/,
@@ -251,6 +251,9 @@ metadata: { name: shop }`;
       );
       expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
         /spec.metrics\[0\].interval: is required when count is more than 1/,
+      );
+      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
+        /provider.prometheus.timeout: must be at most 60 seconds in Kargo Portal/,
       );
     });
 
