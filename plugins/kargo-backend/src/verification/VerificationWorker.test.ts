@@ -269,6 +269,50 @@ describe('VerificationWorker', () => {
     });
   });
 
+  it('waits for the running promotion, and for health evaluated after the last one', async () => {
+    const bed = await setup(
+      catalogOf({
+        metrics: [{ name: 'm', provider: { web: { url: web.url } } }],
+      }),
+    );
+    const promotion = await bed.stores.promotions.createPromotion({
+      project: 'shop',
+      stage: 'dev',
+      freightId: bed.f.id,
+      at: new Date(),
+    });
+    await bed.stores.promotions.claim({
+      id: promotion.id,
+      workerId: 'w',
+      now: new Date(),
+      leaseMs: 60_000,
+    });
+    const w = bed.worker('a');
+    await w.tick();
+    expect(await bed.current()).toBeUndefined();
+    await bed.stores.promotions.finish({
+      id: promotion.id,
+      workerId: 'w',
+      phase: 'Succeeded',
+      now: new Date(),
+    });
+    // The stored health was evaluated before the promotion finished.
+    await w.tick();
+    expect(await bed.current()).toBeUndefined();
+    await bed.stores.stages.putStageHealth({
+      project: 'shop',
+      stage: 'dev',
+      health: {
+        status: 'NotApplicable',
+        promotion: promotion.id,
+        applications: [],
+      },
+      at: new Date(),
+    });
+    await w.tick();
+    expect(await bed.current()).toMatchObject({ attempt: 1, actor: undefined });
+  });
+
   it('runs prometheus queries: success over count measurements, failure beyond failureLimit', async () => {
     prometheus.setValue(0.99);
     await prometheus.waitForValue(0.99);
