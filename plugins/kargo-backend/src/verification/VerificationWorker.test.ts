@@ -313,6 +313,48 @@ describe('VerificationWorker', () => {
     expect(await bed.current()).toMatchObject({ attempt: 1, actor: undefined });
   });
 
+  it('aborts the verification of a collection the stage left', async () => {
+    web.answer(200, { ok: 1 });
+    const bed = await setup(
+      catalogOf({
+        metrics: [
+          {
+            name: 'up',
+            interval: '1s',
+            count: 3,
+            provider: { web: { url: web.url } },
+          },
+        ],
+      }),
+    );
+    const w = bed.worker('a');
+    await w.tick();
+    await w.tick();
+    expect(await bed.current()).toMatchObject({ phase: 'Running' });
+    const next = freight(2);
+    await bed.stores.freight.insertFreight(next, uniqueAlias);
+    await bed.stores.stages.setCurrentFreight({
+      project: 'shop',
+      stage: 'dev',
+      freightId: next.id,
+      at: new Date(),
+    });
+    await bed.stores.stages.putStageHealth({
+      project: 'shop',
+      stage: 'dev',
+      health: { status: 'Progressing', applications: [] },
+      at: new Date(),
+    });
+    await new Promise(r => setTimeout(r, 1_100));
+    await w.tick();
+    expect(await bed.current()).toMatchObject({
+      phase: 'Aborted',
+      freightIds: [bed.f.id],
+      message: 'Stage dev moved on to another freight collection',
+    });
+    expect(await bed.eligibleInStaging()).toEqual([]);
+  });
+
   it('runs prometheus queries: success over count measurements, failure beyond failureLimit', async () => {
     prometheus.setValue(0.99);
     await prometheus.waitForValue(0.99);

@@ -108,7 +108,30 @@ describe.each(databases.eachSupportedId())(
         abortedBy: 'user:default/guest',
       });
       expect((await abort()).status).toBe(409);
-      expect((await reverify()).body).toMatchObject({ attempt: 2 });
+      const second = await reverify();
+      expect(second.body).toMatchObject({ attempt: 2 });
+
+      // Downstream eligibility follows the verification: staging may take the freight once dev verified it.
+      const eligibleInStaging = async () =>
+        (
+          (await request(fx.app).get('/projects/shop/pipeline')).body
+            .stages as Array<{ name: string; eligibleFreightCount: number }>
+        ).find(s => s.name === 'staging')?.eligibleFreightCount;
+      expect(await eligibleInStaging()).toBe(0);
+      await fx.stores.verifications.claim({
+        id: second.body.id,
+        workerId: 'w',
+        now: new Date(),
+        leaseMs: 60_000,
+      });
+      await fx.stores.verifications.finish({
+        id: second.body.id,
+        workerId: 'w',
+        phase: 'Successful',
+        measurements: [],
+        at: new Date(),
+      });
+      expect(await eligibleInStaging()).toBe(1);
 
       const noVerification = await request(fx.app).post(
         '/projects/shop/stages/staging/verification',
