@@ -360,7 +360,7 @@ describe('VerificationWorker', () => {
     await prometheus.waitForValue(0.99);
     const metric = {
       name: 'success-rate',
-      interval: '1s',
+      interval: '{{args.interval}}',
       count: 2,
       successCondition:
         'len(result) == 1 && result[0] >= 0.95 && !isNaN(result[0])',
@@ -369,7 +369,11 @@ describe('VerificationWorker', () => {
         prometheus: { address: prometheus.url, query: 'kargo_test_value' },
       },
     };
-    const good = await setup(catalogOf({ metrics: [metric] }));
+    const templateArgs = [{ name: 'interval', value: '5m' }];
+    const stageArgs = [{ name: 'interval', value: '1s' }];
+    const good = await setup(
+      catalogOf({ metrics: [metric], templateArgs, stageArgs }),
+    );
     const ok = await good.runToEnd(good.worker('a'));
     expect(ok.phase).toBe('Successful');
     expect(ok.measurements.map(m => [m.phase, m.value])).toEqual([
@@ -379,7 +383,13 @@ describe('VerificationWorker', () => {
 
     prometheus.setValue(0.5);
     await prometheus.waitForValue(0.5);
-    const bad = await setup(catalogOf({ metrics: [{ ...metric, count: 5 }] }));
+    const bad = await setup(
+      catalogOf({
+        metrics: [{ ...metric, count: 5 }],
+        templateArgs,
+        stageArgs,
+      }),
+    );
     const failed = await bad.runToEnd(bad.worker('a'));
     expect(failed.phase).toBe('Failed');
     expect(failed.message).toBe(

@@ -46,6 +46,11 @@ export interface VerificationWorkerOptions {
   onChange?: (change: { project: string; stage: string }) => void;
 }
 
+/** Measured values are kept for reading, not as a copy of whole responses. */
+const MAX_VALUE_LENGTH = 2048;
+const truncate = (text: string) =>
+  text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH)}…` : text;
+
 function redactor() {
   const values: string[] = [];
   return {
@@ -332,7 +337,7 @@ export class VerificationWorker {
       return {
         metric: name,
         phase,
-        value: redact(value),
+        value: truncate(redact(value)),
         ...(message ? { message: redact(message) } : {}),
         startedAt,
         finishedAt: this.now().toISOString(),

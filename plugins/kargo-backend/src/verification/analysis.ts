@@ -4,6 +4,7 @@ import {
   FreightRecord,
   StageManifest,
   analysisTemplateSpecSchema,
+  resolvedAnalysisMetricSchema,
 } from '@kargo-portal/plugin-kargo-common';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import {
@@ -210,7 +211,7 @@ export function resolveMetric(options: {
     options.reveal(value);
     values.set(arg.name, value);
   }
-  const parsed = analysisTemplateSpecSchema.shape.metrics.element.safeParse(
+  const parsed = resolvedAnalysisMetricSchema.safeParse(
     substitute(options.metric, values),
   );
   if (!parsed.success) {

@@ -10,17 +10,29 @@ import { parseDuration } from './duration';
 /** The providers Kargo Portal runs. @public */
 export const SUPPORTED_ANALYSIS_PROVIDERS = ['web', 'prometheus'] as const;
 
-const goDuration = z
-  .string()
-  .refine(v => parseDuration(v) !== undefined && parseDuration(v)! >= 0, {
-    message: 'must be a duration such as 30s or 5m',
-  });
+/** A whole field written as one `{{args.<name>}}`, resolved when the verification measures. */
+const ARG_REFERENCE = /^\{\{\s*args\.[^}\s]+\s*\}\}$/;
+
+const goDuration = (allowArgs: boolean) =>
+  z
+    .string()
+    .refine(
+      v =>
+        (allowArgs && ARG_REFERENCE.test(v)) ||
+        (parseDuration(v) !== undefined && parseDuration(v)! >= 0),
+      { message: 'must be a duration such as 30s or 5m' },
+    );
 
 /** Rollouts' IntOrString fields: a non-negative integer, or one written as a string. */
-const intOrString = z.union([
-  z.number().int().min(0),
-  z.string().regex(/^[0-9]+$/, 'must be a non-negative integer'),
-]);
+const intOrString = (allowArgs: boolean) =>
+  z.union([
+    z.number().int().min(0),
+    z
+      .string()
+      .refine(v => /^[0-9]+$/.test(v) || (allowArgs && ARG_REFERENCE.test(v)), {
+        message: 'must be a non-negative integer',
+      }),
+  ]);
 
 /** A measurement must end well within the lease a worker holds a verification by (90 s). */
 const timeoutSeconds = z
@@ -52,25 +64,45 @@ const prometheusProvider = z
   })
   .strict();
 
-const metric = z
-  .object({
-    name: z.string().min(1),
-    interval: goDuration.optional(),
-    initialDelay: goDuration.optional(),
-    count: intOrString.optional(),
-    successCondition: z.string().optional(),
-    failureCondition: z.string().optional(),
-    failureLimit: intOrString.optional(),
-    inconclusiveLimit: intOrString.optional(),
-    consecutiveErrorLimit: intOrString.optional(),
-    provider: z
-      .object({
-        web: webProvider.optional(),
-        prometheus: prometheusProvider.optional(),
-      })
-      .strict(),
-  })
-  .strict();
+const metricSchema = (allowArgs: boolean) =>
+  z
+    .object({
+      name: z.string().min(1),
+      interval: goDuration(allowArgs).optional(),
+      initialDelay: goDuration(allowArgs).optional(),
+      count: intOrString(allowArgs).optional(),
+      successCondition: z.string().optional(),
+      failureCondition: z.string().optional(),
+      failureLimit: intOrString(allowArgs).optional(),
+      inconclusiveLimit: intOrString(allowArgs).optional(),
+      consecutiveErrorLimit: intOrString(allowArgs).optional(),
+      provider: z
+        .object({
+          web: webProvider.optional(),
+          prometheus: prometheusProvider.optional(),
+        })
+        .strict(),
+    })
+    .strict()
+    .superRefine((m, ctx) => {
+      if (Number(m.count) > 1 && !m.interval) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['interval'],
+          message: 'is required when count is more than 1',
+        });
+      }
+    });
+
+/** A metric as written: `interval`, `initialDelay`, `count` and the limits may be one `{{args.<name>}}`. */
+const metric = metricSchema(true);
+
+/**
+ * A metric once its `{{args.<name>}}` are resolved, as measured: durations and counts must be what they say.
+ *
+ * @public
+ */
+export const resolvedAnalysisMetricSchema = metricSchema(false);
 
 const arg = z
   .object({
@@ -142,13 +174,6 @@ export function analysisTemplateSpecProblems(
           ]);
           providerPaths.add(path);
         }
-      }
-      const { count, interval } = m as { count?: unknown; interval?: unknown };
-      if (Number(count) > 1 && !interval) {
-        problems.push([
-          `spec.metrics[${index}].interval`,
-          'is required when count is more than 1',
-        ]);
       }
       if (keys.length !== 1 && !providerPaths.has(path)) {
         problems.push([

@@ -238,6 +238,17 @@ metadata: { name: shop }`;
       );
     });
 
+    it('accepts {{args.<name>}} for timing and limits, resolved when measuring', () => {
+      const result = readManifestSource({
+        source: 'a.yaml',
+        text: [
+          project,
+          'apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: { name: rate, namespace: shop }\nspec: { args: [{ name: n }, { name: every }], metrics: [{ name: up, count: "{{args.n}}", interval: "{{ args.every }}", failureLimit: "{{args.n}}", provider: { prometheus: { address: "http://p", query: "up" } } }] }',
+        ].join('\n---\n'),
+      });
+      expect(result.analysisTemplates).toHaveLength(1);
+    });
+
     it('refuses AnalysisTemplate fields it would not act on', () => {
       const text = [
         project,
