@@ -212,6 +212,17 @@ export interface Config {
       };
     };
     /**
+     * Stage verification (`spec.verification.analysisTemplates`). Project secrets (`kargo.secrets`) back the
+     * `valueFrom.secretKeyRef` args of AnalysisTemplates.
+     */
+    verification?: {
+      /**
+       * How often each replica looks for stages to start verifying and for measurements that are due, in
+       * milliseconds (jittered). Default 1000.
+       */
+      pollIntervalMs?: number;
+    };
+    /**
      * Project config maps, standing in for the ConfigMaps of a Kargo project's namespace:
      * `kargo.configMaps.<project>.<name>.<key>`, read by promotion expressions with `configMap('<name>')`.
      * ConfigMap documents in manifest sources are not read (they are listed as skipped).

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Sourced by ./portal. Makes the services the tests use available: PostgreSQL and Chromium.
+# Sourced by ./portal. Makes the services the tests use available: PostgreSQL, Chromium, the registry tools and
+# Prometheus.
 
 kp_apt_install() {
   [ "$(id -u)" = 0 ] || kp_die "$* missing: install it (apt-get install $*) or run as root so ./portal can"
@@ -66,4 +67,10 @@ kp_ensure_git_tools() {
   command -v ssh >/dev/null && command -v ssh-keygen >/dev/null || missing+=(openssh-client)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
   [ "${#missing[@]}" -eq 0 ] || kp_apt_install "${missing[@]}"
+}
+
+# Verification's prometheus provider is tested against a real Prometheus (Debian's prometheus package), which the
+# test fixture starts on a free loopback port.
+kp_ensure_prometheus() {
+  command -v prometheus >/dev/null || kp_apt_install prometheus
 }

@@ -45,6 +45,7 @@ import { DefinitionService } from './definitions/DefinitionService';
 import { createRouter } from './service/router';
 import { KargoAuthorizer, createKargoServices } from './services';
 import { ProjectConfigMaps, ProjectSecrets } from './secrets';
+import { VerificationWorker } from './verification/VerificationWorker';
 import { createDiscoverers } from './warehouses/discoverers';
 import { artifactSources } from './warehouses/sources';
 import { WarehouseService } from './warehouses/WarehouseService';
@@ -272,6 +273,26 @@ export const kargoPlugin = createBackendPlugin({
           void healthMonitor.start();
         });
         deps.lifecycle.addShutdownHook(() => healthMonitor.stop());
+
+        // Verification: every replica runs it from the shared database (claims with compare-and-set and a
+        // lease, measurements stored between runs); it starts once a stage is healthy and no promotion runs.
+        const verifier = VerificationWorker.create({
+          stores,
+          definitions,
+          secret: (project, name) => secrets.get(project, name),
+          logger: logger.child({ component: 'verification' }),
+          pollIntervalMs: config.getOptionalNumber(
+            'kargo.verification.pollIntervalMs',
+          ),
+          onChange: ({ project, stage }) =>
+            deps.signals.publish({
+              recipients: { type: 'broadcast' },
+              channel: `kargo:project:${project}`,
+              message: { kind: 'stage-verification', project, stage },
+            }),
+        });
+        deps.lifecycle.addStartupHook(() => verifier.start());
+        deps.lifecycle.addShutdownHook(() => verifier.stop());
 
         // The rules, shared by the routes and the loops to come; the routes use the wrappers that check
         // permissions.

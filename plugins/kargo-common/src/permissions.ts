@@ -61,6 +61,13 @@ export const kargoPromotionAbortPermission = createPermission({
   resourceType: KARGO_STAGE_RESOURCE_TYPE,
 });
 
+/** Re-verify a stage's current freight, or abort its verification. @public */
+export const kargoStageVerifyPermission = createPermission({
+  name: 'kargo.stage.verify',
+  attributes: { action: 'update' },
+  resourceType: KARGO_STAGE_RESOURCE_TYPE,
+});
+
 /** Ask a project's warehouse to discover new artifacts now. @public */
 export const kargoWarehouseRefreshPermission = createPermission({
   name: 'kargo.warehouse.refresh',
@@ -76,5 +83,6 @@ export const kargoPermissions = [
   kargoStagePromotePermission,
   kargoFreightApprovePermission,
   kargoPromotionAbortPermission,
+  kargoStageVerifyPermission,
   kargoWarehouseRefreshPermission,
 ];

@@ -39,9 +39,9 @@ export const CATALOG_REGISTRATION_PERMISSIONS = [
 
 /**
  * The demo's policy: everyone reads; the owners of a project (the user or one of their groups is named by the
- * project's `kargo-portal/owners` annotation, or owns an entity named there) promote, approve, abort and refresh in
- * non-production stages; the group release-managers does all of that in production too, creates projects and
- * registers catalog locations. Other plugins: allowed.
+ * project's `kargo-portal/owners` annotation, or owns an entity named there) promote, approve, abort, verify and
+ * refresh in non-production stages; the group release-managers does all of that in production too, creates
+ * projects and registers catalog locations. Other plugins: allowed.
  */
 export class KargoDemoPolicy implements PermissionPolicy {
   async handle(

@@ -6,6 +6,7 @@ import { DatabaseDefinitionStore } from './DatabaseDefinitionStore';
 import { DatabaseFreightStore } from './DatabaseFreightStore';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { DatabaseStageStore } from './DatabaseStageStore';
+import { DatabaseVerificationStore } from './DatabaseVerificationStore';
 import { DatabaseWarehouseStore } from './DatabaseWarehouseStore';
 import { applyDatabaseMigrations } from './migrations';
 import { KnexTransactionRunner } from './transaction';
@@ -36,6 +37,7 @@ export class DatabaseKargoStores implements KargoStores {
   readonly stages: DatabaseStageStore;
   readonly promotions: DatabasePromotionStore;
   readonly warehouses: DatabaseWarehouseStore;
+  readonly verifications: DatabaseVerificationStore;
   private readonly transactions: KnexTransactionRunner;
 
   private constructor(knex: Knex) {
@@ -44,6 +46,7 @@ export class DatabaseKargoStores implements KargoStores {
     this.stages = DatabaseStageStore.create({ knex });
     this.promotions = DatabasePromotionStore.create({ knex });
     this.warehouses = DatabaseWarehouseStore.create({ knex });
+    this.verifications = DatabaseVerificationStore.create({ knex });
     this.transactions = new KnexTransactionRunner(knex);
   }
 

@@ -20,6 +20,7 @@ const tables = [
   'kargo_promotions',
   'kargo_stage_health',
   'kargo_stage_history',
+  'kargo_verifications',
   'kargo_warehouses',
 ];
 

@@ -124,3 +124,27 @@ export interface PromotionRunRow extends PromotionRow {
   /** The health checks of the succeeded steps, JSON (migration 20261203090000_stage_health). */
   health_checks: string | null;
 }
+
+export interface VerificationRow {
+  id: string;
+  project: string;
+  stage: string;
+  collection_id: string;
+  /** JSON string[] */
+  freight_ids: string;
+  attempt: number | string;
+  actor: string | null;
+  phase: string;
+  message: string | null;
+  /** JSON VerificationAnalysis */
+  analysis: string;
+  /** JSON Measurement[] */
+  measurements: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  aborted_by: string | null;
+  worker_id: string | null;
+  lease_expires_at: string | null;
+  next_run_at: string | null;
+}

@@ -1,3 +1,4 @@
+import { stageVerificationOf } from './VerificationService';
 import {
   FreightView,
   Page,
@@ -65,7 +66,8 @@ export function eligibilityFreightOf(
 }
 
 /** What {@link FreightQueries} reads of the store. */
-export type FreightQueriesStore = Pick<KargoStores, 'freight' | 'stages'>;
+export type FreightQueriesStore = Pick<KargoStores, 'freight' | 'stages'> &
+  Partial<Pick<KargoStores, 'verifications'>>;
 
 /**
  * Which freight a stage may receive, computed without reading every freight. Most of the rules are conditions
@@ -194,6 +196,15 @@ export class FreightQueries {
     const health = await this.stores.stages.getStageHealth({
       project: project.name,
     });
+    // The newest verification of each stage that verifies, one indexed lookup each.
+    const verifications = this.stores.verifications
+      ? await this.stores.verifications.getCurrent(
+          project.name,
+          project.stages
+            .filter(s => s.spec.verification)
+            .map(s => s.metadata.name),
+        )
+      : {};
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
@@ -225,6 +236,9 @@ export class FreightQueries {
           : {}),
         ...(Object.hasOwn(health, node.name)
           ? { health: health[node.name] }
+          : {}),
+        ...(Object.hasOwn(verifications, node.name)
+          ? { verification: stageVerificationOf(verifications[node.name]) }
           : {}),
       });
     }

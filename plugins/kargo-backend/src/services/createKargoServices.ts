@@ -6,11 +6,13 @@ import { WebhookReceivers } from '../webhooks/WebhookReceivers';
 import { AuthorizedFreightService } from './AuthorizedFreightService';
 import { AuthorizedProjectService } from './AuthorizedProjectService';
 import { AuthorizedPromotionService } from './AuthorizedPromotionService';
+import { AuthorizedVerificationService } from './AuthorizedVerificationService';
 import { AuthorizedWarehouseViewService } from './AuthorizedWarehouseViewService';
 import { FreightService } from './FreightService';
 import { KargoAuthorizer } from './KargoAuthorizer';
 import { ProjectService } from './ProjectService';
 import { PromotionService } from './PromotionService';
+import { VerificationService } from './VerificationService';
 import { WarehouseViewService } from './WarehouseViewService';
 
 /** Options of {@link createKargoServices}. */
@@ -39,6 +41,7 @@ export interface KargoServices {
   freight: FreightService;
   promotions: PromotionService;
   warehouses: WarehouseViewService;
+  verifications: VerificationService;
 }
 
 /** The same services for callers with credentials (routes, scaffolder actions): permissions checked first. */
@@ -47,6 +50,7 @@ export interface AuthorizedKargoServices {
   freight: AuthorizedFreightService;
   promotions: AuthorizedPromotionService;
   warehouses: AuthorizedWarehouseViewService;
+  verifications: AuthorizedVerificationService;
 }
 
 /**
@@ -90,6 +94,12 @@ export function createKargoServices(options: KargoServicesOptions): {
       onPromotionsWoken: options.onPromotionsWoken,
       now,
     }),
+    verifications: VerificationService.create({
+      stores,
+      definitions,
+      auditor,
+      now,
+    }),
   };
   return {
     services,
@@ -108,6 +118,10 @@ export function createKargoServices(options: KargoServicesOptions): {
       }),
       warehouses: AuthorizedWarehouseViewService.create({
         warehouses: services.warehouses,
+        authorizer,
+      }),
+      verifications: AuthorizedVerificationService.create({
+        verifications: services.verifications,
         authorizer,
       }),
     },

@@ -3,6 +3,7 @@ import { FreightStore } from './FreightStore';
 import { PromotionStore } from './PromotionStore';
 import { StageStore } from './StageStore';
 import { TransactionRunner } from './StoreTransaction';
+import { VerificationStore } from './VerificationStore';
 import { WarehouseStore } from './WarehouseStore';
 
 /**
@@ -15,4 +16,5 @@ export interface KargoStores extends TransactionRunner {
   stages: StageStore;
   promotions: PromotionStore;
   warehouses: WarehouseStore;
+  verifications: VerificationStore;
 }

@@ -22,3 +22,13 @@ export type {
 } from './StageStore';
 export type { StoreTransaction, TransactionRunner } from './StoreTransaction';
 export type { WarehouseStore } from './WarehouseStore';
+export {
+  VerificationLeaseLostError,
+  type AnalysisArg,
+  type FinishedVerificationPhase,
+  type Measurement,
+  type Verification,
+  type VerificationAnalysis,
+  type VerificationPhase,
+  type VerificationStore,
+} from './VerificationStore';

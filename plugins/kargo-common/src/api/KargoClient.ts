@@ -10,7 +10,13 @@ import {
   StageHistoryEntry,
   WarehouseStatus,
 } from './model';
-import { Pipeline, ProjectList, ProjectSummary, StageHealth } from './types';
+import {
+  Pipeline,
+  ProjectList,
+  ProjectSummary,
+  StageHealth,
+  StageVerification,
+} from './types';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
 export interface KargoClientDiscovery {
@@ -69,6 +75,13 @@ export interface KargoApi {
   ): Promise<Page<Promotion>>;
   getPromotion(project: string, promotion: string): Promise<Promotion>;
   abortPromotion(project: string, promotion: string): Promise<Promotion>;
+  /** Verifies the stage's current freight again, as a new attempt. */
+  reverifyStage(project: string, stage: string): Promise<StageVerification>;
+  /** Aborts the stage's running verification. */
+  abortStageVerification(
+    project: string,
+    stage: string,
+  ): Promise<StageVerification>;
   listWarehouses(project: string): Promise<{ items: WarehouseStatus[] }>;
   refreshWarehouse(
     project: string,
@@ -236,6 +249,20 @@ export class KargoClient implements KargoApi {
     return this.call<Promotion>(
       'POST',
       `/projects/${enc(project)}/promotions/${enc(promotion)}/abort`,
+    );
+  }
+
+  reverifyStage(project: string, stage: string) {
+    return this.call<StageVerification>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/verification`,
+    );
+  }
+
+  abortStageVerification(project: string, stage: string) {
+    return this.call<StageVerification>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/verification/abort`,
     );
   }
 

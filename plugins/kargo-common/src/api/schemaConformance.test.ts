@@ -16,6 +16,7 @@ import type {
   PipelineStage,
   ProjectList,
   StageHealth,
+  StageVerification,
   ProjectSummary,
 } from './types';
 
@@ -38,6 +39,7 @@ type Checked = [
   Conforms<PipelineStage, Schema.PipelineStage>,
   Conforms<Pipeline, Schema.Pipeline>,
   Conforms<StageHealth, Schema.StageHealth>,
+  Conforms<StageVerification, Schema.StageVerification>,
   Conforms<{ items: StageHistoryEntry[] }, Schema.StageHistory>,
   Conforms<WarehouseStatus, Schema.Warehouse>,
   Conforms<DiscoveredArtifacts, Schema.DiscoveredArtifacts>,
@@ -50,6 +52,7 @@ type Checked = [
   Conforms<Schema.ProjectSummary, ProjectSummary>,
   Conforms<Schema.StageHistory, { items: StageHistoryEntry[] }>,
   Conforms<Schema.StageHealth, StageHealth>,
+  Conforms<Schema.StageVerification, StageVerification>,
 ];
 
 describe('client types and the OpenAPI schema', () => {

@@ -52,6 +52,59 @@ export interface PipelineStage {
    * once.
    */
   health?: StageHealth;
+  /** The stage's newest verification (see {@link StageVerification}); absent for a stage never verified. */
+  verification?: StageVerification;
+}
+
+/** The phases of a verification, as those of Argo Rollouts' AnalysisRun. @public */
+export type VerificationPhase =
+  | 'Pending'
+  | 'Running'
+  | 'Successful'
+  | 'Failed'
+  | 'Error'
+  | 'Aborted'
+  | 'Inconclusive';
+
+/** One measurement of a verification's metric. @public */
+export interface VerificationMeasurement {
+  metric: string;
+  phase: 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+  /** The measured result, as text. */
+  value?: string;
+  message?: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+/**
+ * A verification of a stage's freight collection: the metrics of the AnalysisTemplates its `verification` names,
+ * run with Argo Rollouts' semantics; Successful marks the freight verified in the stage.
+ *
+ * @public
+ */
+export interface StageVerification {
+  id: string;
+  phase: VerificationPhase;
+  /** Kargo's id of the freight collection verified. */
+  collection: string;
+  freight: string[];
+  /** 1 for the collection's first verification, one more for each re-verification. */
+  attempt: number;
+  /** Who asked for a re-verification; absent when the stage started it. */
+  actor?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  abortedBy?: string;
+  /** The templates run, as `<kind>/<name>`. */
+  templates: string[];
+  /** The stage's `verification.analysisRunMetadata`, kept with the verification. */
+  runMetadata?: {
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  measurements: VerificationMeasurement[];
 }
 
 /**

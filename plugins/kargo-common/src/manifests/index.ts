@@ -21,4 +21,5 @@ export {
 export { isValidSemverConstraint } from './semverConstraint';
 export { genericSubscriptionOf, subscriptionTypeOf } from './subscriptions';
 export * from './parse';
+export * from './analysisTemplate';
 export { urlCredentialsProblem } from './credentials';

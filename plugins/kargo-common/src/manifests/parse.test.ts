@@ -278,8 +278,8 @@ metadata: { name: shop }`;
           'apiVersion: v1\nkind: Namespace\nmetadata: { name: shop-dev }',
           'apiVersion: v1\nkind: ConfigMap\nmetadata: { name: settings, namespace: shop }\ndata: { a: b }',
           'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: web }',
-          'apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: { name: smoke }\nspec: { metrics: [] }',
-          'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: global }\nspec: { metrics: [] }',
+          'apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: { name: smoke }\nspec: { metrics: [{ name: up, provider: { web: { url: "http://status" } } }] }',
+          'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: global }\nspec: { metrics: [{ name: up, provider: { web: { url: "http://status" } } }] }',
         ].join('\n---\n'),
       });
       expect(result.manifests.map(m => m.kind)).toEqual(['Project']);
@@ -303,6 +303,50 @@ metadata: { name: shop }`;
       ]);
       expect(result.notes[4].message).toContain('kargo.configMaps');
       expect(result.storableText).toContain('kind: ConfigMap');
+    });
+
+    it('refuses an AnalysisTemplate whose metric uses a provider Kargo Portal does not run, naming both', () => {
+      expect(() =>
+        readManifestSource({
+          source: 'analysis.yaml',
+          text: [
+            project,
+            'apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: { name: smoke, namespace: shop }\nspec: { metrics: [{ name: load, provider: { job: { spec: {} } } }] }',
+          ].join('\n---\n'),
+        }),
+      ).toThrow(
+        'AnalysisTemplate "smoke" metric "load" uses the job provider: Kargo Portal runs only the web and prometheus providers',
+      );
+    });
+
+    it('accepts {{args.<name>}} for timing and limits, resolved when measuring', () => {
+      const result = readManifestSource({
+        source: 'a.yaml',
+        text: [
+          project,
+          'apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: { name: rate, namespace: shop }\nspec: { args: [{ name: n }, { name: every }], metrics: [{ name: up, count: "{{args.n}}", interval: "{{ args.every }}", failureLimit: "{{args.n}}", provider: { prometheus: { address: "http://p", query: "up" } } }] }',
+        ].join('\n---\n'),
+      });
+      expect(result.analysisTemplates).toHaveLength(1);
+    });
+
+    it('refuses AnalysisTemplate fields it would not act on', () => {
+      const text = [
+        project,
+        'apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\nmetadata: { name: rate }\nspec: { dryRun: [{ metricName: up }], metrics: [{ name: up, count: 3, provider: { prometheus: { address: "http://p", query: "up", timeout: 120, insecure: true } } }] }',
+      ].join('\n---\n');
+      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
+        /spec: ClusterAnalysisTemplate "rate": Kargo Portal does not run dryRun/,
+      );
+      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
+        /provider.prometheus: ClusterAnalysisTemplate "rate": Kargo Portal does not run insecure/,
+      );
+      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
+        /spec.metrics\[0\].interval: is required when count is more than 1/,
+      );
+      expect(() => readManifestSource({ source: 'a.yaml', text })).toThrow(
+        /provider.prometheus.timeout: must be at most 60 seconds in Kargo Portal/,
+      );
     });
 
     it('refuses credential Secrets without storing them or quoting their data', () => {

@@ -1,4 +1,5 @@
 import { Document, isMap, isScalar, isSeq, parseAllDocuments } from 'yaml';
+import { analysisTemplateSpecProblems } from './analysisTemplate';
 import { ZodErrorMap, ZodIssue, ZodIssueCode, ZodParsedType } from 'zod';
 import { formatPath } from './common';
 import { manifestSchemas } from './schema';
@@ -300,7 +301,11 @@ function analysisTemplateProblems(
   }
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
     problems.push(['spec', 'must be a mapping']);
+    return problems;
   }
+  const kind = String(value.kind);
+  const name = typeof meta?.name === 'string' ? meta.name : '';
+  problems.push(...analysisTemplateSpecProblems(`${kind} "${name}"`, spec));
   return problems;
 }
 

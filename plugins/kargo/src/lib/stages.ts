@@ -64,21 +64,18 @@ export function shortRevision(revision: string): string {
 }
 
 /**
- * Verification of the current freight: the optional `verification` field of newer backends, else the current
- * freight's own status when the backend serves it with one (`verifiedIn`).
+ * Verification of the current freight: the stage's newest verification, else the current freight's own status
+ * when it is verified in the stage (`verifiedIn`: a stage without verification verifies its freight at once).
  */
 export function stageVerification(
   stage: PipelineStage,
 ): StageVerification | undefined {
-  const verification = field(stage, 'verification');
-  const phase = stringField(verification, 'phase');
-  if (phase) {
+  const { verification } = stage;
+  if (verification) {
     return {
-      phase,
-      message: stringField(verification, 'message'),
-      at:
-        stringField(verification, 'finishedAt') ??
-        stringField(verification, 'startedAt'),
+      phase: verification.phase,
+      message: verification.message,
+      at: verification.finishedAt ?? verification.startedAt,
     };
   }
   const verifiedIn = objectField(

@@ -1,6 +1,6 @@
 import { KargoApiRouter, RouteContext, parseLimit } from './types';
 
-/** Stages: approving freight for a stage, the freight a stage received, and its health. */
+/** Stages: approving freight for a stage, the freight a stage received, its health and its verification. */
 export function registerStageRoutes(
   router: KargoApiRouter,
   { services, callerOf }: RouteContext,
@@ -32,6 +32,32 @@ export function registerStageRoutes(
     );
     res.json({ items });
   });
+
+  router.post(
+    '/projects/:project/stages/:stage/verification',
+    async (req, res) => {
+      res
+        .status(201)
+        .json(
+          await services.verifications.reverify(
+            { project: req.params.project, stage: req.params.stage },
+            await callerOf(req),
+          ),
+        );
+    },
+  );
+
+  router.post(
+    '/projects/:project/stages/:stage/verification/abort',
+    async (req, res) => {
+      res.json(
+        await services.verifications.abort(
+          { project: req.params.project, stage: req.params.stage },
+          await callerOf(req),
+        ),
+      );
+    },
+  );
 
   // Read from the stage store, where the stage health monitor keeps it current from its watches.
   router.get('/projects/:project/stages/:stage/health', async (req, res) => {

@@ -234,6 +234,54 @@ export type PipelineStage = {
     [key: string]: unknown;
   };
   health?: StageHealth;
+  verification?: StageVerification;
+};
+
+/** The stage's newest verification (of its current freight collection, unless the stage moved on since): the metrics of its AnalysisTemplates, run with Argo Rollouts' semantics. Successful marks the freight verified in the stage. */
+export type StageVerification = {
+  id: string;
+  phase:
+    | 'Pending'
+    | 'Running'
+    | 'Successful'
+    | 'Failed'
+    | 'Error'
+    | 'Aborted'
+    | 'Inconclusive';
+  /** Kargo's id of the freight collection verified. */
+  collection: string;
+  /** The freight of the collection. */
+  freight: Array<string>;
+  /** 1 for the collection's first verification, one more for each re-verification. */
+  attempt: number;
+  /** Who asked for a re-verification; absent when the stage started it. */
+  actor?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  abortedBy?: string;
+  /** The templates run, as <kind>/<name>. */
+  templates: Array<string>;
+  /** The stage's verification.analysisRunMetadata, kept with the verification (Kargo's AnalysisRun metadata). */
+  runMetadata?: {
+    labels?: {
+      [key: string]: string;
+    };
+    annotations?: {
+      [key: string]: string;
+    };
+  };
+  measurements: Array<VerificationMeasurement>;
+};
+
+export type VerificationMeasurement = {
+  metric: string;
+  phase: 'Successful' | 'Failed' | 'Inconclusive' | 'Error';
+  /** The measured result */
+  value?: string;
+  message?: string;
+  startedAt: string;
+  finishedAt: string;
 };
 
 /** Health of the stage as Kargo evaluates it from the health checks of its last successful promotion (the worst application wins), kept current from a watch of the Argo CD Applications. */

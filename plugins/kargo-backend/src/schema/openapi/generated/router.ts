@@ -766,6 +766,9 @@ export const spec = {
           health: {
             $ref: '#/components/schemas/StageHealth',
           },
+          verification: {
+            $ref: '#/components/schemas/StageVerification',
+          },
         },
         required: [
           'name',
@@ -774,6 +777,132 @@ export const spec = {
           'depth',
           'eligibleFreightCount',
         ],
+        additionalProperties: false,
+      },
+      StageVerification: {
+        type: 'object',
+        description:
+          "The stage's newest verification (of its current freight collection, unless the stage moved on since): the metrics of its AnalysisTemplates, run with Argo Rollouts' semantics. Successful marks the freight verified in the stage.",
+        properties: {
+          id: {
+            type: 'string',
+          },
+          phase: {
+            type: 'string',
+            enum: [
+              'Pending',
+              'Running',
+              'Successful',
+              'Failed',
+              'Error',
+              'Aborted',
+              'Inconclusive',
+            ],
+          },
+          collection: {
+            type: 'string',
+            description: "Kargo's id of the freight collection verified.",
+          },
+          freight: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description: 'The freight of the collection.',
+          },
+          attempt: {
+            type: 'integer',
+            description:
+              "1 for the collection's first verification, one more for each re-verification.",
+          },
+          actor: {
+            type: 'string',
+            description:
+              'Who asked for a re-verification; absent when the stage started it.',
+          },
+          message: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+          },
+          finishedAt: {
+            type: 'string',
+          },
+          abortedBy: {
+            type: 'string',
+          },
+          templates: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+            description: 'The templates run, as <kind>/<name>.',
+          },
+          runMetadata: {
+            type: 'object',
+            description:
+              "The stage's verification.analysisRunMetadata, kept with the verification (Kargo's AnalysisRun metadata).",
+            properties: {
+              labels: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'string',
+                },
+              },
+              annotations: {
+                type: 'object',
+                additionalProperties: {
+                  type: 'string',
+                },
+              },
+            },
+            additionalProperties: false,
+          },
+          measurements: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/VerificationMeasurement',
+            },
+          },
+        },
+        required: [
+          'id',
+          'phase',
+          'collection',
+          'freight',
+          'attempt',
+          'templates',
+          'measurements',
+        ],
+        additionalProperties: false,
+      },
+      VerificationMeasurement: {
+        type: 'object',
+        properties: {
+          metric: {
+            type: 'string',
+          },
+          phase: {
+            type: 'string',
+            enum: ['Successful', 'Failed', 'Inconclusive', 'Error'],
+          },
+          value: {
+            type: 'string',
+            description: 'The measured result',
+            'as text.': null,
+          },
+          message: {
+            type: 'string',
+          },
+          startedAt: {
+            type: 'string',
+          },
+          finishedAt: {
+            type: 'string',
+          },
+        },
+        required: ['metric', 'phase', 'startedAt', 'finishedAt'],
         additionalProperties: false,
       },
       StageHealth: {
@@ -1871,6 +2000,66 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/StageHealth',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
+      },
+    },
+    '/projects/{project}/stages/{stage}/verification': {
+      post: {
+        operationId: 'ReverifyStage',
+        description:
+          "Verifies the stage's current freight collection again, as a new attempt (kargo.stage.verify on the stage). Refused while the stage is being verified, and for a stage without verification.",
+        responses: {
+          '201': {
+            description: 'The new verification',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StageVerification',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
+      },
+    },
+    '/projects/{project}/stages/{stage}/verification/abort': {
+      post: {
+        operationId: 'AbortStageVerification',
+        description:
+          "Aborts the stage's Pending or Running verification (kargo.stage.verify on the stage).",
+        responses: {
+          '200': {
+            description: 'The aborted verification',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StageVerification',
                 },
               },
             },
