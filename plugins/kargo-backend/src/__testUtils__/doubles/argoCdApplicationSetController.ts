@@ -54,7 +54,8 @@ function paramsOf(element: Json): Record<string, string> {
   const params: Record<string, string> = {};
   if (!isJsonObject(element)) return params;
   for (const [k, v] of Object.entries(element)) {
-    params[k] = typeof v === 'string' ? v : v === null ? '' : JSON.stringify(v);
+    if (typeof v === 'string') params[k] = v;
+    else params[k] = v === null ? '' : JSON.stringify(v);
   }
   return params;
 }
