@@ -63,21 +63,20 @@ test('the "New service" template creates a service whose pipeline promotes to de
     ).toBeVisible();
   }
 
-  // Freight from the new repository: the owner asks the warehouse to look now.
+  // Freight from the new repository: the owner asks the warehouse to look now, and the card offers it.
   await page.getByRole('link', { name: 'Kargo', exact: true }).click();
   const warehouse = page.getByRole('region', { name: `Warehouse ${name}` });
   await warehouse
     .getByRole('button', { name: `Refresh warehouse ${name}` })
     .click();
+  await expect(warehouse).toContainText(/requested .* by user:default\/guest/);
   await page.goto(`/catalog/default/component/${name}`);
-
+  const promote = page.getByRole('button', { name: 'Promote to dev' });
   await expect(async () => {
-    await page.getByRole('button', { name: 'Promote to dev' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Promote to dev' });
-    await expect(dialog.getByRole('radio').first()).toBeVisible({
-      timeout: 5_000,
-    });
-  }).toPass({ timeout: 60_000 });
+    await page.reload();
+    await expect(promote).toBeEnabled({ timeout: 5_000 });
+  }).toPass({ timeout: 90_000 });
+  await promote.click();
   const dialog = page.getByRole('dialog', { name: 'Promote to dev' });
   await dialog.getByRole('radio').first().check();
   await dialog.getByRole('button', { name: 'Promote' }).click();
