@@ -2,7 +2,9 @@
 # Sourced by ./portal. The demo pipeline (examples/kargo/guestbook.yaml) works on two local Git repositories:
 #   /tmp/kargo-portal-demo/app.git     the application, watched by the guestbook warehouse (branch main)
 #   /tmp/kargo-portal-demo/gitops.git  the GitOps repository the promotions write to: env/{dev,staging,prod}
-# Both are created when missing; `./portal demo-commit` adds a commit to the application.
+# Both are created when missing; `./portal demo-commit` adds a commit to the application. The template "New service
+# with a promotion pipeline" pushes each new service to /tmp/kargo-portal-demo/services/<name>.git (the browser
+# tests to e2e-services/): the backend's demo-only module packages/backend/src/modules/demoGitRepositories.
 # The demo's Argo CD is simulated: kp_demo_argocd starts the Kubernetes API server double and the Argo CD
 # simulator (plugins/kargo-backend/src/__testUtils__/argoCdDoublesProcess.ts, the test doubles the backend tests
 # use) with the Applications of examples/argocd, and points the backend at them.

@@ -1,4 +1,8 @@
 import { createBackend } from '@backstage/backend-defaults';
+import {
+  catalogModuleDemoGit,
+  scaffolderModuleDemoGit,
+} from './modules/demoGitRepositories';
 
 const backend = createBackend();
 
@@ -22,6 +26,11 @@ backend.add(import('./modules/permissionPolicy'));
 // scaffolder, with the Kargo actions
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@kargo-portal/plugin-scaffolder-backend-module-kargo'));
+
+// demo only: the demo's Git hosting (bare repositories in the demo folder) for templates to publish to, and the
+// catalog reading them; does nothing without kargoPortalDemo.gitRepositories in app-config
+backend.add(scaffolderModuleDemoGit);
+backend.add(catalogModuleDemoGit);
 
 // Kargo
 backend.add(import('@kargo-portal/plugin-kargo-backend'));

@@ -60,7 +60,7 @@ describe('KargoDemoPolicy', () => {
     }
   });
 
-  it('lets everyone read, owners refresh, release managers create', async () => {
+  it('lets everyone read, owners refresh, guests and release managers create', async () => {
     expect(
       (
         await policy.handle(
@@ -80,6 +80,14 @@ describe('KargoDemoPolicy', () => {
     expect(
       (await policy.handle({ permission: kargoProjectCreatePermission }, guest))
         .result,
+    ).toBe(AuthorizeResult.ALLOW);
+    expect(
+      (
+        await policy.handle(
+          { permission: kargoProjectCreatePermission },
+          stranger,
+        )
+      ).result,
     ).toBe(AuthorizeResult.DENY);
     expect(
       (

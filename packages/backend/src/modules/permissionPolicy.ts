@@ -26,6 +26,12 @@ import {
 
 /** Members of this group may do everything Kargo offers, production included. */
 export const RELEASE_MANAGERS = 'group:default/release-managers';
+/**
+ * Members of these groups may create Kargo projects (the "New service" template registers one on their behalf).
+ * Creating a project gives no rights over others: what its creator may then do in it is decided, like for every
+ * project, by the owners its `kargo-portal/owners` annotation names (the template names the owner it was given).
+ */
+export const PROJECT_CREATORS = ['group:default/guests', RELEASE_MANAGERS];
 /** Stages whose name matches one of these count as production. */
 export const PRODUCTION_STAGES = ['prod*', 'production*'];
 /**
@@ -40,8 +46,8 @@ export const CATALOG_REGISTRATION_PERMISSIONS = [
 /**
  * The demo's policy: everyone reads; the owners of a project (the user or one of their groups is named by the
  * project's `kargo-portal/owners` annotation, or owns an entity named there) promote, approve, abort, verify and
- * refresh in non-production stages; the group release-managers does all of that in production too, creates
- * projects and registers catalog locations. Other plugins: allowed.
+ * refresh in non-production stages; members of guests and release-managers create projects; the group
+ * release-managers does all of that in production too and registers catalog locations. Other plugins: allowed.
  */
 export class KargoDemoPolicy implements PermissionPolicy {
   async handle(
@@ -80,7 +86,9 @@ export class KargoDemoPolicy implements PermissionPolicy {
     }
     if (isPermission(permission, kargoProjectCreatePermission)) {
       return {
-        result: releaseManager ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+        result: PROJECT_CREATORS.some(group => claims.includes(group))
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
       };
     }
     return { result: AuthorizeResult.ALLOW };

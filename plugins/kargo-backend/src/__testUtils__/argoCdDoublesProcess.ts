@@ -1,7 +1,8 @@
 /* eslint-disable no-console */
 /*
  * TEST DOUBLES in their own process, for the demo (`./portal start`) and the browser tests: the Kubernetes API
- * server double and the Argo CD controller simulator of ./doubles (the same code the backend tests use), plus a
+ * server double, the Argo CD controller simulator and the ApplicationSet controller double (list generators) of
+ * ./doubles (the same code the backend tests use), plus a
  * read-only page per Application that stands in for the Argo CD UI ("simulated Argo CD"). Run from the
  * repository root with
  *
@@ -25,6 +26,7 @@ import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { fieldObject } from './doubles/argoCdApplications';
 import { resolveFileRepositoryRevision } from './doubles/argoCdGitRevisions';
+import { ArgoCdApplicationSetController } from './doubles/argoCdApplicationSetController';
 import { ArgoCdSimulator } from './doubles/argoCdSimulator';
 import { KubernetesApiServerDouble } from './doubles/kubernetesApiServer';
 import { Json } from './doubles/kubernetesPatch';
@@ -138,6 +140,11 @@ async function main() {
     resolveRevision: options.resolveGit
       ? resolveFileRepositoryRevision
       : undefined,
+    // Applications that ApplicationSets generate (e.g. from the "new service" template) are as slow as the rest.
+    defaultSwitches: { delaySteps: options.delaySteps },
+  });
+  const applicationSets = new ArgoCdApplicationSetController({
+    store: server.store,
   });
 
   const names: Array<{ name: string; namespace: string }> = [];
@@ -161,6 +168,7 @@ async function main() {
     simulator.configure(name, { delaySteps: options.delaySteps }, namespace);
   }
   simulator.startRealTime(options.tickMs);
+  applicationSets.startRealTime(options.tickMs);
 
   // Ready once the backend's config is written: a browser test's web server waits for /healthz.
   let ready = false;
@@ -253,6 +261,7 @@ ${stringify({
 
   const stop = async () => {
     simulator.stopRealTime();
+    applicationSets.stopRealTime();
     ui.close();
     ui.closeAllConnections();
     await server.close();

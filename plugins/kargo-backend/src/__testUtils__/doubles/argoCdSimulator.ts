@@ -47,6 +47,8 @@ export interface ArgoCdAppSwitches {
 
 export interface ArgoCdSimulatorOptions {
   store: KubernetesObjectStore;
+  /** Switches of every app that has none of its own (e.g. the slowness of Applications an ApplicationSet makes). */
+  defaultSwitches?: ArgoCdAppSwitches;
   /** Only apps in this namespace; all namespaces by default. */
   namespace?: string;
   /** Clock for timestamps. */
@@ -144,7 +146,11 @@ export class ArgoCdSimulator {
         state.wait -= 1;
         continue;
       }
-      this.advance(app, state, this.switches.get(key) ?? {});
+      this.advance(
+        app,
+        state,
+        this.switches.get(key) ?? this.options.defaultSwitches ?? {},
+      );
     }
     return advanced;
   }

@@ -20,4 +20,9 @@ export {
   type ArgoCdAppSwitches,
   ARGOCD_CONTROLLER_MANAGER,
 } from './argoCdSimulator';
+export {
+  ArgoCdApplicationSetController,
+  type ArgoCdApplicationSetControllerOptions,
+  APPLICATIONSET_CONTROLLER_MANAGER,
+} from './argoCdApplicationSetController';
 export { kubeConfigForDouble } from './kubeConfigForDouble';
