@@ -33,6 +33,8 @@ import {
   argoCdContextChecks,
   createArgoCdHealthChecker,
 } from './argocd/ArgoCdHealthChecker';
+import { AutoPromoter } from './autopromotion/AutoPromoter';
+import { StageEvents } from './autopromotion/StageEvents';
 import { DatabaseKargoStores } from './database/DatabaseKargoStores';
 import { HealthCheckers } from './health/HealthCheckers';
 import { StageHealthMonitor } from './health/StageHealthMonitor';
@@ -149,6 +151,9 @@ export const kargoPlugin = createBackendPlugin({
           fn: () => definitions.syncConfiguredSources(),
         });
 
+        // What changes a project's stages (new freight, promotions, verifications), for auto-promotion, which
+        // is built once the services exist.
+        const stageEvents = StageEvents.create();
         const secrets = ProjectSecrets.fromConfig(config);
         const workDir =
           config.getOptionalString('kargo.workDir') ??
@@ -167,6 +172,7 @@ export const kargoPlugin = createBackendPlugin({
           getCatalog: () => definitions.getCatalog(),
           sources,
           logger,
+          onFreightCreated: project => stageEvents.changed(project),
         });
         const WAREHOUSES_TASK = 'kargo-warehouses-poll';
         await scheduler.scheduleTask({
@@ -251,8 +257,11 @@ export const kargoPlugin = createBackendPlugin({
           }),
           credentials: { git: repoURL => gitCredentials(repoURL) },
           uiBaseUrl: config.getOptionalString('app.baseUrl'),
-          onStageActivity: (project, stage) =>
-            healthMonitor.notifyStage(project, stage),
+          onStageActivity: (project, stage) => {
+            healthMonitor.notifyStage(project, stage);
+            // A promotion started or finished (and, without verification, verified its freight at once).
+            stageEvents.changed(project);
+          },
         });
         deps.lifecycle.addStartupHook(() => worker.start());
         deps.lifecycle.addShutdownHook(() => worker.stop());
@@ -264,7 +273,7 @@ export const kargoPlugin = createBackendPlugin({
 
         // The rules, shared by the routes and the loops to come; the routes use the wrappers that check
         // permissions.
-        const { authorized } = createKargoServices({
+        const { services, authorized } = createKargoServices({
           stores,
           definitions,
           warehouses,
@@ -274,6 +283,21 @@ export const kargoPlugin = createBackendPlugin({
           triggerPoll,
           onPromotionCreated: () => worker.notify(),
         });
+        // Auto-promotion: a pass over a project within moments of a change there on this replica (new freight,
+        // a promotion started or finished, freight verified), and a sweep of every project for the rest.
+        const autoPromoter = AutoPromoter.create({
+          stores,
+          definitions,
+          promotions: services.promotions,
+          logger: logger.child({ component: 'auto-promotion' }),
+          sweepIntervalMs:
+            config.getOptionalNumber('kargo.autoPromotion.sweepIntervalMs') ??
+            5_000,
+        });
+        stageEvents.listen(project => autoPromoter.notify(project));
+        deps.lifecycle.addStartupHook(() => autoPromoter.start());
+        deps.lifecycle.addShutdownHook(() => autoPromoter.stop());
+
         httpRouter.use(
           await createRouter({ services: authorized, httpAuth: deps.httpAuth }),
         );

@@ -1,3 +1,4 @@
+import { AutoPromotionStore } from './AutoPromotionStore';
 import { DefinitionStore } from './DefinitionStore';
 import { FreightStore } from './FreightStore';
 import { PromotionStore } from './PromotionStore';
@@ -15,4 +16,5 @@ export interface KargoStores extends TransactionRunner {
   stages: StageStore;
   promotions: PromotionStore;
   warehouses: WarehouseStore;
+  autoPromotions: AutoPromotionStore;
 }
