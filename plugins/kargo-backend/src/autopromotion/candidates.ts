@@ -24,9 +24,10 @@ export async function selectAutoPromotionCandidates(options: {
       // The schema makes MatchUpstream name exactly one upstream stage.
       const upstream = request.sources.stages?.[0];
       if (!upstream) continue;
-      const [summary] = await stores.stages.getStageSummaries(project, [
-        upstream,
-      ]);
+      // Summaries may hold other stages too.
+      const summary = (
+        await stores.stages.getStageSummaries(project, [upstream])
+      ).find(s => s.stage === upstream);
       const running = summary?.current.find(
         c => c.freight.origin.name === origin,
       )?.freight;
