@@ -7,6 +7,7 @@ import { applyDatabaseMigrations } from '../database/migrations';
 import { DefinitionCatalog } from '../definitions/DefinitionCatalog';
 import { FinishedPhase } from '../stores/PromotionStore';
 import { PromotionService } from '../services/PromotionService';
+import { FreightQueries } from '../services/FreightQueries';
 import { AutoPromoter } from './AutoPromoter';
 import { AUTO_PROMOTION_ACTOR } from './policies';
 
@@ -110,6 +111,7 @@ async function bed(knex: Knex) {
     promotions,
     audits,
     promoter,
+    catalog: definitions.getCatalog,
     setManifests(text: string) {
       catalog = catalogOf(text);
     },
@@ -225,6 +227,27 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
         actor: user.actor,
         rollback: false,
       }),
+    });
+    // The pipeline shows the hold, and which stages auto-promote.
+    const pipeline = await new FreightQueries(b.stores).getPipeline(
+      (await b.catalog()).getProject('shop')!,
+      new Date(),
+    );
+    expect(
+      Object.fromEntries(pipeline.stages.map(s => [s.name, s.autoPromotion])),
+    ).toEqual({
+      dev: {
+        enabled: true,
+        hold: {
+          freight: f1.id,
+          promotion: manual.id,
+          actor: user.actor,
+          rollback: false,
+          since: expect.any(String),
+        },
+      },
+      staging: { enabled: true },
+      prod: { enabled: false },
     });
     const passes = await promoter.promoteProject('shop');
     // staging still follows what dev runs.

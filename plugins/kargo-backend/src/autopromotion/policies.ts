@@ -23,7 +23,8 @@ export function isAutoPromotionEnabled(
   const legacy = project.manifests.find(
     (m): m is ProjectManifest => m.kind === 'Project',
   );
-  const policies =
-    config?.spec?.promotionPolicies ?? legacy?.spec?.promotionPolicies;
-  return findPromotionPolicy(policies, stage)?.autoPromotionEnabled === true;
+  const policy = config?.spec?.promotionPolicies
+    ? findPromotionPolicy(config.spec.promotionPolicies, stage)
+    : findPromotionPolicy(legacy?.spec?.promotionPolicies, stage);
+  return policy?.autoPromotionEnabled === true;
 }

@@ -2,12 +2,14 @@ import {
   FreightView,
   Page,
   Pipeline,
+  StageAutoPromotion,
   StageManifest,
   KARGO_COLOR_ANNOTATION,
   ELIGIBLE_FREIGHT_COUNT_LIMIT,
   orderStages,
   parseDuration,
 } from '@kargo-portal/plugin-kargo-common';
+import { StageHold } from '../stores/AutoPromotionStore';
 import { FreightMatch, FreightStageState } from '../stores/FreightStore';
 import { KargoStores } from '../stores/KargoStores';
 import {
@@ -16,6 +18,7 @@ import {
   listEligibleFreight,
 } from '../eligibility/eligibility';
 import { ProjectDefinition } from '../definitions/DefinitionCatalog';
+import { isAutoPromotionEnabled } from '../autopromotion/policies';
 
 /** A stage manifest as the eligibility rules read it. */
 export function eligibilityStageOf(stage: StageManifest): EligibilityStage {
@@ -65,7 +68,10 @@ export function eligibilityFreightOf(
 }
 
 /** What {@link FreightQueries} reads of the store. */
-export type FreightQueriesStore = Pick<KargoStores, 'freight' | 'stages'>;
+export type FreightQueriesStore = Pick<
+  KargoStores,
+  'freight' | 'stages' | 'autoPromotions'
+>;
 
 /**
  * Which freight a stage may receive, computed without reading every freight. Most of the rules are conditions
@@ -194,6 +200,8 @@ export class FreightQueries {
     const health = await this.stores.stages.getStageHealth({
       project: project.name,
     });
+    // Auto-promotion holds of every stage in one query.
+    const holds = await this.stores.autoPromotions.getHolds(project.name);
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
@@ -226,6 +234,10 @@ export class FreightQueries {
         ...(Object.hasOwn(health, node.name)
           ? { health: health[node.name] }
           : {}),
+        autoPromotion: autoPromotionOf(
+          isAutoPromotionEnabled(project, manifest),
+          Object.hasOwn(holds, node.name) ? holds[node.name] : undefined,
+        ),
       });
     }
     return {
@@ -234,6 +246,24 @@ export class FreightQueries {
       stages,
     };
   }
+}
+
+/** A stage's auto-promotion as the pipeline shows it: a hold only while auto-promotion is enabled. */
+function autoPromotionOf(
+  enabled: boolean,
+  hold: StageHold | undefined,
+): StageAutoPromotion {
+  if (!enabled || !hold) return { enabled };
+  return {
+    enabled,
+    hold: {
+      freight: hold.freightId,
+      promotion: hold.promotionId,
+      actor: hold.actor,
+      rollback: hold.rollback,
+      since: hold.since.toISOString(),
+    },
+  };
 }
 
 /** The soak a stage's current freight is under: the longest requiredSoakTime of the stages fed by this one. */

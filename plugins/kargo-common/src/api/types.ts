@@ -52,6 +52,25 @@ export interface PipelineStage {
    * once.
    */
   health?: StageHealth;
+  /**
+   * Auto-promotion of the stage: whether the project's promotion policies enable it, and the hold a user's
+   * promotion of other freight (or a rollback) put on it, which stops auto-promotion until the user promotes
+   * the freight auto-promotion would, or auto-promotion is switched off.
+   */
+  autoPromotion: StageAutoPromotion;
+}
+
+/** Auto-promotion of a stage, as the pipeline shows it. @public */
+export interface StageAutoPromotion {
+  enabled: boolean;
+  hold?: {
+    /** The freight the user promoted. */
+    freight: string;
+    promotion: string;
+    actor: string;
+    rollback: boolean;
+    since: string;
+  };
 }
 
 /**

@@ -234,6 +234,20 @@ export type PipelineStage = {
     [key: string]: unknown;
   };
   health?: StageHealth;
+  autoPromotion: StageAutoPromotion;
+};
+
+/** Auto-promotion of the stage: whether the project's promotion policies enable it, and the hold a user's promotion of other freight (or a rollback) put on it, which stops auto-promotion until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */
+export type StageAutoPromotion = {
+  enabled: boolean;
+  hold?: {
+    /** The freight the user promoted. */
+    freight: string;
+    promotion: string;
+    actor: string;
+    rollback: boolean;
+    since: string;
+  };
 };
 
 /** Health of the stage as Kargo evaluates it from the health checks of its last successful promotion (the worst application wins), kept current from a watch of the Argo CD Applications. */

@@ -766,6 +766,9 @@ export const spec = {
           health: {
             $ref: '#/components/schemas/StageHealth',
           },
+          autoPromotion: {
+            $ref: '#/components/schemas/StageAutoPromotion',
+          },
         },
         required: [
           'name',
@@ -773,7 +776,43 @@ export const spec = {
           'warehouses',
           'depth',
           'eligibleFreightCount',
+          'autoPromotion',
         ],
+        additionalProperties: false,
+      },
+      StageAutoPromotion: {
+        type: 'object',
+        description:
+          "Auto-promotion of the stage: whether the project's promotion policies enable it, and the hold a user's promotion of other freight (or a rollback) put on it, which stops auto-promotion until the user promotes the freight auto-promotion would, or auto-promotion is switched off.",
+        properties: {
+          enabled: {
+            type: 'boolean',
+          },
+          hold: {
+            type: 'object',
+            properties: {
+              freight: {
+                type: 'string',
+                description: 'The freight the user promoted.',
+              },
+              promotion: {
+                type: 'string',
+              },
+              actor: {
+                type: 'string',
+              },
+              rollback: {
+                type: 'boolean',
+              },
+              since: {
+                type: 'string',
+              },
+            },
+            required: ['freight', 'promotion', 'actor', 'rollback', 'since'],
+            additionalProperties: false,
+          },
+        },
+        required: ['enabled'],
         additionalProperties: false,
       },
       StageHealth: {
