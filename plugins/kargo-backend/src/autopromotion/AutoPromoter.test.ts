@@ -251,9 +251,7 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     });
     const passes = await promoter.promoteProject('shop');
     // staging still follows what dev runs.
-    expect(passes.map(p => [p.stage, p.freight])).toEqual([
-      ['staging', f1.id],
-    ]);
+    expect(passes.map(p => [p.stage, p.freight])).toEqual([['staging', f1.id]]);
     await b.finish(passes[0].id);
     expect(await b.current('dev')).toEqual([f1.id]);
 
@@ -286,9 +284,10 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     });
     expect(back).toMatchObject({ freight: f1.id });
     await b.finish(back.id);
-    expect((await b.stores.autoPromotions.getHolds('shop')).dev).toMatchObject(
-      { freightId: f1.id, rollback: true },
-    );
+    expect((await b.stores.autoPromotions.getHolds('shop')).dev).toMatchObject({
+      freightId: f1.id,
+      rollback: true,
+    });
     // Held: f2, the newest, is not promoted back into dev.
     const passes = await promoter.promoteProject('shop');
     expect(passes.filter(p => p.stage === 'dev')).toEqual([]);
@@ -368,9 +367,7 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
       project: 'shop',
       limit: 10,
     });
-    expect(list.items.map(p => [p.stage, p.freight])).toEqual([
-      ['dev', f1.id],
-    ]);
+    expect(list.items.map(p => [p.stage, p.freight])).toEqual([['dev', f1.id]]);
     await promoter.stop();
   });
 });

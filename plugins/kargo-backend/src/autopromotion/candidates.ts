@@ -1,5 +1,8 @@
 import { FreightView, StageManifest } from '@kargo-portal/plugin-kargo-common';
-import { FreightQueries, FreightQueriesStore } from '../services/FreightQueries';
+import {
+  FreightQueries,
+  FreightQueriesStore,
+} from '../services/FreightQueries';
 
 /**
  * The freight auto-promotion would move into a stage now, one per origin the stage requests, following its

@@ -75,7 +75,7 @@ describe.each(storeTestDatabases.eachSupportedId())(
       expect(await Promise.all([first, second])).toEqual([true, false]);
     });
 
-    it('reads what auto-promotion needs of the stage\'s promotions (PromotionStore)', async () => {
+    it("reads what auto-promotion needs of the stage's promotions (PromotionStore)", async () => {
       const facts = () =>
         stores.promotions.getStagePromotionFacts({
           project: 'shop',

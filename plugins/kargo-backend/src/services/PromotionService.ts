@@ -205,7 +205,7 @@ export class PromotionService {
             ? await this.holdChange(project, stage, freight.id, rollback, now)
             : undefined;
         const created = await stores.transaction(async tx => {
-          const promotion = await stores.promotions.createPromotion(
+          const inserted = await stores.promotions.createPromotion(
             {
               project,
               stage: request.stage,
@@ -223,7 +223,7 @@ export class PromotionService {
                 stage: request.stage,
                 freightId: freight.id,
                 afterPromotion: autoAfterPromotion,
-                promotionId: promotion.id,
+                promotionId: inserted.id,
                 at: now,
               },
               tx,
@@ -240,7 +240,7 @@ export class PromotionService {
                 project,
                 stage: request.stage,
                 freightId: freight.id,
-                promotionId: promotion.id,
+                promotionId: inserted.id,
                 actor: origin.actor,
                 rollback,
                 since: now,
@@ -253,7 +253,7 @@ export class PromotionService {
               tx,
             );
           }
-          return promotion;
+          return inserted;
         });
         return {
           result: created,
