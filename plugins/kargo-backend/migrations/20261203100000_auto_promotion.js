@@ -3,7 +3,7 @@
 /**
  * Auto-promotion: the claims that make one auto-promotion per stage, freight and stage state (the stage's newest
  * promotion when it was decided), so replicas racing to promote the same freight create one promotion; and the
- * holds a user's promotion of other freight (or a rollback) puts on a stage.
+ * holds (per origin) a user's promotion of other freight (or a rollback) puts on a stage.
  *
  * @param {import('knex').Knex} knex
  */
@@ -18,15 +18,17 @@ exports.up = async function up(knex) {
     table.string('created_at', 32).notNullable();
     table.primary(['project', 'stage', 'freight_id', 'after_promotion']);
   });
+  // Holds are per origin (the warehouse), as Kargo's Stage status `autoPromotionHolds`.
   await knex.schema.createTable('kargo_stage_holds', table => {
     table.string('project', 253).notNullable();
     table.string('stage', 253).notNullable();
+    table.string('origin_name', 253).notNullable();
     table.string('freight_id', 64).notNullable();
     table.string('promotion_id', 255).notNullable();
     table.string('actor', 1024).notNullable();
     table.boolean('rollback').notNullable().defaultTo(false);
     table.string('created_at', 32).notNullable();
-    table.primary(['project', 'stage']);
+    table.primary(['project', 'stage', 'origin_name']);
   });
 };
 

@@ -222,11 +222,14 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     });
     await b.finish(manual.id);
     expect(await b.stores.autoPromotions.getHolds('shop')).toEqual({
-      dev: expect.objectContaining({
-        freightId: f1.id,
-        actor: user.actor,
-        rollback: false,
-      }),
+      dev: [
+        expect.objectContaining({
+          origin: 'app',
+          freightId: f1.id,
+          actor: user.actor,
+          rollback: false,
+        }),
+      ],
     });
     // The pipeline shows the hold, and which stages auto-promote.
     const pipeline = await new FreightQueries(b.stores).getPipeline(
@@ -238,13 +241,16 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     ).toEqual({
       dev: {
         enabled: true,
-        hold: {
-          freight: f1.id,
-          promotion: manual.id,
-          actor: user.actor,
-          rollback: false,
-          since: expect.any(String),
-        },
+        holds: [
+          {
+            origin: 'app',
+            freight: f1.id,
+            promotion: manual.id,
+            actor: user.actor,
+            rollback: false,
+            since: expect.any(String),
+          },
+        ],
       },
       staging: { enabled: true },
       prod: { enabled: false },
@@ -284,10 +290,9 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     });
     expect(back).toMatchObject({ freight: f1.id });
     await b.finish(back.id);
-    expect((await b.stores.autoPromotions.getHolds('shop')).dev).toMatchObject({
-      freightId: f1.id,
-      rollback: true,
-    });
+    expect((await b.stores.autoPromotions.getHolds('shop')).dev).toEqual([
+      expect.objectContaining({ freightId: f1.id, rollback: true }),
+    ]);
     // Held: f2, the newest, is not promoted back into dev.
     const passes = await promoter.promoteProject('shop');
     expect(passes.filter(p => p.stage === 'dev')).toEqual([]);

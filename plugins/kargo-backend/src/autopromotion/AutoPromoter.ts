@@ -33,7 +33,7 @@ const NOT_RETRIED = new Set(['Failed', 'Errored', 'Aborted']);
  * Promotes freight to stages whose project's promotion policy enables auto-promotion, as Kargo's stage
  * reconciler does: per origin the stage requests, the candidate its selection policy picks (see
  * {@link selectAutoPromotionCandidates}), unless the stage runs it already, a promotion to the stage is under
- * way, the stage is held (a user promoted other freight or rolled back), its promotion windows are closed (it
+ * way, the stage's origin is held (a user promoted other freight of it, or rolled it back), its promotion windows are closed (it
  * waits for them), or the candidate's last promotion there failed, errored or was aborted (Kargo's guard against
  * a loop of failing promotions). Promotions go through {@link PromotionService.autoPromote}, claimed once per
  * stage state, so replicas deciding the same promotion create one.
@@ -137,9 +137,10 @@ export class AutoPromoter {
     for (const node of orderStages(project.stages)) {
       const stage = project.stages.find(s => s.metadata.name === node.name)!;
       const stageName = stage.metadata.name;
+      const held = Object.hasOwn(holds, stageName) ? holds[stageName] : [];
       if (!isAutoPromotionEnabled(project, stage)) {
-        // Switching auto-promotion off releases the stage's hold.
-        if (holds[stageName]) {
+        // Switching auto-promotion off releases the stage's holds.
+        if (held.length > 0) {
           await this.options.stores.autoPromotions.releaseHold({
             project: name,
             stage: stageName,
@@ -147,10 +148,14 @@ export class AutoPromoter {
         }
         continue;
       }
-      if (holds[stageName]) continue;
       const now = this.now();
       if (!evaluatePromotionWindows({ windows, stage, at: now }).open) continue;
-      const promotion = await this.promoteStage(project, stageName, now);
+      const promotion = await this.promoteStage(
+        project,
+        stageName,
+        new Set(held.map(h => h.origin)),
+        now,
+      );
       if (promotion) created.push(promotion);
     }
     return created;
@@ -159,6 +164,7 @@ export class AutoPromoter {
   private async promoteStage(
     project: ProjectDefinition,
     stageName: string,
+    heldOrigins: Set<string>,
     now: Date,
   ): Promise<Promotion | undefined> {
     const stage = project.stages.find(s => s.metadata.name === stageName)!;
@@ -169,6 +175,7 @@ export class AutoPromoter {
       now,
     });
     for (const freight of candidates) {
+      if (heldOrigins.has(freight.origin.name)) continue;
       if (freight.status.currentlyIn.includes(stageName)) continue;
       const facts = await this.options.stores.promotions.getStagePromotionFacts(
         { project: project.name, stage: stageName, freightId: freight.id },

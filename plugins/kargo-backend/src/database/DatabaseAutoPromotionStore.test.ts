@@ -116,10 +116,11 @@ describe.each(storeTestDatabases.eachSupportedId())(
       });
     });
 
-    it('keeps one hold per stage, replaced by the next and released', async () => {
+    it('keeps one hold per stage and origin, replaced by the next and released', async () => {
       const hold = {
         project: 'shop',
         stage: 'dev',
+        origin: 'app',
         freightId: freight(1).id,
         promotionId: 'p1',
         actor: 'user:default/ops',
@@ -133,11 +134,26 @@ describe.each(storeTestDatabases.eachSupportedId())(
         rollback: true,
         since: at(2),
       });
+      await stores.autoPromotions.setHold({ ...hold, origin: 'config' });
       const { project: _project, ...stored } = hold;
       expect(await stores.autoPromotions.getHolds('shop')).toEqual({
-        dev: { ...stored, promotionId: 'p2', rollback: true, since: at(2) },
+        dev: [
+          { ...stored, promotionId: 'p2', rollback: true, since: at(2) },
+          { ...stored, origin: 'config' },
+        ],
       });
       expect(await stores.autoPromotions.getHolds('other')).toEqual({});
+      // One origin's hold, then the rest.
+      expect(
+        await stores.autoPromotions.releaseHold({
+          project: 'shop',
+          stage: 'dev',
+          origin: 'app',
+        }),
+      ).toBe(true);
+      expect(await stores.autoPromotions.getHolds('shop')).toEqual({
+        dev: [{ ...stored, origin: 'config' }],
+      });
       expect(
         await stores.autoPromotions.releaseHold({
           project: 'shop',

@@ -11,6 +11,7 @@ const HOLDS = 'kargo_stage_holds';
 interface HoldRow {
   project: string;
   stage: string;
+  origin_name: string;
   freight_id: string;
   promotion_id: string;
   actor: string;
@@ -21,6 +22,7 @@ interface HoldRow {
 function holdFromRow(row: HoldRow): StageHold {
   return {
     stage: row.stage,
+    origin: row.origin_name,
     freightId: row.freight_id,
     promotionId: row.promotion_id,
     actor: row.actor,
@@ -81,31 +83,45 @@ export class DatabaseAutoPromotionStore implements AutoPromotionStore {
         .insert({
           project: options.project,
           stage: options.stage,
+          origin_name: options.origin,
           freight_id: options.freightId,
           promotion_id: options.promotionId,
           actor: options.actor,
           rollback: options.rollback,
           created_at: toDbTime(options.since),
         })
-        .onConflict(['project', 'stage'])
+        .onConflict(['project', 'stage', 'origin_name'])
         .merge();
     });
   }
 
   async releaseHold(
-    options: { project: string; stage: string },
+    options: { project: string; stage: string; origin?: string },
     transaction?: StoreTransaction,
   ): Promise<boolean> {
     return inTransaction(this.db, transaction, async tx => {
       const deleted = await tx(HOLDS)
-        .where({ project: options.project, stage: options.stage })
+        .where({
+          project: options.project,
+          stage: options.stage,
+          ...(options.origin !== undefined
+            ? { origin_name: options.origin }
+            : {}),
+        })
         .delete();
       return deleted > 0;
     });
   }
 
-  async getHolds(project: string): Promise<Record<string, StageHold>> {
-    const rows: HoldRow[] = await this.db(HOLDS).where({ project });
-    return Object.fromEntries(rows.map(row => [row.stage, holdFromRow(row)]));
+  async getHolds(project: string): Promise<Record<string, StageHold[]>> {
+    const rows: HoldRow[] = await this.db(HOLDS)
+      .where({ project })
+      .orderBy(['stage', 'origin_name']);
+    const holds: Record<string, StageHold[]> = {};
+    for (const row of rows) {
+      if (!Object.hasOwn(holds, row.stage)) holds[row.stage] = [];
+      holds[row.stage].push(holdFromRow(row));
+    }
+    return holds;
   }
 }

@@ -236,7 +236,7 @@ export class FreightQueries {
           : {}),
         autoPromotion: autoPromotionOf(
           isAutoPromotionEnabled(project, manifest),
-          Object.hasOwn(holds, node.name) ? holds[node.name] : undefined,
+          Object.hasOwn(holds, node.name) ? holds[node.name] : [],
         ),
       });
     }
@@ -248,21 +248,22 @@ export class FreightQueries {
   }
 }
 
-/** A stage's auto-promotion as the pipeline shows it: a hold only while auto-promotion is enabled. */
+/** A stage's auto-promotion as the pipeline shows it: holds only while auto-promotion is enabled. */
 function autoPromotionOf(
   enabled: boolean,
-  hold: StageHold | undefined,
+  holds: StageHold[],
 ): StageAutoPromotion {
-  if (!enabled || !hold) return { enabled };
+  if (!enabled || holds.length === 0) return { enabled };
   return {
     enabled,
-    hold: {
+    holds: holds.map(hold => ({
+      origin: hold.origin,
       freight: hold.freightId,
       promotion: hold.promotionId,
       actor: hold.actor,
       rollback: hold.rollback,
       since: hold.since.toISOString(),
-    },
+    })),
   };
 }
 

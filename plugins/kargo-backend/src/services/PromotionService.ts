@@ -152,9 +152,9 @@ export class PromotionService {
   }
 
   /**
-   * How a user's promotion changes the stage's hold, decided before its transaction: none when the stage does
-   * not auto-promote; else a rollback, or freight other than auto-promotion's candidate, holds the stage, and
-   * promoting the candidate releases it.
+   * How a user's promotion changes the hold of the freight's origin in the stage, decided before its transaction,
+   * as Kargo's API server does: none when the stage does not auto-promote; else a rollback, or freight other than
+   * auto-promotion's candidate of that origin, holds the origin, and promoting the candidate releases it.
    */
   private async holdChange(
     projectName: string,
@@ -239,6 +239,7 @@ export class PromotionService {
               {
                 project,
                 stage: request.stage,
+                origin: freight.origin.name,
                 freightId: freight.id,
                 promotionId: inserted.id,
                 actor: origin.actor,
@@ -249,7 +250,7 @@ export class PromotionService {
             );
           } else if (hold === 'release') {
             await stores.autoPromotions.releaseHold(
-              { project, stage: request.stage },
+              { project, stage: request.stage, origin: freight.origin.name },
               tx,
             );
           }

@@ -1,8 +1,13 @@
 import { StoreTransaction } from './StoreTransaction';
 
-/** A hold on a stage's auto-promotion: a user promoted other freight than auto-promotion would, or rolled back. */
+/**
+ * A hold on a stage's auto-promotion of one origin (warehouse), as Kargo's: a user promoted freight of that origin
+ * other than auto-promotion's candidate, or rolled it back.
+ */
 export interface StageHold {
   stage: string;
+  /** The warehouse whose freight the stage no longer auto-promotes. */
+  origin: string;
   /** The freight the user promoted. */
   freightId: string;
   promotionId: string;
@@ -33,16 +38,16 @@ export interface AutoPromotionStore {
     },
     transaction: StoreTransaction,
   ): Promise<boolean>;
-  /** Puts a hold on the stage (replacing the one it had). */
+  /** Puts a hold on the stage's origin (replacing the one it had). */
   setHold(
     options: { project: string } & StageHold,
     transaction?: StoreTransaction,
   ): Promise<void>;
-  /** Releases the stage's hold; returns whether it had one. */
+  /** Releases the hold of the stage's origin, or of all its origins when none is given; whether it had any. */
   releaseHold(
-    options: { project: string; stage: string },
+    options: { project: string; stage: string; origin?: string },
     transaction?: StoreTransaction,
   ): Promise<boolean>;
-  /** The project's holds, by stage. */
-  getHolds(project: string): Promise<Record<string, StageHold>>;
+  /** The project's holds, by stage, ordered by origin. */
+  getHolds(project: string): Promise<Record<string, StageHold[]>>;
 }

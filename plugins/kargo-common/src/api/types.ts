@@ -53,9 +53,9 @@ export interface PipelineStage {
    */
   health?: StageHealth;
   /**
-   * Auto-promotion of the stage: whether the project's promotion policies enable it, and the hold a user's
-   * promotion of other freight (or a rollback) put on it, which stops auto-promotion until the user promotes
-   * the freight auto-promotion would, or auto-promotion is switched off.
+   * Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin,
+   * that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that
+   * origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.
    */
   autoPromotion: StageAutoPromotion;
 }
@@ -63,14 +63,17 @@ export interface PipelineStage {
 /** Auto-promotion of a stage, as the pipeline shows it. @public */
 export interface StageAutoPromotion {
   enabled: boolean;
-  hold?: {
+  /** Absent when there are none. */
+  holds?: Array<{
+    /** The warehouse whose freight is no longer auto-promoted. */
+    origin: string;
     /** The freight the user promoted. */
     freight: string;
     promotion: string;
     actor: string;
     rollback: boolean;
     since: string;
-  };
+  }>;
 }
 
 /**

@@ -237,17 +237,19 @@ export type PipelineStage = {
   autoPromotion: StageAutoPromotion;
 };
 
-/** Auto-promotion of the stage: whether the project's promotion policies enable it, and the hold a user's promotion of other freight (or a rollback) put on it, which stops auto-promotion until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */
+/** Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */
 export type StageAutoPromotion = {
   enabled: boolean;
-  hold?: {
+  holds?: Array<{
+    /** The warehouse whose freight is no longer auto-promoted. */
+    origin: string;
     /** The freight the user promoted. */
     freight: string;
     promotion: string;
     actor: string;
     rollback: boolean;
     since: string;
-  };
+  }>;
 };
 
 /** Health of the stage as Kargo evaluates it from the health checks of its last successful promotion (the worst application wins), kept current from a watch of the Argo CD Applications. */

@@ -783,33 +783,48 @@ export const spec = {
       StageAutoPromotion: {
         type: 'object',
         description:
-          "Auto-promotion of the stage: whether the project's promotion policies enable it, and the hold a user's promotion of other freight (or a rollback) put on it, which stops auto-promotion until the user promotes the freight auto-promotion would, or auto-promotion is switched off.",
+          "Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.",
         properties: {
           enabled: {
             type: 'boolean',
           },
-          hold: {
-            type: 'object',
-            properties: {
-              freight: {
-                type: 'string',
-                description: 'The freight the user promoted.',
+          holds: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                origin: {
+                  type: 'string',
+                  description:
+                    'The warehouse whose freight is no longer auto-promoted.',
+                },
+                freight: {
+                  type: 'string',
+                  description: 'The freight the user promoted.',
+                },
+                promotion: {
+                  type: 'string',
+                },
+                actor: {
+                  type: 'string',
+                },
+                rollback: {
+                  type: 'boolean',
+                },
+                since: {
+                  type: 'string',
+                },
               },
-              promotion: {
-                type: 'string',
-              },
-              actor: {
-                type: 'string',
-              },
-              rollback: {
-                type: 'boolean',
-              },
-              since: {
-                type: 'string',
-              },
+              required: [
+                'origin',
+                'freight',
+                'promotion',
+                'actor',
+                'rollback',
+                'since',
+              ],
+              additionalProperties: false,
             },
-            required: ['freight', 'promotion', 'actor', 'rollback', 'since'],
-            additionalProperties: false,
           },
         },
         required: ['enabled'],
