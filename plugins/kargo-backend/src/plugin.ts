@@ -139,6 +139,10 @@ export const kargoPlugin = createBackendPlugin({
           getResources: refs => authorizer.getStageResources(refs),
         });
 
+        // What changes a project's stages (new freight, promotions, verifications, definitions), for
+        // auto-promotion, which is built once the services exist.
+        const stageEvents = StageEvents.create();
+
         // One replica reads the configured manifest files and URLs; every replica serves what is stored.
         await scheduler.scheduleTask({
           id: 'kargo-definitions-sync',
@@ -148,12 +152,13 @@ export const kargoPlugin = createBackendPlugin({
                 config.getConfig('kargo.definitionsSchedule'),
               )
             : { frequency: { minutes: 1 }, timeout: { minutes: 2 } }),
-          fn: () => definitions.syncConfiguredSources(),
+          fn: async () => {
+            await definitions.syncConfiguredSources();
+            // Promotion policies or windows may have changed.
+            stageEvents.changed();
+          },
         });
 
-        // What changes a project's stages (new freight, promotions, verifications), for auto-promotion, which
-        // is built once the services exist.
-        const stageEvents = StageEvents.create();
         const secrets = ProjectSecrets.fromConfig(config);
         const workDir =
           config.getOptionalString('kargo.workDir') ??
