@@ -275,6 +275,22 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     expect(resumed).toMatchObject({ stage: 'dev', freight: f3.id });
   });
 
+  it('a user promotion that fails holds nothing: auto-promotion goes on', async () => {
+    const promoter = b.promoter();
+    const f1 = await b.addFreight();
+    const f2 = await b.addFreight();
+    const manual = await b.promotions.promote({
+      project: 'shop',
+      stage: 'dev',
+      freight: f1.id,
+      origin: user,
+    });
+    await b.finish(manual.id, 'Failed');
+    const passes = await promoter.promoteProject('shop');
+    expect(passes.map(p => [p.stage, p.freight])).toEqual([['dev', f2.id]]);
+    expect(await b.stores.autoPromotions.getHolds('shop')).toEqual({});
+  });
+
   it('a rollback holds the stage; switching auto-promotion off releases the hold', async () => {
     const promoter = b.promoter();
     const f1 = await b.addFreight();

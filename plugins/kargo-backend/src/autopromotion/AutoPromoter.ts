@@ -1,6 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, stringifyError } from '@backstage/errors';
 import { Promotion, orderStages } from '@kargo-portal/plugin-kargo-common';
+import { StageHold } from '../stores/AutoPromotionStore';
 import { KargoStores } from '../stores/KargoStores';
 import { PromotionService } from '../services/PromotionService';
 import { DefinitionsReader } from '../services/lookups';
@@ -137,7 +138,7 @@ export class AutoPromoter {
     for (const node of orderStages(project.stages)) {
       const stage = project.stages.find(s => s.metadata.name === node.name)!;
       const stageName = stage.metadata.name;
-      const held = Object.hasOwn(holds, stageName) ? holds[stageName] : [];
+      let held = Object.hasOwn(holds, stageName) ? holds[stageName] : [];
       if (!isAutoPromotionEnabled(project, stage)) {
         // Switching auto-promotion off releases the stage's holds.
         if (held.length > 0) {
@@ -148,6 +149,7 @@ export class AutoPromoter {
         }
         continue;
       }
+      held = await this.withoutFailedHolds(name, held);
       const now = this.now();
       if (!evaluatePromotionWindows({ windows, stage, at: now }).open) continue;
       const promotion = await this.promoteStage(
@@ -159,6 +161,34 @@ export class AutoPromoter {
       if (promotion) created.push(promotion);
     }
     return created;
+  }
+
+  /**
+   * The holds still in effect: as in Kargo, a user's promotion holds its origin only if it succeeds, so the hold of
+   * one that failed, errored or was aborted is released (unless a newer promotion replaced it meanwhile).
+   */
+  private async withoutFailedHolds(
+    project: string,
+    holds: StageHold[],
+  ): Promise<StageHold[]> {
+    const kept: StageHold[] = [];
+    for (const hold of holds) {
+      const promotion = await this.options.stores.promotions.getPromotion(
+        project,
+        hold.promotionId,
+      );
+      if (promotion && NOT_RETRIED.has(promotion.phase)) {
+        await this.options.stores.autoPromotions.releaseHold({
+          project,
+          stage: hold.stage,
+          origin: hold.origin,
+          promotionId: hold.promotionId,
+        });
+      } else {
+        kept.push(hold);
+      }
+    }
+    return kept;
   }
 
   private async promoteStage(

@@ -96,7 +96,12 @@ export class DatabaseAutoPromotionStore implements AutoPromotionStore {
   }
 
   async releaseHold(
-    options: { project: string; stage: string; origin?: string },
+    options: {
+      project: string;
+      stage: string;
+      origin?: string;
+      promotionId?: string;
+    },
     transaction?: StoreTransaction,
   ): Promise<boolean> {
     return inTransaction(this.db, transaction, async tx => {
@@ -106,6 +111,9 @@ export class DatabaseAutoPromotionStore implements AutoPromotionStore {
           stage: options.stage,
           ...(options.origin !== undefined
             ? { origin_name: options.origin }
+            : {}),
+          ...(options.promotionId !== undefined
+            ? { promotion_id: options.promotionId }
             : {}),
         })
         .delete();

@@ -43,9 +43,17 @@ export interface AutoPromotionStore {
     options: { project: string } & StageHold,
     transaction?: StoreTransaction,
   ): Promise<void>;
-  /** Releases the hold of the stage's origin, or of all its origins when none is given; whether it had any. */
+  /**
+   * Releases the hold of the stage's origin, or of all its origins when none is given; with `promotionId`, only a
+   * hold that promotion put. Returns whether it released any.
+   */
   releaseHold(
-    options: { project: string; stage: string; origin?: string },
+    options: {
+      project: string;
+      stage: string;
+      origin?: string;
+      promotionId?: string;
+    },
     transaction?: StoreTransaction,
   ): Promise<boolean>;
   /** The project's holds, by stage, ordered by origin. */
