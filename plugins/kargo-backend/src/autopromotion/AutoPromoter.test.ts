@@ -379,6 +379,26 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     expect(promotion).toMatchObject({ stage: 'dev', freight: f1.id });
   });
 
+  it('logs a pass that cannot read the definitions, and goes on', async () => {
+    const logger = mockServices.logger.mock();
+    const promoter = AutoPromoter.create({
+      stores: b.stores,
+      definitions: {
+        getCatalog: async () => {
+          throw new Error('definitions unavailable');
+        },
+      },
+      promotions: b.promotions,
+      logger,
+    });
+    promoter.notify();
+    promoter.notify('shop');
+    await promoter.idle();
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringContaining('definitions unavailable'),
+    );
+  });
+
   it('reacts to a notification without waiting for the sweep', async () => {
     const promoter = b.promoter();
     const f1 = await b.addFreight();

@@ -102,9 +102,19 @@ export class AutoPromoter {
       if (this.sweepAll) {
         this.sweepAll = false;
         this.pending.clear();
-        names = (await this.options.definitions.getCatalog())
-          .listProjects()
-          .map(p => p.name);
+        try {
+          names = (await this.options.definitions.getCatalog())
+            .listProjects()
+            .map(p => p.name);
+        } catch (error) {
+          // The next sweep tries again.
+          this.options.logger.warn(
+            `Auto-promotion could not read the definitions: ${stringifyError(
+              error,
+            )}`,
+          );
+          return;
+        }
       } else {
         names = [...this.pending];
         this.pending.clear();
