@@ -50,6 +50,12 @@ const useStyles = makeStyles(theme => ({
     gap: theme.spacing(0.5),
     flexWrap: 'wrap',
   },
+  auto: {
+    padding: theme.spacing(0, 0.75),
+    borderRadius: theme.shape.borderRadius,
+    border: `1px solid ${theme.palette.primary.main}`,
+    color: theme.palette.primary.main,
+  },
   actions: {
     display: 'flex',
     flexWrap: 'wrap',
@@ -142,6 +148,15 @@ export function StageNode(props: StageNodeProps) {
           <Typography variant="subtitle1" component="h3">
             {stage.name}
           </Typography>
+          {stage.autoPromotion?.enabled && (
+            <Typography
+              variant="caption"
+              className={classes.auto}
+              title="The project's promotion policy auto-promotes this stage"
+            >
+              auto
+            </Typography>
+          )}
         </div>
         <Typography variant="caption" color="textSecondary" display="block">
           {from}
@@ -155,6 +170,18 @@ export function StageNode(props: StageNodeProps) {
             </Typography>
           )}
         </Box>
+        {stage.autoPromotion?.holds?.map(hold => (
+          <Typography
+            key={hold.origin}
+            variant="caption"
+            color="textSecondary"
+            display="block"
+            title={`Held since ${hold.since} by promotion ${hold.promotion}: auto-promotion of ${hold.origin} resumes when its newest freight is promoted`}
+          >
+            auto-promotion of {hold.origin} held: {hold.actor}{' '}
+            {hold.rollback ? 'rolled back' : 'promoted other freight'}
+          </Typography>
+        ))}
         {health && <StageHealthSummary stage={stage.name} health={health} />}
         {verification && (
           <div className={classes.line} title={verification.message}>
