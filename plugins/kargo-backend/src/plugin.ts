@@ -287,6 +287,7 @@ export const kargoPlugin = createBackendPlugin({
           auditor: deps.auditor,
           triggerPoll,
           onPromotionCreated: () => worker.notify(),
+          onAutoPromotionResumed: project => stageEvents.changed(project),
         });
         // Auto-promotion: a pass over a project within moments of a change there on this replica (new freight,
         // a promotion started or finished, freight verified), and a sweep of every project for the rest.

@@ -275,6 +275,49 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     expect(resumed).toMatchObject({ stage: 'dev', freight: f3.id });
   });
 
+  it('resumes a held stage on request (audited); a stage that does not auto-promote is refused', async () => {
+    const promoter = b.promoter();
+    const f1 = await b.addFreight();
+    const f2 = await b.addFreight();
+    const manual = await b.promotions.promote({
+      project: 'shop',
+      stage: 'dev',
+      freight: f1.id,
+      origin: user,
+    });
+    await b.finish(manual.id);
+    expect(await promoter.promoteProject('shop')).toEqual([
+      expect.objectContaining({ stage: 'staging' }),
+    ]);
+    b.audits.length = 0;
+    await expect(
+      b.promotions.resumeAutoPromotion({
+        project: 'shop',
+        stage: 'dev',
+        origin: user,
+      }),
+    ).resolves.toEqual({ enabled: true });
+    expect(b.audits).toEqual([
+      {
+        eventId: 'auto-promotion-resume',
+        meta: { project: 'shop', stage: 'dev' },
+      },
+    ]);
+    expect(await b.stores.autoPromotions.getHolds('shop')).toEqual({});
+    const passes = await promoter.promoteProject('shop');
+    expect(passes.map(p => [p.stage, p.freight])).toEqual([['dev', f2.id]]);
+
+    await expect(
+      b.promotions.resumeAutoPromotion({
+        project: 'shop',
+        stage: 'prod',
+        origin: user,
+      }),
+    ).rejects.toThrow(
+      'Stage "prod" is not auto-promoted: no promotion policy of the project enables it',
+    );
+  });
+
   it('a user promotion that fails holds nothing: auto-promotion goes on', async () => {
     const promoter = b.promoter();
     const f1 = await b.addFreight();
@@ -344,19 +387,23 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     expect(next).toMatchObject({ stage: 'dev', freight: f2.id });
   });
 
-  it('two promoters racing create one promotion', async () => {
-    await b.addFreight();
-    const results = await Promise.all(
-      [b.promoter(), b.promoter(), b.promoter()].map(p =>
-        p.promoteProject('shop'),
-      ),
-    );
-    expect(results.flat()).toHaveLength(1);
-    const list = await b.stores.promotions.listPromotions({
-      project: 'shop',
-      limit: 10,
-    });
-    expect(list.items).toHaveLength(1);
+  it('promoters racing create one promotion per decision, round after round', async () => {
+    const promoters = [b.promoter(), b.promoter(), b.promoter()];
+    for (let round = 1; round <= 5; round++) {
+      const freight = await b.addFreight();
+      const results = await Promise.all(
+        promoters.map(p => p.promoteProject('shop')),
+      );
+      const toDev = results.flat().filter(p => p.stage === 'dev');
+      expect(toDev.map(p => p.freight)).toEqual([freight.id]);
+      const list = await b.stores.promotions.listPromotions({
+        project: 'shop',
+        stage: 'dev',
+        limit: 10,
+      });
+      expect(list.items).toHaveLength(round);
+      await b.finish(toDev[0].id);
+    }
   });
 
   it('waits for a deny window to close', async () => {

@@ -332,13 +332,16 @@ export class DatabasePromotionStore implements PromotionStore {
       { column: 'created_at', order: 'desc' as const },
       { column: 'id', order: 'desc' as const },
     ];
-    const active: Pick<PromotionRunRow, 'id'> | undefined = await this.db(TABLE)
-      .where({ project, stage })
-      .whereIn('phase', ACTIVE)
-      .first('id');
+    // The newest promotion is read before whether one is active: a promotion created in between is then seen
+    // active (and nothing is promoted), so an auto-promotion is never claimed after a newer promotion that it did
+    // not see.
     const newest: Pick<PromotionRunRow, 'id'> | undefined = await this.db(TABLE)
       .where({ project, stage })
       .orderBy(newestRows)
+      .first('id');
+    const active: Pick<PromotionRunRow, 'id'> | undefined = await this.db(TABLE)
+      .where({ project, stage })
+      .whereIn('phase', ACTIVE)
       .first('id');
     const last: Pick<PromotionRunRow, 'id' | 'phase'> | undefined =
       await this.db(TABLE)

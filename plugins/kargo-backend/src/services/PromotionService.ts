@@ -6,6 +6,7 @@ import {
   FreightView,
   Page,
   Promotion,
+  StageAutoPromotion,
   StageHistoryEntry,
   StageManifest,
 } from '@kargo-portal/plugin-kargo-common';
@@ -34,6 +35,8 @@ export interface PromotionServiceOptions {
   auditor: AuditorService;
   /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
   onPromotionCreated?: () => void;
+  /** Tells this replica's auto-promotion that a stage of the project was resumed, so it promotes without waiting. */
+  onAutoPromotionResumed?: (project: string) => void;
   /** The clock; tests pass a fixed one. */
   now?: () => Date;
 }
@@ -351,6 +354,39 @@ export class PromotionService {
       { project, stage, freight: freightId, origin: request.origin },
       { rollback: true },
     );
+  }
+
+  /**
+   * Releases the stage's auto-promotion holds, so that auto-promotion promotes its candidates again. A stage its
+   * promotion policy does not auto-promote is a `ConflictError`.
+   */
+  async resumeAutoPromotion(request: {
+    project: string;
+    stage: string;
+    origin: ChangeOrigin;
+  }): Promise<StageAutoPromotion> {
+    const stage = await this.target(request);
+    const { project, origin } = request;
+    const meta = { project, stage: request.stage };
+    const resumed = await auditedChange(
+      this.options.auditor,
+      { eventId: 'auto-promotion-resume', origin, meta },
+      async () => {
+        const definition = await loadProject(this.options.definitions, project);
+        if (!isAutoPromotionEnabled(definition, stage)) {
+          throw new ConflictError(
+            `Stage "${request.stage}" is not auto-promoted: no promotion policy of the project enables it`,
+          );
+        }
+        const released = await this.options.stores.autoPromotions.releaseHold({
+          project,
+          stage: request.stage,
+        });
+        return { result: { enabled: true }, meta: { released } };
+      },
+    );
+    this.options.onAutoPromotionResumed?.(project);
+    return resumed;
   }
 
   /** Asks a Pending or Running promotion to stop; the worker ends it Aborted. */

@@ -1880,6 +1880,36 @@ export const spec = {
         ],
       },
     },
+    '/projects/{project}/stages/{stage}/auto-promotion/resume': {
+      post: {
+        operationId: 'ResumeAutoPromotion',
+        description:
+          'Resumes auto-promotion of the stage (kargo.stage.promote): releases its holds, so that auto-promotion promotes its candidates again. A stage whose promotion policy does not auto-promote it is a 409. Audited as auto-promotion-resume.',
+        responses: {
+          '200': {
+            description: "The stage's auto-promotion, without holds",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StageAutoPromotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
+      },
+    },
     '/projects/{project}/stages/{stage}/history': {
       get: {
         operationId: 'GetStageHistory',
