@@ -10,7 +10,13 @@ import {
   StageHistoryEntry,
   WarehouseStatus,
 } from './model';
-import { Pipeline, ProjectList, ProjectSummary, StageHealth } from './types';
+import {
+  Pipeline,
+  ProjectList,
+  ProjectSummary,
+  StageAutoPromotion,
+  StageHealth,
+} from './types';
 
 /** The subset of Backstage's DiscoveryApi the client needs. @public */
 export interface KargoClientDiscovery {
@@ -56,6 +62,11 @@ export interface KargoApi {
     stage: string,
     freight?: string,
   ): Promise<Promotion>;
+  /** Releases a stage's auto-promotion holds, so that auto-promotion promotes its candidates again. */
+  resumeAutoPromotion(
+    project: string,
+    stage: string,
+  ): Promise<StageAutoPromotion>;
   getStageHistory(
     project: string,
     stage: string,
@@ -187,6 +198,13 @@ export class KargoClient implements KargoApi {
       'POST',
       `/projects/${enc(project)}/stages/${enc(stage)}/rollbacks`,
       freight === undefined ? {} : { freight },
+    );
+  }
+
+  resumeAutoPromotion(project: string, stage: string) {
+    return this.call<StageAutoPromotion>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/auto-promotion/resume`,
     );
   }
 

@@ -19,6 +19,7 @@ import {
 } from '../../lib/stages';
 import { formatDuration } from '../../lib/time';
 import { AbortPromotionDialog } from '../AbortPromotionDialog';
+import { AutoPromotionHolds } from '../AutoPromotionHolds';
 import { ApproveDialog } from '../ApproveDialog';
 import { PromoteDialog } from '../PromoteDialog';
 import { RollbackDialog } from '../RollbackDialog';
@@ -170,18 +171,11 @@ export function StageNode(props: StageNodeProps) {
             </Typography>
           )}
         </Box>
-        {stage.autoPromotion?.holds?.map(hold => (
-          <Typography
-            key={hold.origin}
-            variant="caption"
-            color="textSecondary"
-            display="block"
-            title={`Held since ${hold.since} by promotion ${hold.promotion}: auto-promotion of ${hold.origin} resumes when its newest freight is promoted`}
-          >
-            auto-promotion of {hold.origin} held: {hold.actor}{' '}
-            {hold.rollback ? 'rolled back' : 'promoted other freight'}
-          </Typography>
-        ))}
+        <AutoPromotionHolds
+          project={project}
+          stage={stage}
+          onResumed={onChanged}
+        />
         {health && <StageHealthSummary stage={stage.name} health={health} />}
         {verification && (
           <div className={classes.line} title={verification.message}>
