@@ -25,6 +25,15 @@ export interface Config {
      * Default: every minute, with a two-minute timeout.
      */
     definitionsSchedule?: SchedulerServiceTaskScheduleDefinitionConfig;
+    /** Auto-promotion (ProjectConfig `spec.promotionPolicies` with `autoPromotionEnabled: true`). */
+    autoPromotion?: {
+      /**
+       * How often, in milliseconds, every replica looks at every project for freight to auto-promote: this
+       * catches changes made on other replicas and promotion windows that opened (changes on the same replica
+       * start a pass at once). Default: 5000.
+       */
+      sweepIntervalMs?: number;
+    };
     /**
      * How this backend replica runs promotions. Every replica with `concurrency` above 0 runs promotions from the
      * shared database: a replica claims a promotion with compare-and-set and keeps it with heartbeats; one

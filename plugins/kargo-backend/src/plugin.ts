@@ -33,6 +33,8 @@ import {
   argoCdContextChecks,
   createArgoCdHealthChecker,
 } from './argocd/ArgoCdHealthChecker';
+import { AutoPromoter } from './autopromotion/AutoPromoter';
+import { StageEvents } from './autopromotion/StageEvents';
 import { DatabaseKargoStores } from './database/DatabaseKargoStores';
 import { HealthCheckers } from './health/HealthCheckers';
 import { StageHealthMonitor } from './health/StageHealthMonitor';
@@ -138,6 +140,10 @@ export const kargoPlugin = createBackendPlugin({
           getResources: refs => authorizer.getStageResources(refs),
         });
 
+        // What changes a project's stages (new freight, promotions, verifications, definitions), for
+        // auto-promotion, which is built once the services exist.
+        const stageEvents = StageEvents.create();
+
         // One replica reads the configured manifest files and URLs; every replica serves what is stored.
         await scheduler.scheduleTask({
           id: 'kargo-definitions-sync',
@@ -147,7 +153,11 @@ export const kargoPlugin = createBackendPlugin({
                 config.getConfig('kargo.definitionsSchedule'),
               )
             : { frequency: { minutes: 1 }, timeout: { minutes: 2 } }),
-          fn: () => definitions.syncConfiguredSources(),
+          fn: async () => {
+            await definitions.syncConfiguredSources();
+            // Promotion policies or windows may have changed.
+            stageEvents.changed();
+          },
         });
 
         const secrets = ProjectSecrets.fromConfig(config);
@@ -168,6 +178,7 @@ export const kargoPlugin = createBackendPlugin({
           getCatalog: () => definitions.getCatalog(),
           sources,
           logger,
+          onFreightCreated: project => stageEvents.changed(project),
         });
         const WAREHOUSES_TASK = 'kargo-warehouses-poll';
         await scheduler.scheduleTask({
@@ -263,8 +274,11 @@ export const kargoPlugin = createBackendPlugin({
           }),
           credentials: { git: repoURL => gitCredentials(repoURL) },
           uiBaseUrl: config.getOptionalString('app.baseUrl'),
-          onStageActivity: (project, stage) =>
-            healthMonitor.notifyStage(project, stage),
+          onStageActivity: (project, stage) => {
+            healthMonitor.notifyStage(project, stage);
+            // A promotion started or finished (and, without verification, verified its freight at once).
+            stageEvents.changed(project);
+          },
         });
         deps.lifecycle.addStartupHook(() => worker.start());
         deps.lifecycle.addShutdownHook(() => worker.stop());
@@ -284,19 +298,22 @@ export const kargoPlugin = createBackendPlugin({
           pollIntervalMs: config.getOptionalNumber(
             'kargo.verification.pollIntervalMs',
           ),
-          onChange: ({ project, stage }) =>
+          onChange: ({ project, stage }) => {
             deps.signals.publish({
               recipients: { type: 'broadcast' },
               channel: `kargo:project:${project}`,
               message: { kind: 'stage-verification', project, stage },
-            }),
+            });
+            // A finished verification may make freight eligible downstream: auto-promotion looks at once.
+            stageEvents.changed(project);
+          },
         });
         deps.lifecycle.addStartupHook(() => verifier.start());
         deps.lifecycle.addShutdownHook(() => verifier.stop());
 
         // The rules, shared by the routes and the loops to come; the routes use the wrappers that check
         // permissions.
-        const { authorized } = createKargoServices({
+        const { services, authorized } = createKargoServices({
           stores,
           definitions,
           warehouses,
@@ -306,7 +323,23 @@ export const kargoPlugin = createBackendPlugin({
           triggerPoll,
           onPromotionCreated: () => worker.notify(),
           onPromotionsWoken: () => worker.notify(),
+          onAutoPromotionResumed: project => stageEvents.changed(project),
         });
+        // Auto-promotion: a pass over a project within moments of a change there on this replica (new freight,
+        // a promotion started or finished, freight verified), and a sweep of every project for the rest.
+        const autoPromoter = AutoPromoter.create({
+          stores,
+          definitions,
+          promotions: services.promotions,
+          logger: logger.child({ component: 'auto-promotion' }),
+          sweepIntervalMs:
+            config.getOptionalNumber('kargo.autoPromotion.sweepIntervalMs') ??
+            5_000,
+        });
+        stageEvents.listen(project => autoPromoter.notify(project));
+        deps.lifecycle.addStartupHook(() => autoPromoter.start());
+        deps.lifecycle.addShutdownHook(() => autoPromoter.stop());
+
         httpRouter.use(
           await createRouter({ services: authorized, httpAuth: deps.httpAuth }),
         );

@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { DatabaseService } from '@backstage/backend-plugin-api';
 import { KargoStores } from '../stores/KargoStores';
 import { StoreTransaction } from '../stores/StoreTransaction';
+import { DatabaseAutoPromotionStore } from './DatabaseAutoPromotionStore';
 import { DatabaseDefinitionStore } from './DatabaseDefinitionStore';
 import { DatabaseFreightStore } from './DatabaseFreightStore';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
@@ -38,6 +39,7 @@ export class DatabaseKargoStores implements KargoStores {
   readonly promotions: DatabasePromotionStore;
   readonly warehouses: DatabaseWarehouseStore;
   readonly verifications: DatabaseVerificationStore;
+  readonly autoPromotions: DatabaseAutoPromotionStore;
   private readonly transactions: KnexTransactionRunner;
 
   private constructor(knex: Knex) {
@@ -47,6 +49,7 @@ export class DatabaseKargoStores implements KargoStores {
     this.promotions = DatabasePromotionStore.create({ knex });
     this.warehouses = DatabaseWarehouseStore.create({ knex });
     this.verifications = DatabaseVerificationStore.create({ knex });
+    this.autoPromotions = DatabaseAutoPromotionStore.create({ knex });
     this.transactions = new KnexTransactionRunner(knex);
   }
 

@@ -16,6 +16,7 @@ import {
   PromotionEnding,
   PromotionStore,
   StageHealthSubject,
+  StagePromotionFacts,
 } from '../stores/PromotionStore';
 import { StoreTransaction } from '../stores/StoreTransaction';
 import {
@@ -349,6 +350,48 @@ export class DatabasePromotionStore implements PromotionStore {
       });
     }
     return subjects;
+  }
+
+  async getStagePromotionFacts(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+  }): Promise<StagePromotionFacts> {
+    const { project, stage, freightId } = options;
+    const newestRows = [
+      { column: 'created_at', order: 'desc' as const },
+      { column: 'id', order: 'desc' as const },
+    ];
+    // The newest promotion is read before whether one is active: a promotion created in between is then seen
+    // active (and nothing is promoted), so an auto-promotion is never claimed after a newer promotion that it did
+    // not see.
+    const newest: Pick<PromotionRunRow, 'id'> | undefined = await this.db(TABLE)
+      .where({ project, stage })
+      .orderBy(newestRows)
+      .first('id');
+    const active: Pick<PromotionRunRow, 'id'> | undefined = await this.db(TABLE)
+      .where({ project, stage })
+      .whereIn('phase', ACTIVE)
+      .first('id');
+    const last: Pick<PromotionRunRow, 'id' | 'phase'> | undefined =
+      await this.db(TABLE)
+        .where({ project, stage, freight_id: freightId })
+        .whereNotIn('phase', ACTIVE)
+        .orderBy(newestRows)
+        .first('id', 'phase');
+    return {
+      active: active !== undefined,
+      ...(newest ? { newest: newest.id } : {}),
+      ...(last
+        ? {
+            lastOfFreight: {
+              id: last.id,
+              phase: healthChecksFromRow({ ...last, health_checks: null })
+                .phase,
+            },
+          }
+        : {}),
+    };
   }
 
   /** Ids of promotions that are over (or gone), among `ids`: their work directories can go. */

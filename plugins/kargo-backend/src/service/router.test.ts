@@ -418,6 +418,34 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
     }
   });
 
+  it('resumes auto-promotion only with the promote permission on the stage, and only of a stage that auto-promotes', async () => {
+    await prepare(fx);
+    const path = '/projects/guestbook/stages/dev/auto-promotion/resume';
+    fx.permissions.decisions[kargoStagePromotePermission.name] = {
+      result: AuthorizeResult.DENY,
+    };
+    const denied = await request(fx.app).post(path);
+    expect(denied.status).toBe(403);
+    expect(denied.body.error.message).toContain(
+      kargoStagePromotePermission.name,
+    );
+    expect(fx.audits).toEqual([]);
+
+    fx.permissions.decisions = {};
+    // The demo project has no promotion policies: no stage auto-promotes.
+    const refused = await request(fx.app).post(path);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toBe(
+      'Stage "dev" is not auto-promoted: no promotion policy of the project enables it',
+    );
+    expect(fx.audits).toEqual([
+      expect.objectContaining({
+        eventId: 'auto-promotion-resume',
+        outcome: 'fail',
+      }),
+    ]);
+  });
+
   describe('input', () => {
     it.each([
       [

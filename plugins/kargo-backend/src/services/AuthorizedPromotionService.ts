@@ -7,6 +7,7 @@ import {
   kargoProjectReadPermission,
   kargoPromotionAbortPermission,
   kargoStagePromotePermission,
+  StageAutoPromotion,
 } from '@kargo-portal/plugin-kargo-common';
 import { KargoAuthorizer } from './KargoAuthorizer';
 import { FreightToStage, PromotionService } from './PromotionService';
@@ -65,6 +66,22 @@ export class AuthorizedPromotionService {
       caller.credentials,
     );
     return this.inner.rollback({ ...request, origin: originOf(caller) });
+  }
+
+  async resumeAutoPromotion(
+    request: { project: string; stage: string },
+    caller: Caller,
+  ): Promise<StageAutoPromotion> {
+    await this.authorizer.requireStage(
+      kargoStagePromotePermission,
+      request.project,
+      request.stage,
+      caller.credentials,
+    );
+    return this.inner.resumeAutoPromotion({
+      ...request,
+      origin: originOf(caller),
+    });
   }
 
   /** The permission is on the promotion's stage: the promotion is read first, which needs read access. */

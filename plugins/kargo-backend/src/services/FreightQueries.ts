@@ -3,12 +3,14 @@ import {
   FreightView,
   Page,
   Pipeline,
+  StageAutoPromotion,
   StageManifest,
   KARGO_COLOR_ANNOTATION,
   ELIGIBLE_FREIGHT_COUNT_LIMIT,
   orderStages,
   parseDuration,
 } from '@kargo-portal/plugin-kargo-common';
+import { StageHold } from '../stores/AutoPromotionStore';
 import { FreightMatch, FreightStageState } from '../stores/FreightStore';
 import { KargoStores } from '../stores/KargoStores';
 import {
@@ -17,6 +19,7 @@ import {
   listEligibleFreight,
 } from '../eligibility/eligibility';
 import { ProjectDefinition } from '../definitions/DefinitionCatalog';
+import { isAutoPromotionEnabled } from '../autopromotion/policies';
 
 /** A stage manifest as the eligibility rules read it. */
 export function eligibilityStageOf(stage: StageManifest): EligibilityStage {
@@ -66,7 +69,10 @@ export function eligibilityFreightOf(
 }
 
 /** What {@link FreightQueries} reads of the store. */
-export type FreightQueriesStore = Pick<KargoStores, 'freight' | 'stages'> &
+export type FreightQueriesStore = Pick<
+  KargoStores,
+  'freight' | 'stages' | 'autoPromotions'
+> &
   Partial<Pick<KargoStores, 'verifications'>>;
 
 /**
@@ -205,6 +211,8 @@ export class FreightQueries {
             .map(s => s.metadata.name),
         )
       : {};
+    // Auto-promotion holds of every stage in one query.
+    const holds = await this.stores.autoPromotions.getHolds(project.name);
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
@@ -240,6 +248,10 @@ export class FreightQueries {
         ...(Object.hasOwn(verifications, node.name)
           ? { verification: stageVerificationOf(verifications[node.name]) }
           : {}),
+        autoPromotion: autoPromotionOf(
+          isAutoPromotionEnabled(project, manifest),
+          Object.hasOwn(holds, node.name) ? holds[node.name] : [],
+        ),
       });
     }
     return {
@@ -248,6 +260,25 @@ export class FreightQueries {
       stages,
     };
   }
+}
+
+/** A stage's auto-promotion as the pipeline shows it: holds only while auto-promotion is enabled. */
+function autoPromotionOf(
+  enabled: boolean,
+  holds: StageHold[],
+): StageAutoPromotion {
+  if (!enabled || holds.length === 0) return { enabled };
+  return {
+    enabled,
+    holds: holds.map(hold => ({
+      origin: hold.origin,
+      freight: hold.freightId,
+      promotion: hold.promotionId,
+      actor: hold.actor,
+      rollback: hold.rollback,
+      since: hold.since.toISOString(),
+    })),
+  };
 }
 
 /** The soak a stage's current freight is under: the longest requiredSoakTime of the stages fed by this one. */

@@ -6,6 +6,7 @@ import {
   FreightView,
   Page,
   Promotion,
+  StageAutoPromotion,
   StageHistoryEntry,
   StageManifest,
 } from '@kargo-portal/plugin-kargo-common';
@@ -17,10 +18,15 @@ import {
   evaluatePromotionWindows,
 } from '../windows/promotionWindows';
 import { ChangeOrigin, auditedChange } from './types';
+import {
+  AUTO_PROMOTION_ACTOR,
+  isAutoPromotionEnabled,
+} from '../autopromotion/policies';
+import { selectAutoPromotionCandidates } from '../autopromotion/candidates';
 
 /** What {@link PromotionService} reads and writes of the store. */
 export type PromotionServiceStore = FreightQueriesStore &
-  Pick<KargoStores, 'promotions'>;
+  Pick<KargoStores, 'promotions' | 'autoPromotions' | 'transaction'>;
 
 /** Options of {@link PromotionService.create}. */
 export interface PromotionServiceOptions {
@@ -29,6 +35,8 @@ export interface PromotionServiceOptions {
   auditor: AuditorService;
   /** Tells this replica's promotion worker that a promotion was created, so it starts without waiting. */
   onPromotionCreated?: () => void;
+  /** Tells this replica's auto-promotion that a stage of the project was resumed, so it promotes without waiting. */
+  onAutoPromotionResumed?: (project: string) => void;
   /** The clock; tests pass a fixed one. */
   now?: () => Date;
 }
@@ -130,9 +138,50 @@ export class PromotionService {
     return this.requestPromotion(request, {});
   }
 
+  /**
+   * Auto-promotion's promotion of freight to a stage, by {@link AUTO_PROMOTION_ACTOR}, under the same rules as
+   * a user's (eligibility, promotion windows) and audited alike. It is claimed in the same transaction as it is
+   * created, once per stage, freight and `afterPromotion` (the stage's newest promotion when it was decided):
+   * when another replica claimed it first, nothing is created and the result is a `ConflictError`.
+   */
+  async autoPromote(
+    request: FreightToStage & { afterPromotion: string },
+  ): Promise<Promotion> {
+    return this.requestPromotion(
+      { ...request, origin: { actor: AUTO_PROMOTION_ACTOR } },
+      { auto: true },
+      request.afterPromotion,
+    );
+  }
+
+  /**
+   * How a user's promotion changes the hold of the freight's origin in the stage, decided before its transaction,
+   * as Kargo's API server does: none when the stage does not auto-promote; else a rollback, or freight other than
+   * auto-promotion's candidate of that origin, holds the origin, and promoting the candidate releases it.
+   */
+  private async holdChange(
+    projectName: string,
+    stage: StageManifest,
+    freightId: string,
+    rollback: boolean,
+    now: Date,
+  ): Promise<'hold' | 'release' | undefined> {
+    const project = await loadProject(this.options.definitions, projectName);
+    if (!isAutoPromotionEnabled(project, stage)) return undefined;
+    if (rollback) return 'hold';
+    const candidates = await selectAutoPromotionCandidates({
+      stores: this.options.stores,
+      project: projectName,
+      stage,
+      now,
+    });
+    return candidates.some(c => c.id === freightId) ? 'release' : 'hold';
+  }
+
   private async requestPromotion(
     request: FreightToStage & { origin: ChangeOrigin },
     auditMeta: JsonObject,
+    autoAfterPromotion?: string,
   ): Promise<Promotion> {
     const stage = await this.target(request);
     const { project, freight: ref, origin } = request;
@@ -153,13 +202,62 @@ export class PromotionService {
             `Freight "${freight.alias}" is not available to stage "${request.stage}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
           );
         }
-        const created = await this.options.stores.promotions.createPromotion({
-          project,
-          stage: request.stage,
-          freightId: freight.id,
-          actor: origin.actor,
-          rollback,
-          at: now,
+        const { stores } = this.options;
+        const hold =
+          autoAfterPromotion === undefined
+            ? await this.holdChange(project, stage, freight.id, rollback, now)
+            : undefined;
+        const created = await stores.transaction(async tx => {
+          const inserted = await stores.promotions.createPromotion(
+            {
+              project,
+              stage: request.stage,
+              freightId: freight.id,
+              actor: origin.actor,
+              rollback,
+              at: now,
+            },
+            tx,
+          );
+          if (autoAfterPromotion !== undefined) {
+            const claimed = await stores.autoPromotions.claim(
+              {
+                project,
+                stage: request.stage,
+                freightId: freight.id,
+                afterPromotion: autoAfterPromotion,
+                promotionId: inserted.id,
+                at: now,
+              },
+              tx,
+            );
+            if (!claimed) {
+              // Rolls the promotion back with the transaction.
+              throw new ConflictError(
+                `Freight "${freight.alias}" was auto-promoted to stage "${request.stage}" already`,
+              );
+            }
+          } else if (hold === 'hold') {
+            await stores.autoPromotions.setHold(
+              {
+                project,
+                stage: request.stage,
+                origin: freight.origin.name,
+                freightId: freight.id,
+                promotionId: inserted.id,
+                actor: origin.actor,
+                rollback,
+                since: now,
+              },
+              tx,
+            );
+          } else if (hold === 'release') {
+            await stores.autoPromotions.releaseHold(
+              { project, stage: request.stage, origin: freight.origin.name },
+              tx,
+            );
+          }
+          return inserted;
         });
         return {
           result: created,
@@ -256,6 +354,39 @@ export class PromotionService {
       { project, stage, freight: freightId, origin: request.origin },
       { rollback: true },
     );
+  }
+
+  /**
+   * Releases the stage's auto-promotion holds, so that auto-promotion promotes its candidates again. A stage its
+   * promotion policy does not auto-promote is a `ConflictError`.
+   */
+  async resumeAutoPromotion(request: {
+    project: string;
+    stage: string;
+    origin: ChangeOrigin;
+  }): Promise<StageAutoPromotion> {
+    const stage = await this.target(request);
+    const { project, origin } = request;
+    const meta = { project, stage: request.stage };
+    const resumed = await auditedChange(
+      this.options.auditor,
+      { eventId: 'auto-promotion-resume', origin, meta },
+      async () => {
+        const definition = await loadProject(this.options.definitions, project);
+        if (!isAutoPromotionEnabled(definition, stage)) {
+          throw new ConflictError(
+            `Stage "${request.stage}" is not auto-promoted: no promotion policy of the project enables it`,
+          );
+        }
+        const released = await this.options.stores.autoPromotions.releaseHold({
+          project,
+          stage: request.stage,
+        });
+        return { result: { enabled: true }, meta: { released } };
+      },
+    );
+    this.options.onAutoPromotionResumed?.(project);
+    return resumed;
   }
 
   /** Asks a Pending or Running promotion to stop; the worker ends it Aborted. */

@@ -29,6 +29,8 @@ export interface KargoServicesOptions {
   onPromotionCreated?: () => void;
   /** Tells this replica's promotion worker that a pull request webhook woke waiting promotions. */
   onPromotionsWoken?: () => void;
+  /** Tells this replica's auto-promotion that a stage of the project was resumed. */
+  onAutoPromotionResumed?: (project: string) => void;
   /** Asks for discovery to run soon (the scheduled poll), after a refresh request. */
   triggerPoll?: () => Promise<void>;
   /** The clock; tests pass a fixed one. */
@@ -83,6 +85,7 @@ export function createKargoServices(options: KargoServicesOptions): {
       definitions,
       auditor,
       onPromotionCreated: options.onPromotionCreated,
+      onAutoPromotionResumed: options.onAutoPromotionResumed,
       now,
     }),
     warehouses: WarehouseViewService.create({

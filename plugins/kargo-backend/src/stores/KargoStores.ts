@@ -1,3 +1,4 @@
+import { AutoPromotionStore } from './AutoPromotionStore';
 import { DefinitionStore } from './DefinitionStore';
 import { FreightStore } from './FreightStore';
 import { PromotionStore } from './PromotionStore';
@@ -17,4 +18,5 @@ export interface KargoStores extends TransactionRunner {
   promotions: PromotionStore;
   warehouses: WarehouseStore;
   verifications: VerificationStore;
+  autoPromotions: AutoPromotionStore;
 }

@@ -78,6 +78,16 @@ export interface StageHealthSubject {
   };
 }
 
+/** What auto-promotion reads of a stage's promotions before it promotes a freight there. */
+export interface StagePromotionFacts {
+  /** Whether the stage has a Pending or Running promotion. */
+  active: boolean;
+  /** The id of the stage's newest promotion, if it had any. */
+  newest?: string;
+  /** The freight's last finished promotion to the stage, if it had one. */
+  lastOfFreight?: { id: string; phase: FinishedPhase };
+}
+
 /**
  * A promotion's whole life: created by users, claimed, run and finished by workers. Every write after the
  * claim is fenced by the claiming worker's id: a worker whose lease was taken over changes nothing, and learns
@@ -197,6 +207,12 @@ export interface PromotionStore {
     project: string,
     stages: string[],
   ): Promise<StageHealthSubject[]>;
+  /** What auto-promotion reads of the stage's promotions, for a freight it may promote there. */
+  getStagePromotionFacts(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+  }): Promise<StagePromotionFacts>;
   /** Ids of promotions that are over (or gone), among `ids`: their work directories can go. */
   findFinished(ids: string[]): Promise<string[]>;
 }

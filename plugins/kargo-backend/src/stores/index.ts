@@ -1,3 +1,4 @@
+export type { AutoPromotionStore, StageHold } from './AutoPromotionStore';
 export type { DefinitionStore, StoredDefinition } from './DefinitionStore';
 export type {
   FreightMatch,

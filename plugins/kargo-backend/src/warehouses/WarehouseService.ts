@@ -114,6 +114,7 @@ export class WarehouseService {
   private readonly sources: ArtifactSourceRegistry;
   private readonly logger: LoggerService;
   private readonly now: () => Date;
+  private readonly onFreightCreated?: (project: string) => void;
 
   constructor(options: {
     stores: Pick<KargoStores, 'warehouses' | 'freight'>;
@@ -122,12 +123,15 @@ export class WarehouseService {
     sources: ArtifactSourceRegistry;
     logger: LoggerService;
     now?: () => Date;
+    /** Told when a warehouse created new freight in a project (auto-promotion listens). */
+    onFreightCreated?: (project: string) => void;
   }) {
     this.stores = options.stores;
     this.getCatalog = options.getCatalog;
     this.sources = options.sources;
     this.logger = options.logger;
     this.now = options.now ?? (() => new Date());
+    this.onFreightCreated = options.onFreightCreated;
   }
 
   /**
@@ -385,6 +389,7 @@ export class WarehouseService {
       this.logger.info(
         `Warehouse ${projectName}/${warehouse.metadata.name} created freight ${freight.alias} (${freight.id})`,
       );
+      this.onFreightCreated?.(projectName);
     }
     return freight;
   }

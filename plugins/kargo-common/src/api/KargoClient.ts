@@ -14,6 +14,7 @@ import {
   Pipeline,
   ProjectList,
   ProjectSummary,
+  StageAutoPromotion,
   StageHealth,
   StageVerification,
 } from './types';
@@ -62,6 +63,11 @@ export interface KargoApi {
     stage: string,
     freight?: string,
   ): Promise<Promotion>;
+  /** Releases a stage's auto-promotion holds, so that auto-promotion promotes its candidates again. */
+  resumeAutoPromotion(
+    project: string,
+    stage: string,
+  ): Promise<StageAutoPromotion>;
   getStageHistory(
     project: string,
     stage: string,
@@ -200,6 +206,13 @@ export class KargoClient implements KargoApi {
       'POST',
       `/projects/${enc(project)}/stages/${enc(stage)}/rollbacks`,
       freight === undefined ? {} : { freight },
+    );
+  }
+
+  resumeAutoPromotion(project: string, stage: string) {
+    return this.call<StageAutoPromotion>(
+      'POST',
+      `/projects/${enc(project)}/stages/${enc(stage)}/auto-promotion/resume`,
     );
   }
 

@@ -54,6 +54,12 @@ export interface PipelineStage {
   health?: StageHealth;
   /** The stage's newest verification (see {@link StageVerification}); absent for a stage never verified. */
   verification?: StageVerification;
+  /**
+   * Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin,
+   * that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that
+   * origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.
+   */
+  autoPromotion: StageAutoPromotion;
 }
 
 /** The phases of a verification, as those of Argo Rollouts' AnalysisRun. @public */
@@ -105,6 +111,22 @@ export interface StageVerification {
     annotations?: Record<string, string>;
   };
   measurements: VerificationMeasurement[];
+}
+
+/** Auto-promotion of a stage, as the pipeline shows it. @public */
+export interface StageAutoPromotion {
+  enabled: boolean;
+  /** Absent when there are none. */
+  holds?: Array<{
+    /** The warehouse whose freight is no longer auto-promoted. */
+    origin: string;
+    /** The freight the user promoted. */
+    freight: string;
+    promotion: string;
+    actor: string;
+    rollback: boolean;
+    since: string;
+  }>;
 }
 
 /**

@@ -46,6 +46,14 @@ export const promotionPolicySchema = z
     if ((policy.stage === undefined) === (policy.stageSelector === undefined)) {
       report(ctx, [], 'must set exactly one of stage or stageSelector');
     }
+    // Accepting it would let a user believe a failed promotion or verification rolls the stage back.
+    if (policy.autoRollback !== undefined) {
+      report(
+        ctx,
+        ['autoRollback'],
+        'is not supported by Kargo Portal yet: no automatic rollback would happen; remove it and roll back from the card or POST .../stages/{stage}/rollbacks',
+      );
+    }
   });
 
 const promotionPolicies = z

@@ -119,6 +119,7 @@ export function stage(
     warehouses: [],
     depth: 0,
     eligibleFreightCount: 0,
+    autoPromotion: { enabled: false },
     ...overrides,
   };
 }

@@ -20,6 +20,7 @@ const stage = (
   upstream,
   depth: upstream.length > 0 ? 1 : 0,
   eligibleFreightCount: 0,
+  autoPromotion: { enabled: false },
   ...extra,
 });
 

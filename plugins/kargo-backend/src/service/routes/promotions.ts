@@ -1,6 +1,6 @@
 import { KargoApiRouter, RouteContext, parseLimit } from './types';
 
-/** Promotions: request one into a stage, roll a stage back, list, read and abort. */
+/** Promotions: request one into a stage, roll a stage back, resume its auto-promotion, list, read and abort. */
 export function registerPromotionRoutes(
   router: KargoApiRouter,
   { services, callerOf }: RouteContext,
@@ -32,6 +32,18 @@ export function registerPromotionRoutes(
         await callerOf(req),
       );
       res.status(201).json(promotion);
+    },
+  );
+
+  router.post(
+    '/projects/:project/stages/:stage/auto-promotion/resume',
+    async (req, res) => {
+      res.json(
+        await services.promotions.resumeAutoPromotion(
+          { project: req.params.project, stage: req.params.stage },
+          await callerOf(req),
+        ),
+      );
     },
   );
 

@@ -235,6 +235,22 @@ export type PipelineStage = {
   };
   health?: StageHealth;
   verification?: StageVerification;
+  autoPromotion: StageAutoPromotion;
+};
+
+/** Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */
+export type StageAutoPromotion = {
+  enabled: boolean;
+  holds?: Array<{
+    /** The warehouse whose freight is no longer auto-promoted. */
+    origin: string;
+    /** The freight the user promoted. */
+    freight: string;
+    promotion: string;
+    actor: string;
+    rollback: boolean;
+    since: string;
+  }>;
 };
 
 /** The stage's newest verification (of its current freight collection, unless the stage moved on since): the metrics of its AnalysisTemplates, run with Argo Rollouts' semantics. Successful marks the freight verified in the stage. */

@@ -53,6 +53,35 @@ describe('StageNode', () => {
     expect(stageItem('prod')).toHaveTextContent('no freight yet');
   });
 
+  it('marks a stage that auto-promotes, and the holds on it', async () => {
+    const { stages } = guestbookPipeline({
+      dev: {
+        autoPromotion: {
+          enabled: true,
+          holds: [
+            {
+              origin: 'guestbook',
+              freight: 'a'.repeat(40),
+              promotion: 'dev.01abc.aaaaaaa',
+              actor: 'user:default/ops',
+              rollback: true,
+              since: '2026-01-01T00:00:00.000Z',
+            },
+          ],
+        },
+      },
+    });
+    renderStages(stages);
+    const dev = stageItem('dev');
+    expect(
+      within(dev).getByTitle(/auto-promotes this stage/),
+    ).toHaveTextContent('auto');
+    expect(dev).toHaveTextContent(
+      'auto-promotion of guestbook held: user:default/ops rolled back',
+    );
+    expect(within(stageItem('prod')).queryByText('auto')).toBeNull();
+  });
+
   it('marks a capped eligible count with a plus', async () => {
     const [dev] = guestbookPipeline({
       dev: { eligibleFreightCount: 1000, eligibleFreightCountCapped: true },

@@ -19,6 +19,7 @@ import {
 } from '../../lib/stages';
 import { formatDuration } from '../../lib/time';
 import { AbortPromotionDialog } from '../AbortPromotionDialog';
+import { AutoPromotionHolds } from '../AutoPromotionHolds';
 import { ApproveDialog } from '../ApproveDialog';
 import { PromoteDialog } from '../PromoteDialog';
 import { RollbackDialog } from '../RollbackDialog';
@@ -49,6 +50,12 @@ const useStyles = makeStyles(theme => ({
     alignItems: 'center',
     gap: theme.spacing(0.5),
     flexWrap: 'wrap',
+  },
+  auto: {
+    padding: theme.spacing(0, 0.75),
+    borderRadius: theme.shape.borderRadius,
+    border: `1px solid ${theme.palette.primary.main}`,
+    color: theme.palette.primary.main,
   },
   actions: {
     display: 'flex',
@@ -142,6 +149,15 @@ export function StageNode(props: StageNodeProps) {
           <Typography variant="subtitle1" component="h3">
             {stage.name}
           </Typography>
+          {stage.autoPromotion?.enabled && (
+            <Typography
+              variant="caption"
+              className={classes.auto}
+              title="The project's promotion policy auto-promotes this stage"
+            >
+              auto
+            </Typography>
+          )}
         </div>
         <Typography variant="caption" color="textSecondary" display="block">
           {from}
@@ -155,6 +171,11 @@ export function StageNode(props: StageNodeProps) {
             </Typography>
           )}
         </Box>
+        <AutoPromotionHolds
+          project={project}
+          stage={stage}
+          onResumed={onChanged}
+        />
         {health && <StageHealthSummary stage={stage.name} health={health} />}
         {verification && (
           <div className={classes.line} title={verification.message}>

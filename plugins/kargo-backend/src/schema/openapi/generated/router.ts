@@ -769,6 +769,9 @@ export const spec = {
           verification: {
             $ref: '#/components/schemas/StageVerification',
           },
+          autoPromotion: {
+            $ref: '#/components/schemas/StageAutoPromotion',
+          },
         },
         required: [
           'name',
@@ -776,7 +779,58 @@ export const spec = {
           'warehouses',
           'depth',
           'eligibleFreightCount',
+          'autoPromotion',
         ],
+        additionalProperties: false,
+      },
+      StageAutoPromotion: {
+        type: 'object',
+        description:
+          "Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.",
+        properties: {
+          enabled: {
+            type: 'boolean',
+          },
+          holds: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                origin: {
+                  type: 'string',
+                  description:
+                    'The warehouse whose freight is no longer auto-promoted.',
+                },
+                freight: {
+                  type: 'string',
+                  description: 'The freight the user promoted.',
+                },
+                promotion: {
+                  type: 'string',
+                },
+                actor: {
+                  type: 'string',
+                },
+                rollback: {
+                  type: 'boolean',
+                },
+                since: {
+                  type: 'string',
+                },
+              },
+              required: [
+                'origin',
+                'freight',
+                'promotion',
+                'actor',
+                'rollback',
+                'since',
+              ],
+              additionalProperties: false,
+            },
+          },
+        },
+        required: ['enabled'],
         additionalProperties: false,
       },
       StageVerification: {
@@ -1937,6 +1991,36 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/Promotion',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+        parameters: [
+          {
+            $ref: '#/components/parameters/project',
+          },
+          {
+            $ref: '#/components/parameters/stage',
+          },
+        ],
+      },
+    },
+    '/projects/{project}/stages/{stage}/auto-promotion/resume': {
+      post: {
+        operationId: 'ResumeAutoPromotion',
+        description:
+          'Resumes auto-promotion of the stage (kargo.stage.promote): releases its holds, so that auto-promotion promotes its candidates again. A stage whose promotion policy does not auto-promote it is a 409. Audited as auto-promotion-resume.',
+        responses: {
+          '200': {
+            description: "The stage's auto-promotion, without holds",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/StageAutoPromotion',
                 },
               },
             },

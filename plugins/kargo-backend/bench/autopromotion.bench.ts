@@ -1,0 +1,265 @@
+/* eslint-disable no-console */
+// Benchmark of auto-promotion, on the backend as it runs (SQLite, the built-in steps, the real git CLI): the median
+// time from a new freight (its creation by the warehouse) to its auto-promotion's Succeeded, next to the median
+// time of one manual promotion (its creation to Succeeded) of the same steps into another stage. Both are read from
+// the backend's own timestamps. Goal: auto-promotion takes at most 1 s more than the manual promotion.
+// Run with `./portal bench` or `yarn bench:autopromotion`. It prints a table and asserts nothing about time.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import request from 'supertest';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { kargoPlugin } from '../src/plugin';
+
+const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 10);
+const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
+const GOAL_EXTRA_MS = 1000;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync(
+    'git',
+    [
+      '-c',
+      'user.name=Bench',
+      '-c',
+      'user.email=bench@example.invalid',
+      '-c',
+      'init.defaultBranch=main',
+      ...args,
+    ],
+    { cwd, encoding: 'utf8' },
+  ).trim();
+}
+
+/** Project `bench`: `auto` auto-promotes freight of `app`, `manual` takes it only when asked; same steps. */
+function manifests(root: string): string {
+  const stage = (name: string) => `apiVersion: kargo.akuity.io/v1alpha1
+kind: Stage
+metadata: { name: ${name}, namespace: bench }
+spec:
+  requestedFreight:
+    - origin: { kind: Warehouse, name: app }
+      sources: { direct: true }
+  promotionTemplate:
+    spec:
+      steps:
+        - task: { name: promote }`;
+  return [
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: Project
+metadata: { name: bench }`,
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: ProjectConfig
+metadata: { name: bench, namespace: bench }
+spec:
+  promotionPolicies:
+    - stage: auto
+      autoPromotionEnabled: true`,
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: bench }
+spec:
+  subscriptions:
+    - git: { repoURL: 'file://${root}/app.git', branch: main }`,
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: PromotionTask
+metadata: { name: promote, namespace: bench }
+spec:
+  steps:
+    - uses: git-clone
+      config:
+        repoURL: file://${root}/gitops.git
+        checkout: [{ branch: main, path: ./out }]
+    - uses: yaml-update
+      config:
+        path: ./out/env/\${{ ctx.stage }}/values.yaml
+        updates:
+          - key: app.commit
+            value: \${{ commitFrom("file://${root}/app.git").ID }}
+    - uses: git-commit
+      config: { path: ./out, message: 'promote \${{ ctx.targetFreight.alias }} to \${{ ctx.stage }}' }
+    - uses: git-push
+      config: { path: ./out }`,
+    stage('auto'),
+    stage('manual'),
+  ].join('\n---\n');
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? sorted[middle]
+    : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+interface PromotionItem {
+  id: string;
+  stage: string;
+  freight: string;
+  phase: string;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+async function main() {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-bench-auto-'));
+  const appWork = path.join(root, 'app-work');
+  fs.mkdirSync(appWork);
+  git(appWork, 'init', '-q');
+  const commitApp = (n: number) => {
+    fs.writeFileSync(path.join(appWork, 'VERSION'), `${n}\n`);
+    git(appWork, 'add', 'VERSION');
+    git(appWork, 'commit', '-q', '-m', `app ${n}`);
+    git(appWork, 'push', '-q', `file://${root}/app.git`, 'HEAD:main');
+    return git(appWork, 'rev-parse', 'HEAD');
+  };
+  git(root, 'init', '-q', '--bare', 'app.git');
+  commitApp(0);
+  const gitopsWork = path.join(root, 'gitops-work');
+  fs.mkdirSync(gitopsWork);
+  git(gitopsWork, 'init', '-q');
+  for (const name of ['auto', 'manual']) {
+    const dir = path.join(gitopsWork, 'env', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'values.yaml'), 'app:\n  commit: none\n');
+  }
+  git(gitopsWork, 'add', '.');
+  git(gitopsWork, 'commit', '-q', '-m', 'gitops');
+  git(root, 'clone', '-q', '--bare', gitopsWork, 'gitops.git');
+  fs.writeFileSync(path.join(root, 'bench.yaml'), manifests(root));
+
+  // The bench owns its database, so it can close it (see promotion.bench.ts).
+  const knex = knexFactory({
+    client: 'better-sqlite3',
+    connection: { filename: path.join(root, 'kargo.sqlite') },
+    useNullAsDefault: true,
+  });
+  const backend = await startTestBackend({
+    features: [
+      kargoPlugin,
+      catalogServiceMock.factory(),
+      mockServices.database.factory({ knex }),
+      mockServices.rootConfig.factory({
+        data: {
+          kargo: {
+            definitions: [
+              { type: 'file', target: path.join(root, 'bench.yaml') },
+            ],
+            workDir: path.join(root, 'cache'),
+            promotions: { workDir: path.join(root, 'promotions') },
+          },
+        },
+      }),
+    ],
+  });
+  const server = backend.server;
+  const api = '/api/kargo/projects/bench';
+  const wait = () => new Promise(r => setTimeout(r, 20));
+
+  /** Refreshes the warehouse and waits for the freight of the commit. */
+  const freightOf = async (
+    commit: string,
+  ): Promise<{ id: string; alias: string; createdAt: string }> => {
+    await request(server).post(`${api}/warehouses/app/refresh`).expect(202);
+    for (;;) {
+      const items = (await request(server).get(`${api}/freight?limit=1`)).body
+        .items;
+      if (items?.[0]?.commits[0].id === commit) return items[0];
+      await wait();
+    }
+  };
+  /** Waits for the stage's promotion of the freight to end Succeeded. */
+  const succeeded = async (
+    stage: string,
+    freight: string,
+  ): Promise<PromotionItem> => {
+    for (;;) {
+      const items: PromotionItem[] = (
+        await request(server).get(`${api}/promotions?stage=${stage}&limit=5`)
+      ).body.items;
+      const found = items?.find(p => p.freight === freight);
+      if (found && TERMINAL.includes(found.phase)) {
+        if (found.phase !== 'Succeeded') {
+          throw new Error(`promotion ${found.id} ended ${found.phase}`);
+        }
+        return found;
+      }
+      await wait();
+    }
+  };
+  const elapsed = (from: string, to?: string) =>
+    Date.parse(to ?? '') - Date.parse(from);
+
+  try {
+    const auto: number[] = [];
+    const manual: number[] = [];
+    // Each run: a new commit makes freight, which `auto` takes by itself; then a user promotes it to `manual`.
+    // The first run warms up.
+    for (let i = 0; i <= RUNS; i++) {
+      const freight = await freightOf(commitApp(i + 1));
+      const autoPromotion = await succeeded('auto', freight.id);
+      const created = (
+        await request(server)
+          .post(`${api}/stages/manual/promotions`)
+          .send({ freight: freight.alias })
+          .expect(201)
+      ).body as PromotionItem;
+      const manualPromotion = await succeeded('manual', created.freight);
+      if (i > 0) {
+        auto.push(elapsed(freight.createdAt, autoPromotion.finishedAt));
+        manual.push(
+          elapsed(manualPromotion.createdAt, manualPromotion.finishedAt),
+        );
+      }
+    }
+    const autoMs = median(auto);
+    const manualMs = median(manual);
+    console.log(
+      `auto-promotion: ${RUNS} runs after a warm-up (backend timestamps)`,
+    );
+    const rows: Array<[string, string, string, string]> = [
+      [
+        'new freight to its auto-promotion Succeeded',
+        `${autoMs.toFixed(0)} ms`,
+        `${manualMs.toFixed(0)} ms`,
+        `<= ${(manualMs + GOAL_EXTRA_MS).toFixed(0)} ms`,
+      ],
+      [
+        'extra time of auto-promotion',
+        `${(autoMs - manualMs).toFixed(0)} ms`,
+        '0 ms',
+        `<= ${GOAL_EXTRA_MS} ms`,
+      ],
+    ];
+    console.log(
+      `| ${'measure'.padEnd(44)} | ${'value'.padStart(
+        9,
+      )} | ${'baseline (manual)'.padStart(17)} | ${'goal'.padStart(10)} |`,
+    );
+    console.log(
+      `|${'-'.repeat(46)}|${'-'.repeat(11)}|${'-'.repeat(19)}|${'-'.repeat(
+        12,
+      )}|`,
+    );
+    for (const [name, value, baseline, goal] of rows) {
+      console.log(
+        `| ${name.padEnd(44)} | ${value.padStart(9)} | ${baseline.padStart(
+          17,
+        )} | ${goal.padStart(10)} |`,
+      );
+    }
+  } finally {
+    await backend.stop();
+    await knex.destroy();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exitCode = 1;
+});
