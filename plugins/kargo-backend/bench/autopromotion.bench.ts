@@ -4,35 +4,12 @@
 // time of one manual promotion (its creation to Succeeded) of the same steps into another stage. Both are read from
 // the backend's own timestamps. Goal: auto-promotion takes at most 1 s more than the manual promotion.
 // Run with `./portal bench` or `yarn bench:autopromotion`. It prints a table and asserts nothing about time.
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import knexFactory from 'knex';
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { kargoPlugin } from '../src/plugin';
+import { startGitBench } from './gitBench';
 
 const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 10);
 const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
 const GOAL_EXTRA_MS = 1000;
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    [
-      '-c',
-      'user.name=Bench',
-      '-c',
-      'user.email=bench@example.invalid',
-      '-c',
-      'init.defaultBranch=main',
-      ...args,
-    ],
-    { cwd, encoding: 'utf8' },
-  ).trim();
-}
 
 /** Project `bench`: `auto` auto-promotes freight of `app`, `manual` takes it only when asked; same steps. */
 function manifests(root: string): string {
@@ -106,57 +83,12 @@ interface PromotionItem {
 }
 
 async function main() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-bench-auto-'));
-  const appWork = path.join(root, 'app-work');
-  fs.mkdirSync(appWork);
-  git(appWork, 'init', '-q');
-  const commitApp = (n: number) => {
-    fs.writeFileSync(path.join(appWork, 'VERSION'), `${n}\n`);
-    git(appWork, 'add', 'VERSION');
-    git(appWork, 'commit', '-q', '-m', `app ${n}`);
-    git(appWork, 'push', '-q', `file://${root}/app.git`, 'HEAD:main');
-    return git(appWork, 'rev-parse', 'HEAD');
-  };
-  git(root, 'init', '-q', '--bare', 'app.git');
-  commitApp(0);
-  const gitopsWork = path.join(root, 'gitops-work');
-  fs.mkdirSync(gitopsWork);
-  git(gitopsWork, 'init', '-q');
-  for (const name of ['auto', 'manual']) {
-    const dir = path.join(gitopsWork, 'env', name);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'values.yaml'), 'app:\n  commit: none\n');
-  }
-  git(gitopsWork, 'add', '.');
-  git(gitopsWork, 'commit', '-q', '-m', 'gitops');
-  git(root, 'clone', '-q', '--bare', gitopsWork, 'gitops.git');
-  fs.writeFileSync(path.join(root, 'bench.yaml'), manifests(root));
-
-  // The bench owns its database, so it can close it (see promotion.bench.ts).
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename: path.join(root, 'kargo.sqlite') },
-    useNullAsDefault: true,
+  const bench = await startGitBench({
+    prefix: 'kargo-bench-auto-',
+    stages: ['auto', 'manual'],
+    manifests,
   });
-  const backend = await startTestBackend({
-    features: [
-      kargoPlugin,
-      catalogServiceMock.factory(),
-      mockServices.database.factory({ knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          kargo: {
-            definitions: [
-              { type: 'file', target: path.join(root, 'bench.yaml') },
-            ],
-            workDir: path.join(root, 'cache'),
-            promotions: { workDir: path.join(root, 'promotions') },
-          },
-        },
-      }),
-    ],
-  });
-  const server = backend.server;
+  const { commitApp, server } = bench;
   const api = '/api/kargo/projects/bench';
   const wait = () => new Promise(r => setTimeout(r, 20));
 
@@ -253,9 +185,7 @@ async function main() {
       );
     }
   } finally {
-    await backend.stop();
-    await knex.destroy();
-    fs.rmSync(root, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 

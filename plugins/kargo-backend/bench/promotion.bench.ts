@@ -4,16 +4,12 @@
 //   git operations (clone, edit, commit, push), with the ratio;
 // - the throughput of 200 promotions over 50 stages (4 freight each), with the worker's default concurrency.
 // Run with `./portal bench` or `yarn bench:promotion`. It prints a table and asserts nothing about time.
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import knexFactory from 'knex';
 import request from 'supertest';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { kargoPlugin } from '../src/plugin';
+import { git, startGitBench } from './gitBench';
 
 const STAGES = Number(process.env.KARGO_BENCH_STAGES ?? 50);
 const FREIGHT_PER_STAGE = Number(
@@ -23,22 +19,6 @@ const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 10);
 const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
 
 const stageName = (i: number) => `s${String(i).padStart(2, '0')}`;
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    [
-      '-c',
-      'user.name=Bench',
-      '-c',
-      'user.email=bench@example.invalid',
-      '-c',
-      'init.defaultBranch=main',
-      ...args,
-    ],
-    { cwd, encoding: 'utf8' },
-  ).trim();
-}
 
 function manifests(root: string): string {
   const docs = [
@@ -96,58 +76,12 @@ function median(values: number[]): number {
 }
 
 async function main() {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-bench-promotion-'));
-  const appWork = path.join(root, 'app-work');
-  fs.mkdirSync(appWork);
-  git(appWork, 'init', '-q');
-  const commitApp = (n: number) => {
-    fs.writeFileSync(path.join(appWork, 'VERSION'), `${n}\n`);
-    git(appWork, 'add', 'VERSION');
-    git(appWork, 'commit', '-q', '-m', `app ${n}`);
-    git(appWork, 'push', '-q', `file://${root}/app.git`, 'HEAD:main');
-    return git(appWork, 'rev-parse', 'HEAD');
-  };
-  git(root, 'init', '-q', '--bare', 'app.git');
-  commitApp(1);
-  const gitopsWork = path.join(root, 'gitops-work');
-  fs.mkdirSync(gitopsWork);
-  git(gitopsWork, 'init', '-q');
-  for (let i = 0; i < STAGES; i++) {
-    const dir = path.join(gitopsWork, 'env', stageName(i));
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'values.yaml'), 'app:\n  commit: none\n');
-  }
-  git(gitopsWork, 'add', '.');
-  git(gitopsWork, 'commit', '-q', '-m', 'gitops');
-  git(root, 'clone', '-q', '--bare', gitopsWork, 'gitops.git');
-  fs.writeFileSync(path.join(root, 'bench.yaml'), manifests(root));
-
-  // The bench owns its database, so it can close it: the test backend's default one keeps a connection pool (and
-  // with it the process) alive after the backend stops.
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename: path.join(root, 'kargo.sqlite') },
-    useNullAsDefault: true,
+  const bench = await startGitBench({
+    prefix: 'kargo-bench-promotion-',
+    stages: Array.from({ length: STAGES }, (_, i) => stageName(i)),
+    manifests,
   });
-  const backend = await startTestBackend({
-    features: [
-      kargoPlugin,
-      catalogServiceMock.factory(),
-      mockServices.database.factory({ knex }),
-      mockServices.rootConfig.factory({
-        data: {
-          kargo: {
-            definitions: [
-              { type: 'file', target: path.join(root, 'bench.yaml') },
-            ],
-            workDir: path.join(root, 'cache'),
-            promotions: { workDir: path.join(root, 'promotions') },
-          },
-        },
-      }),
-    ],
-  });
-  const server = backend.server;
+  const { root, appWork, commitApp, server } = bench;
   const api = '/api/kargo/projects/bench';
   const wait = () => new Promise(r => setTimeout(r, 20));
 
@@ -266,9 +200,7 @@ rm -rf "$dir"
       )} s, ${failed} not Succeeded)`,
     );
   } finally {
-    await backend.stop();
-    await knex.destroy();
-    fs.rmSync(root, { recursive: true, force: true });
+    await bench.stop();
   }
 }
 
