@@ -126,6 +126,11 @@ export function runTool(
         resolve({ stdout, stderr });
       },
     );
+    // A program that exits without reading its input closes the pipe first (EPIPE): its exit status and output
+    // decide the result, not the unread input. Anything else writing to it is an error of the run.
+    child.stdin?.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.stdin?.end(options.input ?? '');
   });
 }
