@@ -166,6 +166,55 @@ describe('kustomize-set-image', () => {
     });
   });
 
+  it('writes the file back without blank lines, as yaml.v3 does in Kargo, keeping comments', async () => {
+    // akuity/kargo-simple's env/dev/kustomization.yaml: blank lines between the top-level keys. Kargo decodes it
+    // into a yaml.v3 node and writes it with kyaml.Marshal (kustomize_image_setter.go), and yaml.v3 keeps no
+    // blank lines (go-yaml/yaml#627), so its commit drops them.
+    mockDir.setContent({
+      'kustomization.yaml': [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        '',
+        'resources:',
+        '- ../../base # the shared manifests',
+        '',
+        'namespace: guestbook-simple-dev',
+        '',
+        'images:',
+        '- name: ghcr.io/akuity/guestbook',
+        '  newTag: v0.0.1',
+        '',
+        '- name: ghcr.io/akuity/other',
+        '  newTag: v1',
+        '',
+      ].join('\n'),
+    });
+    await updateKustomizationFile(
+      mockDir.resolve('kustomization.yaml'),
+      asMap({
+        'ghcr.io/akuity/guestbook': {
+          name: 'ghcr.io/akuity/guestbook',
+          newTag: 'v0.0.2',
+        },
+      }),
+    );
+    expect(read('kustomization.yaml')).toBe(
+      [
+        'apiVersion: kustomize.config.k8s.io/v1beta1',
+        'kind: Kustomization',
+        'resources:',
+        '- ../../base # the shared manifests',
+        'namespace: guestbook-simple-dev',
+        'images:',
+        '- name: ghcr.io/akuity/guestbook',
+        '  newTag: v0.0.2',
+        '- name: ghcr.io/akuity/other',
+        '  newTag: v1',
+        '',
+      ].join('\n'),
+    );
+  });
+
   describe('mergeImages (Kargo Test_mergeImages vectors)', () => {
     type MergeCase = {
       name: string;

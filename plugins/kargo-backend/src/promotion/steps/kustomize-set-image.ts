@@ -9,6 +9,7 @@ import {
   Scalar,
   YAMLMap,
   YAMLSeq,
+  visit,
 } from 'yaml';
 import { z } from 'zod';
 import type { Freight } from '@kargo-portal/plugin-kargo-common';
@@ -95,7 +96,7 @@ const PRESERVE = '*';
  * `image` (or `name`) to `tag` or `digest`, optionally renamed to `newName`; without, every image of the
  * promoted freight collection is set to its tag and digest, unless two origins carry the same repository
  * (then manual configuration is required). Other images stay; the list is sorted by name; the rest of the file
- * keeps its content and comments. Output: `commitMessage`.
+ * keeps its content and comments, without blank lines between entries, as Kargo writes it. Output: `commitMessage`.
  */
 export function createKustomizeSetImageStep(): PromotionStepRunner<KustomizeSetImageConfig> {
   return createPromotionStep({
@@ -339,6 +340,7 @@ export async function updateKustomizationFile(
   } else {
     root.items.push(new Pair(new Scalar('images'), seq));
   }
+  dropBlankLines(doc);
   try {
     await fs.writeFile(file, doc.toString({ indentSeq: false, lineWidth: 0 }));
   } catch (error) {
@@ -347,6 +349,25 @@ export async function updateKustomizationFile(
       { cause: error },
     );
   }
+}
+
+/**
+ * Kargo decodes the Kustomization into a yaml.v3 node and writes it back with kyaml (kustomize_image_setter.go,
+ * `writeKustomizationFile`); yaml.v3 keeps comments but no blank lines (go-yaml/yaml#627), so the file Kargo
+ * commits has none between entries. The same here, so that a promotion changes the file as Kargo's would. A
+ * blank line before a comment stays, as the comment keeps its place.
+ */
+function dropBlankLines(doc: Document): void {
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && !pair.key.commentBefore) {
+        pair.key.spaceBefore = false;
+      }
+    },
+    Node(_, node) {
+      if (!node.commentBefore) node.spaceBefore = false;
+    },
+  });
 }
 
 function readCurrentImages(
