@@ -234,17 +234,31 @@ export class PromotionEngine {
       served.errorCount = 0;
     }
 
-    let config: unknown;
+    let evaluated: unknown;
     try {
       const env = this.env(plan, state, index, context, redactor, metadata);
-      config = runner.parseConfig(
-        this.options.expressions.evaluateConfig(step.config ?? {}, env),
+      evaluated = this.options.expressions.evaluateConfig(
+        step.config ?? {},
+        env,
       );
     } catch (error) {
-      // Invalid configuration cannot be fixed by retrying.
+      // An expression that cannot be evaluated: Errored, as Kargo ends a step whose context it cannot build.
       await run.finish(
         'Errored',
         `invalid config of step "${step.alias}": ${errorMessage(error)}`,
+      );
+      return undefined;
+    }
+    let config: unknown;
+    try {
+      config = runner.parseConfig(evaluated);
+    } catch (error) {
+      // A config the step refuses cannot be fixed by retrying. Kargo's steps validate it first and fail with a
+      // terminal error (pkg/promotion/runner/builtin/validation.go), which makes the step and the promotion
+      // Failed, with the message `step "<alias>": invalid <kind> config: ...` (pkg/promotion/local_executor.go).
+      await run.finish(
+        'Failed',
+        `step "${step.alias}": ${errorMessage(error)}`,
       );
       return undefined;
     }
