@@ -139,6 +139,35 @@ describe('Argo CD simulator', () => {
     ).toContain('argocd-application-controller');
   });
 
+  it('syncs a requested branch or HEAD to the commit it resolves to, as Argo CD does', async () => {
+    server.store.put(
+      applicationManifest({
+        name: 'web',
+        source: {
+          repoURL: 'https://github.com/acme/deploy.git',
+          path: 'web',
+          targetRevision: 'HEAD',
+        },
+      }),
+    );
+    simulator = new ArgoCdSimulator({
+      store: server.store,
+      resolveRevision: source =>
+        source.targetRevision === 'HEAD'
+          ? 'c0ffee'
+          : String(source.targetRevision),
+    });
+    // Kargo's argocd-update without a desired revision asks for the source's target revision.
+    await requestSync('web', { revision: 'HEAD' });
+    simulator.settle();
+    const app = await read('web');
+    expect(app.status.operationState.syncResult.revision).toBe('c0ffee');
+    expect(app.status.sync).toMatchObject({
+      status: 'Synced',
+      revision: 'c0ffee',
+    });
+  });
+
   it('syncs multi-source apps to the requested revisions and compares them with the desired ones', async () => {
     server.store.put(
       applicationManifest({

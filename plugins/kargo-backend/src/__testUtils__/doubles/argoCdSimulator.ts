@@ -9,7 +9,8 @@
  *     moves and the annotation is removed;
  *   - an app never reconciled: OutOfSync and Missing until synced.
  * The synced revision is the operation's `sync.revision(s)` when given, else the desired one: each source's
- * `targetRevision` through `resolveRevision` (identity by default; map branches to commits there). `reconciledAt`
+ * `targetRevision`; both go through `resolveRevision` (identity by default; map branches to commits there), as
+ * Argo CD syncs a branch or `HEAD` to the commit it points at. `reconciledAt`
  * is set on every reconcile, so it is never before the operation's `finishedAt`.
  *
  * Time is steps: `step()` advances every app with work by one step, `settle()` steps until nothing is left
@@ -114,6 +115,24 @@ export class ArgoCdSimulator {
       this.options.resolveRevision ??
       (source => String(source.targetRevision ?? 'HEAD'));
     return sourcesOf(app).sources.map(source => resolve(source, app));
+  }
+
+  /**
+   * The revisions a sync operation asked for, resolved as Argo CD's repo server resolves them before it syncs
+   * (a branch or `HEAD` to its commit; a commit stays itself), each against the source at its position.
+   */
+  private resolveRequested(
+    app: KubernetesObjectDouble,
+    requested: string[],
+  ): string[] {
+    const resolve = this.options.resolveRevision;
+    if (!resolve) return requested;
+    const { sources } = sourcesOf(app);
+    return requested.map((revision, i) =>
+      sources[i]
+        ? resolve({ ...sources[i], targetRevision: revision }, app)
+        : revision,
+    );
   }
 
   private needsWork(app: KubernetesObjectDouble): boolean {
@@ -246,7 +265,9 @@ export class ArgoCdSimulator {
         stage: 'running',
         wait: delay,
         operation,
-        revisions: requested ?? this.desiredRevisions(app),
+        revisions: requested
+          ? this.resolveRequested(app, requested)
+          : this.desiredRevisions(app),
       });
       this.write(app, (_, status) => {
         status.operationState = {
