@@ -100,8 +100,10 @@ describeWithRegistry('Kargo example repositories', () => {
       const definitions = new DefinitionService({
         locations: [
           { type: 'file', target: 'simple/kargo/*.yaml' },
-          { type: 'file', target: 'advanced/*/*.yaml' },
-          { type: 'file', target: 'helm/*/*.yaml' },
+          { type: 'file', target: 'advanced/kargo/*.yaml' },
+          { type: 'file', target: 'advanced/argocd/*.yaml' },
+          { type: 'file', target: 'helm/kargo/*.yaml' },
+          { type: 'file', target: 'helm/argocd/*.yaml' },
           { type: 'file', target: 'quickstart/*.yaml' },
         ],
         store,
@@ -162,7 +164,7 @@ describeWithRegistry('Kargo example repositories', () => {
         'prod',
         'prod-eu',
       ]);
-      expect(stages('helm-shop')).toEqual(['dev', 'staging']);
+      expect(stages('helm-shop')).toEqual(['dev', 'prod-eu', 'staging']);
 
       const stores = DatabaseKargoStores.fromKnex(knex);
       const warehouses = new WarehouseService({
