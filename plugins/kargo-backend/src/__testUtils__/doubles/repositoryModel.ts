@@ -47,6 +47,21 @@ export class RepositoryModel {
     return sha === undefined ? undefined : this.commits.get(sha);
   }
 
+  /**
+   * Adds a commit as it is (its SHA, parents and files), for a model that mirrors a real repository
+   * (gitMirror.ts); its parents must be there already.
+   */
+  importCommit(commit: ModelCommit): void {
+    for (const parent of commit.parents) {
+      if (!this.commits.has(parent)) {
+        throw new Error(
+          `parent ${parent} of ${commit.sha} is not in the model`,
+        );
+      }
+    }
+    this.commits.set(commit.sha, commit);
+  }
+
   /** Creates a branch at the head of another. */
   createBranch(name: string, from: string = this.defaultBranch): void {
     const sha = this.branches.get(from);
