@@ -555,7 +555,7 @@ describeWithRegistry('promotions of the Kargo example repositories', () => {
           head: firstBranch,
           base: 'main',
           title: `Updated ./src/env/prod to use new image`,
-          body: `\n- ${host}/acme/storefront:v1.1.0`,
+          body: `\n- ${host}/acme/storefront:v1.1.0\n`,
         }),
       ]);
       onGithub.closePull(1);

@@ -139,7 +139,8 @@ describe('git-open-pr', () => {
     });
     expect(repo().pull(1)).toMatchObject({
       title: 'Promote app to 1.2.3',
-      body: '\nFreight abc123',
+      // The rest of the message as Git stores it, newline included, as Kargo reads it with `git log`.
+      body: '\nFreight abc123\n',
       head: 'kargo/promo-1',
       base: 'main',
     });
@@ -151,7 +152,7 @@ describe('git-open-pr', () => {
     expect(repo().pull(1)).toMatchObject({
       title: 'Deploy to test',
       // With a title, the description defaults to the whole commit message.
-      body: 'Promote app to 1.2.3\n\nFreight abc123',
+      body: 'Promote app to 1.2.3\n\nFreight abc123\n',
       labels: ['infra', 'needs-review'],
     });
 

@@ -134,8 +134,13 @@ async function openPullRequest(
  */
 function titleAndDescription(
   config: GitOpenPrConfig,
-  commitMessage: string,
+  apiMessage: string,
 ): { title: string; description: string } {
+  // Kargo reads the message with `git log --pretty=format:%B` (git_pr_opener.go), which gives it as Git stores
+  // it, ending in a newline; hosting APIs may leave that newline out. The description is the same either way.
+  const commitMessage = apiMessage.endsWith('\n')
+    ? apiMessage
+    : `${apiMessage}\n`;
   if (config.title) {
     return {
       title: config.title,
