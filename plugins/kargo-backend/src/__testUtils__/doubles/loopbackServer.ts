@@ -36,13 +36,13 @@ export interface LoopbackServer {
 
 /** Starts a server on an ephemeral loopback port that answers with `handle`. */
 export async function startLoopbackServer(
-  handle: (request: DoubleRequest) => DoubleResponse,
+  handle: (request: DoubleRequest) => DoubleResponse | Promise<DoubleResponse>,
 ): Promise<LoopbackServer> {
   const requests: DoubleRequest[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', chunk => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       let answer: DoubleResponse;
       try {
         const url = new URL(req.url ?? '/', 'http://double.invalid');
@@ -58,7 +58,7 @@ export async function startLoopbackServer(
           ),
         };
         requests.push(request);
-        answer = handle(request);
+        answer = await handle(request);
       } catch (error) {
         answer = {
           status: 400,

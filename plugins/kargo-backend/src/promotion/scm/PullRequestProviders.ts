@@ -222,6 +222,44 @@ export class PullRequestProviders {
   }
 
   /**
+   * Where the GitHub REST API of a GitHub repository URL is, and the repository's owner and name: the
+   * `apiBaseUrl` of the `integrations.github` entry for the host, else `https://api.github.com` for github.com
+   * and `<scheme>://<host>/api/v3` (GitHub Enterprise Server) for other hosts.
+   *
+   * @throws InputError when the URL is not a GitHub repository URL (`https://<host>/<owner>/<repository>`).
+   */
+  githubRepository(repoURL: string): {
+    apiBaseUrl: string;
+    owner: string;
+    repo: string;
+  } {
+    let location;
+    try {
+      location = parseRepoUrl(repoURL);
+    } catch (error) {
+      throw new InputError(
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    const { scheme, host, path } = location;
+    const segments = path.split('/');
+    if (segments.length !== 2) {
+      throw new InputError(
+        `"${redactUrl(
+          repoURL,
+        )}" is not a GitHub repository URL (expected https://${host}/<owner>/<repository>)`,
+      );
+    }
+    const integration = this.integrations.github.byHost(host);
+    return {
+      apiBaseUrl:
+        integration?.config.apiBaseUrl ?? githubApiBaseUrl(scheme, host),
+      owner: segments[0],
+      repo: segments[1],
+    };
+  }
+
+  /**
    * Headers from the credentials configured in `integrations.azure` for the host. A host without
    * configured credentials is called anonymously: Backstage would otherwise fall back to the machine's
    * ambient Azure identity, which is not configuration.
