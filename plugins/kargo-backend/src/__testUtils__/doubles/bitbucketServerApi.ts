@@ -166,9 +166,10 @@ export async function startBitbucketServerApiDouble(
       const filter = request.query.get('filterText') ?? '';
       const branches = [...repo.git.branches.keys()]
         .filter(name => name.includes(filter))
-        .sort((a, b) =>
-          // boostMatches: the exact match first.
-          a === filter ? -1 : b === filter ? 1 : a.localeCompare(b),
+        // boostMatches: the exact match first.
+        .sort(
+          (a, b) =>
+            Number(b === filter) - Number(a === filter) || a.localeCompare(b),
         )
         .map(name => ({
           id: `refs/heads/${name}`,

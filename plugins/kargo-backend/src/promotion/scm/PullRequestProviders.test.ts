@@ -95,12 +95,11 @@ describe('PullRequestProviders', () => {
     ])(
       'serves %s through its integration’s credentials',
       async (url, name, message) => {
-        const repoURL =
-          url === 'azure'
-            ? `${doubles.azure.url}/contoso/Platform/_git/app`
-            : url === 'bitbucket-server'
-            ? `${doubles.bitbucketServer.baseUrl}/scm/PLAT/app.git`
-            : url;
+        const urls: Record<string, string> = {
+          azure: `${doubles.azure.url}/contoso/Platform/_git/app`,
+          'bitbucket-server': `${doubles.bitbucketServer.baseUrl}/scm/PLAT/app.git`,
+        };
+        const repoURL = urls[url] ?? url;
         const provider = await PullRequestProviders.fromConfig(
           doubles.config,
           doubles.providerOptions,

@@ -128,6 +128,16 @@ describe('github-push', () => {
     return { repo, remote, url, ctx, out, change, gitIn };
   }
 
+  /** A commit made on the remote by someone else. */
+  const concurrentCommit = (
+    repo: TestRepository,
+    file: string,
+    content: string,
+  ) =>
+    repo.commit([
+      { files: { [file]: content }, message: `concurrent ${file}` },
+    ]);
+
   /** The commit at the head of a remote branch, as the API double reports it. */
   async function remoteCommit(
     remote: GithubGitRepositoryDouble,
@@ -396,14 +406,4 @@ describe('github-push', () => {
       server.configureHttp({ auth: credentials });
     }
   });
-
-  /** A commit made on the remote by someone else. */
-  const concurrentCommit = (
-    repo: TestRepository,
-    file: string,
-    content: string,
-  ) =>
-    repo.commit([
-      { files: { [file]: content }, message: `concurrent ${file}` },
-    ]);
 });

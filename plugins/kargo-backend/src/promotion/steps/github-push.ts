@@ -237,6 +237,27 @@ async function githubPush(
   return { status: 'Succeeded', output };
 }
 
+const identitySchema = z
+  .object({ name: z.string(), email: z.string(), date: z.string() })
+  .partial();
+
+const comparisonSchema = z.object({
+  status: z.string(),
+  merge_base_commit: z.object({ sha: z.string() }),
+  commits: z.array(
+    z.object({
+      sha: z.string(),
+      commit: z.object({
+        message: z.string(),
+        tree: z.object({ sha: z.string() }),
+        author: identitySchema.nullable().optional(),
+        committer: identitySchema.nullable().optional(),
+      }),
+      parents: z.array(z.object({ sha: z.string() })),
+    }),
+  ),
+});
+
 /** One attempt: integrate, stage, compare, replay, move the branch. */
 async function pushOnce(
   tree: WorkTree,
@@ -346,27 +367,6 @@ async function pushOnce(
   }
   context.logger.info(`moved branch ${targetBranch} to ${newHead}`);
 }
-
-const identitySchema = z
-  .object({ name: z.string(), email: z.string(), date: z.string() })
-  .partial();
-
-const comparisonSchema = z.object({
-  status: z.string(),
-  merge_base_commit: z.object({ sha: z.string() }),
-  commits: z.array(
-    z.object({
-      sha: z.string(),
-      commit: z.object({
-        message: z.string(),
-        tree: z.object({ sha: z.string() }),
-        author: identitySchema.nullable().optional(),
-        committer: identitySchema.nullable().optional(),
-      }),
-      parents: z.array(z.object({ sha: z.string() })),
-    }),
-  ),
-});
 
 type ComparedCommit = z.infer<typeof comparisonSchema>['commits'][number];
 
