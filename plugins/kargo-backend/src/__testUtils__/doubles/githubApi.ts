@@ -83,7 +83,13 @@ export interface GithubApiDouble {
 
 /** Starts a GitHub API double on a loopback port. */
 export async function startGithubApiDouble(
-  options: { token?: string; webHost?: string; enterprise?: boolean } = {},
+  options: {
+    token?: string;
+    webHost?: string;
+    enterprise?: boolean;
+    /** Serves HTTPS with this key and certificate (a self-signed one, as a GitHub Enterprise Server may have). */
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<GithubApiDouble> {
   const token = options.token ?? 'ghp_doubletoken0000000000000000000000';
   const webHost = options.webHost ?? 'github.com';
@@ -161,7 +167,7 @@ export async function startGithubApiDouble(
     }
   };
 
-  server = await startLoopbackServer(handle);
+  server = await startLoopbackServer(handle, { tls: options.tls });
   const started = server;
   api = {
     apiBaseUrl: apiBaseUrl(),

@@ -183,11 +183,18 @@ async function insecureFetch(
 }
 
 function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'timed out';
-  const cause = error.cause;
-  if (cause instanceof Error) return `${error.message} (${cause.message})`;
-  return error.message;
+  // fetch's errors and their causes may come from another realm than this module's `Error` (under Jest, for
+  // one): they are read by shape.
+  const { name, message, cause } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: { message?: unknown };
+  };
+  if (typeof message !== 'string') return String(error);
+  if (name === 'TimeoutError') return 'timed out';
+  if (typeof cause?.message === 'string')
+    return `${message} (${cause.message})`;
+  return message;
 }
 
 /**

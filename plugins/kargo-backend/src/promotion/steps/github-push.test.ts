@@ -19,6 +19,7 @@ import {
   generateSigningKey,
   TestSigningKey,
 } from '../../__testUtils__/services/gpg';
+import { selfSignedCertificate } from '../../__testUtils__/services/tls';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { GitClient } from '../../git/GitClient';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
@@ -373,6 +374,39 @@ describe('github-push', () => {
       /contains 2 commits, which exceeds the configured maximum of 1/,
     );
     expect((await repo.log()).map(c => c.subject)).toEqual(['commit 1']);
+  });
+
+  it('skips TLS verification of the API with insecureSkipTLSVerify only', async () => {
+    const enterprise = await startGithubApiDouble({
+      token: github.token,
+      enterprise: true,
+      tls: selfSignedCertificate(),
+    });
+    try {
+      const { repo, ctx, change } = await promotion();
+      enterprise.addGitRepository(`acme/app-${counter}`, repo.dir);
+      await change('values.yaml', 'tag: v2\n');
+      const selfSigned = createGithubPushStep({
+        git,
+        pushBackoffMs: () => 0,
+        github: repoURL => ({
+          ...providers.githubRepository(repoURL),
+          apiBaseUrl: enterprise.apiBaseUrl,
+        }),
+      }) as PromotionStepRunner<unknown>;
+      const refused = await run(selfSigned, ctx, { path: 'out' }).catch(e => e);
+      expect(refused.message).toMatch(/self[- ]signed certificate/);
+      expect((await repo.log()).map(c => c.subject)).toEqual(['commit 1']);
+      const result = await run(selfSigned, ctx, {
+        path: 'out',
+        insecureSkipTLSVerify: true,
+      });
+      expect(result.status).toBe('Succeeded');
+      expect(enterprise.apiBaseUrl).toMatch(/^https:/);
+      expect(await repo.show('main', 'values.yaml')).toBe('tag: v2\n');
+    } finally {
+      await enterprise.close();
+    }
   });
 
   it('fails without credentials for the repository', async () => {

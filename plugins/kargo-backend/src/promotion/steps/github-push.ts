@@ -126,9 +126,15 @@ async function githubPush(
   const tree = await WorkTree.open(deps.git, context, config.path);
   const credentials = await context.credentials.git(tree.repoURL);
   if (!credentials) {
+    const ssh =
+      tree.repoURL.startsWith('ssh://') || !tree.repoURL.includes('://');
     return {
       status: 'Failed',
-      message: `no credentials found for ${redactUrl(tree.repoURL)}`,
+      message: ssh
+        ? `no token for ${redactUrl(
+            tree.repoURL,
+          )}: an SSH key can be used for basic Git operations only and cannot authenticate to the GitHub API; clone the repository over HTTPS with a GitHub integration (a token or a GitHub App)`
+        : `no credentials found for ${redactUrl(tree.repoURL)}`,
     };
   }
   if (!credentials.password) {
