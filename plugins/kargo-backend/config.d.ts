@@ -66,6 +66,20 @@ export interface Config {
        * Default: 30 seconds.
        */
       shutdownTimeout?: HumanDuration | string;
+      /** Settings of the `github-push` step (Kargo's `controller.githubPush` Helm values). */
+      githubPush?: {
+        /**
+         * The most commits one `github-push` replays through the GitHub API: a guard against replaying a large
+         * history by mistake. Default: 10.
+         */
+        maxRevisions?: number;
+        /**
+         * Replay every commit without author and committer, not only those signed by a trusted key, so that
+         * GitHub signs (verifies) all of them; a `Co-authored-by` trailer keeps the author. This vouches for
+         * commits nothing verified. Default: false.
+         */
+        verifyUntrustedCommits?: boolean;
+      };
       /**
        * The programs that the `kustomize-build` and `helm-template` steps run. Each runs with the promotion's
        * work directory as its current directory, with `PATH` and nothing else of the backend's environment.

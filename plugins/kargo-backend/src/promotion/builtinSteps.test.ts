@@ -39,6 +39,7 @@ describe('builtinPromotionSteps', () => {
       'git-push',
       'git-tag',
       'git-wait-for-pr',
+      'github-push',
       'helm-template',
       'helm-update-chart',
       'http',

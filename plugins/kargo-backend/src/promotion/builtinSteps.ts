@@ -19,6 +19,7 @@ import { createGitCommitStep } from './steps/git-commit';
 import { createGitMergePrStep } from './steps/git-merge-pr';
 import { createGitOpenPrStep } from './steps/git-open-pr';
 import { createGitPushStep } from './steps/git-push';
+import { createGithubPushStep } from './steps/github-push';
 import { createGitTagStep } from './steps/git-tag';
 import { createGitWaitForPrStep } from './steps/git-wait-for-pr';
 import { createHelmTemplateStep } from './steps/helm-template';
@@ -98,6 +99,18 @@ export function builtinPromotionSteps(
     createGitCommitStep(git),
     createGitPushStep(git),
     createGitTagStep(git),
+    createGithubPushStep({
+      ...git,
+      github: repoURL => providers.githubRepository(repoURL),
+      settings: {
+        maxRevisions: options.config.getOptionalNumber(
+          'kargo.promotions.githubPush.maxRevisions',
+        ),
+        verifyUntrustedCommits: options.config.getOptionalBoolean(
+          'kargo.promotions.githubPush.verifyUntrustedCommits',
+        ),
+      },
+    }),
     // Pull requests, through the SCM integrations.
     createGitOpenPrStep({ providers }),
     createGitWaitForPrStep({ providers }),

@@ -206,8 +206,10 @@ const gitea: Provider = (request, secret) => {
 };
 
 /**
- * Bitbucket Cloud: `X-Hub-Signature: sha256=<HMAC-SHA256 of the body>`; `repo:push` events; merged
- * (`pullrequest:fulfilled`) or declined (`pullrequest:rejected`) pull requests.
+ * Bitbucket Cloud and Bitbucket Server / Data Center, as Kargo's `bitbucket` receiver: `X-Hub-Signature:
+ * sha256=<HMAC-SHA256 of the body>`; pushes (Cloud's `repo:push`, Server's `repo:refs_changed`); merged or
+ * declined pull requests (Cloud's `pullrequest:fulfilled` and `pullrequest:rejected`, Server's `pr:merged` and
+ * `pr:declined`).
  */
 const bitbucket: Provider = (request, secret) => {
   if (
@@ -225,6 +227,27 @@ const bitbucket: Provider = (request, secret) => {
       field(payload, 'pullrequest', 'links', 'html', 'href'),
       'Bitbucket event',
     );
+  }
+  if (event === 'pr:merged' || event === 'pr:declined') {
+    return pullRequest(
+      field(payload, 'pullRequest', 'links', 'self', 0, 'href'),
+      'Bitbucket Server event',
+    );
+  }
+  if (event === 'repo:refs_changed' && field(payload, 'repository')) {
+    const clones = field(payload, 'repository', 'links', 'clone');
+    return {
+      kind: 'push',
+      push: {
+        gitRepoURLs: strings(
+          ...(Array.isArray(clones)
+            ? clones.map(clone => field(clone, 'href'))
+            : []),
+        ),
+        imageRepoURLs: [],
+        branch: branchOf(field(payload, 'changes', 0, 'ref', 'id')),
+      },
+    };
   }
   if (event === 'repo:push' && field(payload, 'repository')) {
     const html = field(payload, 'repository', 'links', 'html', 'href');

@@ -174,6 +174,29 @@ const deliveries: Delivery[] = [
     refreshed: ['app'],
   },
   {
+    name: 'Bitbucket Server refs changed',
+    receiver: 'bb',
+    body: {
+      repository: {
+        links: {
+          clone: [
+            { href: 'ssh://git@github.com:7999/acme/other.git', name: 'ssh' },
+            { href: 'https://github.com/acme/app.git', name: 'http' },
+          ],
+        },
+      },
+      changes: [
+        { ref: { id: 'refs/heads/main', displayId: 'main', type: 'BRANCH' } },
+      ],
+    },
+    headers: (b: string) => ({
+      'x-event-key': 'repo:refs_changed',
+      'x-hub-signature': `sha256=${hmac('bb-s3cret', b)}`,
+    }),
+    status: 200,
+    refreshed: ['app'],
+  },
+  {
     name: 'Docker Hub push of an official-style short name',
     receiver: 'dh',
     body: { repository: { repo_name: 'acme/web' } },
@@ -366,6 +389,15 @@ describe.each(databases.eachSupportedId())('webhook receivers on %p', id => {
       body: { pullrequest: { links: { html: { href: PR_URL } } } },
       headers: (b: string) => ({
         'x-event-key': 'pullrequest:fulfilled',
+        'x-hub-signature': `sha256=${hmac('bb-s3cret', b)}`,
+      }),
+    },
+    {
+      provider: 'Bitbucket Server',
+      receiver: 'bb',
+      body: { pullRequest: { links: { self: [{ href: PR_URL }] } } },
+      headers: (b: string) => ({
+        'x-event-key': 'pr:merged',
         'x-hub-signature': `sha256=${hmac('bb-s3cret', b)}`,
       }),
     },

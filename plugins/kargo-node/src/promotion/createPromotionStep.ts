@@ -44,6 +44,8 @@ export interface PromotionStepOptions<
     context: PromotionStepContext,
     config: TConfig,
   ): Promise<PromotionStepResult & { output?: TOutput }>;
+  /** See {@link PromotionStepRunner.restore}. */
+  restore?(context: PromotionStepContext, config: TConfig): Promise<void>;
 }
 
 /**
@@ -92,5 +94,6 @@ export function createPromotionStep<
       return parsed;
     },
     run: (context, config) => run(context, config),
+    ...(options.restore !== undefined && { restore: options.restore }),
   };
 }

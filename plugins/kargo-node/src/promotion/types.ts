@@ -168,6 +168,14 @@ export interface PromotionStepRunner<TConfig = unknown> {
     context: PromotionStepContext,
     config: TConfig,
   ): Promise<PromotionStepResult>;
+  /**
+   * Sets up again what a finished run of the step prepared outside the work directory for the life of the
+   * backend process only (such as the GnuPG home holding `git-clone`'s signing key). The engine calls it, with the
+   * step's config evaluated again, for each step that succeeded before, when it resumes a promotion, which may be
+   * in another process than the one that ran the step. It must be cheap when nothing was lost, and it must not
+   * repeat the step's effects.
+   */
+  restore?(context: PromotionStepContext, config: TConfig): Promise<void>;
 }
 
 /**

@@ -12,6 +12,8 @@
  *   PUT  /repos/{owner}/{repo}/pulls/{number}/merge          200 | 405 (not mergeable, method not allowed) |
  *                                                            409 (head moved) | 422 (bad merge_method) | 404
  *   POST /repos/{owner}/{repo}/issues/{number}/labels        200 | 404
+ * and, for repositories added with `addGitRepository` (a real bare repository), the Git database endpoints
+ * (`git/ref`, `git/commits`, `git/refs`) and `compare` on real Git history: see githubGitData.ts.
  * Every request needs `Authorization: Bearer <token>` (or `token <token>`): 401 "Requires authentication"
  * without one, 401 "Bad credentials" with another; with `rateLimitExhausted`, 403 "API rate limit exceeded"
  * and `x-ratelimit-remaining: 0`. Unknown repositories answer 404 "Not Found".
@@ -41,8 +43,13 @@ import {
   notFound,
 } from './githubHandlers';
 import { GithubRepositoryDouble } from './githubRepository';
+import {
+  GithubGitRepositoryDouble,
+  handleGitRepository,
+} from './githubGitData';
 
 export { GithubRepositoryDouble } from './githubRepository';
+export { GithubGitRepositoryDouble } from './githubGitData';
 export type { GithubPullDouble } from './githubRepository';
 
 /** A running GitHub API double. */
@@ -55,7 +62,7 @@ export interface GithubApiDouble {
   webHost: string;
   requests: DoubleRequest[];
   /** Called with each authenticated request before it is answered: lets a test change state mid-flow. */
-  onRequest?: (request: DoubleRequest) => void;
+  onRequest?: (request: DoubleRequest) => void | Promise<void>;
   /** While true, every authenticated request is refused as GitHub does when the rate limit is used up. */
   rateLimitExhausted: boolean;
   /** Creates a repository with one commit on its default branch. */
@@ -64,30 +71,48 @@ export interface GithubApiDouble {
     options?: { defaultBranch?: string },
   ): GithubRepositoryDouble;
   repository(fullName: string): GithubRepositoryDouble | undefined;
+  /**
+   * Serves the bare repository at `gitDir` (a test Git server's) as `fullName` through the Git database and
+   * comparison endpoints (githubGitData.ts), for clients that push over Git and then work through the API.
+   */
+  addGitRepository(fullName: string, gitDir: string): GithubGitRepositoryDouble;
+  /** Who commits GitHub makes for the token's identity are attributed to. */
+  appIdentity: { name: string; email: string };
   close(): Promise<void>;
 }
 
 /** Starts a GitHub API double on a loopback port. */
 export async function startGithubApiDouble(
-  options: { token?: string; webHost?: string; enterprise?: boolean } = {},
+  options: {
+    token?: string;
+    webHost?: string;
+    enterprise?: boolean;
+    /** Serves HTTPS with this key and certificate (a self-signed one, as a GitHub Enterprise Server may have). */
+    tls?: { key: string; cert: string };
+  } = {},
 ): Promise<GithubApiDouble> {
   const token = options.token ?? 'ghp_doubletoken0000000000000000000000';
   const webHost = options.webHost ?? 'github.com';
   const prefix = options.enterprise ? ['api', 'v3'] : [];
   const repositories = new Map<string, GithubRepositoryDouble>();
+  const gitRepositories = new Map<string, GithubGitRepositoryDouble>();
+  const appIdentity = {
+    name: 'kargo-portal[bot]',
+    email: '1+kargo-portal[bot]@users.noreply.github.com',
+  };
   let server: LoopbackServer | undefined = undefined;
   const apiBaseUrl = () => `${server!.url}${prefix.map(p => `/${p}`).join('')}`;
 
   let api: GithubApiDouble | undefined = undefined;
 
-  const handle = (request: DoubleRequest): DoubleResponse => {
+  const handle = async (request: DoubleRequest): Promise<DoubleResponse> => {
     const authorization = request.headers.authorization;
     if (!authorization) {
       return error(401, 'Requires authentication');
     }
     const match = /^(?:Bearer|token) (.+)$/.exec(authorization);
     if (!match || match[1] !== token) return error(401, 'Bad credentials');
-    api?.onRequest?.(request);
+    await api?.onRequest?.(request);
     if (api?.rateLimitExhausted) {
       return {
         ...error(403, 'API rate limit exceeded for user ID 1.'),
@@ -101,6 +126,14 @@ export async function startGithubApiDouble(
       prefix.length,
     );
     if (root !== 'repos' || !owner || !repo) return notFound();
+    const gitRepository = gitRepositories.get(`${owner}/${repo}`.toLowerCase());
+    if (gitRepository) {
+      return handleGitRepository(
+        { repository: gitRepository, request, apiBaseUrl: apiBaseUrl() },
+        collection,
+        rest,
+      );
+    }
     const repository = repositories.get(`${owner}/${repo}`.toLowerCase());
     if (!repository) return notFound();
     const context: Context = {
@@ -134,7 +167,7 @@ export async function startGithubApiDouble(
     }
   };
 
-  server = await startLoopbackServer(handle);
+  server = await startLoopbackServer(handle, { tls: options.tls });
   const started = server;
   api = {
     apiBaseUrl: apiBaseUrl(),
@@ -153,6 +186,18 @@ export async function startGithubApiDouble(
       return repository;
     },
     repository: fullName => repositories.get(fullName.toLowerCase()),
+    appIdentity,
+    addGitRepository(fullName, gitDir) {
+      const [owner, name] = fullName.split('/');
+      const repository = new GithubGitRepositoryDouble(
+        owner,
+        name,
+        gitDir,
+        appIdentity,
+      );
+      gitRepositories.set(fullName.toLowerCase(), repository);
+      return repository;
+    },
     close: () => started.close(),
   };
   return api;

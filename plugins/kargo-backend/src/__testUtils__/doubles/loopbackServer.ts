@@ -4,6 +4,7 @@
  * for tests to inspect, and writes JSON answers.
  */
 import http from 'node:http';
+import https from 'node:https';
 
 /** A request as a double sees it. */
 export interface DoubleRequest {
@@ -27,7 +28,7 @@ export interface DoubleResponse {
 
 /** A running loopback server. */
 export interface LoopbackServer {
-  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  /** `http://127.0.0.1:<port>` (`https` with TLS), no trailing slash. */
   url: string;
   /** Every request received, oldest first. */
   requests: DoubleRequest[];
@@ -36,13 +37,14 @@ export interface LoopbackServer {
 
 /** Starts a server on an ephemeral loopback port that answers with `handle`. */
 export async function startLoopbackServer(
-  handle: (request: DoubleRequest) => DoubleResponse,
+  handle: (request: DoubleRequest) => DoubleResponse | Promise<DoubleResponse>,
+  options: { tls?: { key: string; cert: string } } = {},
 ): Promise<LoopbackServer> {
   const requests: DoubleRequest[] = [];
-  const server = http.createServer((req, res) => {
+  const listener: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', chunk => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       let answer: DoubleResponse;
       try {
         const url = new URL(req.url ?? '/', 'http://double.invalid');
@@ -58,7 +60,7 @@ export async function startLoopbackServer(
           ),
         };
         requests.push(request);
-        answer = handle(request);
+        answer = await handle(request);
       } catch (error) {
         answer = {
           status: 400,
@@ -76,14 +78,17 @@ export async function startLoopbackServer(
       });
       res.end(text);
     });
-  });
+  };
+  const server = options.tls
+    ? https.createServer(options.tls, listener)
+    : http.createServer(listener);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') {
     throw new Error('the loopback server has no TCP address');
   }
   return {
-    url: `http://127.0.0.1:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${address.port}`,
     requests,
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -6,6 +6,8 @@
  *   gitea.acme.test       -> Gitea double (`integrations.gitea`, basic auth)
  *   bitbucket.org         -> Bitbucket Cloud double (`integrations.bitbucketCloud`, username and API token; the
  *                            API root, fixed by Backstage, is given as `providerOptions`)
+ *   <bitbucketServer.host> -> Bitbucket Server double (`integrations.bitbucketServer`, an HTTP access token);
+ *                            repository URLs `http://<bitbucketServer.host>/scm/<KEY>/<slug>.git`
  *   <azure.host>          -> Azure DevOps double as an Azure DevOps Server (`integrations.azure`, a PAT);
  *                            repository URLs `http://<azure.host>/<org>/<project>/_git/<repo>`
  */
@@ -16,6 +18,10 @@ import {
   startAzureDevOpsApiDouble,
 } from './azureDevOpsApi';
 import { BitbucketApiDouble, startBitbucketApiDouble } from './bitbucketApi';
+import {
+  BitbucketServerApiDouble,
+  startBitbucketServerApiDouble,
+} from './bitbucketServerApi';
 import { GiteaApiDouble, startGiteaApiDouble } from './giteaApi';
 import { GithubApiDouble, startGithubApiDouble } from './githubApi';
 import { GitlabApiDouble, startGitlabApiDouble } from './gitlabApi';
@@ -26,6 +32,7 @@ export interface ScmDoubles {
   gitlab: GitlabApiDouble;
   gitea: GiteaApiDouble;
   bitbucket: BitbucketApiDouble;
+  bitbucketServer: BitbucketServerApiDouble;
   azure: AzureDevOpsApiDouble;
   /** The integrations of every double. */
   config: ConfigReader;
@@ -46,6 +53,7 @@ export async function startScmDoubles(): Promise<ScmDoubles> {
     webBaseUrl: 'https://gitea.acme.test',
   });
   const bitbucket = await startBitbucketApiDouble();
+  const bitbucketServer = await startBitbucketServerApiDouble();
   const azure = await startAzureDevOpsApiDouble();
   const integrations = (secret: (real: string) => string) =>
     new ConfigReader({
@@ -75,6 +83,13 @@ export async function startScmDoubles(): Promise<ScmDoubles> {
         bitbucketCloud: [
           { username: bitbucket.username, token: secret(bitbucket.token) },
         ],
+        bitbucketServer: [
+          {
+            host: bitbucketServer.host,
+            apiBaseUrl: bitbucketServer.apiBaseUrl,
+            token: secret(bitbucketServer.token),
+          },
+        ],
         azure: [
           {
             host: azure.host,
@@ -88,6 +103,7 @@ export async function startScmDoubles(): Promise<ScmDoubles> {
     gitlab,
     gitea,
     bitbucket,
+    bitbucketServer,
     azure,
     config: integrations(real => real),
     configWithWrongTokens: integrations(real => `${real}-wrong-secret`),
@@ -97,6 +113,7 @@ export async function startScmDoubles(): Promise<ScmDoubles> {
       await gitlab.close();
       await gitea.close();
       await bitbucket.close();
+      await bitbucketServer.close();
       await azure.close();
     },
   };

@@ -7,7 +7,7 @@ import {
   PromotionStepResult,
   PromotionStepRunner,
 } from '@kargo-portal/plugin-kargo-node';
-import { attemptStep, recordingCredentials } from './attempt';
+import { attemptStep, recordingCredentials, stepContext } from './attempt';
 import { checkedEffects, checkedHealthCheck } from './effects';
 import { aliasNamespace, stepExpressionEnv } from './env';
 import {
@@ -17,7 +17,7 @@ import {
 } from './expressions';
 import { finalPhase, hasFailures } from './phase';
 import { PlannedStep, PromotionPlan } from './plan';
-import { Redactor } from './redaction';
+import { Redactor, StepLog } from './redaction';
 import { DEFAULT_ERROR_THRESHOLD, StepRegistry } from './StepRegistry';
 import { SaveRunState, StepRun, errorMessage } from './StepRun';
 import {
@@ -70,6 +70,8 @@ export interface PromotionRunOptions {
 interface RunScope extends PromotionRunOptions {
   redactor: Redactor;
   credentials: PromotionCredentials;
+  /** Whether the earlier steps' process-local preparations were restored in this call (see `restoreEarlier`). */
+  restored?: boolean;
 }
 
 /** Whether a step's expressions (`if`, `config`, `vars`) call a metadata function: only then is metadata read. */
@@ -270,6 +272,16 @@ export class PromotionEngine {
     runtime.inFlight = true;
     await run.save();
 
+    if (!scope.restored) {
+      scope.restored = true;
+      try {
+        await this.restoreEarlier(scope, index, run.log);
+      } catch (error) {
+        runtime.inFlight = false;
+        return run.fail(error);
+      }
+    }
+
     const attempt = await attemptStep({
       runner,
       config,
@@ -307,6 +319,52 @@ export class PromotionEngine {
           );
         }
         return this.settle(run, attempt.result, redactor);
+    }
+  }
+
+  /**
+   * Lets the steps that succeeded before `index` set up again what they prepared outside the work directory for
+   * the life of a process (`restore`), once per call of `run`: the call may resume the promotion in a process that
+   * did not run them, after a restart of the backend or on another replica. Their config is evaluated again, as it
+   * was when they ran.
+   */
+  private async restoreEarlier(
+    scope: RunScope,
+    index: number,
+    log: StepLog,
+  ): Promise<void> {
+    const { plan, state, context, redactor } = scope;
+    for (let i = 0; i < index; i++) {
+      const step = plan.steps[i];
+      if (state.steps[i].status !== 'Succeeded') continue;
+      const runner = this.options.registry.get(step.uses);
+      if (!runner?.restore) continue;
+      const metadata =
+        scope.loadMetadata && usesMetadata(plan, step)
+          ? await scope.loadMetadata()
+          : undefined;
+      const env = this.env(plan, state, i, context, redactor, metadata);
+      const config = runner.parseConfig(
+        this.options.expressions.evaluateConfig(step.config ?? {}, env),
+      );
+      try {
+        await runner.restore(
+          stepContext({
+            context,
+            step,
+            credentials: scope.credentials,
+            signal: scope.signal,
+            log,
+          }),
+          config,
+        );
+      } catch (error) {
+        throw new Error(
+          `error restoring what step "${step.alias}" prepared: ${errorMessage(
+            error,
+          )}`,
+        );
+      }
     }
   }
 

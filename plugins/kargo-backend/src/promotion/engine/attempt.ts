@@ -1,5 +1,6 @@
 import {
   PromotionCredentials,
+  PromotionStepContext,
   PromotionStepResult,
   PromotionStepRunner,
 } from '@kargo-portal/plugin-kargo-node';
@@ -53,24 +54,14 @@ export async function attemptStep(options: {
   const running = (async (): Promise<Attempt> => {
     try {
       const result = await runner.run(
-        {
-          project: context.project,
-          stage: context.stage,
-          promotion: context.promotion,
-          actor: context.actor,
-          alias: step.alias,
-          workDir: context.workDir,
-          targetFreight: context.targetFreight,
-          freight: context.freight,
-          state: options.runtime.state,
-          signal: controller.signal,
-          logger: {
-            info: m => log.append('info', m),
-            warn: m => log.append('warn', m),
-            error: m => log.append('error', m),
-          },
+        stepContext({
+          context,
+          step,
           credentials: options.credentials,
-        },
+          signal: controller.signal,
+          log,
+          state: options.runtime.state,
+        }),
         options.config,
       );
       return { kind: 'result', result };
@@ -85,6 +76,36 @@ export async function attemptStep(options: {
     signal.removeEventListener('abort', onAbort);
     if (timer) clearTimeout(timer);
   }
+}
+
+/** What a step sees of the promotion when it runs (or restores what it prepared). */
+export function stepContext(options: {
+  context: PromotionRunContext;
+  step: PlannedStep;
+  credentials: PromotionCredentials;
+  signal: AbortSignal;
+  log: StepLog;
+  state?: Record<string, unknown>;
+}): PromotionStepContext {
+  const { context, step, log } = options;
+  return {
+    project: context.project,
+    stage: context.stage,
+    promotion: context.promotion,
+    actor: context.actor,
+    alias: step.alias,
+    workDir: context.workDir,
+    targetFreight: context.targetFreight,
+    freight: context.freight,
+    state: options.state,
+    signal: options.signal,
+    logger: {
+      info: m => log.append('info', m),
+      warn: m => log.append('warn', m),
+      error: m => log.append('error', m),
+    },
+    credentials: options.credentials,
+  };
 }
 
 /** Credentials that teach the redactor every secret they hand out. */

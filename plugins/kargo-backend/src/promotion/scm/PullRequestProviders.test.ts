@@ -78,6 +78,9 @@ describe('PullRequestProviders', () => {
       doubles.bitbucket
         .addRepository('acme/app')
         .git.commit('main', 'Bitbucket commit', {});
+      doubles.bitbucketServer
+        .addRepository('PLAT/app')
+        .git.commit('main', 'Bitbucket Server commit', {});
       doubles.azure
         .addRepository('contoso/Platform/app')
         .git.commit('main', 'Azure commit', {});
@@ -88,13 +91,15 @@ describe('PullRequestProviders', () => {
       ['https://gitea.acme.test/team/app.git', 'gitea', 'Gitea commit'],
       ['https://bitbucket.org/acme/app.git', 'bitbucket', 'Bitbucket commit'],
       ['azure', 'azure', 'Azure commit'],
+      ['bitbucket-server', 'bitbucket', 'Bitbucket Server commit'],
     ])(
       'serves %s through its integration’s credentials',
       async (url, name, message) => {
-        const repoURL =
-          url === 'azure'
-            ? `${doubles.azure.url}/contoso/Platform/_git/app`
-            : url;
+        const urls: Record<string, string> = {
+          azure: `${doubles.azure.url}/contoso/Platform/_git/app`,
+          'bitbucket-server': `${doubles.bitbucketServer.baseUrl}/scm/PLAT/app.git`,
+        };
+        const repoURL = urls[url] ?? url;
         const provider = await PullRequestProviders.fromConfig(
           doubles.config,
           doubles.providerOptions,
@@ -164,7 +169,7 @@ describe('PullRequestProviders', () => {
     [
       'https://bitbucket.example.org/a/b',
       'bitbucket' as const,
-      'Bitbucket Cloud (bitbucket.org) only',
+      'need Bitbucket Cloud (bitbucket.org) or a Bitbucket Server / Data Center host configured in integrations.bitbucketServer',
     ],
     [
       'https://dev.azure.com/org/project/repo',

@@ -5,12 +5,14 @@ import {
   DefaultAzureDevOpsCredentialsProvider,
   DefaultGithubCredentialsProvider,
   getBitbucketCloudRequestOptions,
+  getBitbucketServerRequestOptions,
   GithubCredentialsProvider,
   ScmIntegrationRegistry,
   ScmIntegrations,
 } from '@backstage/integration';
 import { AzurePullRequestProvider } from './AzurePullRequestProvider';
 import { BitbucketPullRequestProvider } from './BitbucketPullRequestProvider';
+import { BitbucketServerPullRequestProvider } from './BitbucketServerPullRequestProvider';
 import { GiteaPullRequestProvider } from './GiteaPullRequestProvider';
 import { GithubPullRequestProvider } from './GithubPullRequestProvider';
 import { GitlabPullRequestProvider } from './GitlabPullRequestProvider';
@@ -44,12 +46,13 @@ const PROVIDER_OF_INTEGRATION: Record<string, KargoGitProvider | undefined> = {
   gitlab: 'gitlab',
   gitea: 'gitea',
   bitbucketCloud: 'bitbucket',
+  bitbucketServer: 'bitbucket',
   azure: 'azure',
 };
 
 /**
  * Picks the pull request API for a repository URL, with the credentials of the Backstage integration
- * (`integrations.github`, `gitlab`, `gitea`, `bitbucketCloud`, `azure`) that matches its host.
+ * (`integrations.github`, `gitlab`, `gitea`, `bitbucketCloud`, `bitbucketServer`, `azure`) that matches its host.
  *
  * The provider is, in order: the step's `provider` field; the type of the integration configured for the
  * host; Kargo's guess from the host name (`github` in it or `*.ghe.com` for GitHub, `gitlab` for GitLab,
@@ -167,6 +170,23 @@ export class PullRequestProviders {
       });
     }
     if (type === 'bitbucket') {
+      const server = this.integrations.bitbucketServer.byHost(host);
+      if (server) {
+        const repository = parseBitbucketServerRepository(path);
+        if (!repository) {
+          throw new InputError(
+            `"${redactUrl(
+              repoURL,
+            )}" is not a Bitbucket Server repository URL (expected https://${host}/scm/<project>/<repository>.git)`,
+          );
+        }
+        return new BitbucketServerPullRequestProvider({
+          apiBaseUrl: server.config.apiBaseUrl,
+          ...repository,
+          headers: getBitbucketServerRequestOptions(server.config).headers,
+          signal: options.signal,
+        });
+      }
       const segments = path.split('/');
       if (segments.length !== 2) {
         throw new InputError(
@@ -178,7 +198,7 @@ export class PullRequestProviders {
       const integration = this.integrations.bitbucketCloud.byHost(host);
       if (!integration) {
         throw new InputError(
-          `pull requests on Bitbucket are supported on Bitbucket Cloud (bitbucket.org) only, not on ${host}`,
+          `pull requests on Bitbucket need Bitbucket Cloud (bitbucket.org) or a Bitbucket Server / Data Center host configured in integrations.bitbucketServer; ${host} is neither`,
         );
       }
       const { headers } = await getBitbucketCloudRequestOptions(
@@ -217,8 +237,46 @@ export class PullRequestProviders {
         ? `pull requests on ${type} are not supported (supported providers: ${KARGO_GIT_PROVIDERS.join(
             ', ',
           )})`
-        : `cannot tell the Git provider of ${host}: set "provider" in the step, or configure a GitHub, GitLab, Gitea, Bitbucket Cloud or Azure DevOps integration for the host`,
+        : `cannot tell the Git provider of ${host}: set "provider" in the step, or configure a GitHub, GitLab, Gitea, Bitbucket Cloud, Bitbucket Server or Azure DevOps integration for the host`,
     );
+  }
+
+  /**
+   * Where the GitHub REST API of a GitHub repository URL is, and the repository's owner and name: the
+   * `apiBaseUrl` of the `integrations.github` entry for the host, else `https://api.github.com` for github.com
+   * and `<scheme>://<host>/api/v3` (GitHub Enterprise Server) for other hosts.
+   *
+   * @throws InputError when the URL is not a GitHub repository URL (`https://<host>/<owner>/<repository>`).
+   */
+  githubRepository(repoURL: string): {
+    apiBaseUrl: string;
+    owner: string;
+    repo: string;
+  } {
+    let location;
+    try {
+      location = parseRepoUrl(repoURL);
+    } catch (error) {
+      throw new InputError(
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    const { scheme, host, path } = location;
+    const segments = path.split('/');
+    if (segments.length !== 2) {
+      throw new InputError(
+        `"${redactUrl(
+          repoURL,
+        )}" is not a GitHub repository URL (expected https://${host}/<owner>/<repository>)`,
+      );
+    }
+    const integration = this.integrations.github.byHost(host);
+    return {
+      apiBaseUrl:
+        integration?.config.apiBaseUrl ?? githubApiBaseUrl(scheme, host),
+      owner: segments[0],
+      repo: segments[1],
+    };
   }
 
   /**
@@ -255,6 +313,35 @@ function githubApiBaseUrl(scheme: string, host: string): string {
   return host === 'github.com'
     ? 'https://api.github.com'
     : `${scheme}://${host}/api/v3`;
+}
+
+/**
+ * The project key and repository slug of a Bitbucket Server repository path: `[<context>/]scm/<key>/<slug>`
+ * (HTTP clone URLs), `projects/<key>/repos/<slug>[/...]` (web pages) or `<key>/<slug>` (SSH clone URLs).
+ */
+function parseBitbucketServerRepository(
+  path: string,
+): { projectKey: string; repoSlug: string } | undefined {
+  const segments = path.split('/');
+  const scm = segments.lastIndexOf('scm');
+  if (scm >= 0 && segments.length === scm + 3) {
+    return { projectKey: segments[scm + 1], repoSlug: segments[scm + 2] };
+  }
+  const projects = segments.indexOf('projects');
+  if (
+    projects >= 0 &&
+    segments[projects + 2] === 'repos' &&
+    segments[projects + 3]
+  ) {
+    return {
+      projectKey: segments[projects + 1],
+      repoSlug: segments[projects + 3],
+    };
+  }
+  if (segments.length === 2) {
+    return { projectKey: segments[0], repoSlug: segments[1] };
+  }
+  return undefined;
 }
 
 /** Kargo's provider predicates: they look at the host name only. */

@@ -1,5 +1,6 @@
 import { redact } from '../../git/redact';
 import { z } from 'zod';
+import { sendHttpRequest } from '../stepHelpers/httpTransport';
 import { PullRequest, ScmApiError } from './types';
 
 /** How long one API call may take before it is given up (and the step may retry). */
@@ -26,6 +27,11 @@ export interface ScmApiClientOptions {
   describeError(body: unknown): string | undefined;
   /** Aborts every request of this client, e.g. when the promotion is aborted. */
   signal?: AbortSignal;
+  /**
+   * Skips TLS certificate verification for this client's requests only (a GitHub Enterprise Server with a
+   * self-signed certificate); the process's TLS settings are never touched.
+   */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /**
@@ -85,7 +91,9 @@ export class ScmApiClient {
     if (this.options.signal) signals.push(this.options.signal);
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await (this.options.insecureSkipTLSVerify
+        ? insecureFetch
+        : fetch)(url, {
         method,
         headers: {
           Accept: 'application/json',
@@ -147,12 +155,46 @@ export class ScmApiClient {
   }
 }
 
+/** `fetch` for the few options the client uses, on node's HTTP stack without certificate verification. */
+async function insecureFetch(
+  url: string,
+  init: {
+    method: string;
+    headers: Record<string, string>;
+    body?: string;
+    signal: AbortSignal;
+  },
+): Promise<Response> {
+  const answer = await sendHttpRequest({
+    method: init.method,
+    url: new URL(url),
+    headers: Object.entries(init.headers),
+    body: init.body === undefined ? undefined : Buffer.from(init.body),
+    timeoutMs: REQUEST_TIMEOUT_MS,
+    insecureSkipTLSVerify: true,
+    maxResponseBytes: 32 * 1024 * 1024,
+    signal: init.signal,
+  });
+  const noBody = answer.status === 204 || answer.status === 304;
+  return new Response(noBody ? null : answer.body, {
+    status: answer.status,
+    headers: answer.rawHeaders,
+  });
+}
+
 function describeCause(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'timed out';
-  const cause = error.cause;
-  if (cause instanceof Error) return `${error.message} (${cause.message})`;
-  return error.message;
+  // fetch's errors and their causes may come from another realm than this module's `Error` (under Jest, for
+  // one): they are read by shape.
+  const { name, message, cause } = (error ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    cause?: { message?: unknown };
+  };
+  if (typeof message !== 'string') return String(error);
+  if (name === 'TimeoutError') return 'timed out';
+  if (typeof cause?.message === 'string')
+    return `${message} (${cause.message})`;
+  return message;
 }
 
 /**

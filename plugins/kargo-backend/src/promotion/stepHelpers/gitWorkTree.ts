@@ -41,7 +41,7 @@ export const authorSchema = z
 export type Author = z.infer<typeof authorSchema>;
 
 /** The repository config key naming the GnuPG home that holds the signing key `git-clone` imported. */
-const GNUPG_HOME_KEY = 'kargoportal.gnupghome';
+export const GNUPG_HOME_KEY = 'kargoportal.gnupghome';
 
 /**
  * Makes the repository (the bare repository `git-clone` made, shared by its working trees) sign its commits
@@ -191,7 +191,7 @@ export class WorkTree {
       ).stdout.trim() || undefined;
     if (gnupgHome && !(await exists(gnupgHome))) {
       throw new TerminalStepError(
-        `error loading working tree from ${relative}: the signing key git-clone imported is no longer available (the backend restarted since); run the promotion again`,
+        `error loading working tree from ${relative}: the GnuPG home of the signing key git-clone imported is gone (removed outside the backend, or git-clone ran in a promotion that was not resumed by the engine); run the promotion again`,
       );
     }
     return new WorkTree(git, dir, repoURL, credentials, context, gnupgHome);

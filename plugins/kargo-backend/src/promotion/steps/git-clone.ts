@@ -17,6 +17,7 @@ import {
   authorSchema,
   ceilingEnv,
   configureSigning,
+  GNUPG_HOME_KEY,
   checkRefName,
   GitStepsDeps,
   messageOf,
@@ -187,7 +188,49 @@ export function createGitCloneStep(
     schema: gitCloneConfigSchema,
     validate: checkGitCloneConfig,
     run: (context, config) => clone(deps.git, context, config),
+    restore: (context, config) => restoreSigning(deps.git, context, config),
   });
+}
+
+/**
+ * After a restart of the backend (or on another replica) the GnuPG home holding `author.signingKey` is gone,
+ * while the clone in the work directory still names it: the key is imported again from the step's config, so
+ * that the promotion's later `git-commit` and `git-tag` sign as they would have.
+ */
+async function restoreSigning(
+  git: GitClient,
+  context: PromotionStepContext,
+  config: GitCloneConfig,
+): Promise<void> {
+  if (!config.author?.signingKey) return;
+  const bare = await resolveInWorkDir(
+    context.workDir,
+    bareRepoPath(context.alias),
+    'repository directory',
+  );
+  const inBare = (args: string[], okExitCodes: number[] = []) =>
+    git.run(args, {
+      cwd: bare,
+      env: ceilingEnv(context.workDir),
+      signal: context.signal,
+      okExitCodes,
+    });
+  // The clone is gone (git-clear or a later clone removed it): nothing signs with it any more.
+  if (!(await fs.stat(bare).catch(() => undefined))) return;
+  const configured = (
+    await inBare(['config', '--get', GNUPG_HOME_KEY], [1])
+  ).stdout.trim();
+  if (configured && (await fs.stat(configured).catch(() => undefined))) return;
+  const fingerprint = await configureSigning({
+    git,
+    signingKey: config.author.signingKey,
+    field: 'author',
+    signal: context.signal,
+    runInRepo: args => inBare(args),
+  });
+  context.logger.info(
+    `imported the GPG signing key ${fingerprint} of step "${context.alias}" again (the backend restarted since it ran)`,
+  );
 }
 
 async function clone(

@@ -55,10 +55,10 @@ const gitPushConfigSchema = z
 /** The checked config of `git-push`. */
 export type GitPushConfig = z.infer<typeof gitPushConfigSchema>;
 
-const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_MAX_ATTEMPTS = 10;
 
 /** Kargo's backoff between attempts: 1s, growing 1.5x, ±50% jitter, at most 30s. */
-function kargoBackoff(attempt: number): number {
+export function kargoBackoff(attempt: number): number {
   const base = Math.min(1000 * 1.5 ** (attempt - 2), 30_000);
   return Math.min(base * (1 + Math.random() * 0.5), 30_000);
 }
@@ -79,7 +79,7 @@ function remoteMoved(reason: string): boolean {
 class RemoteMovedError extends Error {}
 
 /** Remote changes that do not rebase cleanly: retrying cannot help. */
-class MergeConflictError extends Error {}
+export class MergeConflictError extends Error {}
 
 /**
  * `git-push`: pushes HEAD of the working tree at `path` to `targetBranch` (default: the checked out branch), to a
@@ -196,7 +196,7 @@ async function pushWithRetries(
 }
 
 /** Fetches the remote branch into a private ref; resolves with its commit, or undefined when it does not exist. */
-async function fetchRemoteBranch(
+export async function fetchRemoteBranch(
   tree: WorkTree,
   branch: string,
 ): Promise<string | undefined> {
@@ -265,7 +265,11 @@ async function pushBranch(
 }
 
 /** Replays the local commits onto the remote branch; a conflict is a terminal failure, as in Kargo. */
-async function rebaseOnto(tree: WorkTree, remote: string, branch: string) {
+export async function rebaseOnto(
+  tree: WorkTree,
+  remote: string,
+  branch: string,
+) {
   try {
     await tree.run(['rebase', '--quiet', '--no-autostash', remote]);
   } catch (error) {

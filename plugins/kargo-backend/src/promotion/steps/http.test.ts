@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -10,6 +8,7 @@ import {
   isTerminalStepError,
   PromotionStepResult,
 } from '@kargo-portal/plugin-kargo-node';
+import { selfSignedCertificate } from '../../__testUtils__/services/tls';
 import { createStepContext } from '../../__testUtils__/stepContext';
 import { canonicalHeaderKey, createHttpStep } from './http';
 import { isLinkLocal } from '../stepHelpers/httpTransport';
@@ -520,41 +519,3 @@ describe('isLinkLocal', () => {
     expect(isLinkLocal(address)).toBe(expected);
   });
 });
-
-let certificate: { key: string; cert: string } | undefined;
-
-/** A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI once per run. */
-function selfSignedCertificate(): { key: string; cert: string } {
-  if (!certificate) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'http-step-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        `${dir}/key.pem`,
-        '-out',
-        `${dir}/cert.pem`,
-      ],
-      { stdio: 'ignore' },
-    );
-    certificate = {
-      key: readFileSync(`${dir}/key.pem`, 'utf8'),
-      cert: readFileSync(`${dir}/cert.pem`, 'utf8'),
-    };
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return certificate;
-}

@@ -14,7 +14,7 @@ import { createGitWaitForPrStep } from './git-wait-for-pr';
  * git-open-pr, git-wait-for-pr and git-merge-pr on the providers beside GitHub and GitLab, each through its
  * Backstage integration and API double: the same flow a promotion runs, from the config a user writes.
  */
-describe('pull request steps on Gitea, Bitbucket Cloud and Azure DevOps', () => {
+describe('pull request steps on Gitea, Bitbucket Cloud, Bitbucket Server and Azure DevOps', () => {
   let doubles: ScmDoubles;
   let openPr: PromotionStepRunner;
   let waitForPr: PromotionStepRunner;
@@ -34,7 +34,12 @@ describe('pull request steps on Gitea, Bitbucket Cloud and Azure DevOps', () => 
 
   const cases: [
     string,
-    () => { repoURL: string; git: RepositoryModel; mergeMethod: string },
+    () => {
+      repoURL: string;
+      git: RepositoryModel;
+      mergeMethod: string;
+      provider?: string;
+    },
   ][] = [
     [
       'gitea',
@@ -53,6 +58,15 @@ describe('pull request steps on Gitea, Bitbucket Cloud and Azure DevOps', () => 
       }),
     ],
     [
+      'bitbucket (Server / Data Center)',
+      () => ({
+        repoURL: `${doubles.bitbucketServer.baseUrl}/scm/PLAT/gitops.git`,
+        git: doubles.bitbucketServer.addRepository('PLAT/gitops').git,
+        mergeMethod: 'squash',
+        provider: 'bitbucket',
+      }),
+    ],
+    [
       'azure',
       () => ({
         repoURL: `${doubles.azure.url}/contoso/Platform/_git/gitops`,
@@ -64,8 +78,8 @@ describe('pull request steps on Gitea, Bitbucket Cloud and Azure DevOps', () => 
 
   it.each(cases)(
     '%s: opens, waits for and merges a pull request, outputting the merge commit',
-    async (provider, setup) => {
-      const { repoURL, git, mergeMethod } = setup();
+    async (name, setup) => {
+      const { repoURL, git, mergeMethod, provider = name } = setup();
       git.commit('kargo/promo', 'Promote app to 1.2.3', { 'app.yaml': 'v2' });
       const run = (step: PromotionStepRunner, config: object) =>
         step.run(
