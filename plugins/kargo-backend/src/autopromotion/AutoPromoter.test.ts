@@ -695,6 +695,45 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
       expect(await b.stores.autoPromotions.getHolds('shop')).toEqual({});
     });
 
+    it('without a verified collection to go back to, rolls back nothing and says so once', async () => {
+      b.setManifests(
+        manifests({
+          policies: rollbackPolicies('{ onPromotion: [Failed] }'),
+        }),
+      );
+      const logger = mockServices.logger.mock();
+      const promoter = AutoPromoter.create({
+        stores: b.stores,
+        definitions: { getCatalog: b.catalog },
+        promotions: b.promotions,
+        logger,
+      });
+      const f1 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      // staging runs f1, never verified there.
+      await b.finish(
+        (
+          await promoter.promoteProject('shop')
+        )[0].id,
+        'Succeeded',
+        false,
+      );
+      const f2 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      const [toStaging] = await promoter.promoteProject('shop');
+      expect(toStaging).toMatchObject({ stage: 'staging', freight: f2.id });
+      await b.finish(toStaging.id, 'Failed');
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      expect(await b.current('staging')).toEqual([f1.id]);
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^Stage shop\/staging cannot roll back by itself after promotion .+ ended Failed: no earlier freight collection was verified there$/,
+        ),
+      );
+    });
+
     it('promoters racing create one rollback', async () => {
       b.setManifests(
         manifests({
