@@ -449,6 +449,46 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     }
   });
 
+  it('does not promote again freight whose promotion finishes while a pass decides', async () => {
+    const f1 = await b.addFreight();
+    const [toDev] = await b.promoter().promoteProject('shop');
+    // The pass reads the candidates while the promotion to dev runs; it ends before the pass reads the stage's
+    // promotions.
+    let finished = false;
+    const promotions = Object.create(b.stores.promotions);
+    promotions.getStagePromotionFacts = async (
+      options: Parameters<typeof b.stores.promotions.getStagePromotionFacts>[0],
+    ) => {
+      if (!finished && options.stage === 'dev') {
+        finished = true;
+        await b.finish(toDev.id);
+      }
+      return b.stores.promotions.getStagePromotionFacts(options);
+    };
+    const promoter = AutoPromoter.create({
+      stores: {
+        freight: b.stores.freight,
+        stages: b.stores.stages,
+        promotions,
+        autoPromotions: b.stores.autoPromotions,
+        verifications: b.stores.verifications,
+      },
+      definitions: { getCatalog: b.catalog },
+      promotions: b.promotions,
+      logger: mockServices.logger.mock(),
+    });
+    const passes = await promoter.promoteProject('shop');
+    expect(finished).toBe(true);
+    // staging follows dev; dev is not promoted f1 a second time.
+    expect(passes.map(p => [p.stage, p.freight])).toEqual([['staging', f1.id]]);
+    const toDevAll = await b.stores.promotions.listPromotions({
+      project: 'shop',
+      stage: 'dev',
+      limit: 10,
+    });
+    expect(toDevAll.items.map(p => p.id)).toEqual([toDev.id]);
+  });
+
   it('waits for a deny window to close', async () => {
     b.setManifests(
       manifests({

@@ -480,6 +480,13 @@ export class AutoPromoter {
       if (facts.lastOfFreight && NOT_RETRIED.has(facts.lastOfFreight.phase)) {
         continue;
       }
+      // The candidates were read before the stage's promotions: one that finished in between moved its freight in
+      // (in the transaction that ended it), so the freight is read again, after them.
+      const fresh = await this.options.stores.freight.getFreight(
+        project.name,
+        freight.id,
+      );
+      if (!fresh || fresh.status.currentlyIn.includes(stageName)) continue;
       try {
         const promotion = await this.options.promotions.autoPromote({
           project: project.name,
