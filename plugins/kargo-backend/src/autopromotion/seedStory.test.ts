@@ -5,6 +5,14 @@ import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { readManifestSource } from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
+import { applicationManifest } from '../__testUtils__/doubles/argoCdApplications';
+import { ArgoCdSimulator } from '../__testUtils__/doubles/argoCdSimulator';
+import { KubernetesApiServerDouble } from '../__testUtils__/doubles/kubernetesApiServer';
+import { ArgoCdClusters } from '../argocd/ArgoCdClusters';
+import {
+  argoCdContextChecks,
+  createArgoCdHealthChecker,
+} from '../argocd/ArgoCdHealthChecker';
 import {
   GitTestServer,
   TestRepository,
@@ -58,11 +66,14 @@ const ical = (date: Date) =>
  * The seeds' pipeline: a warehouse on an application repository; dev takes its freight directly and auto-promotes;
  * staging follows dev (MatchUpstream), auto-promotes and rolls back by itself when its verification fails; prod
  * follows staging and is promoted by hand only, and a deny window freezes it. Each stage's promotion writes the
- * application commit into the GitOps repository; each verification is a web check.
+ * application commit into the GitOps repository and syncs the stage's Argo CD application; each verification, once
+ * the stage is healthy, is a web check.
  */
 function manifests(options: {
   appURL: string;
   gitopsURL: string;
+  /** The Argo CD applications are `<argoCdApps>-<stage>`. */
+  argoCdApps: string;
   checkURL: string;
   freeze: { start: Date; end: Date };
 }) {
@@ -143,6 +154,10 @@ spec:
         }").ID + ' to ' + ctx.stage }}
     - uses: git-push
       config: { path: ./out }
+    - uses: argocd-update
+      config:
+        apps:
+          - name: ${options.argoCdApps}-\${{ ctx.stage }}
 ---
 apiVersion: argoproj.io/v1alpha1
 kind: AnalysisTemplate
@@ -167,21 +182,29 @@ ${stage('prod', '{ stages: [staging] }', false)}
 }
 
 // The seeds' story (issue 12), on the real engine: Git discovery and promotion steps against local repositories
-// (git CLI), the promotion worker, stage health (no health checks: NotApplicable), the verifier with a local web
-// check, and auto-promotion woken by stage events, as the plugin wires them. The sweep is an hour: everything
+// (git CLI), Argo CD applications in the Kubernetes API double synced by the Argo CD simulator, the promotion
+// worker, stage health from the Argo CD watch, the verifier with a local web check, and auto-promotion woken by
+// stage events, as the plugin wires them. The sweep is an hour: everything
 // below happens by reaction to events.
 describe.each(databases.eachSupportedId())('the seeds story on %p', id => {
   let git: GitTestServer;
   let check: Awaited<ReturnType<typeof startHealthEndpoint>>;
+  let kube: KubernetesApiServerDouble;
+  let simulator: ArgoCdSimulator;
   const stops: Array<() => Promise<void> | void> = [];
 
   beforeAll(async () => {
-    [git, check] = await Promise.all([
+    [git, check, kube] = await Promise.all([
       GitTestServer.create(),
       startHealthEndpoint(),
+      KubernetesApiServerDouble.start({ bookmarkIntervalMs: 0 }),
     ]);
+    simulator = new ArgoCdSimulator({ store: kube.store });
+    simulator.startRealTime(20);
   });
   afterAll(async () => {
+    simulator?.stopRealTime();
+    await kube?.close();
     await check?.stop();
     await git?.stop();
   });
@@ -211,9 +234,33 @@ describe.each(databases.eachSupportedId())('the seeds story on %p', id => {
       start: new Date(now.getTime() - 3_600_000),
       end: new Date(now.getTime() + 2 * 3_600_000),
     };
+    const argoCdApps = `shop-${repoSuffix}`;
+    for (const stage of ['dev', 'staging', 'prod']) {
+      kube.store.put(
+        applicationManifest({
+          name: `${argoCdApps}-${stage}`,
+          authorizedStage: `shop:${stage}`,
+          source: {
+            repoURL: gitopsURL,
+            path: `env/${stage}`,
+            targetRevision: 'main',
+          },
+          deployedRevisions: ['main'],
+        }),
+      );
+    }
+    const argocd = new ConfigReader({
+      kargo: { argocd: { clusters: [{ ...kube.cluster }] } },
+    });
     const contents = readManifestSource({
       source: 'shop.yaml',
-      text: manifests({ appURL, gitopsURL, checkURL: check.url, freeze }),
+      text: manifests({
+        appURL,
+        gitopsURL,
+        argoCdApps,
+        checkURL: check.url,
+        freeze,
+      }),
     });
     const catalog = DefinitionCatalog.fromManifests(
       contents.manifests,
@@ -254,7 +301,13 @@ describe.each(databases.eachSupportedId())('the seeds story on %p', id => {
     const health = StageHealthMonitor.create({
       stores,
       definitions,
-      checkers: HealthCheckers.create(),
+      checkers: HealthCheckers.create(
+        createArgoCdHealthChecker({
+          clusters: ArgoCdClusters.fromConfig(argocd),
+          logger,
+        }),
+      ),
+      linkOnlyChecks: argoCdContextChecks,
       logger,
     });
     const worker = createPromotionWorker({
@@ -262,7 +315,8 @@ describe.each(databases.eachSupportedId())('the seeds story on %p', id => {
       definitions,
       registry: StepRegistry.create(
         builtinPromotionSteps({
-          config: new ConfigReader({}),
+          config: argocd,
+          argoCdPollIntervalMs: 20,
           git: await GitClient.create({
             identity: { name: 'Kargo', email: 'kargo@example.com' },
             tmpDir: await git.tempDir('client-'),
@@ -274,7 +328,9 @@ describe.each(databases.eachSupportedId())('the seeds story on %p', id => {
       config: new ConfigReader({
         kargo: { promotions: { workDir: path.join(workDir, 'promotions') } },
       }),
-      settings: { pollIntervalMs: 60_000 },
+      // argocd-update waits for the sync between runs: the worker looks again at its poll.
+      settings: { pollIntervalMs: 100 },
+      engine: { minRetryAfterMs: 20 },
       onStageActivity: (project, stage) => {
         health.notifyStage(project, stage);
         stageEvents.changed(project);
@@ -437,6 +493,29 @@ describe.each(databases.eachSupportedId())('the seeds story on %p', id => {
     expect(await deployed('dev')).toContain(`commit: ${c2}`);
     expect(await deployed('staging')).toContain(`commit: ${c1}`);
     expect(await deployed('prod')).toContain('commit: none');
+    // Each promotion synced its stage's Argo CD application, and the stages are healthy from the watch.
+    for (const stage of ['dev', 'staging']) {
+      expect(
+        kube.store.get(
+          kube.store.resourceTypes.application,
+          'argocd',
+          `${argoCdApps}-${stage}`,
+        )?.status,
+      ).toMatchObject({
+        sync: { status: 'Synced' },
+        operationState: { phase: 'Succeeded' },
+      });
+    }
+    await until('dev and staging healthy', async () => {
+      const stageHealth = await stores.stages.getStageHealth({
+        project: 'shop',
+      });
+      return (
+        stageHealth.dev?.status === 'Healthy' &&
+        stageHealth.staging?.status === 'Healthy' &&
+        stageHealth.staging.promotion === rollback.id
+      );
+    });
     // Held, staging stays on f1 (auto-promotion does not move f2 back in), and nothing rolls back again.
     autoPromoter.notify('shop');
     await autoPromoter.idle();
