@@ -66,6 +66,7 @@ export class DatabaseStageStore implements StageStore {
           .andOn('f.id', '=', 's.freight_id'),
       )
       .where('s.project', project)
+      .whereIn('s.stage', stages)
       .where('s.currently_in', true)
       .orderBy([
         { column: 's.stage' },
