@@ -26,6 +26,11 @@ export interface StageSoak {
   requiredMs: number;
 }
 
+/** Phases in which a verification still runs: it can be aborted, not re-verified. */
+export function isVerificationActive(phase: string | undefined): boolean {
+  return phase === 'Pending' || phase === 'Running';
+}
+
 /** Phases in which a promotion still changes: the card keeps polling while one of these is shown. */
 export function isActivePhase(phase: PromotionPhase | undefined): boolean {
   return phase !== undefined && !TERMINAL_PROMOTION_PHASES.includes(phase);

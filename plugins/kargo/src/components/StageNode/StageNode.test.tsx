@@ -11,7 +11,9 @@ import {
   promotion,
   renderForEntity,
   stageHealth,
+  stageVerification,
   testProject,
+  verificationMeasurement,
 } from '../../__testUtils__';
 import { StageNode } from './StageNode';
 
@@ -80,6 +82,88 @@ describe('StageNode', () => {
       'auto-promotion of guestbook held: user:default/ops rolled back',
     );
     expect(within(stageItem('prod')).queryByText('auto')).toBeNull();
+  });
+
+  it('shows a stage closed by a promotion window, with its next opening, on the card and in its drawer', async () => {
+    const nextOpen = new Date(Date.now() + 3.5 * 3600_000).toISOString();
+    const { stages } = guestbookPipeline({
+      prod: {
+        promotionWindow: {
+          reason: 'promotion window "freeze" (Deny) is active',
+          nextOpen,
+        },
+      },
+    });
+    renderStages(stages);
+    const prod = stageItem('prod');
+    expect(prod).toHaveTextContent('promotions closed · opens in 3 hours');
+    expect(
+      within(prod).getByTitle(
+        'Promotions to prod are closed: promotion window "freeze" (Deny) is active',
+      ),
+    ).toBeInTheDocument();
+    expect(stageItem('dev')).not.toHaveTextContent('promotions closed');
+    await userEvent.click(
+      within(prod).getByRole('button', { name: 'Details of prod' }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage prod' });
+    expect(drawer).toHaveTextContent(
+      'Promotions to prod are closed: promotion window "freeze" (Deny) is active. They open in 3 hours',
+    );
+    expect(drawer).toHaveTextContent('Not verified yet');
+  });
+
+  it("shows the holds with Resume, and the stage's verification, in its drawer", async () => {
+    const resumeAutoPromotion = jest.fn().mockResolvedValue({ enabled: true });
+    const onChanged = jest.fn();
+    const { stages } = guestbookPipeline({
+      staging: {
+        autoPromotion: {
+          enabled: true,
+          holds: [
+            {
+              origin: 'guestbook',
+              freight: 'a'.repeat(40),
+              promotion: 'staging.01abc.aaaaaaa',
+              actor: 'user:default/ops',
+              rollback: false,
+              since: '2026-01-01T00:00:00.000Z',
+            },
+          ],
+        },
+        verification: stageVerification(
+          'Failed',
+          [verificationMeasurement({ phase: 'Failed', value: '500' })],
+          { message: 'Metric "web-check" assessed Failed' },
+        ),
+      },
+    });
+    renderStages(stages, {
+      api: mockKargoApi({ resumeAutoPromotion }),
+      onChanged,
+    });
+    await userEvent.click(
+      within(stageItem('staging')).getByRole('button', {
+        name: 'Verification of staging: Failed, details',
+      }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage staging' });
+    const auto = within(drawer).getByRole('region', {
+      name: 'Auto-promotion of staging',
+    });
+    expect(auto).toHaveTextContent(
+      'auto-promotion of guestbook held: user:default/ops promoted other freight',
+    );
+    expect(
+      within(drawer).getByRole('region', { name: 'Verification of staging' }),
+    ).toHaveTextContent('Metric "web-check" assessed Failed');
+    const resume = within(auto).getByRole('button', {
+      name: 'Resume auto-promotion of staging',
+    });
+    await waitFor(() => expect(resume).toBeEnabled());
+    await userEvent.click(resume);
+    await waitFor(() => expect(onChanged).toHaveBeenCalled());
+    expect(resumeAutoPromotion).toHaveBeenCalledWith(testProject(), 'staging');
   });
 
   it('marks a capped eligible count with a plus', async () => {
