@@ -9,7 +9,7 @@ import { FinishedPhase } from '../stores/PromotionStore';
 import { PromotionService } from '../services/PromotionService';
 import { FreightQueries } from '../services/FreightQueries';
 import { AutoPromoter } from './AutoPromoter';
-import { AUTO_PROMOTION_ACTOR } from './policies';
+import { AUTO_PROMOTION_ACTOR, AUTO_ROLLBACK_ACTOR } from './policies';
 
 const databases = kargoTestDatabases();
 
@@ -137,8 +137,15 @@ async function bed(knex: Knex) {
       );
       return freight;
     },
-    /** Runs a promotion to its end as a worker would, with the stage's freight verified at once. */
-    async finish(id: string, phase: FinishedPhase = 'Succeeded') {
+    /**
+     * Runs a promotion to its end as a worker would, with the stage's freight verified at once (as for a stage
+     * without verification) unless `verifyAtOnce` is false.
+     */
+    async finish(
+      id: string,
+      phase: FinishedPhase = 'Succeeded',
+      verifyAtOnce = true,
+    ) {
       clock += 1000;
       const claimed = await stores.promotions.claim({
         id,
@@ -152,7 +159,43 @@ async function bed(knex: Knex) {
         workerId: 'test-worker',
         phase,
         now: now(),
-        verifyAtOnce: true,
+        verifyAtOnce,
+      });
+    },
+    /** Verifies the stage's current collection as the verifier would, ending in `phase`. */
+    async verify(
+      stage: string,
+      phase: 'Successful' | 'Failed' | 'Error',
+      first = true,
+    ) {
+      clock += 1000;
+      const [entry] = await stores.stages.getStageHistory({
+        project: 'shop',
+        stage,
+        limit: 1,
+      });
+      const verification = await stores.verifications.create({
+        project: 'shop',
+        stage,
+        collectionId: entry.collection.id,
+        freightIds: entry.collection.items.map(i => i.name),
+        analysis: { templates: [], metrics: [], args: [] },
+        first,
+        at: now(),
+      });
+      if (!verification) throw new Error('no verification created');
+      await stores.verifications.claim({
+        id: verification.id,
+        workerId: 'test-verifier',
+        now: now(),
+        leaseMs: 10_000,
+      });
+      await stores.verifications.finish({
+        id: verification.id,
+        workerId: 'test-verifier',
+        phase,
+        measurements: [],
+        at: now(),
       });
     },
     async current(stage: string) {
@@ -457,5 +500,223 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     });
     expect(list.items.map(p => [p.stage, p.freight])).toEqual([['dev', f1.id]]);
     await promoter.stop();
+  });
+
+  describe('autoRollback', () => {
+    const rollbackPolicies = (autoRollback: string) => `
+    - stage: prod
+      autoPromotionEnabled: false
+    - stageSelector: { name: staging }
+      autoPromotionEnabled: true
+      autoRollback: ${autoRollback}
+    - stageSelector: { name: dev }
+      autoPromotionEnabled: true`;
+
+    /** f1 runs verified in dev and staging; f2 runs in dev and is promoted to staging (not finished yet). */
+    async function f2PromotedToStaging(promoter: AutoPromoter) {
+      const f1 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      expect(await b.current('staging')).toEqual([f1.id]);
+      const f2 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      const [toStaging] = await promoter.promoteProject('shop');
+      expect(toStaging).toMatchObject({ stage: 'staging', freight: f2.id });
+      return { f1, f2, toStaging };
+    }
+
+    it('rolls a stage whose verification failed back to its last stable freight, marked as a rollback, with a hold, once', async () => {
+      b.setManifests(
+        manifests({
+          policies: rollbackPolicies('{ onVerification: [Failed, Error] }'),
+        }),
+      );
+      const promoter = b.promoter();
+      const { f1, f2, toStaging } = await f2PromotedToStaging(promoter);
+      await b.finish(toStaging.id, 'Succeeded', false);
+      expect(await b.current('staging')).toEqual([f2.id]);
+      // Nothing while the verification runs or succeeds.
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      b.audits.length = 0;
+      await b.verify('staging', 'Failed');
+
+      const [back] = await promoter.promoteProject('shop');
+      expect(back).toMatchObject({
+        stage: 'staging',
+        freight: f1.id,
+        rollback: true,
+        createdBy: AUTO_ROLLBACK_ACTOR,
+        phase: 'Pending',
+      });
+      expect(b.audits).toEqual([
+        {
+          eventId: 'promotion-create',
+          meta: {
+            project: 'shop',
+            stage: 'staging',
+            freight: f1.id,
+            rollback: true,
+            auto: true,
+            reason: expect.stringMatching(
+              /^verification .+ of freight collection [0-9a-f]{40} ended Failed$/,
+            ),
+          },
+        },
+      ]);
+      expect((await b.stores.autoPromotions.getHolds('shop')).staging).toEqual([
+        expect.objectContaining({
+          origin: 'app',
+          freightId: f1.id,
+          promotionId: back.id,
+          actor: AUTO_ROLLBACK_ACTOR,
+          rollback: true,
+        }),
+      ]);
+      // Once: the passes after it neither roll back again nor promote f2 back (the hold).
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      await b.finish(back.id);
+      expect(await b.current('staging')).toEqual([f1.id]);
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+
+      // A collection a rollback brought in triggers nothing when its verification fails.
+      await b.verify('staging', 'Failed', false);
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+
+      // Resumed, auto-promotion moves f2 (what dev runs) in again (from the stage's history: marked a rollback, as
+      // Kargo marks it); its collection failed before and was rolled back once already: no second rollback.
+      await b.promotions.resumeAutoPromotion({
+        project: 'shop',
+        stage: 'staging',
+        origin: user,
+      });
+      const [again] = await promoter.promoteProject('shop');
+      expect(again).toMatchObject({ stage: 'staging', freight: f2.id });
+      await b.finish(again.id, 'Succeeded', false);
+      await b.verify('staging', 'Failed', false);
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      const list = await b.stores.promotions.listPromotions({
+        project: 'shop',
+        stage: 'staging',
+        limit: 10,
+      });
+      expect(
+        list.items.filter(p => p.createdBy === AUTO_ROLLBACK_ACTOR),
+      ).toHaveLength(1);
+    });
+
+    it('onVerification defaults to Failed: an Error verification does not roll back then', async () => {
+      b.setManifests(manifests({ policies: rollbackPolicies('{}') }));
+      const promoter = b.promoter();
+      const { f1, toStaging } = await f2PromotedToStaging(promoter);
+      await b.finish(toStaging.id, 'Succeeded', false);
+      await b.verify('staging', 'Error');
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      await b.verify('staging', 'Failed', false);
+      expect(await promoter.promoteProject('shop')).toEqual([
+        expect.objectContaining({ freight: f1.id, rollback: true }),
+      ]);
+    });
+
+    it('rolls back after a failed promotion (the stage still runs its stable freight), and not after a failed rollback', async () => {
+      b.setManifests(
+        manifests({
+          policies: rollbackPolicies('{ onPromotion: [Failed, Errored] }'),
+        }),
+      );
+      const promoter = b.promoter();
+      const { f1, toStaging } = await f2PromotedToStaging(promoter);
+      await b.finish(toStaging.id, 'Failed');
+      expect(await b.current('staging')).toEqual([f1.id]);
+      const [back] = await promoter.promoteProject('shop');
+      expect(back).toMatchObject({
+        stage: 'staging',
+        freight: f1.id,
+        rollback: true,
+        createdBy: AUTO_ROLLBACK_ACTOR,
+      });
+      // The rollback fails too: nothing more, and the loop guard keeps f2 out.
+      await b.finish(back.id, 'Errored');
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      expect(await b.current('staging')).toEqual([f1.id]);
+    });
+
+    it('does not roll back a stage without autoRollback, nor on a phase it does not name', async () => {
+      b.setManifests(
+        manifests({
+          policies: rollbackPolicies('{ onPromotion: [Errored] }'),
+        }),
+      );
+      const promoter = b.promoter();
+      const { toStaging } = await f2PromotedToStaging(promoter);
+      await b.finish(toStaging.id, 'Failed');
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+    });
+
+    it('rolls back a stage that does not auto-promote too, without a hold', async () => {
+      b.setManifests(
+        manifests({
+          policies: `
+    - stageSelector: { name: staging }
+      autoRollback: { onVerification: [Failed] }
+    - stageSelector: { name: dev }
+      autoPromotionEnabled: true`,
+        }),
+      );
+      const promoter = b.promoter();
+      const f1 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      await b.finish(
+        (
+          await b.promotions.promote({
+            project: 'shop',
+            stage: 'staging',
+            freight: f1.id,
+            origin: user,
+          })
+        ).id,
+      );
+      const f2 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      const manual = await b.promotions.promote({
+        project: 'shop',
+        stage: 'staging',
+        freight: f2.id,
+        origin: user,
+      });
+      await b.finish(manual.id, 'Succeeded', false);
+      await b.verify('staging', 'Failed');
+      expect(await promoter.promoteProject('shop')).toEqual([
+        expect.objectContaining({
+          stage: 'staging',
+          freight: f1.id,
+          rollback: true,
+        }),
+      ]);
+      expect(await b.stores.autoPromotions.getHolds('shop')).toEqual({});
+    });
+
+    it('promoters racing create one rollback', async () => {
+      b.setManifests(
+        manifests({
+          policies: rollbackPolicies('{ onVerification: [Failed] }'),
+        }),
+      );
+      const { f1, toStaging } = await f2PromotedToStaging(b.promoter());
+      await b.finish(toStaging.id, 'Succeeded', false);
+      await b.verify('staging', 'Failed');
+      const promoters = [b.promoter(), b.promoter(), b.promoter()];
+      const results = await Promise.all(
+        promoters.map(p => p.promoteProject('shop')),
+      );
+      expect(results.flat().map(p => [p.stage, p.freight, p.rollback])).toEqual(
+        [['staging', f1.id, true]],
+      );
+      const list = await b.stores.promotions.listPromotions({
+        project: 'shop',
+        stage: 'staging',
+        limit: 10,
+      });
+      expect(list.items.filter(p => p.rollback)).toHaveLength(1);
+    });
   });
 });

@@ -44,6 +44,10 @@ describe.each(storeTestDatabases.eachSupportedId())(
         ),
       );
       expect([first, again, later]).toEqual([true, false, true]);
+      expect(await stores.autoPromotions.isClaimed(key)).toBe(true);
+      expect(
+        await stores.autoPromotions.isClaimed({ ...key, afterPromotion: 'p8' }),
+      ).toBe(false);
     });
 
     it('lets one of two transactions claiming at once win, the other after it commits', async () => {

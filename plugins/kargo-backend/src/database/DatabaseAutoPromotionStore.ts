@@ -74,6 +74,23 @@ export class DatabaseAutoPromotionStore implements AutoPromotionStore {
     });
   }
 
+  async isClaimed(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+    afterPromotion: string;
+  }): Promise<boolean> {
+    const row = await this.db(CLAIMS)
+      .where({
+        project: options.project,
+        stage: options.stage,
+        freight_id: options.freightId,
+        after_promotion: options.afterPromotion,
+      })
+      .first('promotion_id');
+    return Boolean(row);
+  }
+
   async setHold(
     options: { project: string } & StageHold,
     transaction?: StoreTransaction,

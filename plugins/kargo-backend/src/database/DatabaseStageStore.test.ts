@@ -266,6 +266,12 @@ describe.each(storeTestDatabases.eachSupportedId())(
         expect(byStage.dev.lastPromotion?.id).toBe(latest.id);
         expect(byStage.prod.currentFreight).toBeUndefined();
         expect(byStage.prod.lastPromotion?.stage).toBe('prod');
+        // Only the stages asked for: a stage that runs freight but was not asked for is left out.
+        expect(
+          (await stores.stages.getStageSummaries('shop', ['prod'])).map(
+            s => s.stage,
+          ),
+        ).toEqual(['prod']);
       });
 
       it('summarizes only the stages asked for', async () => {

@@ -75,6 +75,72 @@ describe.each(storeTestDatabases.eachSupportedId())(
       ).toBe(again!.id);
     });
 
+    it('tells which collections were verified Successful in the stage, which only failed, and leaves out the rest', async () => {
+      const { stores, base } = await setup();
+      const end = async (
+        collectionId: string,
+        phase: 'Successful' | 'Failed',
+      ) => {
+        const v = (await stores.verifications.create({
+          ...base,
+          collectionId,
+          first: true,
+          at: at(2),
+        }))!;
+        await stores.verifications.claim({
+          id: v.id,
+          workerId: 'w',
+          now: at(2),
+          leaseMs: 60_000,
+        });
+        await stores.verifications.finish({
+          id: v.id,
+          workerId: 'w',
+          phase,
+          measurements: [],
+          at: at(3),
+        });
+      };
+      await end('c1', 'Failed');
+      await end('c2', 'Successful');
+      // A re-verification that succeeds makes the collection verified.
+      await end('c3', 'Failed');
+      const again = (await stores.verifications.create({
+        ...base,
+        collectionId: 'c3',
+        first: false,
+        actor: 'user:default/ann',
+        at: at(4),
+      }))!;
+      await stores.verifications.claim({
+        id: again.id,
+        workerId: 'w',
+        now: at(4),
+        leaseMs: 60_000,
+      });
+      await stores.verifications.finish({
+        id: again.id,
+        workerId: 'w',
+        phase: 'Successful',
+        measurements: [],
+        at: at(5),
+      });
+      expect(
+        await stores.verifications.getCollectionOutcomes({
+          project: 'shop',
+          stage: 'dev',
+          collectionIds: ['c1', 'c2', 'c3', 'c4'],
+        }),
+      ).toEqual({ c1: false, c2: true, c3: true });
+      expect(
+        await stores.verifications.getCollectionOutcomes({
+          project: 'shop',
+          stage: 'prod',
+          collectionIds: ['c1', 'c2'],
+        }),
+      ).toEqual({});
+    });
+
     it('claims with compare-and-set, fences writes by the claim, and resumes from released measurements', async () => {
       const { stores, base } = await setup();
       const v = (await stores.verifications.create({

@@ -141,6 +141,26 @@ export class DatabaseVerificationStore implements VerificationStore {
     return Boolean(row);
   }
 
+  async getCollectionOutcomes(options: {
+    project: string;
+    stage: string;
+    collectionIds: string[];
+  }): Promise<Record<string, boolean>> {
+    const outcomes: Record<string, boolean> = {};
+    if (options.collectionIds.length === 0) return outcomes;
+    const rows: Array<{ collection_id: string; phase: string }> = await this.db(
+      'kargo_verifications',
+    )
+      .where({ project: options.project, stage: options.stage })
+      .whereIn('collection_id', [...new Set(options.collectionIds)])
+      .distinct('collection_id', 'phase');
+    for (const row of rows) {
+      outcomes[row.collection_id] =
+        (outcomes[row.collection_id] ?? false) || row.phase === 'Successful';
+    }
+    return outcomes;
+  }
+
   async findClaimable(options: {
     now: Date;
     limit: number;

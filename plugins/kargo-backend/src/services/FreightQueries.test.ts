@@ -297,3 +297,96 @@ describe.each(databases.eachSupportedId())(
     });
   },
 );
+
+describe.each(databases.eachSupportedId())(
+  'soak of FreightQueries on %p',
+  databaseId => {
+    // As Kargo's Freight.GetLongestSoak and FreightStatus.RemoveCurrentStage (akuity/kargo,
+    // api/v1alpha1/freight_types.go): the soak is counted from when the freight entered the stage
+    // (CurrentlyIn.Since), not from its verification, and counts only once the freight is verified there; a stay
+    // that ended before the freight was verified completes no soak.
+    it('counts the soak from entering the upstream stage, once verified there', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
+      const minute = 60_000;
+      const at = (ms: number) => new Date(NOW.getTime() + ms);
+      const ids = ['1', '2', '3'].map(n => n.repeat(40));
+      for (const [i, id] of ids.entries()) {
+        await stores.freight.insertFreight(
+          {
+            project: 'shop',
+            id,
+            origin: { kind: 'Warehouse', name: 'app' },
+            commits: [],
+            images: [],
+            charts: [],
+            createdAt: at(-6 * HOUR + i * minute),
+          },
+          { generateAlias: async () => `freight-${i}` },
+        );
+      }
+      const [f1, f2, f3] = ids;
+      const enter = (freightId: string, ms: number) =>
+        stores.stages.setCurrentFreight({
+          project: 'shop',
+          stage: 'a',
+          freightId,
+          at: at(ms),
+        });
+      const verify = (freightId: string, ms: number) =>
+        stores.freight.markVerified({
+          project: 'shop',
+          freightId,
+          stage: 'a',
+          at: at(ms),
+        });
+      const soaked = stage('soaked', [
+        { origin: 'app', sources: { stages: ['a'], requiredSoakTime: '2h' } },
+      ]);
+      const queries = new FreightQueries(stores);
+      const eligible = async (ms: number) =>
+        (
+          await queries.listEligible({
+            project: 'shop',
+            stage: soaked,
+            limit: 10,
+            now: at(ms),
+          })
+        ).items.map(f => f.id);
+
+      // f2 stays almost 3 h in a but leaves before it is verified: no soak completed.
+      await enter(f2, -5 * HOUR);
+      await enter(f1, -2 * HOUR - 5 * minute);
+      // Not verified yet: no soak at all, however long the stay.
+      expect(await eligible(0)).toEqual([]);
+      await verify(f2, -minute);
+      // f1 entered 2 h 5 min ago and is verified a minute ago: its soak counts from its entry.
+      await verify(f1, -minute);
+      expect(await eligible(0)).toEqual([f1]);
+
+      // f1 leaves after 2 h 10 min, verified: that soak is kept. f3, verified at once, soaks from its entry.
+      await enter(f3, 5 * minute);
+      await verify(f3, 5 * minute);
+      expect(await eligible(HOUR)).toEqual([f1]);
+      expect(await eligible(2 * HOUR + 5 * minute)).toEqual([f3, f1]);
+      const states = (
+        await stores.freight.listFreightCandidates({
+          project: 'shop',
+          origins: ['app'],
+          verifiedIn: ['a'],
+          approvedFor: 'soaked',
+        })
+      ).map(c => [
+        c.freight.id,
+        c.stages.find(s => s.stage === 'a')?.longestSoakMs,
+      ]);
+      expect(Object.fromEntries(states)).toEqual({
+        [f1]: 2 * HOUR + 10 * minute,
+        [f2]: undefined,
+        [f3]: undefined,
+      });
+      await knex.destroy();
+    });
+  },
+);

@@ -20,6 +20,7 @@ import {
 import { ChangeOrigin, auditedChange } from './types';
 import {
   AUTO_PROMOTION_ACTOR,
+  AUTO_ROLLBACK_ACTOR,
   isAutoPromotionEnabled,
 } from '../autopromotion/policies';
 import { selectAutoPromotionCandidates } from '../autopromotion/candidates';
@@ -150,7 +151,34 @@ export class PromotionService {
     return this.requestPromotion(
       { ...request, origin: { actor: AUTO_PROMOTION_ACTOR } },
       { auto: true },
-      request.afterPromotion,
+      {
+        claim: { key: request.freight, afterPromotion: request.afterPromotion },
+      },
+    );
+  }
+
+  /**
+   * An automatic rollback (a promotion policy's `autoRollback`): promotes freight of the stage's last stable
+   * collection, by {@link AUTO_ROLLBACK_ACTOR}, marked as a rollback (even when the stage still runs it, after a
+   * promotion that failed) and holding its origin as a user's rollback does. Eligibility and windows apply. It is
+   * claimed in the same transaction as it is created, once per `trigger` (the failed promotion or verified
+   * collection, as a 40-character key) and origin: when another replica claimed it first, nothing is created and
+   * the result is a `ConflictError`.
+   */
+  async autoRollback(
+    request: FreightToStage & { trigger: string; reason: string },
+  ): Promise<Promotion> {
+    const freight = await this.requireFreight(request.project, request.freight);
+    return this.requestPromotion(
+      { ...request, origin: { actor: AUTO_ROLLBACK_ACTOR } },
+      { rollback: true, auto: true, reason: request.reason },
+      {
+        claim: {
+          key: request.trigger,
+          afterPromotion: `rollback:${freight.origin.name}`,
+        },
+        rollback: true,
+      },
     );
   }
 
@@ -181,7 +209,12 @@ export class PromotionService {
   private async requestPromotion(
     request: FreightToStage & { origin: ChangeOrigin },
     auditMeta: JsonObject,
-    autoAfterPromotion?: string,
+    options: {
+      /** Claims the promotion in its transaction (auto-promotion, auto-rollback): see {@link AutoPromotionStore.claim}. */
+      claim?: { key: string; afterPromotion: string };
+      /** Marks it as a rollback whatever the stage runs (an automatic rollback). */
+      rollback?: true;
+    } = {},
   ): Promise<Promotion> {
     const stage = await this.target(request);
     const { project, freight: ref, origin } = request;
@@ -195,16 +228,18 @@ export class PromotionService {
         await this.requireOpenWindow(project, stage, now);
         // A rollback: the stage ran this freight before (its history) and runs another of its origin now.
         const rollback =
-          (freight.status.previouslyIn ?? []).includes(request.stage) &&
-          !freight.status.currentlyIn.includes(request.stage);
+          options.rollback ??
+          ((freight.status.previouslyIn ?? []).includes(request.stage) &&
+            !freight.status.currentlyIn.includes(request.stage));
         if (!(await this.queries.isEligible(project, stage, freight, now))) {
           throw new ConflictError(
             `Freight "${freight.alias}" is not available to stage "${request.stage}": it must come from a warehouse the stage takes directly, be verified (and soaked) upstream, or be approved for the stage`,
           );
         }
         const { stores } = this.options;
+        // Auto-promotion neither holds nor releases; an automatic rollback holds as a user's does.
         const hold =
-          autoAfterPromotion === undefined
+          options.claim === undefined || options.rollback
             ? await this.holdChange(project, stage, freight.id, rollback, now)
             : undefined;
         const created = await stores.transaction(async tx => {
@@ -219,13 +254,13 @@ export class PromotionService {
             },
             tx,
           );
-          if (autoAfterPromotion !== undefined) {
+          if (options.claim !== undefined) {
             const claimed = await stores.autoPromotions.claim(
               {
                 project,
                 stage: request.stage,
-                freightId: freight.id,
-                afterPromotion: autoAfterPromotion,
+                freightId: options.claim.key,
+                afterPromotion: options.claim.afterPromotion,
                 promotionId: inserted.id,
                 at: now,
               },
@@ -234,10 +269,13 @@ export class PromotionService {
             if (!claimed) {
               // Rolls the promotion back with the transaction.
               throw new ConflictError(
-                `Freight "${freight.alias}" was auto-promoted to stage "${request.stage}" already`,
+                rollback
+                  ? `Stage "${request.stage}" was rolled back automatically already`
+                  : `Freight "${freight.alias}" was auto-promoted to stage "${request.stage}" already`,
               );
             }
-          } else if (hold === 'hold') {
+          }
+          if (hold === 'hold') {
             await stores.autoPromotions.setHold(
               {
                 project,

@@ -75,10 +75,11 @@ export class VerificationService {
             `Stage "${request.stage}" has no verification: its freight is verified as soon as it runs it`,
           );
         }
-        const [summary] = await this.options.stores.stages.getStageSummaries(
-          request.project,
-          [request.stage],
-        );
+        const summary = (
+          await this.options.stores.stages.getStageSummaries(request.project, [
+            request.stage,
+          ])
+        ).find(s => s.stage === request.stage);
         const collection = summary?.freightHistory[0]?.collection;
         if (!summary || !collection) {
           throw new ConflictError(

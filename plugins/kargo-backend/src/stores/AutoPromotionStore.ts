@@ -17,15 +17,17 @@ export interface StageHold {
 }
 
 /**
- * What auto-promotion keeps: the claim of each auto-promotion, which makes it happen once however many replicas
- * decide it, and the holds users' promotions put on stages.
+ * What auto-promotion keeps: the claim of each auto-promotion and automatic rollback, which makes it happen once
+ * however many replicas decide it, and the holds users' promotions and rollbacks put on stages.
  */
 export interface AutoPromotionStore {
   /**
    * Claims the auto-promotion of a freight to a stage in the state the stage was in (`afterPromotion`: the id of
    * the stage's newest promotion when the decision was made, `''` for none), for the promotion created in the same
    * transaction. Returns `false`, writing nothing, when that auto-promotion was claimed already (by another
-   * replica or an earlier pass): the caller must then roll the transaction back.
+   * replica or an earlier pass): the caller must then roll the transaction back. An automatic rollback is claimed
+   * with the key of what triggered it (at most 64 characters) as `freightId` and `rollback:<origin>` as
+   * `afterPromotion`: once per trigger and origin, whichever freight it moves.
    */
   claim(
     options: {
@@ -38,6 +40,13 @@ export interface AutoPromotionStore {
     },
     transaction: StoreTransaction,
   ): Promise<boolean>;
+  /** Whether that claim was taken already (see {@link AutoPromotionStore.claim}). */
+  isClaimed(options: {
+    project: string;
+    stage: string;
+    freightId: string;
+    afterPromotion: string;
+  }): Promise<boolean>;
   /** Puts a hold on the stage's origin (replacing the one it had). */
   setHold(
     options: { project: string } & StageHold,

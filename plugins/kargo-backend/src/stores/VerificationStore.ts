@@ -114,6 +114,15 @@ export interface VerificationStore {
     stage: string;
     collectionId: string;
   }): Promise<boolean>;
+  /**
+   * Of the stage's collections given, those that have verifications: `true` when one of them ended Successful,
+   * `false` when none did. Collections never verified are left out.
+   */
+  getCollectionOutcomes(options: {
+    project: string;
+    stage: string;
+    collectionIds: string[];
+  }): Promise<Record<string, boolean>>;
   /** Ids of Pending or Running verifications that are due and unclaimed (or whose lease expired), oldest first. */
   findClaimable(options: {
     now: Date;

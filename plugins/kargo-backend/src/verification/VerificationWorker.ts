@@ -247,7 +247,9 @@ export class VerificationWorker {
       this.options.onChange?.({ project: v.project, stage: v.stage });
     };
     // A verification of a collection the stage left has nothing to verify anymore.
-    const [summary] = await stages.getStageSummaries(v.project, [v.stage]);
+    const summary = (await stages.getStageSummaries(v.project, [v.stage])).find(
+      s => s.stage === v.stage,
+    );
     const current = summary?.freightHistory[0]?.collection.id;
     if (current !== v.collectionId) {
       await finish(

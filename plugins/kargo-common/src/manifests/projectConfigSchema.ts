@@ -33,6 +33,9 @@ export const promotionPolicySchema = z
     stage: objectName.optional(),
     stageSelector: stageSelector.optional(),
     autoPromotionEnabled: z.boolean().optional(),
+    // Kargo's AutoRollbackConfig (api/v1alpha1/project_config_types.go): sets of at most two terminal phases;
+    // onVerification defaults to [Failed] when absent or empty. Auto-promotion acts on it (see the backend's
+    // AutoPromoter).
     autoRollback: z
       .object({
         onPromotion: setOf(z.enum(['Failed', 'Errored']), 2).optional(),
@@ -45,14 +48,6 @@ export const promotionPolicySchema = z
   .superRefine((policy, ctx) => {
     if ((policy.stage === undefined) === (policy.stageSelector === undefined)) {
       report(ctx, [], 'must set exactly one of stage or stageSelector');
-    }
-    // Accepting it would let a user believe a failed promotion or verification rolls the stage back.
-    if (policy.autoRollback !== undefined) {
-      report(
-        ctx,
-        ['autoRollback'],
-        'is not supported by Kargo Portal yet: no automatic rollback would happen; remove it and roll back from the card or POST .../stages/{stage}/rollbacks',
-      );
     }
   });
 

@@ -79,7 +79,10 @@ export async function markVerified(
 /**
  * Makes a freight the stage's current one of its origin and records the stage's new freight collection in its
  * history, as Kargo's `FreightCollection.UpdateOrPush` does: the freight of the stage's other origins stay. The
- * freight of the same origin it replaces completes a soak: the longest one is kept, as Kargo does.
+ * freight of the same origin it replaces completes a soak: the longest one is kept, as Kargo does. The soak is counted
+ * from `current_since` (when the freight entered the stage), and only freight verified in the stage keeps it, as in
+ * Kargo's `FreightStatus.RemoveCurrentStage` and `Freight.GetLongestSoak` (akuity/kargo,
+ * api/v1alpha1/freight_types.go).
  */
 export async function setCurrentFreight(
   tx: Knex.Transaction,

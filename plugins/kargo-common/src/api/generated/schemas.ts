@@ -243,7 +243,7 @@ export type PipelineStage = {
   };
 };
 
-/** Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */
+/** Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback, a policy's automatic rollback included) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */
 export type StageAutoPromotion = {
   enabled: boolean;
   holds?: Array<{
@@ -252,6 +252,7 @@ export type StageAutoPromotion = {
     /** The freight the user promoted. */
     freight: string;
     promotion: string;
+    /** Who promoted it; system:kargo/auto-rollback for an automatic rollback. */
     actor: string;
     rollback: boolean;
     since: string;

@@ -801,7 +801,7 @@ export const spec = {
       StageAutoPromotion: {
         type: 'object',
         description:
-          "Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.",
+          "Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback, a policy's automatic rollback included) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.",
         properties: {
           enabled: {
             type: 'boolean',
@@ -825,6 +825,8 @@ export const spec = {
                 },
                 actor: {
                   type: 'string',
+                  description:
+                    'Who promoted it; system:kargo/auto-rollback for an automatic rollback.',
                 },
                 rollback: {
                   type: 'boolean',
