@@ -18,6 +18,11 @@ export interface StageVerification {
   phase: string;
   message?: string;
   at?: string;
+  /**
+   * True when the verification is of a freight collection the stage no longer runs (it moved on or rolled back
+   * since, and its current collection was verified before or not yet).
+   */
+  earlier?: boolean;
 }
 
 /** How long the current freight has soaked in the stage, against what downstream stages require. */
@@ -81,6 +86,7 @@ export function stageVerification(
       phase: verification.phase,
       message: verification.message,
       at: verification.finishedAt ?? verification.startedAt,
+      ...(isEarlierVerification(stage) ? { earlier: true } : {}),
     };
   }
   const verifiedIn = objectField(
@@ -92,6 +98,18 @@ export function stageVerification(
     return { phase: 'Verified', at: stringField(mine, 'verifiedAt') };
   }
   return undefined;
+}
+
+/**
+ * True when the stage's newest verification is of a freight collection other than the one it runs now (the
+ * first entry of its freight history): the pipeline serves the newest verification, and a rollback to a
+ * collection verified before starts none.
+ */
+export function isEarlierVerification(stage: PipelineStage): boolean {
+  const current = stage.freightHistory?.[0]?.collection.id;
+  return Boolean(
+    stage.verification && current && stage.verification.collection !== current,
+  );
 }
 
 /** Soak progress of the current freight, from the optional `soak` field of newer backends. */

@@ -6,7 +6,11 @@ import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import CloseIcon from '@material-ui/icons/Close';
 import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
-import { shownHealth, stageVerification } from '../../lib/stages';
+import {
+  isEarlierVerification,
+  shownHealth,
+  stageVerification,
+} from '../../lib/stages';
 import { AutoPromotionHolds } from '../AutoPromotionHolds';
 import { FreightLabel } from '../FreightLabel';
 import { PhaseStatus } from '../PhaseStatus';
@@ -113,6 +117,11 @@ export function StageDrawer(props: StageDrawerProps) {
               project={project}
               stage={stage.name}
               verification={stage.verification}
+              earlierFreight={
+                isEarlierVerification(stage)
+                  ? stage.verification.freight.map(id => id.slice(0, 7))
+                  : undefined
+              }
               onChanged={onChanged}
             />
           ) : (

@@ -166,6 +166,71 @@ describe('StageNode', () => {
     expect(resumeAutoPromotion).toHaveBeenCalledWith(testProject(), 'staging');
   });
 
+  it('marks a last promotion that was a rollback', async () => {
+    const { stages } = guestbookPipeline({
+      dev: {
+        lastPromotion: promotion({
+          rollback: true,
+          createdBy: 'system:kargo/auto-rollback',
+        }),
+      },
+    });
+    renderStages(stages);
+    expect(stageItem('dev')).toHaveTextContent('promotion Succeededrollback');
+    expect(stageItem('staging')).not.toHaveTextContent('rollback');
+  });
+
+  it('says when the verification shown is of freight the stage no longer runs', async () => {
+    const entry = (n: number, collection: string) => ({
+      freight: freightRecord(n).id,
+      promotion: `staging.0${n}.x`,
+      promotedAt: `2026-01-01T00:0${n}:00.000Z`,
+      collection: {
+        id: collection,
+        items: [
+          {
+            origin: { kind: 'Warehouse', name: 'guestbook' },
+            name: freightRecord(n).id,
+          },
+        ],
+      },
+    });
+    const { stages } = guestbookPipeline({
+      staging: {
+        currentFreight: freightRecord(1),
+        // Rolled back to freight-1 after freight-2 failed its verification.
+        freightHistory: [entry(1, 'a'.repeat(40)), entry(2, 'b'.repeat(40))],
+        verification: stageVerification('Failed', [], {
+          collection: 'b'.repeat(40),
+          freight: [freightRecord(2).id],
+        }),
+      },
+      dev: {
+        freightHistory: [entry(2, 'b'.repeat(40))],
+        verification: stageVerification('Successful', [], {
+          collection: 'b'.repeat(40),
+        }),
+      },
+    });
+    renderStages(stages);
+    expect(stageItem('staging')).toHaveTextContent(
+      'verification Failedof earlier freight',
+    );
+    expect(stageItem('dev')).not.toHaveTextContent('earlier');
+    await userEvent.click(
+      within(stageItem('staging')).getByRole('button', {
+        name: 'Details of staging',
+      }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage staging' });
+    expect(drawer).toHaveTextContent(
+      `Of freight ${freightRecord(2).id.slice(
+        0,
+        7,
+      )}, which the stage no longer runs.`,
+    );
+  });
+
   it('marks a capped eligible count with a plus', async () => {
     const [dev] = guestbookPipeline({
       dev: { eligibleFreightCount: 1000, eligibleFreightCountCapped: true },

@@ -211,6 +211,15 @@ export function StageNode(props: StageNodeProps) {
                 label={`verification ${verification.phase}`}
               />
             </MuiLink>
+            {verification.earlier && (
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                title="The stage no longer runs the freight this verification is of"
+              >
+                of earlier freight
+              </Typography>
+            )}
             {verification.at && (
               <Typography variant="caption" color="textSecondary">
                 <RelativeTime value={verification.at} />
@@ -226,6 +235,15 @@ export function StageNode(props: StageNodeProps) {
               phase={lastPromotion.phase}
               label={`promotion ${lastPromotion.phase}`}
             />
+            {lastPromotion.rollback && (
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                title="This promotion moved earlier freight back in"
+              >
+                rollback
+              </Typography>
+            )}
             <Typography variant="caption" color="textSecondary">
               <RelativeTime
                 value={

@@ -26,6 +26,11 @@ export interface StageVerificationDetailsProps {
   project: string;
   stage: string;
   verification: StageVerification;
+  /**
+   * Set when the verification is of a freight collection the stage no longer runs: its freight, by id, as
+   * people name it (alias when known).
+   */
+  earlierFreight?: string[];
   /** Called after a re-verification or an abort was accepted: the pipeline reloads. */
   onChanged: () => void;
 }
@@ -37,7 +42,7 @@ export interface StageVerificationDetailsProps {
  * the backend is shown next to them.
  */
 export function StageVerificationDetails(props: StageVerificationDetailsProps) {
-  const { project, stage, verification, onChanged } = props;
+  const { project, stage, verification, earlierFreight, onChanged } = props;
   const api = useApi(kargoApiRef);
   const notify = useNotify();
   const reverify = useAction(
@@ -84,6 +89,12 @@ export function StageVerificationDetails(props: StageVerificationDetailsProps) {
         )}
         {verification.abortedBy && <> · aborted by {verification.abortedBy}</>}
       </Typography>
+      {earlierFreight && (
+        <Typography variant="body2" color="textSecondary">
+          Of freight {earlierFreight.join(', ')}, which the stage no longer
+          runs.
+        </Typography>
+      )}
       {verification.templates.length > 0 && (
         <Typography variant="caption" color="textSecondary" display="block">
           Analysis: {verification.templates.join(', ')}
