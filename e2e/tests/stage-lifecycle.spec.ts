@@ -59,16 +59,17 @@ function bareRepository(at: string) {
 }
 
 /**
- * The checks the stages' AnalysisTemplates call: what each stage's endpoint answers is set by the test, as the
- * state of the service deployed there would be.
+ * The checks the stages' AnalysisTemplates call, as the services deployed there would answer: dev's status, and
+ * staging's error rate for the version (commit) it runs, high for the commits the test marks as broken.
  */
 async function startChecks() {
-  const answers: Record<string, object> = {
-    dev: { status: 'up', errorRate: 0.01 },
-    staging: { status: 'up', errorRate: 0.01 },
-  };
+  const broken = new Set<string>();
   const server = http.createServer((request, response) => {
-    const answer = answers[(request.url ?? '').replace(/^\//, '')];
+    const url = request.url ?? '';
+    const commit = /^\/staging\/([0-9a-f]{40})$/.exec(url)?.[1];
+    let answer: object | undefined;
+    if (url === '/dev') answer = { status: 'up' };
+    else if (commit) answer = { errorRate: broken.has(commit) ? 0.4 : 0.01 };
     response.writeHead(answer ? 200 : 404, {
       'content-type': 'application/json',
     });
@@ -77,7 +78,7 @@ async function startChecks() {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    answers,
+    broken,
     close: () => new Promise<void>(resolve => server.close(() => resolve())),
   };
 }
@@ -111,6 +112,7 @@ spec:
       autoPromotionEnabled: true
     - stage: staging
       autoPromotionEnabled: true
+      autoRollback: { onVerification: [Failed] }
   promotionWindows:
     - name: release-freeze
       kind: Deny
@@ -146,6 +148,10 @@ spec:
         autoPromotionOptions: { selectionPolicy: MatchUpstream }
   verification:
     analysisTemplates: [{ name: error-rate }]
+    # The version staging runs, for its error rate.
+    args:
+      - name: commit
+        value: '\${{ commitFrom("file://${appRepo}").ID }}'
 ---
 apiVersion: kargo.akuity.io/v1alpha1
 kind: Stage
@@ -169,11 +175,18 @@ apiVersion: argoproj.io/v1alpha1
 kind: AnalysisTemplate
 metadata: { name: error-rate, namespace: ${project} }
 spec:
+  args: [{ name: commit }]
   metrics:
+    # Measured four times, 3 s apart; the third failure fails it.
     - name: error-rate
+      count: 4
+      interval: 3s
+      failureLimit: 2
       successCondition: result < 0.05
       provider:
-        web: { url: '${checks}/staging', jsonPath: '{$.errorRate}' }
+        web:
+          url: '${checks}/staging/{{args.commit}}'
+          jsonPath: '{$.errorRate}'
 `;
 }
 
@@ -312,9 +325,10 @@ spec:
     await expect(prod).toContainText('1 freight eligible');
     await expect(prod).toContainText('no freight yet');
 
-    // The next commit breaks staging: its error rate is now too high.
-    checks.answers.staging = { status: 'up', errorRate: 0.4 };
+    // The next commit breaks staging: its error rate is too high there. dev (whose check it passes) promotes it,
+    // staging follows and measures it failing, then rolls back by itself to the freight it ran before.
     const second = commitTo(appRepo, { 'version.txt': '2\n' });
+    checks.broken.add(second);
     await refreshWarehouse(page);
     await expect(dev).toContainText(second.slice(0, 7), { timeout: 60_000 });
     await expect(
@@ -324,19 +338,31 @@ spec:
       timeout: 60_000,
     });
     await expect(
-      staging.getByRole('img', { name: 'verification Failed' }),
-    ).toBeVisible({ timeout: 60_000 });
-    await staging
-      .getByRole('button', { name: 'Verification of staging: Failed, details' })
-      .click();
+      staging.getByRole('img', { name: 'verification Running' }),
+    ).toBeVisible();
+    await staging.getByRole('button', { name: 'Details of staging' }).click();
     const stagingDrawer = page.getByRole('dialog', { name: 'Stage staging' });
-    const failed = stagingDrawer
+    const stagingVerification = stagingDrawer.getByRole('region', {
+      name: 'Verification of staging',
+    });
+    await expect(
+      stagingVerification.getByRole('button', { name: 'Abort verification' }),
+    ).toBeVisible();
+    // The drawer follows the verification (signals): its three failed measurements, then Failed.
+    await expect(
+      stagingVerification.getByRole('img', { name: 'verification Failed' }),
+    ).toBeVisible({ timeout: 60_000 });
+    const failed = stagingVerification
       .getByRole('table', {
         name: 'Measurements of the verification of staging',
       })
       .getByRole('row', { name: /^Measurement of error-rate at / });
-    await expect(failed).toContainText('0.4');
-    await expect(failed.getByRole('img', { name: 'Failed' })).toBeVisible();
+    await expect(failed).toHaveCount(3);
+    for (const row of await failed.all()) {
+      await expect(row).toContainText('0.4');
+      await expect(row.getByRole('img', { name: 'Failed' })).toBeVisible();
+    }
+    await expect(stagingVerification).toContainText('Failed');
     const failedShot = testInfo.outputPath(
       'kargo-stage-verification-failed.png',
     );
@@ -347,8 +373,29 @@ spec:
     });
     await stagingDrawer.getByRole('button', { name: 'Close' }).click();
 
-    // prod: the guest may not promote to production (the demo policy); the window is shown all the same, and the
-    // backend refuses a promotion there.
+    // The automatic rollback: staging runs the first commit again, its last promotion is a rollback by the system,
+    // and it holds auto-promotion of the broken freight.
+    await expect(staging).toContainText(first.slice(0, 7), { timeout: 60_000 });
+    await expect(staging).toContainText('promotion Succeededrollback');
+    await expect(staging).toContainText(
+      'auto-promotion of app held: system:kargo/auto-rollback rolled back',
+    );
+    await expect(staging).toContainText(
+      'verification Failedof earlier freight',
+    );
+    await expect(dev).toContainText(second.slice(0, 7));
+    const rolledBack = testInfo.outputPath('kargo-pipeline-rolled-back.png');
+    await pipelineCard(page).screenshot({ path: rolledBack });
+    await testInfo.attach('kargo-pipeline-rolled-back.png', {
+      path: rolledBack,
+      contentType: 'image/png',
+    });
+
+    // prod still waits for a manual promotion. The guest may not promote to production (the demo policy: only
+    // release managers, whom the browser tests cannot sign in as), so Promote stays disabled for them; the deny
+    // window that keeps prod closed is shown all the same, with its reason and next opening.
+    await expect(prod).toContainText('no freight yet');
+    await expect(prod).toContainText('1 freight eligible');
     const promoteProd = prod.getByRole('button', { name: 'Promote to prod' });
     await expect(promoteProd).toBeDisabled();
     await prod.getByRole('button', { name: 'Details of prod' }).click();
