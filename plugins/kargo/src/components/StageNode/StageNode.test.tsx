@@ -5,11 +5,13 @@ import {
   Grants,
   MockKargoApi,
   applicationHealth,
+  freight,
   freightRecord,
   guestbookPipeline,
   mockKargoApi,
   promotion,
   renderForEntity,
+  responseError,
   stageHealth,
   stageVerification,
   testProject,
@@ -383,6 +385,43 @@ describe('StageNode', () => {
       limit: 20,
       cursor: undefined,
     });
+  });
+
+  it("shows the backend's refusal of a promotion to a stage closed by a deny window, with its reason", async () => {
+    const message =
+      'Promotions to stage "prod" are closed: promotion window "release-freeze" (Deny) is active; they next open at 2026-01-04T00:00:00.000Z';
+    const api = mockKargoApi({
+      listFreight: jest.fn().mockResolvedValue({ items: [freight(2)] }),
+      promote: jest
+        .fn()
+        .mockRejectedValue(await responseError(409, 'ConflictError', message)),
+    });
+    const onChanged = jest.fn();
+    const prod = guestbookPipeline({
+      prod: {
+        eligibleFreightCount: 1,
+        promotionWindow: {
+          reason: 'promotion window "release-freeze" (Deny) is active',
+          nextOpen: '2026-01-04T00:00:00.000Z',
+        },
+      },
+    }).stages[2];
+    renderStages([prod], { api, onChanged });
+    const promote = screen.getByRole('button', { name: 'Promote to prod' });
+    await waitFor(() => expect(promote).toBeEnabled());
+    await userEvent.click(promote);
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Promote to prod',
+    });
+    const submit = await within(dialog).findByRole('button', {
+      name: 'Promote',
+    });
+    await waitFor(() => expect(submit).toBeEnabled());
+    await userEvent.click(submit);
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      `Promotion refused: Conflict (409): ${message}`,
+    );
+    expect(onChanged).not.toHaveBeenCalled();
   });
 
   it('aborts the running promotion and tells the card', async () => {
