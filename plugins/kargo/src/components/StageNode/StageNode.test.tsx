@@ -1,6 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
+import {
+  KargoApiSchema,
+  PipelineStage,
+} from '@kargo-portal/plugin-kargo-common';
 import {
   Grants,
   MockKargoApi,
@@ -183,7 +186,11 @@ describe('StageNode', () => {
   });
 
   it('says when the verification shown is of freight the stage no longer runs', async () => {
-    const entry = (n: number, collection: string) => ({
+    // A freight history entry as the API serves it (generated response type).
+    const entry = (
+      n: number,
+      collection: string,
+    ): KargoApiSchema.StageHistoryEntry => ({
       freight: freightRecord(n).id,
       promotion: `staging.0${n}.x`,
       promotedAt: `2026-01-01T00:0${n}:00.000Z`,
