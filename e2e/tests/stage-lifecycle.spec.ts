@@ -413,6 +413,29 @@ spec:
       contentType: 'image/png',
     });
     await prodDrawer.getByRole('button', { name: 'Close' }).click();
+
+    // The Kargo tab: the promotion history marks the automatic rollback, and the timeline opens the same drawer.
+    await page.getByRole('link', { name: 'Kargo', exact: true }).click();
+    const history = page.getByRole('table', { name: 'Promotions' });
+    // Its row: stage, freight, phase, the rollback mark, who asked for it.
+    await expect(
+      history
+        .getByRole('row')
+        .filter({ hasText: 'system:kargo/auto-rollback' }),
+    ).toContainText(/^staging.*Succeededrollbacksystem:kargo\/auto-rollback/);
+    await page.getByRole('button', { name: 'Details of staging' }).click();
+    await expect(
+      page
+        .getByRole('dialog', { name: 'Stage staging' })
+        .getByRole('region', { name: 'Auto-promotion of staging' }),
+    ).toContainText(
+      'auto-promotion of app held: system:kargo/auto-rollback rolled back',
+    );
+    await page
+      .getByRole('dialog', { name: 'Stage staging' })
+      .getByRole('button', { name: 'Close' })
+      .click();
+    await page.getByRole('link', { name: 'Overview', exact: true }).click();
     const cardShot = testInfo.outputPath('kargo-pipeline-story.png');
     await pipelineCard(page).screenshot({ path: cardShot });
     await testInfo.attach('kargo-pipeline-story.png', {
