@@ -70,6 +70,10 @@ describe('StageVerificationDetails', () => {
           message:
             'Metric "error-rate" assessed Failed due to failed (1) > failureLimit (0)',
           templates: ['AnalysisTemplate/error-rate'],
+          runMetadata: {
+            labels: { team: 'shop' },
+            annotations: { 'example.com/ticket': 'OPS-1' },
+          },
         },
       ),
     );
@@ -85,6 +89,9 @@ describe('StageVerificationDetails', () => {
     expect(section).toHaveTextContent('started');
     expect(section).toHaveTextContent('finished');
     expect(section).toHaveTextContent('Analysis: AnalysisTemplate/error-rate');
+    expect(section).toHaveTextContent(
+      'Run metadata: label team=shop, annotation example.com/ticket=OPS-1',
+    );
     expect(section).toHaveTextContent(
       'Metric "error-rate" assessed Failed due to failed (1) > failureLimit (0)',
     );
@@ -118,6 +125,7 @@ describe('StageVerificationDetails', () => {
     expect(section).toHaveTextContent('Attempt 1 · started by the stage');
     expect(section).not.toHaveTextContent('finished');
     expect(section).toHaveTextContent('No measurements yet.');
+    expect(section).not.toHaveTextContent('Run metadata');
   });
 
   it('re-verifies through the API, then reloads', async () => {

@@ -21,6 +21,16 @@ import { PermissionedButton } from '../PermissionedButton';
 import { PhaseStatus } from '../PhaseStatus';
 import { RelativeTime } from '../RelativeTime';
 
+/** The stage's `analysisRunMetadata` kept with the verification, as `key=value` pairs; '' when none. */
+function metadataText(metadata: StageVerification['runMetadata']): string {
+  const pairs = (kind: string, values: Record<string, string> | undefined) =>
+    Object.entries(values ?? {}).map(([k, v]) => `${kind} ${k}=${v}`);
+  return [
+    ...pairs('label', metadata?.labels),
+    ...pairs('annotation', metadata?.annotations),
+  ].join(', ');
+}
+
 /** Props of {@link StageVerificationDetails}. */
 export interface StageVerificationDetailsProps {
   project: string;
@@ -98,6 +108,11 @@ export function StageVerificationDetails(props: StageVerificationDetailsProps) {
       {verification.templates.length > 0 && (
         <Typography variant="caption" color="textSecondary" display="block">
           Analysis: {verification.templates.join(', ')}
+        </Typography>
+      )}
+      {metadataText(verification.runMetadata) && (
+        <Typography variant="caption" color="textSecondary" display="block">
+          Run metadata: {metadataText(verification.runMetadata)}
         </Typography>
       )}
       {verification.message && (
