@@ -449,6 +449,46 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
     }
   });
 
+  it('does not promote again freight whose promotion finishes while a pass decides', async () => {
+    const f1 = await b.addFreight();
+    const [toDev] = await b.promoter().promoteProject('shop');
+    // The pass reads the candidates while the promotion to dev runs; it ends before the pass reads the stage's
+    // promotions.
+    let finished = false;
+    const promotions = Object.create(b.stores.promotions);
+    promotions.getStagePromotionFacts = async (
+      options: Parameters<typeof b.stores.promotions.getStagePromotionFacts>[0],
+    ) => {
+      if (!finished && options.stage === 'dev') {
+        finished = true;
+        await b.finish(toDev.id);
+      }
+      return b.stores.promotions.getStagePromotionFacts(options);
+    };
+    const promoter = AutoPromoter.create({
+      stores: {
+        freight: b.stores.freight,
+        stages: b.stores.stages,
+        promotions,
+        autoPromotions: b.stores.autoPromotions,
+        verifications: b.stores.verifications,
+      },
+      definitions: { getCatalog: b.catalog },
+      promotions: b.promotions,
+      logger: mockServices.logger.mock(),
+    });
+    const passes = await promoter.promoteProject('shop');
+    expect(finished).toBe(true);
+    // staging follows dev; dev is not promoted f1 a second time.
+    expect(passes.map(p => [p.stage, p.freight])).toEqual([['staging', f1.id]]);
+    const toDevAll = await b.stores.promotions.listPromotions({
+      project: 'shop',
+      stage: 'dev',
+      limit: 10,
+    });
+    expect(toDevAll.items.map(p => p.id)).toEqual([toDev.id]);
+  });
+
   it('waits for a deny window to close', async () => {
     b.setManifests(
       manifests({
@@ -693,6 +733,45 @@ describe.each(databases.eachSupportedId())('AutoPromoter on %p', id => {
         }),
       ]);
       expect(await b.stores.autoPromotions.getHolds('shop')).toEqual({});
+    });
+
+    it('without a verified collection to go back to, rolls back nothing and says so once', async () => {
+      b.setManifests(
+        manifests({
+          policies: rollbackPolicies('{ onPromotion: [Failed] }'),
+        }),
+      );
+      const logger = mockServices.logger.mock();
+      const promoter = AutoPromoter.create({
+        stores: b.stores,
+        definitions: { getCatalog: b.catalog },
+        promotions: b.promotions,
+        logger,
+      });
+      const f1 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      // staging runs f1, never verified there.
+      await b.finish(
+        (
+          await promoter.promoteProject('shop')
+        )[0].id,
+        'Succeeded',
+        false,
+      );
+      const f2 = await b.addFreight();
+      await b.finish((await promoter.promoteProject('shop'))[0].id);
+      const [toStaging] = await promoter.promoteProject('shop');
+      expect(toStaging).toMatchObject({ stage: 'staging', freight: f2.id });
+      await b.finish(toStaging.id, 'Failed');
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      expect(await promoter.promoteProject('shop')).toEqual([]);
+      expect(await b.current('staging')).toEqual([f1.id]);
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+      expect(logger.warn).toHaveBeenCalledWith(
+        expect.stringMatching(
+          /^Stage shop\/staging cannot roll back by itself after promotion .+ ended Failed: no earlier freight collection was verified there$/,
+        ),
+      );
     });
 
     it('promoters racing create one rollback', async () => {

@@ -78,6 +78,8 @@ const triggerKey = (text: string) =>
 export class AutoPromoter {
   private readonly now: () => Date;
   private readonly pending = new Set<string>();
+  /** Rollbacks that cannot happen, told once per trigger (and freight) rather than at every pass. */
+  private readonly toldRollbacks = new Set<string>();
   private sweepAll = false;
   private draining: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -290,7 +292,8 @@ export class AutoPromoter {
       trigger.failedCollection,
     );
     if (!stable) {
-      this.options.logger.warn(
+      this.warnOnce(
+        trigger.key,
         `Stage ${project.name}/${stageName} cannot roll back by itself after ${trigger.reason}: no earlier freight collection was verified there`,
       );
       return [];
@@ -331,7 +334,8 @@ export class AutoPromoter {
           now,
         ))
       ) {
-        this.options.logger.warn(
+        this.warnOnce(
+          `${trigger.key}/${target.name}`,
           `Stage ${project.name}/${stageName} cannot roll back by itself to freight ${target.name} after ${trigger.reason}: the freight is not available to the stage anymore`,
         );
         continue;
@@ -355,6 +359,12 @@ export class AutoPromoter {
       }
     }
     return created;
+  }
+
+  private warnOnce(key: string, message: string): void {
+    if (this.toldRollbacks.has(key)) return;
+    this.toldRollbacks.add(key);
+    this.options.logger.warn(message);
   }
 
   /** What calls for an automatic rollback of the stage now, if anything (see {@link AutoPromoter.rollBackStage}). */
@@ -470,6 +480,13 @@ export class AutoPromoter {
       if (facts.lastOfFreight && NOT_RETRIED.has(facts.lastOfFreight.phase)) {
         continue;
       }
+      // The candidates were read before the stage's promotions: one that finished in between moved its freight in
+      // (in the transaction that ended it), so the freight is read again, after them.
+      const fresh = await this.options.stores.freight.getFreight(
+        project.name,
+        freight.id,
+      );
+      if (!fresh || fresh.status.currentlyIn.includes(stageName)) continue;
       try {
         const promotion = await this.options.promotions.autoPromote({
           project: project.name,
