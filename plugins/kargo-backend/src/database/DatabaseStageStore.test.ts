@@ -273,6 +273,33 @@ describe.each(storeTestDatabases.eachSupportedId())(
           ),
         ).toEqual(['prod']);
       });
+
+      it('summarizes only the stages asked for', async () => {
+        const stores = await createStores(databaseId);
+        for (const n of [1, 2]) {
+          await stores.freight.insertFreight(freight(n), uniqueAlias);
+        }
+        // dev comes first by name: a summary of staging alone must not be dev's (the verification worker and
+        // the re-verify route read the first summary returned).
+        for (const [stage, n] of [
+          ['dev', 2],
+          ['staging', 1],
+        ] as const) {
+          await stores.stages.setCurrentFreight({
+            project: 'shop',
+            stage,
+            freightId: freight(n).id,
+            at: at(n),
+          });
+        }
+        const summaries = await stores.stages.getStageSummaries('shop', [
+          'staging',
+        ]);
+        expect(summaries.map(s => s.stage)).toEqual(['staging']);
+        expect(summaries[0].currentFreight?.id).toBe(freight(1).id);
+        expect(summaries[0].freightHistory[0]?.freight).toBe(freight(1).id);
+        expect(await stores.stages.getStageSummaries('shop', [])).toEqual([]);
+      });
     });
 
     describe('metadata', () => {

@@ -57,6 +57,7 @@ export class DatabaseStageStore implements StageStore {
     project: string,
     stages: string[],
   ): Promise<StageSummary[]> {
+    if (stages.length === 0) return [];
     const current: Array<
       FreightRow & { stage: string; current_since: string | null }
     > = await this.db('kargo_freight_stages as s')

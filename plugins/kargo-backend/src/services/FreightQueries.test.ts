@@ -1,4 +1,7 @@
-import { StageManifest } from '@kargo-portal/plugin-kargo-common';
+import {
+  KargoManifest,
+  StageManifest,
+} from '@kargo-portal/plugin-kargo-common';
 import { kargoTestDatabases } from '../__testUtils__/databases';
 import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
 import { applyDatabaseMigrations } from '../database/migrations';
@@ -241,6 +244,55 @@ describe.each(databases.eachSupportedId())(
       // b and c run nothing, and nothing downstream of them asks for a soak.
       expect(byName.b.soak).toBeUndefined();
       expect(byName.c.soak).toBeUndefined();
+      await knex.destroy();
+    });
+
+    it('shows the promotion window that keeps a stage closed, and when it next opens', async () => {
+      const knex = await databases.init(databaseId);
+      await applyDatabaseMigrations(knex);
+      const stores = DatabaseKargoStores.fromKnex(knex);
+      const config = {
+        apiVersion: 'kargo.akuity.io/v1alpha1',
+        kind: 'ProjectConfig',
+        metadata: { name: 'shop', namespace: 'shop' },
+        spec: {
+          promotionWindows: [
+            {
+              name: 'freeze',
+              kind: 'Deny',
+              stageSelector: { name: 'prod' },
+              dtstart: '20260301T000000Z',
+              dtend: '20260301T150000Z',
+            },
+          ],
+        },
+      } as unknown as KargoManifest;
+      const project = {
+        name: 'shop',
+        warehouses: [],
+        stages: [
+          stage('dev', [{ origin: 'app', sources: { direct: true } }]),
+          stage('prod', [{ origin: 'app', sources: { stages: ['dev'] } }]),
+        ],
+        manifests: [config],
+        analysisTemplates: [],
+      };
+      const queries = new FreightQueries(stores);
+      const during = await queries.getPipeline(project, NOW);
+      const byName = Object.fromEntries(during.stages.map(s => [s.name, s]));
+      expect(byName.dev.promotionWindow).toBeUndefined();
+      expect(byName.prod.promotionWindow).toEqual({
+        reason: 'promotion window "freeze" (Deny) is active',
+        nextOpen: '2026-03-01T15:00:00.000Z',
+      });
+      const after = await queries.getPipeline(
+        project,
+        new Date('2026-03-01T15:00:00.000Z'),
+      );
+      expect(after.stages.map(s => s.promotionWindow)).toEqual([
+        undefined,
+        undefined,
+      ]);
       await knex.destroy();
     });
   },

@@ -20,6 +20,11 @@ import {
 } from '../eligibility/eligibility';
 import { ProjectDefinition } from '../definitions/DefinitionCatalog';
 import { isAutoPromotionEnabled } from '../autopromotion/policies';
+import {
+  CompiledPromotionWindow,
+  compileProjectWindows,
+  evaluatePromotionWindows,
+} from '../windows/promotionWindows';
 
 /** A stage manifest as the eligibility rules read it. */
 export function eligibilityStageOf(stage: StageManifest): EligibilityStage {
@@ -213,6 +218,14 @@ export class FreightQueries {
       : {};
     // Auto-promotion holds of every stage in one query.
     const holds = await this.stores.autoPromotions.getHolds(project.name);
+    // Windows are validated when manifests load; one that still fails to compile refuses every promotion, so
+    // every stage shows it as closed with that error.
+    let windows: CompiledPromotionWindow[] | Error;
+    try {
+      windows = compileProjectWindows(project);
+    } catch (error) {
+      windows = error as Error;
+    }
     const stages = [];
     for (const node of orderStages(project.stages)) {
       const manifest = manifests.get(node.name)!;
@@ -252,6 +265,7 @@ export class FreightQueries {
           isAutoPromotionEnabled(project, manifest),
           Object.hasOwn(holds, node.name) ? holds[node.name] : [],
         ),
+        ...closedWindowOf(windows, manifest, now),
       });
     }
     return {
@@ -278,6 +292,28 @@ function autoPromotionOf(
       rollback: hold.rollback,
       since: hold.since.toISOString(),
     })),
+  };
+}
+
+/** The promotion window that keeps a stage closed now, and when promotions to it next open; nothing when open. */
+function closedWindowOf(
+  windows: CompiledPromotionWindow[] | Error,
+  stage: StageManifest,
+  now: Date,
+): { promotionWindow?: { reason: string; nextOpen?: string } } {
+  if (windows instanceof Error) {
+    return { promotionWindow: { reason: windows.message } };
+  }
+  if (windows.length === 0) return {};
+  const decision = evaluatePromotionWindows({ windows, stage, at: now });
+  if (decision.open) return {};
+  return {
+    promotionWindow: {
+      reason: decision.reason,
+      ...(decision.nextOpen
+        ? { nextOpen: decision.nextOpen.toISOString() }
+        : {}),
+    },
   };
 }
 

@@ -60,6 +60,19 @@ export interface PipelineStage {
    * origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.
    */
   autoPromotion: StageAutoPromotion;
+  /**
+   * Present while the project's promotion windows (ProjectConfig `promotionWindows`) keep the stage closed:
+   * promotions to it are refused, and auto-promotion waits, until `nextOpen`.
+   */
+  promotionWindow?: StagePromotionWindow;
+}
+
+/** Why promotions to a stage are closed now, and when they next open. @public */
+export interface StagePromotionWindow {
+  /** Names the window responsible, as the refusal of a promotion does. */
+  reason: string;
+  /** When promotions next open (ISO 8601); absent when no opening is known within a year. */
+  nextOpen?: string;
 }
 
 /** The phases of a verification, as those of Argo Rollouts' AnalysisRun. @public */

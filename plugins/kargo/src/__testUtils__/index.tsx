@@ -161,6 +161,45 @@ export function stageHealth(
   };
 }
 
+/**
+ * A measurement of a verification's metric as the API serves it, typed with the generated response type (see
+ * applicationHealth).
+ */
+export function verificationMeasurement(
+  overrides: Partial<ApiSchema.VerificationMeasurement> = {},
+): ApiSchema.VerificationMeasurement {
+  return {
+    metric: 'web-check',
+    phase: 'Successful',
+    value: '200',
+    startedAt: '2026-01-01T00:12:00.000Z',
+    finishedAt: '2026-01-01T00:12:01.000Z',
+    ...overrides,
+  };
+}
+
+/** A stage's verification as the API serves it, typed with the generated response type (see applicationHealth). */
+export function stageVerification(
+  phase: ApiSchema.StageVerification['phase'],
+  measurements: ApiSchema.VerificationMeasurement[],
+  overrides: Partial<ApiSchema.StageVerification> = {},
+): ApiSchema.StageVerification {
+  return {
+    id: 'v1',
+    phase,
+    collection: 'c'.repeat(40),
+    freight: [hex(2)],
+    attempt: 1,
+    startedAt: '2026-01-01T00:12:00.000Z',
+    ...(['Pending', 'Running'].includes(phase)
+      ? {}
+      : { finishedAt: '2026-01-01T00:13:00.000Z' }),
+    templates: ['AnalysisTemplate/web-check'],
+    measurements,
+    ...overrides,
+  };
+}
+
 /** dev (runs freight-2, fed by the warehouse) -> staging -> prod. */
 export function guestbookPipeline(
   overrides: Partial<Record<string, Partial<PipelineStage>>> = {},
@@ -249,6 +288,7 @@ export const allowAll: Grants = {
   'kargo.stage.promote': ['*'],
   'kargo.freight.approve': ['*'],
   'kargo.promotion.abort': ['*'],
+  'kargo.stage.verify': ['*'],
   'kargo.warehouse.refresh': ['*'],
   'kargo.project.update': ['*'],
 };

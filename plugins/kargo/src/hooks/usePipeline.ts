@@ -3,7 +3,11 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { useSignal } from '@backstage/plugin-signals-react';
 import { Pipeline } from '@kargo-portal/plugin-kargo-common';
 import { kargoApiRef } from '../api';
-import { isActivePhase, isHealthSettling } from '../lib/stages';
+import {
+  isActivePhase,
+  isHealthSettling,
+  isVerificationActive,
+} from '../lib/stages';
 import { Loaded, useLoader } from './useLoader';
 import { usePolling } from './usePolling';
 
@@ -14,9 +18,10 @@ export function projectSignalChannel(project: string): string {
 
 /**
  * Loads a project's pipeline and keeps it fresh. Polling with backoff while any stage's last promotion is
- * Pending or Running. Health changes arrive as Backstage signals when the app has the signals plugin (each one
- * reloads); without it, polling also runs while a stage's health is settling after a promotion (Progressing or
- * Unknown). Nothing is polled otherwise. `project` undefined loads nothing.
+ * Pending or Running. Health and verification changes (`stage-health`, `stage-verification`) arrive as Backstage
+ * signals when the app has the signals plugin (each one reloads); without it, polling also runs while a stage's
+ * health is settling after a promotion (Progressing or Unknown) and while a verification is Pending or Running.
+ * Nothing is polled otherwise. `project` undefined loads nothing.
  */
 export function usePipeline(
   project: string | undefined,
@@ -53,6 +58,16 @@ export function usePipeline(
               : [];
           if (!isSignalsAvailable && isHealthSettling(stage)) {
             keys.push(`${stage.name}:${stage.health?.status}`);
+          }
+          const verification = stage.verification;
+          if (
+            !isSignalsAvailable &&
+            verification &&
+            isVerificationActive(verification.phase)
+          ) {
+            keys.push(
+              `${stage.name}:${verification.id}:${verification.phase}:${verification.measurements.length}`,
+            );
           }
           return keys;
         })

@@ -18,12 +18,22 @@ export interface StageVerification {
   phase: string;
   message?: string;
   at?: string;
+  /**
+   * True when the verification is of a freight collection the stage no longer runs (it moved on or rolled back
+   * since, and its current collection was verified before or not yet).
+   */
+  earlier?: boolean;
 }
 
 /** How long the current freight has soaked in the stage, against what downstream stages require. */
 export interface StageSoak {
   since: string;
   requiredMs: number;
+}
+
+/** Phases in which a verification still runs: it can be aborted, not re-verified. */
+export function isVerificationActive(phase: string | undefined): boolean {
+  return phase === 'Pending' || phase === 'Running';
 }
 
 /** Phases in which a promotion still changes: the card keeps polling while one of these is shown. */
@@ -76,6 +86,7 @@ export function stageVerification(
       phase: verification.phase,
       message: verification.message,
       at: verification.finishedAt ?? verification.startedAt,
+      ...(isEarlierVerification(stage) ? { earlier: true } : {}),
     };
   }
   const verifiedIn = objectField(
@@ -87,6 +98,18 @@ export function stageVerification(
     return { phase: 'Verified', at: stringField(mine, 'verifiedAt') };
   }
   return undefined;
+}
+
+/**
+ * True when the stage's newest verification is of a freight collection other than the one it runs now (the
+ * first entry of its freight history): the pipeline serves the newest verification, and a rollback to a
+ * collection verified before starts none.
+ */
+export function isEarlierVerification(stage: PipelineStage): boolean {
+  const current = stage.freightHistory?.[0]?.collection.id;
+  return Boolean(
+    stage.verification && current && stage.verification.collection !== current,
+  );
 }
 
 /** Soak progress of the current freight, from the optional `soak` field of newer backends. */

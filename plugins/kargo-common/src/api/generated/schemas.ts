@@ -236,6 +236,11 @@ export type PipelineStage = {
   health?: StageHealth;
   verification?: StageVerification;
   autoPromotion: StageAutoPromotion;
+  /** Present while the project's promotion windows keep the stage closed: why (the window responsible), and when promotions next open (absent when no opening is known within a year). Promotions are refused and auto-promotion waits until then. */
+  promotionWindow?: {
+    reason: string;
+    nextOpen?: string;
+  };
 };
 
 /** Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback, a policy's automatic rollback included) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */

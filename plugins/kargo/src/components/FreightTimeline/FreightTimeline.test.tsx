@@ -73,6 +73,25 @@ describe('FreightTimeline', () => {
     expect(cell('freight-3 in dev: never here')).toBeInTheDocument();
   });
 
+  it("opens a stage's drawer from its column", async () => {
+    renderTimeline();
+    await userEvent.click(
+      screen.getByRole('button', { name: 'Details of staging' }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage staging' });
+    expect(
+      within(drawer).getByRole('region', { name: 'Verification of staging' }),
+    ).toHaveTextContent('Not verified yet');
+    await userEvent.click(
+      within(drawer).getByRole('button', { name: 'Close' }),
+    );
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('dialog', { name: 'Stage staging' }),
+      ).toBeNull(),
+    );
+  });
+
   it('offers Load more while there are more pages', async () => {
     const loadMore = jest.fn();
     renderTimeline({

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import ButtonBase from '@material-ui/core/ButtonBase';
+import MuiLink from '@material-ui/core/Link';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';
@@ -29,6 +30,7 @@ import { FreightLabel } from '../FreightLabel';
 import { InlineError } from '../InlineError';
 import { PermissionedButton } from '../PermissionedButton';
 import { RelativeTime } from '../RelativeTime';
+import { StageDrawer } from '../StageDrawer';
 import { stageColor } from '../../lib/colors';
 import { CellMarks, cellMarks, describeMarks } from '../../lib/timeline';
 
@@ -134,6 +136,9 @@ export function FreightTimeline(props: FreightTimelineProps) {
     stage: string;
   }>();
   const [dialog, setDialog] = useState<'promote' | 'approve'>();
+  // By name, so that the drawer shows the stage as the pipeline reloads it.
+  const [details, setDetails] = useState<string>();
+  const detailsStage = stages.find(s => s.name === details);
 
   const rows = freight.items;
   const selectedFreight = rows.find(f => f.id === selection?.freight);
@@ -199,7 +204,16 @@ export function FreightTimeline(props: FreightTimelineProps) {
                     }}
                     align="center"
                   >
-                    {stage.name}
+                    <MuiLink
+                      component="button"
+                      color="inherit"
+                      variant="inherit"
+                      title={`Details of ${stage.name}: verification, holds, promotion windows`}
+                      aria-label={`Details of ${stage.name}`}
+                      onClick={() => setDetails(stage.name)}
+                    >
+                      {stage.name}
+                    </MuiLink>
                   </TableCell>
                 ))}
               </TableRow>
@@ -335,6 +349,14 @@ export function FreightTimeline(props: FreightTimelineProps) {
           project={project}
           stage={selected.stage}
           freight={selected.freight}
+        />
+      )}
+      {detailsStage && (
+        <StageDrawer
+          project={project}
+          stage={detailsStage}
+          onClose={() => setDetails(undefined)}
+          onChanged={onChanged}
         />
       )}
       {selected && dialog === 'approve' && (

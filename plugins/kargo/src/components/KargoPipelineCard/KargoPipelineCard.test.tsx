@@ -12,7 +12,9 @@ import {
   responseError,
   stage,
   stageHealth,
+  stageVerification,
   testProject,
+  verificationMeasurement,
 } from '../../__testUtils__';
 import { KargoPipelineCard } from './KargoPipelineCard';
 
@@ -467,6 +469,102 @@ describe('KargoPipelineCard', () => {
         });
         expect(getPipeline).toHaveBeenCalledTimes(2);
         expect(stageItem('dev')).toHaveTextContent('health Healthy');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+  });
+
+  describe('verification', () => {
+    const running = guestbookPipeline({
+      dev: {
+        verification: stageVerification('Running', [
+          verificationMeasurement({ metric: 'web-check', value: '200' }),
+        ]),
+      },
+    });
+    const successful = guestbookPipeline({
+      dev: {
+        verification: stageVerification('Successful', [
+          verificationMeasurement({ metric: 'web-check', value: '200' }),
+          verificationMeasurement({
+            metric: 'web-check',
+            value: '200',
+            startedAt: '2026-01-01T00:12:10.000Z',
+            finishedAt: '2026-01-01T00:12:11.000Z',
+          }),
+        ]),
+      },
+    });
+
+    it("opens the stage's drawer with the verification, and follows the stage-verification signal", async () => {
+      const signals = new TestSignals();
+      const getPipeline = jest
+        .fn()
+        .mockResolvedValueOnce(running)
+        .mockResolvedValue(successful);
+      const api = mockKargoApi({ getPipeline, listWarehouses: warehouses() });
+      renderForEntity(<KargoPipelineCard />, { api, signals });
+      await screen.findByRole('list', {
+        name: 'Kargo stages in pipeline order',
+      });
+      expect(
+        within(stageItem('dev')).getByRole('img', {
+          name: 'verification Running',
+        }),
+      ).toBeInTheDocument();
+      await userEvent.click(
+        within(stageItem('dev')).getByRole('button', {
+          name: 'Details of dev',
+        }),
+      );
+      const drawer = await screen.findByRole('dialog', { name: 'Stage dev' });
+      const table = within(drawer).getByRole('table', {
+        name: 'Measurements of the verification of dev',
+      });
+      expect(within(table).getAllByRole('row')).toHaveLength(2);
+      expect(
+        within(drawer).getByRole('button', { name: 'Abort verification' }),
+      ).toBeInTheDocument();
+
+      await act(async () => {
+        signals.publish(`kargo:project:${testProject()}`, {
+          kind: 'stage-verification',
+          project: testProject(),
+          stage: 'dev',
+        });
+      });
+      await waitFor(() =>
+        expect(
+          within(drawer).getByRole('img', { name: 'verification Successful' }),
+        ).toBeInTheDocument(),
+      );
+      expect(getPipeline).toHaveBeenCalledTimes(2);
+      expect(within(table).getAllByRole('row')).toHaveLength(3);
+      expect(
+        within(drawer).getByRole('button', { name: 'Re-verify' }),
+      ).toBeInTheDocument();
+      expect(
+        within(drawer).queryByRole('button', { name: 'Abort verification' }),
+      ).toBeNull();
+    });
+
+    it('without signals, polls while a verification runs, and stops once it finished', async () => {
+      jest.useFakeTimers({ advanceTimers: false });
+      try {
+        const getPipeline = jest
+          .fn()
+          .mockResolvedValueOnce(running)
+          .mockResolvedValue(successful);
+        const api = mockKargoApi({ getPipeline, listWarehouses: warehouses() });
+        renderForEntity(<KargoPipelineCard />, { api });
+        await act(() => jest.advanceTimersByTimeAsync(0));
+        expect(stageItem('dev')).toHaveTextContent('verification Running');
+        await act(() => jest.advanceTimersByTimeAsync(2000));
+        expect(getPipeline).toHaveBeenCalledTimes(2);
+        expect(stageItem('dev')).toHaveTextContent('verification Successful');
+        await act(() => jest.advanceTimersByTimeAsync(120_000));
+        expect(getPipeline).toHaveBeenCalledTimes(2);
       } finally {
         jest.useRealTimers();
       }

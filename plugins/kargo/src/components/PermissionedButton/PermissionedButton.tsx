@@ -5,12 +5,14 @@ import { usePermission } from '@backstage/plugin-permission-react';
 import {
   kargoProjectUpdatePermission,
   kargoStagePromotePermission,
+  kargoStageVerifyPermission,
   kargoWarehouseRefreshPermission,
 } from '@kargo-portal/plugin-kargo-common';
 
 /** The Kargo permissions on a resource: a stage (`kargo-stage`) or a project (`kargo-project`). */
 export type KargoResourcePermission =
   | typeof kargoStagePromotePermission
+  | typeof kargoStageVerifyPermission
   | typeof kargoProjectUpdatePermission
   | typeof kargoWarehouseRefreshPermission;
 

@@ -45,6 +45,26 @@ const running = () =>
   });
 
 describe('PromotionDrawer', () => {
+  it('says when a promotion is a rollback, and who asked for it', async () => {
+    const api = mockKargoApi({
+      getPromotion: jest.fn().mockResolvedValue(
+        promotion({
+          id: 'p3',
+          stage: 'staging',
+          rollback: true,
+          createdBy: 'system:kargo/auto-rollback',
+        }),
+      ),
+    });
+    renderDrawer('p3', { api });
+    const drawer = await screen.findByRole('dialog', { name: 'Promotion p3' });
+    await waitFor(() =>
+      expect(drawer).toHaveTextContent(
+        'Rollback to freight freight-2 · requested by system:kargo/auto-rollback',
+      ),
+    );
+  });
+
   it("shows a promotion's steps with status, message, output and log", async () => {
     const detail: Promotion = promotion({
       id: 'p9',

@@ -201,8 +201,9 @@ export function PromotionDrawer(props: PromotionDrawerProps) {
           <Alert severity="info">Abort requested by {abortRequestedBy}.</Alert>
         )}
         <Typography variant="body2" color="textSecondary">
-          Freight {freightNames.get(value.freight) ?? value.freight} · requested
-          by {value.createdBy ?? 'the system'}{' '}
+          {value.rollback ? 'Rollback to freight' : 'Freight'}{' '}
+          {freightNames.get(value.freight) ?? value.freight} · requested by{' '}
+          {value.createdBy ?? 'the system'}{' '}
           <RelativeTime value={value.createdAt} />
           {value.startedAt && (
             <>

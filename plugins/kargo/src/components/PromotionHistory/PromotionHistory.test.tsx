@@ -85,6 +85,27 @@ describe('PromotionHistory', () => {
     });
   });
 
+  it('marks rollbacks', async () => {
+    const listPromotions = jest.fn().mockResolvedValue({
+      items: [
+        promotion({
+          id: 'p3',
+          freight: freight(1).id,
+          rollback: true,
+          createdBy: 'system:kargo/auto-rollback',
+        }),
+        promotion({ id: 'p2', freight: freight(2).id }),
+      ],
+    });
+    renderHistory(mockKargoApi({ listPromotions }));
+    const table = await screen.findByRole('table', { name: 'Promotions' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows[1]).toHaveTextContent(
+      'devfreight-1Succeededrollbacksystem:kargo/auto-rollback',
+    );
+    expect(rows[2]).not.toHaveTextContent('rollback');
+  });
+
   it('names freight it does not know by its short id', async () => {
     const unknown = 'f'.repeat(40);
     renderHistory(

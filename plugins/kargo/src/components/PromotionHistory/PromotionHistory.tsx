@@ -109,6 +109,15 @@ export function PromotionHistory(props: PromotionHistoryProps) {
                 </TableCell>
                 <TableCell>
                   <PhaseStatus phase={p.phase} />
+                  {p.rollback && (
+                    <Typography
+                      variant="caption"
+                      color="textSecondary"
+                      display="block"
+                    >
+                      rollback
+                    </Typography>
+                  )}
                 </TableCell>
                 <TableCell>{p.createdBy ?? '—'}</TableCell>
                 <TableCell>

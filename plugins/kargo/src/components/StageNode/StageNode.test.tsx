@@ -1,17 +1,24 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { PipelineStage } from '@kargo-portal/plugin-kargo-common';
+import {
+  KargoApiSchema,
+  PipelineStage,
+} from '@kargo-portal/plugin-kargo-common';
 import {
   Grants,
   MockKargoApi,
   applicationHealth,
+  freight,
   freightRecord,
   guestbookPipeline,
   mockKargoApi,
   promotion,
   renderForEntity,
+  responseError,
   stageHealth,
+  stageVerification,
   testProject,
+  verificationMeasurement,
 } from '../../__testUtils__';
 import { StageNode } from './StageNode';
 
@@ -80,6 +87,157 @@ describe('StageNode', () => {
       'auto-promotion of guestbook held: user:default/ops rolled back',
     );
     expect(within(stageItem('prod')).queryByText('auto')).toBeNull();
+  });
+
+  it('shows a stage closed by a promotion window, with its next opening, on the card and in its drawer', async () => {
+    const nextOpen = new Date(Date.now() + 3.5 * 3600_000).toISOString();
+    const { stages } = guestbookPipeline({
+      prod: {
+        promotionWindow: {
+          reason: 'promotion window "freeze" (Deny) is active',
+          nextOpen,
+        },
+      },
+    });
+    renderStages(stages);
+    const prod = stageItem('prod');
+    expect(prod).toHaveTextContent('promotions closed · opens in 3 hours');
+    expect(
+      within(prod).getByTitle(
+        'Promotions to prod are closed: promotion window "freeze" (Deny) is active',
+      ),
+    ).toBeInTheDocument();
+    expect(stageItem('dev')).not.toHaveTextContent('promotions closed');
+    await userEvent.click(
+      within(prod).getByRole('button', { name: 'Details of prod' }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage prod' });
+    expect(drawer).toHaveTextContent(
+      'Promotions to prod are closed: promotion window "freeze" (Deny) is active. They open in 3 hours',
+    );
+    expect(drawer).toHaveTextContent('Not verified yet');
+  });
+
+  it("shows the holds with Resume, and the stage's verification, in its drawer", async () => {
+    const resumeAutoPromotion = jest.fn().mockResolvedValue({ enabled: true });
+    const onChanged = jest.fn();
+    const { stages } = guestbookPipeline({
+      staging: {
+        autoPromotion: {
+          enabled: true,
+          holds: [
+            {
+              origin: 'guestbook',
+              freight: 'a'.repeat(40),
+              promotion: 'staging.01abc.aaaaaaa',
+              actor: 'user:default/ops',
+              rollback: false,
+              since: '2026-01-01T00:00:00.000Z',
+            },
+          ],
+        },
+        verification: stageVerification(
+          'Failed',
+          [verificationMeasurement({ phase: 'Failed', value: '500' })],
+          { message: 'Metric "web-check" assessed Failed' },
+        ),
+      },
+    });
+    renderStages(stages, {
+      api: mockKargoApi({ resumeAutoPromotion }),
+      onChanged,
+    });
+    await userEvent.click(
+      within(stageItem('staging')).getByRole('button', {
+        name: 'Verification of staging: Failed, details',
+      }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage staging' });
+    const auto = within(drawer).getByRole('region', {
+      name: 'Auto-promotion of staging',
+    });
+    expect(auto).toHaveTextContent(
+      'auto-promotion of guestbook held: user:default/ops promoted other freight',
+    );
+    expect(
+      within(drawer).getByRole('region', { name: 'Verification of staging' }),
+    ).toHaveTextContent('Metric "web-check" assessed Failed');
+    const resume = within(auto).getByRole('button', {
+      name: 'Resume auto-promotion of staging',
+    });
+    await waitFor(() => expect(resume).toBeEnabled());
+    await userEvent.click(resume);
+    await waitFor(() => expect(onChanged).toHaveBeenCalled());
+    expect(resumeAutoPromotion).toHaveBeenCalledWith(testProject(), 'staging');
+  });
+
+  it('marks a last promotion that was a rollback', async () => {
+    const { stages } = guestbookPipeline({
+      dev: {
+        lastPromotion: promotion({
+          rollback: true,
+          createdBy: 'system:kargo/auto-rollback',
+        }),
+      },
+    });
+    renderStages(stages);
+    expect(stageItem('dev')).toHaveTextContent('promotion Succeededrollback');
+    expect(stageItem('staging')).not.toHaveTextContent('rollback');
+  });
+
+  it('says when the verification shown is of freight the stage no longer runs', async () => {
+    // A freight history entry as the API serves it (generated response type).
+    const entry = (
+      n: number,
+      collection: string,
+    ): KargoApiSchema.StageHistoryEntry => ({
+      freight: freightRecord(n).id,
+      promotion: `staging.0${n}.x`,
+      promotedAt: `2026-01-01T00:0${n}:00.000Z`,
+      collection: {
+        id: collection,
+        items: [
+          {
+            origin: { kind: 'Warehouse', name: 'guestbook' },
+            name: freightRecord(n).id,
+          },
+        ],
+      },
+    });
+    const { stages } = guestbookPipeline({
+      staging: {
+        currentFreight: freightRecord(1),
+        // Rolled back to freight-1 after freight-2 failed its verification.
+        freightHistory: [entry(1, 'a'.repeat(40)), entry(2, 'b'.repeat(40))],
+        verification: stageVerification('Failed', [], {
+          collection: 'b'.repeat(40),
+          freight: [freightRecord(2).id],
+        }),
+      },
+      dev: {
+        freightHistory: [entry(2, 'b'.repeat(40))],
+        verification: stageVerification('Successful', [], {
+          collection: 'b'.repeat(40),
+        }),
+      },
+    });
+    renderStages(stages);
+    expect(stageItem('staging')).toHaveTextContent(
+      'verification Failedof earlier freight',
+    );
+    expect(stageItem('dev')).not.toHaveTextContent('earlier');
+    await userEvent.click(
+      within(stageItem('staging')).getByRole('button', {
+        name: 'Details of staging',
+      }),
+    );
+    const drawer = await screen.findByRole('dialog', { name: 'Stage staging' });
+    expect(drawer).toHaveTextContent(
+      `Of freight ${freightRecord(2).id.slice(
+        0,
+        7,
+      )}, which the stage no longer runs.`,
+    );
   });
 
   it('marks a capped eligible count with a plus', async () => {
@@ -234,6 +392,43 @@ describe('StageNode', () => {
       limit: 20,
       cursor: undefined,
     });
+  });
+
+  it("shows the backend's refusal of a promotion to a stage closed by a deny window, with its reason", async () => {
+    const message =
+      'Promotions to stage "prod" are closed: promotion window "release-freeze" (Deny) is active; they next open at 2026-01-04T00:00:00.000Z';
+    const api = mockKargoApi({
+      listFreight: jest.fn().mockResolvedValue({ items: [freight(2)] }),
+      promote: jest
+        .fn()
+        .mockRejectedValue(await responseError(409, 'ConflictError', message)),
+    });
+    const onChanged = jest.fn();
+    const prod = guestbookPipeline({
+      prod: {
+        eligibleFreightCount: 1,
+        promotionWindow: {
+          reason: 'promotion window "release-freeze" (Deny) is active',
+          nextOpen: '2026-01-04T00:00:00.000Z',
+        },
+      },
+    }).stages[2];
+    renderStages([prod], { api, onChanged });
+    const promote = screen.getByRole('button', { name: 'Promote to prod' });
+    await waitFor(() => expect(promote).toBeEnabled());
+    await userEvent.click(promote);
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Promote to prod',
+    });
+    const submit = await within(dialog).findByRole('button', {
+      name: 'Promote',
+    });
+    await waitFor(() => expect(submit).toBeEnabled());
+    await userEvent.click(submit);
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+      `Promotion refused: Conflict (409): ${message}`,
+    );
+    expect(onChanged).not.toHaveBeenCalled();
   });
 
   it('aborts the running promotion and tells the card', async () => {

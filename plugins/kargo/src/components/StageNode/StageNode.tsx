@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import Box from '@material-ui/core/Box';
 import LinearProgress from '@material-ui/core/LinearProgress';
+import MuiLink from '@material-ui/core/Link';
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
 import {
@@ -26,7 +27,9 @@ import { RollbackDialog } from '../RollbackDialog';
 import { FreightLabel } from '../FreightLabel';
 import { PermissionedButton } from '../PermissionedButton';
 import { PhaseStatus } from '../PhaseStatus';
+import { PromotionWindowNotice } from '../PromotionWindowNotice';
 import { RelativeTime } from '../RelativeTime';
+import { StageDrawer } from '../StageDrawer';
 import { StageHealthSummary } from '../StageHealthSummary';
 import { stageColor } from '../../lib/colors';
 
@@ -69,7 +72,7 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-type DialogName = 'promote' | 'approve' | 'rollback' | 'abort';
+type DialogName = 'promote' | 'approve' | 'rollback' | 'abort' | 'details';
 
 /** Props of {@link StageNode}. */
 export interface StageNodeProps {
@@ -147,7 +150,16 @@ export function StageNode(props: StageNodeProps) {
       >
         <div className={classes.header}>
           <Typography variant="subtitle1" component="h3">
-            {stage.name}
+            <MuiLink
+              component="button"
+              color="inherit"
+              variant="inherit"
+              title={`Details of ${stage.name}: verification, holds, promotion windows`}
+              aria-label={`Details of ${stage.name}`}
+              onClick={() => setDialog('details')}
+            >
+              {stage.name}
+            </MuiLink>
           </Typography>
           {stage.autoPromotion?.enabled && (
             <Typography
@@ -177,13 +189,37 @@ export function StageNode(props: StageNodeProps) {
           onResumed={onChanged}
         />
         {health && <StageHealthSummary stage={stage.name} health={health} />}
+        {stage.promotionWindow && (
+          <PromotionWindowNotice
+            compact
+            stage={stage.name}
+            window={stage.promotionWindow}
+          />
+        )}
         {verification && (
           <div className={classes.line} title={verification.message}>
-            <PhaseStatus
-              size="small"
-              phase={verification.phase}
-              label={`verification ${verification.phase}`}
-            />
+            <MuiLink
+              component="button"
+              color="inherit"
+              underline="none"
+              aria-label={`Verification of ${stage.name}: ${verification.phase}, details`}
+              onClick={() => setDialog('details')}
+            >
+              <PhaseStatus
+                size="small"
+                phase={verification.phase}
+                label={`verification ${verification.phase}`}
+              />
+            </MuiLink>
+            {verification.earlier && (
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                title="The stage no longer runs the freight this verification is of"
+              >
+                of earlier freight
+              </Typography>
+            )}
             {verification.at && (
               <Typography variant="caption" color="textSecondary">
                 <RelativeTime value={verification.at} />
@@ -199,6 +235,15 @@ export function StageNode(props: StageNodeProps) {
               phase={lastPromotion.phase}
               label={`promotion ${lastPromotion.phase}`}
             />
+            {lastPromotion.rollback && (
+              <Typography
+                variant="caption"
+                color="textSecondary"
+                title="This promotion moved earlier freight back in"
+              >
+                rollback
+              </Typography>
+            )}
             <Typography variant="caption" color="textSecondary">
               <RelativeTime
                 value={
@@ -273,6 +318,14 @@ export function StageNode(props: StageNodeProps) {
           )}
         </div>
       </Box>
+      {dialog === 'details' && (
+        <StageDrawer
+          project={project}
+          stage={stage}
+          onClose={close}
+          onChanged={onChanged}
+        />
+      )}
       {dialog === 'promote' && (
         <PromoteDialog
           open

@@ -772,6 +772,21 @@ export const spec = {
           autoPromotion: {
             $ref: '#/components/schemas/StageAutoPromotion',
           },
+          promotionWindow: {
+            type: 'object',
+            description:
+              "Present while the project's promotion windows keep the stage closed: why (the window responsible), and when promotions next open (absent when no opening is known within a year). Promotions are refused and auto-promotion waits until then.",
+            properties: {
+              reason: {
+                type: 'string',
+              },
+              nextOpen: {
+                type: 'string',
+              },
+            },
+            required: ['reason'],
+            additionalProperties: false,
+          },
         },
         required: [
           'name',

@@ -1,0 +1,1 @@
+export { PromotionWindowNotice } from './PromotionWindowNotice';

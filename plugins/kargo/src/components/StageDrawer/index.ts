@@ -1,0 +1,2 @@
+export { StageDrawer } from './StageDrawer';
+export type { StageDrawerProps } from './StageDrawer';

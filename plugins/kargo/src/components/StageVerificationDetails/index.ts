@@ -1,0 +1,2 @@
+export { StageVerificationDetails } from './StageVerificationDetails';
+export type { StageVerificationDetailsProps } from './StageVerificationDetails';
