@@ -236,15 +236,6 @@ function checkUniqueNames(
   };
 }
 
-const deepLink = z
-  .object({
-    title: z.string().min(1),
-    url: z.string().min(1),
-    description: z.string().optional(),
-    if: z.string().optional(),
-  })
-  .strict();
-
 const promotionWindow = z
   .object({
     name: objectName,
@@ -308,11 +299,24 @@ export const projectConfigSpecSchema = z
   .object({
     promotionPolicies: promotionPolicies.optional(),
     webhookReceivers: webhookReceivers.optional(),
-    freightLinks: z.array(deepLink).optional(),
-    stageLinks: z.array(deepLink).optional(),
+    freightLinks: z.unknown().optional(),
+    stageLinks: z.unknown().optional(),
     promotionWindows: z
       .array(promotionWindow)
       .superRefine(checkUniqueNames('promotion window'))
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // Nothing shows these links: accepting them would let a user look for links that never appear.
+    for (const key of ['freightLinks', 'stageLinks'] as const) {
+      if (spec[key] !== undefined) {
+        report(
+          ctx,
+          [key],
+          'is not supported by Kargo Portal: the links would not be shown; remove it and add the links to the catalog entity (metadata.links) instead',
+        );
+      }
+    }
+  })
+  .transform(({ freightLinks: _f, stageLinks: _s, ...spec }) => spec);
