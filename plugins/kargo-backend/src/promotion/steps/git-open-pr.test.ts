@@ -240,6 +240,15 @@ describe('git-open-pr', () => {
     );
     expect(isTerminalStepError(missingTarget)).toBe(false);
 
+    const notCreated = await run({
+      targetBranch: 'stage/prod',
+      createTargetBranch: true,
+    }).catch(e => e);
+    expect(notCreated.message).toContain(
+      'target branch "stage/prod" does not exist (createTargetBranch does not create it',
+    );
+    expect(repo().git.branches.has('stage/prod')).toBe(false);
+
     const missingSource = await run({ sourceBranch: 'nope' }).catch(e => e);
     expect(missingSource.message).toContain(
       'source branch "nope" does not exist',
