@@ -77,6 +77,11 @@ const promotionPolicies = z
 const secretRef = z.object({ name: z.string().min(1) }).strict();
 const secretOnlyReceiver = z.object({ secretRef }).strict();
 
+/** Kargo evaluates `${{ ... }}` in a generic receiver's target criteria; Kargo Portal does not. */
+const hasExpression = (text: string) => text.includes('${{');
+const EXPRESSION_UNSUPPORTED =
+  'must not contain an expression (${{ ... }}): Kargo Portal does not evaluate expressions in generic receiver targets; write the warehouse name literally (label values cannot hold expressions either)';
+
 const genericWebhookTarget = z
   .object({
     kind: z.enum(['Warehouse']),
@@ -102,16 +107,23 @@ const genericWebhookTarget = z
   })
   .strict()
   .superRefine((target, ctx) => {
+    // Kargo Portal matches name and labels literally and has no field indices: accepting an index selector or an
+    // expression would make the action refresh other warehouses than the user selected, or none.
+    if (target.indexSelector !== undefined) {
+      report(
+        ctx,
+        ['indexSelector'],
+        'is not supported by Kargo Portal: select warehouses by name or labelSelector instead; a receiver whose delivery names repositories (repoURL or repoURLs in its JSON body) refreshes only the targeted warehouses subscribing to them',
+      );
+    }
+    if (target.name !== undefined && hasExpression(target.name)) {
+      report(ctx, ['name'], EXPRESSION_UNSUPPORTED);
+    }
     const hasLabels =
       Object.keys(target.labelSelector?.matchLabels ?? {}).length > 0 ||
       (target.labelSelector?.matchExpressions?.length ?? 0) > 0;
-    const hasIndices = (target.indexSelector?.matchIndices?.length ?? 0) > 0;
-    if (!target.name && !hasLabels && !hasIndices) {
-      report(
-        ctx,
-        [],
-        'must set at least one of name, labelSelector or indexSelector',
-      );
+    if (!target.name && !hasLabels && target.indexSelector === undefined) {
+      report(ctx, [], 'must set at least one of name or labelSelector');
     }
   });
 
@@ -130,7 +142,24 @@ const genericReceiver = z
               .min(1)
               .optional(),
           })
-          .strict(),
+          .strict()
+          .superRefine((action, ctx) => {
+            // Refreshing regardless would let a user believe the condition guards the action.
+            if (action.whenExpression !== undefined) {
+              report(
+                ctx,
+                ['whenExpression'],
+                "is not supported by Kargo Portal: the action would run on every delivery; remove it and give the receiver's URL only to the sender whose deliveries should refresh",
+              );
+            }
+            if (action.parameters !== undefined) {
+              report(
+                ctx,
+                ['parameters'],
+                'is not supported by Kargo Portal: expressions are not evaluated in generic receiver actions; remove it and select warehouses by literal name or labelSelector',
+              );
+            }
+          }),
       )
       .min(1)
       .optional(),
@@ -202,15 +231,6 @@ function checkUniqueNames(
   };
 }
 
-const deepLink = z
-  .object({
-    title: z.string().min(1),
-    url: z.string().min(1),
-    description: z.string().optional(),
-    if: z.string().optional(),
-  })
-  .strict();
-
 const promotionWindow = z
   .object({
     name: objectName,
@@ -274,11 +294,24 @@ export const projectConfigSpecSchema = z
   .object({
     promotionPolicies: promotionPolicies.optional(),
     webhookReceivers: webhookReceivers.optional(),
-    freightLinks: z.array(deepLink).optional(),
-    stageLinks: z.array(deepLink).optional(),
+    freightLinks: z.unknown().optional(),
+    stageLinks: z.unknown().optional(),
     promotionWindows: z
       .array(promotionWindow)
       .superRefine(checkUniqueNames('promotion window'))
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // Nothing shows these links: accepting them would let a user look for links that never appear.
+    for (const key of ['freightLinks', 'stageLinks'] as const) {
+      if (spec[key] !== undefined) {
+        report(
+          ctx,
+          [key],
+          'is not supported by Kargo Portal: the links would not be shown; remove it and add the links to the catalog entity (metadata.links) instead',
+        );
+      }
+    }
+  })
+  .transform(({ freightLinks: _f, stageLinks: _s, ...spec }) => spec);

@@ -270,7 +270,18 @@ export const stageSpecSchema = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    // Kargo's target-aware Stages fan promotions out to the Targets selected; Kargo Portal promotes the Stage
+    // itself, so accepting the selectors would let a user believe they limit where freight goes.
+    if (spec.targets !== undefined) {
+      report(
+        ctx,
+        ['targets'],
+        "is not supported by Kargo Portal: Targets are not governed and a promotion runs the Stage's own steps; remove it and point the steps (argocd-update apps, git paths) at what the Stage deploys",
+      );
+    }
+  });
 
 // --- Warehouse ---------------------------------------------------------------------------------------------------
 

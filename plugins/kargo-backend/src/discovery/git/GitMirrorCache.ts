@@ -13,6 +13,11 @@ import type { CommitMetadata, RemoteRef, TagMetadata } from './selectors';
 export interface MirrorAccess {
   credentials?: BasicCredentials;
   insecureSkipTLSVerify?: boolean;
+  /**
+   * Fetches commits and trees but no file contents (`--filter=blob:none`), as Kargo's `blobless` subscriptions
+   * do: discovery reads history, tags and changed paths, never files. The remote must allow partial fetches.
+   */
+  blobless?: boolean;
   signal?: AbortSignal;
 }
 
@@ -283,14 +288,14 @@ export class GitMirrorCache {
       const staging = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
       try {
         await run(['init', '--quiet', '--bare', staging]);
-        await this.#fetch(run, staging, repoURL);
+        await this.#fetch(run, staging, repoURL, access.blobless);
         await fs.rename(staging, dir);
       } finally {
         await fs.rm(staging, { recursive: true, force: true });
       }
     } else if (!(await sameRefs(this.#git, dir, refs))) {
       await removeStaleLocks(dir);
-      await this.#fetch(run, dir, repoURL);
+      await this.#fetch(run, dir, repoURL, access.blobless);
     }
     if (headTarget?.startsWith(HEADS)) {
       await this.#git.run(['symbolic-ref', 'HEAD', headTarget], { cwd: dir });
@@ -318,6 +323,7 @@ export class GitMirrorCache {
     run: (args: string[], cwd?: string) => Promise<unknown>,
     dir: string,
     repoURL: string,
+    blobless = false,
   ): Promise<void> {
     this.#logger?.debug(
       `Fetching ${redactUrl(repoURL)} into the Git mirror cache`,
@@ -329,6 +335,7 @@ export class GitMirrorCache {
         '--prune',
         '--force',
         '--no-tags',
+        ...(blobless ? ['--filter=blob:none'] : []),
         '--',
         repoURL,
         `+${HEADS}*:${HEADS}*`,

@@ -9,6 +9,7 @@ import {
   GitTestServer,
   type TestRepository,
 } from '../../__testUtils__/services/gitServer';
+import type { FixtureCommit } from '../../__testUtils__/services/gitRepository';
 import { GitClient } from '../../git/GitClient';
 import { evaluateGitFilter } from '../../warehouses/discoverers';
 import { discoverCommits } from './discoverCommits';
@@ -562,6 +563,57 @@ spec:
         deps(),
       );
       expect(tags.commits).toEqual([]);
+    });
+
+    it('fetches no file contents for a blobless subscription, and still filters on changed paths', async () => {
+      const blobTypes = async (repoURL: string) => {
+        const { stdout } = await git.run(
+          ['cat-file', '--batch-all-objects', '--batch-check=%(objecttype)'],
+          { cwd: path.join(cacheDir, GitMirrorCache.keyOf(repoURL)) },
+        );
+        return stdout.split('\n').filter(type => type === 'blob').length;
+      };
+      const files: FixtureCommit[] = [
+        { files: { 'app/main.go': 'v1\n', 'README.md': 'hi\n' } },
+        { files: { 'docs/guide.md': 'guide\n' } },
+        { files: { 'app/main.go': 'v2\n' } },
+      ];
+      const full = await server.createRepository('full-clone');
+      await full.git(['config', 'uploadpack.allowFilter', 'true']);
+      await full.commit(files);
+      const partial = await server.createRepository('blobless');
+      await partial.git(['config', 'uploadpack.allowFilter', 'true']);
+      const ids = await partial.commit(files);
+
+      const appOnly = { includePaths: ['app/'] };
+      await discoverCommits(
+        subscription(server.fileUrl('full-clone'), appOnly),
+        deps(),
+      );
+      const result = await discoverCommits(
+        subscription(server.fileUrl('blobless'), {
+          ...appOnly,
+          blobless: true,
+        }),
+        deps(),
+      );
+      expect(result.commits.map(c => c.id)).toEqual([ids[2], ids[0]]);
+      expect(await blobTypes(server.fileUrl('full-clone'))).toBeGreaterThan(0);
+      expect(await blobTypes(server.fileUrl('blobless'))).toBe(0);
+
+      // A later fetch stays blobless.
+      const [next] = await partial.commit([
+        { files: { 'app/main.go': 'v3\n' } },
+      ]);
+      const again = await discoverCommits(
+        subscription(server.fileUrl('blobless'), {
+          ...appOnly,
+          blobless: true,
+        }),
+        deps(),
+      );
+      expect(again.commits[0].id).toBe(next);
+      expect(await blobTypes(server.fileUrl('blobless'))).toBe(0);
     });
 
     it('serves concurrent callers of one repository from one mirror', async () => {

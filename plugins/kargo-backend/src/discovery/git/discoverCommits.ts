@@ -58,6 +58,7 @@ export async function discoverCommits(
   const access = {
     credentials,
     insecureSkipTLSVerify: subscription.insecureSkipTLSVerify,
+    blobless: subscription.blobless,
     signal: deps.signal,
   };
 

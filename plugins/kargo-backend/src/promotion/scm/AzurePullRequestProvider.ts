@@ -58,6 +58,8 @@ export interface AzurePullRequestProviderOptions {
   /** Headers from the Backstage Azure integration's credentials. */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Skips TLS certificate verification of this provider's API (the step's `insecureSkipTLSVerify`). */
+  insecureSkipTLSVerify?: boolean;
   /** Time between checks for a merge Azure DevOps is still completing; tests shorten it. */
   completionPollMs?: number;
 }
@@ -90,6 +92,7 @@ export class AzurePullRequestProvider implements PullRequestProvider {
         return parsed.success ? parsed.data.message : undefined;
       },
       signal: options.signal,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
     });
     this.completionPollMs = options.completionPollMs ?? COMPLETION_POLL_MS;
   }

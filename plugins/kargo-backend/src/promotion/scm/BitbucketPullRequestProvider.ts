@@ -56,6 +56,8 @@ export interface BitbucketPullRequestProviderOptions {
   /** Headers from the Backstage Bitbucket Cloud integration (basic auth with an API token, or OAuth). */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Skips TLS certificate verification of this provider's API (the step's `insecureSkipTLSVerify`). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export class BitbucketPullRequestProvider implements PullRequestProvider {
       label: 'Bitbucket',
       describeError: describeBitbucketError,
       signal: options.signal,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
     });
   }
 

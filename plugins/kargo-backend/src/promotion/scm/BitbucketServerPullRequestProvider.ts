@@ -93,6 +93,8 @@ export interface BitbucketServerPullRequestProviderOptions {
   /** Headers from the Backstage Bitbucket Server integration (a bearer token, or basic auth). */
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Skips TLS certificate verification of this provider's API (the step's `insecureSkipTLSVerify`). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /**
@@ -122,6 +124,7 @@ export class BitbucketServerPullRequestProvider implements PullRequestProvider {
       label: 'Bitbucket Server',
       describeError: describeServerError,
       signal: options.signal,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
     });
   }
 

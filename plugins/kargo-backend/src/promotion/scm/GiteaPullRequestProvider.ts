@@ -58,6 +58,8 @@ export interface GiteaPullRequestProviderOptions {
   /** Values to keep out of messages (the password). */
   secrets?: string[];
   signal?: AbortSignal;
+  /** Skips TLS certificate verification of this provider's API (the step's `insecureSkipTLSVerify`). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /**
@@ -86,6 +88,7 @@ export class GiteaPullRequestProvider implements PullRequestProvider {
       label: 'Gitea',
       describeError: describeGiteaError,
       signal: options.signal,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
     });
   }
 

@@ -60,6 +60,8 @@ export interface GithubPullRequestProviderOptions {
   /** Token of the Backstage GitHub integration (a personal access token or a GitHub App installation token). */
   token?: string;
   signal?: AbortSignal;
+  /** Skips TLS certificate verification of this provider's API (the step's `insecureSkipTLSVerify`). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /**
@@ -89,6 +91,7 @@ export class GithubPullRequestProvider implements PullRequestProvider {
       label: 'GitHub',
       describeError: describeGithubError,
       signal: options.signal,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
     });
   }
 

@@ -46,6 +46,8 @@ export interface GitlabPullRequestProviderOptions {
   /** Token of the Backstage GitLab integration. */
   token?: string;
   signal?: AbortSignal;
+  /** Skips TLS certificate verification of this provider's API (the step's `insecureSkipTLSVerify`). */
+  insecureSkipTLSVerify?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export class GitlabPullRequestProvider implements PullRequestProvider {
       label: 'GitLab',
       describeError: describeGitlabError,
       signal: options.signal,
+      insecureSkipTLSVerify: options.insecureSkipTLSVerify,
     });
   }
 

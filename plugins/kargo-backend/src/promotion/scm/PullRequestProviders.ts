@@ -91,7 +91,12 @@ export class PullRequestProviders {
    */
   async forRepository(
     repoURL: string,
-    options: { provider?: KargoGitProvider; signal?: AbortSignal } = {},
+    options: {
+      provider?: KargoGitProvider;
+      signal?: AbortSignal;
+      /** Skips TLS certificate verification of the provider's API, for this repository's requests only. */
+      insecureSkipTLSVerify?: boolean;
+    } = {},
   ): Promise<PullRequestProvider> {
     let location;
     try {
@@ -128,6 +133,7 @@ export class PullRequestProviders {
           ? await this.githubToken(`https://${host}/${path}`)
           : undefined,
         signal: options.signal,
+        insecureSkipTLSVerify: options.insecureSkipTLSVerify,
       });
     }
     if (type === 'gitlab') {
@@ -138,6 +144,7 @@ export class PullRequestProviders {
         projectPath: path,
         token: integration?.config.token,
         signal: options.signal,
+        insecureSkipTLSVerify: options.insecureSkipTLSVerify,
       });
     }
     if (type === 'gitea') {
@@ -167,6 +174,7 @@ export class PullRequestProviders {
         authorization: basic,
         secrets: config?.password ? [config.password] : [],
         signal: options.signal,
+        insecureSkipTLSVerify: options.insecureSkipTLSVerify,
       });
     }
     if (type === 'bitbucket') {
@@ -185,6 +193,7 @@ export class PullRequestProviders {
           ...repository,
           headers: getBitbucketServerRequestOptions(server.config).headers,
           signal: options.signal,
+          insecureSkipTLSVerify: options.insecureSkipTLSVerify,
         });
       }
       const segments = path.split('/');
@@ -212,6 +221,7 @@ export class PullRequestProviders {
         repoSlug: segments[1],
         headers,
         signal: options.signal,
+        insecureSkipTLSVerify: options.insecureSkipTLSVerify,
       });
     }
     if (type === 'azure') {
@@ -230,6 +240,7 @@ export class PullRequestProviders {
           `${azure.collectionUrl}/${azure.project}/_git/${azure.repository}`,
         ),
         signal: options.signal,
+        insecureSkipTLSVerify: options.insecureSkipTLSVerify,
       });
     }
     throw new InputError(

@@ -54,17 +54,12 @@ export async function providerFor(
     insecureSkipTLSVerify?: boolean;
   },
 ): Promise<PullRequestProvider> {
-  if (config.insecureSkipTLSVerify) {
-    // Turning verification off would need a per-request TLS agent; the API client verifies always and trusts
-    // the CAs the backend trusts (NODE_EXTRA_CA_CERTS).
-    context.logger.warn(
-      'insecureSkipTLSVerify is ignored for Git provider APIs: TLS certificates are always verified',
-    );
-  }
   try {
     return await providers.forRepository(config.repoURL, {
       provider: config.provider,
       signal: context.signal,
+      // As in Kargo: the provider API's certificate is not verified, for this step's requests only.
+      insecureSkipTLSVerify: config.insecureSkipTLSVerify,
     });
   } catch (error) {
     if (isError(error) && error.name === 'InputError') {

@@ -6,7 +6,10 @@ import {
   ScmDoubles,
   startScmDoubles,
 } from '../../__testUtils__/doubles/scmDoubles';
+import { ConfigReader } from '@backstage/config';
+import { startGithubApiDouble } from '../../__testUtils__/doubles/githubApi';
 import { createStepContext } from '../../__testUtils__/stepContext';
+import { selfSignedCertificate } from '../../__testUtils__/services/tls';
 import { PullRequestProviders } from '../scm/PullRequestProviders';
 import { createGitOpenPrStep } from './git-open-pr';
 
@@ -237,6 +240,15 @@ describe('git-open-pr', () => {
     );
     expect(isTerminalStepError(missingTarget)).toBe(false);
 
+    const notCreated = await run({
+      targetBranch: 'stage/prod',
+      createTargetBranch: true,
+    }).catch(e => e);
+    expect(notCreated.message).toContain(
+      'target branch "stage/prod" does not exist (createTargetBranch does not create it',
+    );
+    expect(repo().git.branches.has('stage/prod')).toBe(false);
+
     const missingSource = await run({ sourceBranch: 'nope' }).catch(e => e);
     expect(missingSource.message).toContain(
       'source branch "nope" does not exist',
@@ -293,12 +305,58 @@ describe('git-open-pr', () => {
     );
   });
 
-  it('warns that insecureSkipTLSVerify is not applied', async () => {
-    pushPromotion();
-    const context = createStepContext();
-    await run({ insecureSkipTLSVerify: true }, context);
-    expect(context.log.warn).toEqual([
-      expect.stringContaining('insecureSkipTLSVerify is ignored'),
-    ]);
+  it('skips TLS verification of the provider API with insecureSkipTLSVerify only, as Kargo does', async () => {
+    const enterprise = await startGithubApiDouble({
+      enterprise: true,
+      webHost: 'ghe.acme.test',
+      tls: selfSignedCertificate(),
+    });
+    try {
+      enterprise.addRepository('acme/gitops');
+      enterprise
+        .repository('acme/gitops')!
+        .git.commit('kargo/promo-1', 'Promote app to 1.2.3', {
+          'app.yaml': 'image: app:1.2.3\n',
+        });
+      const selfSigned = createGitOpenPrStep({
+        providers: PullRequestProviders.fromConfig(
+          new ConfigReader({
+            integrations: {
+              github: [
+                {
+                  host: 'ghe.acme.test',
+                  apiBaseUrl: enterprise.apiBaseUrl,
+                  token: enterprise.token,
+                },
+              ],
+            },
+          }),
+        ),
+      });
+      const runOn = (config: Record<string, unknown>) =>
+        selfSigned.run(
+          createStepContext(),
+          selfSigned.parseConfig({
+            repoURL: 'https://ghe.acme.test/acme/gitops.git',
+            sourceBranch: 'kargo/promo-1',
+            targetBranch: 'main',
+            ...config,
+          }),
+        );
+
+      const refused = await runOn({}).catch(e => e);
+      expect(refused.message).toMatch(/self[- ]signed certificate/);
+      expect(enterprise.repository('acme/gitops')!.pulls).toHaveLength(0);
+
+      const result = await runOn({ insecureSkipTLSVerify: true });
+      expect(result).toMatchObject({
+        status: 'Succeeded',
+        output: { pr: { id: 1 } },
+      });
+      expect(enterprise.apiBaseUrl).toMatch(/^https:/);
+      expect(enterprise.repository('acme/gitops')!.pulls).toHaveLength(1);
+    } finally {
+      await enterprise.close();
+    }
   });
 });

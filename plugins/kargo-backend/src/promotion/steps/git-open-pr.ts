@@ -19,7 +19,10 @@ const gitOpenPrConfigSchema = z
     ...repositoryFields,
     sourceBranch: z.string().min(1),
     targetBranch: z.string().min(1),
-    /** Deprecated in Kargo and a no-op there too; accepted so existing manifests load. */
+    /**
+     * Deprecated in Kargo and a no-op there too; accepted so Kargo's own examples load. A missing target branch
+     * fails the step with a message that says the field did not create it.
+     */
     createTargetBranch: z.boolean().optional(),
     title: z.string().min(1).optional(),
     description: z.string().min(1).optional(),
@@ -84,7 +87,13 @@ async function openPullRequest(
     }
 
     if (!(await provider.getBranchHead(targetBranch))) {
-      throw new Error(`target branch "${targetBranch}" does not exist`);
+      throw new Error(
+        `target branch "${targetBranch}" does not exist${
+          config.createTargetBranch
+            ? ' (createTargetBranch does not create it: the field is deprecated and does nothing, in Kargo too; push the branch first, e.g. with git-push)'
+            : ''
+        }`,
+      );
     }
     if (!(await provider.hasChanges(sourceBranch, targetBranch))) {
       return {
