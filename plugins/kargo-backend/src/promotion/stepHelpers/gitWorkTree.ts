@@ -167,28 +167,32 @@ export class WorkTree {
         `error loading working tree from ${relative}: ${relative} is not the top of a Git working tree`,
       );
     }
-    const { stdout } = await git.run(['config', '--get', 'remote.origin.url'], {
-      cwd: dir,
-      env,
-      signal: context.signal,
-      okExitCodes: [1],
-    });
-    const repoURL = stdout.trim();
+    // Both keys in one git process: `-z` ends each entry with NUL and puts a newline between key and value,
+    // so that no value can be mistaken for another key. No match at all is exit code 1.
+    const { stdout } = await git.run(
+      [
+        'config',
+        '-z',
+        '--get-regexp',
+        `^(remote\\.origin\\.url|${GNUPG_HOME_KEY.replace('.', '\\.')})$`,
+      ],
+      { cwd: dir, env, signal: context.signal, okExitCodes: [1] },
+    );
+    const values = new Map<string, string>();
+    for (const entry of stdout.split('\0')) {
+      const newline = entry.indexOf('\n');
+      // The last value of a key wins, as `git config --get` reads it.
+      if (newline > 0)
+        values.set(entry.slice(0, newline), entry.slice(newline + 1));
+    }
+    const repoURL = (values.get('remote.origin.url') ?? '').trim();
     if (!repoURL) {
       throw new TerminalStepError(
         `error loading working tree from ${relative}: the repository has no origin remote; clone it with git-clone`,
       );
     }
     const credentials = await context.credentials.git(repoURL);
-    const gnupgHome =
-      (
-        await git.run(['config', '--get', GNUPG_HOME_KEY], {
-          cwd: dir,
-          env,
-          signal: context.signal,
-          okExitCodes: [1],
-        })
-      ).stdout.trim() || undefined;
+    const gnupgHome = (values.get(GNUPG_HOME_KEY) ?? '').trim() || undefined;
     if (gnupgHome && !(await exists(gnupgHome))) {
       throw new TerminalStepError(
         `error loading working tree from ${relative}: the signing key git-clone imported is no longer available (the backend restarted since); run the promotion again`,
@@ -220,18 +224,21 @@ export class WorkTree {
     ).stdout.trim();
   }
 
-  /** The checked out branch, or undefined when HEAD is detached. */
-  async currentBranch(): Promise<string | undefined> {
-    const branch = (await this.run(['branch', '--show-current'])).stdout.trim();
-    return branch || undefined;
-  }
-
-  /** Whether `ancestor` is `descendant` or one of its ancestors. */
-  async isAncestor(ancestor: string, descendant: string): Promise<boolean> {
-    const { exitCode } = await this.run(
-      ['merge-base', '--is-ancestor', ancestor, descendant],
-      { okExitCodes: [1] },
-    );
-    return exitCode === 0;
+  /** The commit HEAD points at and the checked out branch (undefined when HEAD is detached), by one git process. */
+  async headAndBranch(): Promise<{ head: string; branch?: string }> {
+    const [head, ref] = (
+      await this.run([
+        'rev-parse',
+        'HEAD^{commit}',
+        '--symbolic-full-name',
+        'HEAD',
+      ])
+    ).stdout
+      .trim()
+      .split('\n');
+    const branch = ref?.startsWith('refs/heads/')
+      ? ref.slice('refs/heads/'.length)
+      : undefined;
+    return { head, branch };
   }
 }
