@@ -6,7 +6,12 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import type { BasicCredentials } from '../../discovery/types';
-import { GitClient, GitRunOptions, GitRunResult } from '../../git/GitClient';
+import {
+  GitAbortedError,
+  GitClient,
+  GitRunOptions,
+  GitRunResult,
+} from '../../git/GitClient';
 import { KeyedLock } from '../../git/KeyedLock';
 import { resolveInWorkDir } from './paths';
 
@@ -148,36 +153,48 @@ export class WorkTree {
   ): Promise<WorkTree> {
     const dir = await resolveInWorkDir(context.workDir, relative, field);
     const env = ceilingEnv(context.workDir);
-    let top: string;
-    try {
-      top = (
-        await git.run(['rev-parse', '--show-toplevel'], {
-          cwd: dir,
-          env,
-          signal: context.signal,
-        })
-      ).stdout.trim();
-    } catch (error) {
-      throw new TerminalStepError(
-        `error loading working tree from ${relative}: ${messageOf(error)}`,
+    const failed = (message: string) =>
+      new TerminalStepError(
+        `error loading working tree from ${relative}: ${message}`,
       );
-    }
-    if ((await fs.realpath(top)) !== dir) {
-      throw new TerminalStepError(
-        `error loading working tree from ${relative}: ${relative} is not the top of a Git working tree`,
-      );
+    // The top of a working tree holds `.git` (for those git-clone adds, a file naming the repository), and git
+    // takes the directory holding it for the top. Only without one does git say what the path is instead: no
+    // repository at all, or a directory inside one.
+    if (!(await exists(path.join(dir, '.git')))) {
+      let top: string;
+      try {
+        top = (
+          await git.run(['rev-parse', '--show-toplevel'], {
+            cwd: dir,
+            env,
+            signal: context.signal,
+          })
+        ).stdout.trim();
+      } catch (error) {
+        throw failed(messageOf(error));
+      }
+      if ((await fs.realpath(top)) !== dir) {
+        throw failed(`${relative} is not the top of a Git working tree`);
+      }
     }
     // Both keys in one git process: `-z` ends each entry with NUL and puts a newline between key and value,
-    // so that no value can be mistaken for another key. No match at all is exit code 1.
-    const { stdout } = await git.run(
-      [
-        'config',
-        '-z',
-        '--get-regexp',
-        `^(remote\\.origin\\.url|${GNUPG_HOME_KEY.replace('.', '\\.')})$`,
-      ],
-      { cwd: dir, env, signal: context.signal, okExitCodes: [1] },
-    );
+    // so that no value can be mistaken for another key. No match at all is exit code 1; a `.git` that names
+    // no repository is exit code 128.
+    let stdout: string;
+    try {
+      ({ stdout } = await git.run(
+        [
+          'config',
+          '-z',
+          '--get-regexp',
+          `^(remote\\.origin\\.url|${GNUPG_HOME_KEY.replace('.', '\\.')})$`,
+        ],
+        { cwd: dir, env, signal: context.signal, okExitCodes: [1] },
+      ));
+    } catch (error) {
+      if (error instanceof GitAbortedError) throw error;
+      throw failed(messageOf(error));
+    }
     const values = new Map<string, string>();
     for (const entry of stdout.split('\0')) {
       const newline = entry.indexOf('\n');

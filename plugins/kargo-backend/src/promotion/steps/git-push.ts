@@ -84,8 +84,9 @@ class MergeConflictError extends Error {}
 /**
  * `git-push`: pushes HEAD of the working tree at `path` to `targetBranch` (default: the checked out branch), to a
  * generated `kargo/promotion/<promotion>` branch with `generateTargetBranch` (force-pushed, as in Kargo), or
- * pushes `tag`. When the remote branch has commits the working tree lacks, the local commits are rebased onto it
- * and the push is tried again, up to `maxAttempts` (default 10) times; a rebase conflict fails the step.
+ * pushes `tag`. HEAD is pushed at once; when git refuses because the remote branch has commits the working tree
+ * lacks, the branch is fetched, the local commits are rebased onto it and pushed, up to `maxAttempts` (default
+ * 10) times; a rebase conflict fails the step.
  * Output: `branch`, `commit` and, when the provider is known or given, `commitURL`.
  *
  * Safe to repeat: when the remote branch already contains HEAD (an earlier run pushed it before a crash), the
@@ -174,6 +175,17 @@ async function pushWithRetries(
 ): Promise<string> {
   const { branch, force, maxAttempts, backoff } = options;
   return branchLocks.run(`${tree.repoURL}\n${branch}`, async () => {
+    // HEAD is pushed at once: a push git accepts without a fetch is one that a fetch would have let through
+    // unchanged (the remote branch is missing, at HEAD, or behind it; or the push forces). Only when git refuses
+    // because the remote has commits HEAD lacks is the branch fetched, to integrate them or to find HEAD
+    // already there (an earlier run pushed it before a crash).
+    try {
+      await pushHead(tree, branch, force);
+      context.logger.info(`pushed ${options.head} to ${branch}`);
+      return options.head;
+    } catch (error) {
+      if (!(error instanceof RemoteMovedError)) throw error;
+    }
     // A failed attempt may have rebased the local commits: HEAD is read again after one.
     let head: string | undefined = options.head;
     for (let attempt = 1; ; attempt++) {
@@ -285,6 +297,17 @@ async function pushBranch(
     await rebaseOnto(tree, remote!, branch);
     head = await tree.head();
   }
+  await pushHead(tree, branch, force);
+  context.logger.info(`pushed ${head} to ${branch}`);
+  return head;
+}
+
+/** Pushes HEAD to `branch`; a refusal because the remote branch moved is a {@link RemoteMovedError}. */
+async function pushHead(
+  tree: WorkTree,
+  branch: string,
+  force: boolean,
+): Promise<void> {
   const args = ['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`];
   if (force) args.push('--force');
   let output: string;
@@ -305,8 +328,6 @@ async function pushBranch(
     if (remoteMoved(reason)) throw new RemoteMovedError(reason);
     throw new Error(`error pushing branch ${branch}: ${reason}`);
   }
-  context.logger.info(`pushed ${head} to ${branch}`);
-  return head;
 }
 
 /** Replays the local commits onto the remote branch; a conflict is a terminal failure, as in Kargo. */
