@@ -20,7 +20,7 @@ const STAGES = Number(process.env.KARGO_BENCH_STAGES ?? 50);
 const FREIGHT_PER_STAGE = Number(
   process.env.KARGO_BENCH_FREIGHT_PER_STAGE ?? 4,
 );
-const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 10);
+const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 20);
 const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
 /** The worker's default concurrency, which the bench's backend runs with: the shell scripts run as many at once. */
 const PARALLEL = DEFAULT_PROMOTION_WORKER_SETTINGS.concurrency;
@@ -117,21 +117,6 @@ async function main() {
   try {
     let freight = await freightOf(git(appWork, 'rev-parse', 'HEAD'));
 
-    // One promotion at a time, each into another stage (so each makes a commit), after one warm-up.
-    const single: number[] = [];
-    for (let i = 0; i <= RUNS; i++) {
-      const start = performance.now();
-      const id = await promote(stageName(i % STAGES), freight);
-      let phase = await phaseOf(id);
-      while (!TERMINAL.includes(phase)) {
-        await wait();
-        phase = await phaseOf(id);
-      }
-      if (phase !== 'Succeeded')
-        throw new Error(`promotion ${id} ended ${phase}`);
-      if (i > 0) single.push(performance.now() - start);
-    }
-
     // The same git operations as a shell script: clone, edit, commit, push. The push holds a lock file, as the
     // worker holds a lock per branch, and when another script pushed since the clone it rebases and pushes again
     // (as git-push does); alone, it pushes once.
@@ -147,11 +132,36 @@ flock "${root}/push.lock" bash -c 'git -C "$0" push -q origin main 2>/dev/null |
 rm -rf "$dir"
 `,
     );
+    // One promotion at a time, each into another stage (so each makes a commit), and the script doing the same,
+    // taking turns (which goes first alternates), so that both see the same load of a shared machine; after one
+    // warm-up of each.
+    const single: number[] = [];
     const shell: number[] = [];
-    for (let i = 0; i <= RUNS; i++) {
+    const promoteOnce = async (i: number) => {
+      const start = performance.now();
+      const id = await promote(stageName(i % STAGES), freight);
+      let phase = await phaseOf(id);
+      while (!TERMINAL.includes(phase)) {
+        await wait();
+        phase = await phaseOf(id);
+      }
+      if (phase !== 'Succeeded')
+        throw new Error(`promotion ${id} ended ${phase}`);
+      if (i > 0) single.push(performance.now() - start);
+    };
+    const scriptOnce = (i: number) => {
       const start = performance.now();
       execFileSync('bash', [script, stageName(i % STAGES), `shell-${i}`]);
       if (i > 0) shell.push(performance.now() - start);
+    };
+    for (let i = 0; i <= RUNS; i++) {
+      if (i % 2 === 0) {
+        await promoteOnce(i);
+        scriptOnce(i);
+      } else {
+        scriptOnce(i);
+        await promoteOnce(i);
+      }
     }
 
     // Throughput: FREIGHT_PER_STAGE freight, each promoted into every stage; created all at once.
