@@ -298,10 +298,10 @@ async function clone(
         head = await ensureCommit(inBare, commit);
         await inBare([...add, '--detach', '--', target, `${commit}^{commit}`]);
       } else {
-        const head = (
+        const defaultBranch = (
           await inBare(['symbolic-ref', '--short', 'HEAD'])
         ).stdout.trim();
-        await inBare([...add, '--', target, head]);
+        await inBare([...add, '--', target, defaultBranch]);
       }
       if (checkout.sparse) {
         await run(

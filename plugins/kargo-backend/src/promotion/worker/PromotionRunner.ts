@@ -63,6 +63,34 @@ export interface PromotionRunnerOptions {
 }
 
 /**
+ * What one run has not written yet: the plan until its first write, and whether the state changed since the
+ * last write (at first: recovery may have changed it).
+ */
+class DeferredProgress {
+  pending = true;
+
+  constructor(
+    private readonly state: PromotionRunState,
+    private plan: PromotionPlan | undefined,
+  ) {}
+
+  defer(): void {
+    this.pending = true;
+  }
+
+  /** What the next write carries. */
+  toWrite(): { state: PromotionRunState; plan?: PromotionPlan } {
+    return { state: this.state, plan: this.plan };
+  }
+
+  /** The write succeeded: nothing is pending. */
+  written(): void {
+    this.plan = undefined;
+    this.pending = false;
+  }
+}
+
+/**
  * Runs a promotion its worker claimed: plans it, runs its steps with the engine as far as they go, saves each
  * step change and ends it, or gives it back when it waits.
  */
@@ -397,32 +425,4 @@ export function kargoFreightStatus(view: FreightView): Record<string, unknown> {
     ),
     ...(view.metadata ? { metadata: view.metadata } : {}),
   };
-}
-
-/**
- * What one run has not written yet: the plan until its first write, and whether the state changed since the
- * last write (at first: recovery may have changed it).
- */
-class DeferredProgress {
-  pending = true;
-
-  constructor(
-    private readonly state: PromotionRunState,
-    private plan: PromotionPlan | undefined,
-  ) {}
-
-  defer(): void {
-    this.pending = true;
-  }
-
-  /** What the next write carries. */
-  toWrite(): { state: PromotionRunState; plan?: PromotionPlan } {
-    return { state: this.state, plan: this.plan };
-  }
-
-  /** The write succeeded: nothing is pending. */
-  written(): void {
-    this.plan = undefined;
-    this.pending = false;
-  }
 }
