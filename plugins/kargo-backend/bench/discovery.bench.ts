@@ -119,7 +119,8 @@ export async function benchmarkDiscovery(
       { maxBuffer: 64 * 1024 * 1024 },
     );
   const listed = JSON.parse((await skopeo()).stdout).Tags.length;
-  if (listed !== repository.tags + 1) {
+  // The seed tag, the bench's tags, and those earlier refresh runs pushed.
+  if (listed < repository.tags + 1) {
     throw new Error(`skopeo listed ${listed} tags`);
   }
   const listTags = () =>
@@ -141,9 +142,13 @@ export async function benchmarkDiscovery(
 
 /**
  * Times what a user waits for after pushing a new tag: a refresh request, the poll that discovers the warehouse
- * (a fresh registry client, so the tags are listed again) and the new freight in the store (SQLite in memory).
- * Before each run a new, higher tag is pushed, untimed.
+ * and the new freight in the store (SQLite in memory). As in the plugin, one registry client and one image
+ * metadata cache serve every poll: each poll lists the tags and reads the manifests of the 20 newest again
+ * (tags may move), and reads the config only of an image it has not seen. Before each run a new, higher tag of
+ * a new image is pushed, untimed.
  */
+let refreshRound = 0;
+
 async function benchmarkRefreshToFreight(
   repository: BenchRepository,
   runs: number,
@@ -181,15 +186,13 @@ spec:
       return silent;
     },
   };
+  const client = OciRegistryClient.create();
+  const cache = new LruImageMetadataCache();
   const service = new WarehouseService({
     stores,
     getCatalog: async () => catalog,
     sources: artifactSources({
-      image: subscription =>
-        discoverImages(subscription, {
-          client: OciRegistryClient.create(),
-          cache: new LruImageMetadataCache(),
-        }),
+      image: subscription => discoverImages(subscription, { client, cache }),
       git: async () => {
         throw new Error('no Git in this benchmark');
       },
@@ -200,11 +203,15 @@ spec:
     logger: silent,
   });
   const writer = new RegistryWriter(repository.registry.url);
-  const image = buildImage({ created: '2025-01-01T00:00:00Z' });
   const runsMs: number[] = [];
+  // Each call pushes higher versions than the last, so that the bench can run more than once on a repository.
+  const round = refreshRound++;
   try {
     for (let i = 0; i <= runs; i++) {
-      const tag = `99.0.${i}`;
+      const tag = `99.${round}.${i}`;
+      const image = buildImage({
+        created: `2025-01-02T00:00:${String(i % 60).padStart(2, '0')}Z`,
+      });
       await writer.pushImage('bench/app', tag, image);
       const start = performance.now();
       await stores.warehouses.requestRefresh({
@@ -234,21 +241,26 @@ spec:
   };
 }
 
+/** The goal of each row, as a ratio to `skopeo list-tags` measured in the same run (issue 16). */
+const GOALS: Record<string, string> = {
+  'refresh to freight (warehouse poll)': '<= 1.00x',
+};
+
 export function formatRows(rows: BenchRow[]): string {
   const base = rows[rows.length - 1].medianMs;
   const lines = rows.map(
     row =>
-      `| ${row.name.padEnd(34)} | ${row.medianMs.toFixed(1).padStart(10)} | ${(
+      `| ${row.name.padEnd(35)} | ${row.medianMs.toFixed(1).padStart(10)} | ${(
         row.medianMs / base
       )
         .toFixed(2)
-        .padStart(6)} |`,
+        .padStart(6)}x | ${(GOALS[row.name] ?? '').padEnd(8)} |`,
   );
   return [
-    `| ${'operation'.padEnd(34)} | ${'median ms'.padStart(
+    `| ${'operation'.padEnd(35)} | ${'median ms'.padStart(
       10,
-    )} | ${'ratio'.padStart(6)} |`,
-    `|${'-'.repeat(36)}|${'-'.repeat(12)}|${'-'.repeat(8)}|`,
+    )} | ${'vs skopeo'.padStart(7)} | ${'goal'.padEnd(8)} |`,
+    `|${'-'.repeat(37)}|${'-'.repeat(12)}|${'-'.repeat(11)}|${'-'.repeat(10)}|`,
     ...lines,
   ].join('\n');
 }

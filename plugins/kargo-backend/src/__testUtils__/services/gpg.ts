@@ -36,6 +36,8 @@ function run(
           code: error ? Number((error as { code?: number }).code ?? 1) : 0,
         }),
     );
+    // gpg may exit before reading its input (gpgconf never reads it): the exit code tells what happened.
+    child.stdin?.on('error', () => {});
     child.stdin?.end(options.input ?? '');
   });
 }

@@ -21,11 +21,15 @@ export interface ImageDiscoveryDeps {
   cache?: ImageMetadataCache;
   logger?: LoggerService;
   signal?: AbortSignal;
-  /** Images read at the same time. Default 8. */
+  /**
+   * Images read at the same time. Default 20, Kargo's default discovery limit: a poll reads the manifests of the
+   * newest 20 tags in one round trip's time rather than three.
+   */
   concurrency?: number;
 }
 
 const sharedCache = new LruImageMetadataCache();
+const DEFAULT_CONCURRENCY = 20;
 
 /** A tagged image, as discovery found it. */
 export interface FoundImage extends ImageMetadata {
@@ -89,7 +93,7 @@ class ImageDiscovery {
       cache: deps.cache ?? sharedCache,
       signal: deps.signal,
     });
-    this.#concurrency = deps.concurrency ?? 8;
+    this.#concurrency = deps.concurrency ?? DEFAULT_CONCURRENCY;
   }
 
   /** The image of a tag if it exists and suits the platform constraint (Kargo's getImageByTag). */

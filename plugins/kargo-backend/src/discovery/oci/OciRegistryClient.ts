@@ -39,7 +39,10 @@ export interface OciRegistryClientOptions {
   logger?: LoggerService;
   /** Time limit of each HTTP request. Default 30 s, Kargo's response header timeout. */
   timeoutMs?: number;
-  /** Requests in flight per registry. Default 8. */
+  /**
+   * Requests in flight per registry. Default 20, Kargo's default discovery limit: a poll reads the manifests of
+   * the newest 20 tags at once rather than in three rounds.
+   */
   maxConcurrentRequests?: number;
   /** Tags asked for per page of a tag list (`n`). Default 1000, as go-containerregistry asks. */
   tagPageSize?: number;
@@ -104,7 +107,7 @@ export class OciRegistryClient {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#logger = options.logger;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
-    this.#maxConcurrent = options.maxConcurrentRequests ?? 8;
+    this.#maxConcurrent = options.maxConcurrentRequests ?? 20;
     this.#tagPageSize = options.tagPageSize ?? 1000;
     this.#tokens = new RegistryTokens(
       (server, exchange, authorization, signal) =>

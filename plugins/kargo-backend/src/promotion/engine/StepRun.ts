@@ -28,10 +28,21 @@ export function formatDuration(ms: number): string {
   return `${seconds}s`;
 }
 
+/** How a state is saved. */
+export interface SaveRunOptions {
+  /**
+   * The state may instead be written by the run's next write: a step ended without effects, and the engine
+   * writes again (the next step's start, a wait) or the run ends (the promotion's end writes the state) before
+   * anything outside the database can happen. One write then makes both durable, in the order they happened.
+   */
+  deferrable?: boolean;
+}
+
 /** Saves the state; with effects (a step just succeeded), applies them in the same transaction. */
 export type SaveRunState = (
   state: PromotionRunState,
   effects?: PromotionStepEffect[],
+  options?: SaveRunOptions,
 ) => Promise<void>;
 
 /**
@@ -87,7 +98,9 @@ export class StepRun {
     served.finishedAt = this.options.now().toISOString();
     delete served.nextAttemptAt;
     served.log = this.log.lines();
-    await this.options.save(this.options.state, effects);
+    await this.options.save(this.options.state, effects, {
+      deferrable: !effects || effects.length === 0,
+    });
   }
 
   /** Whether the step has run past its timeout. */

@@ -6,7 +6,12 @@ import {
   TerminalStepError,
 } from '@kargo-portal/plugin-kargo-node';
 import type { BasicCredentials } from '../../discovery/types';
-import { GitClient, GitRunOptions, GitRunResult } from '../../git/GitClient';
+import {
+  GitAbortedError,
+  GitClient,
+  GitRunOptions,
+  GitRunResult,
+} from '../../git/GitClient';
 import { KeyedLock } from '../../git/KeyedLock';
 import { resolveInWorkDir } from './paths';
 
@@ -148,47 +153,63 @@ export class WorkTree {
   ): Promise<WorkTree> {
     const dir = await resolveInWorkDir(context.workDir, relative, field);
     const env = ceilingEnv(context.workDir);
-    let top: string;
+    const failed = (message: string) =>
+      new TerminalStepError(
+        `error loading working tree from ${relative}: ${message}`,
+      );
+    // The top of a working tree holds `.git` (for those git-clone adds, a file naming the repository), and git
+    // takes the directory holding it for the top. Only without one does git say what the path is instead: no
+    // repository at all, or a directory inside one.
+    if (!(await exists(path.join(dir, '.git')))) {
+      let top: string;
+      try {
+        top = (
+          await git.run(['rev-parse', '--show-toplevel'], {
+            cwd: dir,
+            env,
+            signal: context.signal,
+          })
+        ).stdout.trim();
+      } catch (error) {
+        throw failed(messageOf(error));
+      }
+      if ((await fs.realpath(top)) !== dir) {
+        throw failed(`${relative} is not the top of a Git working tree`);
+      }
+    }
+    // Both keys in one git process: `-z` ends each entry with NUL and puts a newline between key and value,
+    // so that no value can be mistaken for another key. No match at all is exit code 1; a `.git` that names
+    // no repository is exit code 128.
+    let stdout: string;
     try {
-      top = (
-        await git.run(['rev-parse', '--show-toplevel'], {
-          cwd: dir,
-          env,
-          signal: context.signal,
-        })
-      ).stdout.trim();
+      ({ stdout } = await git.run(
+        [
+          'config',
+          '-z',
+          '--get-regexp',
+          `^(remote\\.origin\\.url|${GNUPG_HOME_KEY.replace('.', '\\.')})$`,
+        ],
+        { cwd: dir, env, signal: context.signal, okExitCodes: [1] },
+      ));
     } catch (error) {
-      throw new TerminalStepError(
-        `error loading working tree from ${relative}: ${messageOf(error)}`,
-      );
+      if (error instanceof GitAbortedError) throw error;
+      throw failed(messageOf(error));
     }
-    if ((await fs.realpath(top)) !== dir) {
-      throw new TerminalStepError(
-        `error loading working tree from ${relative}: ${relative} is not the top of a Git working tree`,
-      );
+    const values = new Map<string, string>();
+    for (const entry of stdout.split('\0')) {
+      const newline = entry.indexOf('\n');
+      // The last value of a key wins, as `git config --get` reads it.
+      if (newline > 0)
+        values.set(entry.slice(0, newline), entry.slice(newline + 1));
     }
-    const { stdout } = await git.run(['config', '--get', 'remote.origin.url'], {
-      cwd: dir,
-      env,
-      signal: context.signal,
-      okExitCodes: [1],
-    });
-    const repoURL = stdout.trim();
+    const repoURL = (values.get('remote.origin.url') ?? '').trim();
     if (!repoURL) {
       throw new TerminalStepError(
         `error loading working tree from ${relative}: the repository has no origin remote; clone it with git-clone`,
       );
     }
     const credentials = await context.credentials.git(repoURL);
-    const gnupgHome =
-      (
-        await git.run(['config', '--get', GNUPG_HOME_KEY], {
-          cwd: dir,
-          env,
-          signal: context.signal,
-          okExitCodes: [1],
-        })
-      ).stdout.trim() || undefined;
+    const gnupgHome = (values.get(GNUPG_HOME_KEY) ?? '').trim() || undefined;
     if (gnupgHome && !(await exists(gnupgHome))) {
       throw new TerminalStepError(
         `error loading working tree from ${relative}: the GnuPG home of the signing key git-clone imported is gone (removed outside the backend, or git-clone ran in a promotion that was not resumed by the engine); run the promotion again`,
@@ -220,10 +241,27 @@ export class WorkTree {
     ).stdout.trim();
   }
 
+  /** The commit HEAD points at and the checked out branch (undefined when HEAD is detached), by one git process. */
+  async headAndBranch(): Promise<{ head: string; branch?: string }> {
+    const [head, ref] = (
+      await this.run([
+        'rev-parse',
+        'HEAD^{commit}',
+        '--symbolic-full-name',
+        'HEAD',
+      ])
+    ).stdout
+      .trim()
+      .split('\n');
+    const branch = ref?.startsWith('refs/heads/')
+      ? ref.slice('refs/heads/'.length)
+      : undefined;
+    return { head, branch };
+  }
+
   /** The checked out branch, or undefined when HEAD is detached. */
   async currentBranch(): Promise<string | undefined> {
-    const branch = (await this.run(['branch', '--show-current'])).stdout.trim();
-    return branch || undefined;
+    return (await this.headAndBranch()).branch;
   }
 
   /** Whether `ancestor` is `descendant` or one of its ancestors. */

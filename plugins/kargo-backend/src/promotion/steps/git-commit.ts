@@ -61,30 +61,42 @@ async function commit(
     signingEnv.GNUPGHOME = key.gnupgHome;
     sign = [`--gpg-sign=${key.fingerprint}`];
   }
+  const env: Record<string, string> = config.author
+    ? {
+        GIT_AUTHOR_NAME: config.author.name,
+        GIT_AUTHOR_EMAIL: config.author.email,
+        GIT_COMMITTER_NAME: config.author.name,
+        GIT_COMMITTER_EMAIL: config.author.email,
+      }
+    : {};
   try {
     await tree.run(['add', '--all']);
-    const status = await tree.run(['status', '--porcelain']);
-    if (status.stdout.trim() === '') {
-      const head = await tree.head();
-      context.logger.info(`nothing to commit; HEAD is ${head}`);
-      return {
-        status: 'Skipped',
-        message: 'no changes to commit',
-        output: { commit: head },
-      };
+    // Committing at once saves a `git status` in the usual case; git refuses an empty commit with exit code 1,
+    // and only then does the status tell "nothing to commit" from another refusal.
+    const committed = await tree.run(
+      ['commit', '--quiet', '--no-verify', ...sign, '-F', '-'],
+      {
+        input: config.message,
+        env: { ...env, ...signingEnv },
+        okExitCodes: [1],
+      },
+    );
+    if (committed.exitCode !== 0) {
+      const status = await tree.run(['status', '--porcelain']);
+      if (status.stdout.trim() === '') {
+        const head = await tree.head();
+        context.logger.info(`nothing to commit; HEAD is ${head}`);
+        return {
+          status: 'Skipped',
+          message: 'no changes to commit',
+          output: { commit: head },
+        };
+      }
+      const detail = committed.stderr.trim() || committed.stdout.trim();
+      throw new Error(
+        `git commit failed with exit code 1${detail ? `: ${detail}` : ''}`,
+      );
     }
-    const env: Record<string, string> = config.author
-      ? {
-          GIT_AUTHOR_NAME: config.author.name,
-          GIT_AUTHOR_EMAIL: config.author.email,
-          GIT_COMMITTER_NAME: config.author.name,
-          GIT_COMMITTER_EMAIL: config.author.email,
-        }
-      : {};
-    await tree.run(['commit', '--quiet', '--no-verify', ...sign, '-F', '-'], {
-      input: config.message,
-      env: { ...env, ...signingEnv },
-    });
     const head = await tree.head();
     context.logger.info(`committed ${head}`);
     return { status: 'Succeeded', output: { commit: head } };

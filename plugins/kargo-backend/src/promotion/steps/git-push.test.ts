@@ -150,8 +150,9 @@ describe('git-push', () => {
     server.configureHttp({
       auth: CREDENTIALS,
       beforeRequest: async ({ query }) => {
-        // The receive-pack advertisement: the moment just before the client decides what to push.
-        if (query === 'service=git-receive-pack' && raced < 2) {
+        // The receive-pack advertisement: the moment just before the client decides what to push. The first is
+        // the push tried before any fetch; the next two are attempts after a fetch.
+        if (query === 'service=git-receive-pack' && raced < 3) {
           raced += 1;
           await concurrentCommit(repo, `race-${raced}.yaml`, 'x\n');
         }
@@ -159,9 +160,10 @@ describe('git-push', () => {
     });
     const result = await run(push, ctx, { path: 'out' });
     expect(result.status).toBe('Succeeded');
-    expect(raced).toBe(2);
+    expect(raced).toBe(3);
     expect((await repo.log()).map(c => c.subject)).toEqual([
       'set values.yaml',
+      'concurrent race-3.yaml',
       'concurrent race-2.yaml',
       'concurrent race-1.yaml',
       'commit 1',
@@ -190,7 +192,8 @@ describe('git-push', () => {
     expect(error).toBeInstanceOf(Error);
     expect(isTerminalStepError(error)).toBe(false);
     expect(error.message).toMatch(/kept moving .* after 3 attempts/);
-    expect(raced).toBe(3);
+    // The push tried before any fetch, then 3 attempts.
+    expect(raced).toBe(4);
     expect((await repo.log()).map(c => c.subject)).not.toContain(
       'set values.yaml',
     );

@@ -84,8 +84,9 @@ export class MergeConflictError extends Error {}
 /**
  * `git-push`: pushes HEAD of the working tree at `path` to `targetBranch` (default: the checked out branch), to a
  * generated `kargo/promotion/<promotion>` branch with `generateTargetBranch` (force-pushed, as in Kargo), or
- * pushes `tag`. When the remote branch has commits the working tree lacks, the local commits are rebased onto it
- * and the push is tried again, up to `maxAttempts` (default 10) times; a rebase conflict fails the step.
+ * pushes `tag`. HEAD is pushed at once; when git refuses because the remote branch has commits the working tree
+ * lacks, the branch is fetched, the local commits are rebased onto it and pushed, up to `maxAttempts` (default
+ * 10) times; a rebase conflict fails the step.
  * Output: `branch`, `commit` and, when the provider is known or given, `commitURL`.
  *
  * Safe to repeat: when the remote branch already contains HEAD (an earlier run pushed it before a crash), the
@@ -112,7 +113,7 @@ async function push(
   config: GitPushConfig,
 ): Promise<PromotionStepResult> {
   const tree = await WorkTree.open(deps.git, context, config.path);
-  const current = await tree.currentBranch();
+  const { head, branch: current } = await tree.headAndBranch();
   let branch: string | undefined;
   let force = !!config.force;
   if (config.generateTargetBranch) {
@@ -124,6 +125,7 @@ async function push(
     branch = config.targetBranch || current;
   }
 
+  let commit = head;
   if (config.tag) {
     await pushTag(tree, config.tag);
   } else {
@@ -133,7 +135,8 @@ async function push(
       );
     }
     try {
-      await pushWithRetries(tree, context, {
+      commit = await pushWithRetries(tree, context, {
+        head,
         branch,
         force,
         maxAttempts: config.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -147,7 +150,6 @@ async function push(
     }
   }
 
-  const commit = await tree.head();
   const output: Record<string, unknown> = { commit };
   if (branch) output.branch = branch;
   const url = commitUrl(tree.repoURL, commit, config.provider);
@@ -163,19 +165,38 @@ async function pushWithRetries(
   tree: WorkTree,
   context: PromotionStepContext,
   options: {
+    /** HEAD's commit before the push. */
+    head: string;
     branch: string;
     force: boolean;
     maxAttempts: number;
     backoff: (attempt: number) => number;
   },
-): Promise<void> {
+): Promise<string> {
   const { branch, force, maxAttempts, backoff } = options;
-  await branchLocks.run(`${tree.repoURL}\n${branch}`, async () => {
+  return branchLocks.run(`${tree.repoURL}\n${branch}`, async () => {
+    // HEAD is pushed at once: a push git accepts without a fetch is one that a fetch would have let through
+    // unchanged (the remote branch is missing, at HEAD, or behind it; or the push forces). Only when git refuses
+    // because the remote has commits HEAD lacks is the branch fetched, to integrate them or to find HEAD
+    // already there (an earlier run pushed it before a crash).
+    try {
+      await pushHead(tree, branch, force);
+      context.logger.info(`pushed ${options.head} to ${branch}`);
+      return options.head;
+    } catch (error) {
+      if (!(error instanceof RemoteMovedError)) throw error;
+    }
+    // A failed attempt may have rebased the local commits: HEAD is read again after one.
+    let head: string | undefined = options.head;
     for (let attempt = 1; ; attempt++) {
       try {
-        await pushBranch(tree, context, branch, force);
-        return;
+        return await pushBranch(tree, context, {
+          head: head ?? (await tree.head()),
+          branch,
+          force,
+        });
       } catch (error) {
+        head = undefined;
         if (!(error instanceof RemoteMovedError)) throw error;
         if (attempt >= maxAttempts) {
           throw new Error(
@@ -195,52 +216,98 @@ async function pushWithRetries(
   });
 }
 
-/** Fetches the remote branch into a private ref; resolves with its commit, or undefined when it does not exist. */
+/**
+ * Fetches the remote branch into a private ref; resolves with that ref, or undefined when the remote has no such
+ * branch. The fetch is tried first (one round trip when the branch exists, as it nearly always does); only when it
+ * fails does `ls-remote` tell a missing branch from another failure.
+ */
 export async function fetchRemoteBranch(
   tree: WorkTree,
   branch: string,
 ): Promise<string | undefined> {
-  const listed = await tree.run([
-    'ls-remote',
-    '--',
-    'origin',
-    `refs/heads/${branch}`,
-  ]);
-  const line = listed.stdout
-    .split('\n')
-    .find(l => l.endsWith(`\trefs/heads/${branch}`));
-  if (!line) return undefined;
   const tracking = `refs/kargo-portal/remote/${branch}`;
-  await tree.run([
-    'fetch',
-    '--quiet',
-    '--no-tags',
-    'origin',
-    `+refs/heads/${branch}:${tracking}`,
-  ]);
-  return (await tree.run(['rev-parse', '--verify', tracking])).stdout.trim();
+  try {
+    await tree.run([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      'origin',
+      `+refs/heads/${branch}:${tracking}`,
+    ]);
+    return tracking;
+  } catch (error) {
+    if (!(error instanceof GitCommandError)) throw error;
+    const listed = await tree.run([
+      'ls-remote',
+      '--',
+      'origin',
+      `refs/heads/${branch}`,
+    ]);
+    const exists = listed.stdout
+      .split('\n')
+      .some(l => l.endsWith(`\trefs/heads/${branch}`));
+    if (exists) throw error;
+    return undefined;
+  }
 }
 
+/** Pushes HEAD (commit `head`) to `branch`; resolves with the commit the remote branch then holds. */
 async function pushBranch(
   tree: WorkTree,
   context: PromotionStepContext,
+  options: { head: string; branch: string; force: boolean },
+): Promise<string> {
+  const { branch, force } = options;
+  let head = options.head;
+  const remote = await fetchRemoteBranch(tree, branch);
+  let rebase = false;
+  if (remote) {
+    let alreadyThere: boolean;
+    if (force) {
+      // A force push must leave the remote exactly at HEAD.
+      const remoteCommit = (
+        await tree.run(['rev-parse', '--verify', `${remote}^{commit}`])
+      ).stdout.trim();
+      alreadyThere = remoteCommit === head;
+    } else {
+      // A normal push only needs HEAD in the remote's history. One git process counts the commits on each
+      // side: none of HEAD's missing from the remote means it is there; some of the remote's missing from HEAD
+      // means the local commits are rebased first.
+      const [ahead, behind] = (
+        await tree.run([
+          'rev-list',
+          '--left-right',
+          '--count',
+          `HEAD...${remote}`,
+        ])
+      ).stdout
+        .trim()
+        .split(/\s+/)
+        .map(Number);
+      alreadyThere = ahead === 0;
+      rebase = behind > 0;
+    }
+    if (alreadyThere) {
+      // Already there: pushed by an earlier run of this step (or nothing new was committed).
+      context.logger.info(`remote branch ${branch} already contains ${head}`);
+      return head;
+    }
+  }
+  if (rebase) {
+    await rebaseOnto(tree, remote!, branch);
+    head = await tree.head();
+  }
+  await pushHead(tree, branch, force);
+  context.logger.info(`pushed ${head} to ${branch}`);
+  return head;
+}
+
+/** Pushes HEAD to `branch`; a refusal because the remote branch moved is a {@link RemoteMovedError}. */
+async function pushHead(
+  tree: WorkTree,
   branch: string,
   force: boolean,
 ): Promise<void> {
-  const head = await tree.head();
-  const remote = await fetchRemoteBranch(tree, branch);
-  // A force push must leave the remote exactly at HEAD; a normal one only needs HEAD in its history.
-  const alreadyThere = force
-    ? remote === head
-    : !!remote && (await tree.isAncestor(head, remote));
-  if (alreadyThere) {
-    // Already there: pushed by an earlier run of this step (or nothing new was committed).
-    context.logger.info(`remote branch ${branch} already contains ${head}`);
-    return;
-  }
-  if (remote && !force && !(await tree.isAncestor(remote, head))) {
-    await rebaseOnto(tree, remote, branch);
-  }
   const args = ['push', '--porcelain', 'origin', `HEAD:refs/heads/${branch}`];
   if (force) args.push('--force');
   let output: string;
@@ -261,7 +328,6 @@ async function pushBranch(
     if (remoteMoved(reason)) throw new RemoteMovedError(reason);
     throw new Error(`error pushing branch ${branch}: ${reason}`);
   }
-  context.logger.info(`pushed ${await tree.head()} to ${branch}`);
 }
 
 /** Replays the local commits onto the remote branch; a conflict is a terminal failure, as in Kargo. */

@@ -14,9 +14,11 @@ import {
   planPromotion,
 } from '../engine/plan';
 import { PromotionEngine } from '../engine/PromotionEngine';
+import { SaveRunState } from '../engine/StepRun';
 import {
   FinishedOutcome,
   PromotionRunState,
+  RunOutcome,
   StepEffectError,
 } from '../engine/types';
 import { PromotionWorkerSettings } from './config';
@@ -58,6 +60,34 @@ export interface PromotionRunnerOptions {
   uiBaseUrl?: string;
   /** Aborted when the worker stops: runs end at the next step boundary. */
   stopSignal: () => AbortSignal;
+}
+
+/**
+ * What one run has not written yet: the plan until its first write, and whether the state changed since the
+ * last write (at first: recovery may have changed it).
+ */
+class DeferredProgress {
+  pending = true;
+
+  constructor(
+    private readonly state: PromotionRunState,
+    private plan: PromotionPlan | undefined,
+  ) {}
+
+  defer(): void {
+    this.pending = true;
+  }
+
+  /** What the next write carries. */
+  toWrite(): { state: PromotionRunState; plan?: PromotionPlan } {
+    return { state: this.state, plan: this.plan };
+  }
+
+  /** The write succeeded: nothing is pending. */
+  written(): void {
+    this.plan = undefined;
+    this.pending = false;
+  }
 }
 
 /**
@@ -155,14 +185,79 @@ export class PromotionRunner {
       }
     }
 
-    await this.options.stores.promotions.saveProgress({
-      id: claimed.id,
-      workerId: this.options.workerId,
-      plan: claimed.plan ? undefined : plan,
+    // Writes that may wait for the next one (the plan and the state as recovery left it, a step that ended
+    // without effects) are made by it: the next step's start, a wait, or the promotion's end. Nothing outside the
+    // database happens in between, so every step's start is still durable before the step acts, and its end
+    // before the next one acts; one write instead of two per step.
+    const progress = new DeferredProgress(
       state,
-    });
+      claimed.plan ? undefined : plan,
+    );
+    const write = async (effects?: PromotionStepEffect[]) => {
+      await this.save(claimed, progress.toWrite(), effects);
+      progress.written();
+    };
 
-    const outcome = await this.options.engine.run({
+    let outcome: RunOutcome;
+    try {
+      outcome = await this.run(claimed, plan, state, {
+        workDir: workDir.path,
+        target,
+        freight,
+        signal,
+        save: async (_state, effects, options) => {
+          if (options?.deferrable) progress.defer();
+          else await write(effects);
+        },
+      });
+    } catch (error) {
+      // What was deferred is written before the run gives up, so that the step that ended is not run again.
+      if (progress.pending) await write().catch(() => undefined);
+      throw error;
+    }
+
+    switch (outcome.kind) {
+      case 'finished':
+        // The promotion's end writes the plan and the state.
+        await this.finish(claimed, { plan, state, outcome });
+        return;
+      case 'waiting':
+        // The engine wrote the waiting step, and with it whatever was deferred.
+        await this.options.stores.promotions.release({
+          id: claimed.id,
+          workerId: this.options.workerId,
+          nextRunAt: outcome.nextRunAt,
+        });
+        return;
+      default:
+        if (outcome.reason === 'shutdown') {
+          await write();
+          await this.options.stores.promotions.release({
+            id: claimed.id,
+            workerId: this.options.workerId,
+          });
+        } else {
+          this.options.logger.warn(
+            `Promotion ${claimed.id} was taken over by another worker`,
+          );
+        }
+    }
+  }
+
+  private run(
+    claimed: ClaimedPromotion,
+    plan: PromotionPlan,
+    state: PromotionRunState,
+    options: {
+      workDir: string;
+      target: Freight;
+      freight: Freight[];
+      signal: AbortSignal;
+      save: SaveRunState;
+    },
+  ): Promise<RunOutcome> {
+    const { freight, target, signal } = options;
+    return this.options.engine.run({
       plan,
       state,
       context: {
@@ -171,7 +266,7 @@ export class PromotionRunner {
         promotion: claimed.id,
         actor: claimed.actor,
         rollback: claimed.rollback,
-        workDir: workDir.path,
+        workDir: options.workDir,
         targetFreight: target,
         freight,
         credentials: this.options.credentials,
@@ -179,7 +274,7 @@ export class PromotionRunner {
       },
       signal,
       stopSignal: this.options.stopSignal(),
-      save: (s, effects) => this.save(claimed, s, effects),
+      save: options.save,
       loadMetadata: async () => {
         const [stages, freightMetadata] = await Promise.all([
           this.options.stores.stages.getMetadata({
@@ -203,35 +298,6 @@ export class PromotionRunner {
         return { stages, freight: freightMetadata, freightStatus };
       },
     });
-
-    switch (outcome.kind) {
-      case 'finished':
-        await this.finish(claimed, { plan, state, outcome });
-        return;
-      case 'waiting':
-        await this.options.stores.promotions.release({
-          id: claimed.id,
-          workerId: this.options.workerId,
-          nextRunAt: outcome.nextRunAt,
-        });
-        return;
-      default:
-        if (outcome.reason === 'shutdown') {
-          await this.options.stores.promotions.saveProgress({
-            id: claimed.id,
-            workerId: this.options.workerId,
-            state,
-          });
-          await this.options.stores.promotions.release({
-            id: claimed.id,
-            workerId: this.options.workerId,
-          });
-        } else {
-          this.options.logger.warn(
-            `Promotion ${claimed.id} was taken over by another worker`,
-          );
-        }
-    }
   }
 
   /**
@@ -242,11 +308,16 @@ export class PromotionRunner {
    */
   private async save(
     claimed: ClaimedPromotion,
-    state: PromotionRunState,
+    { state, plan }: { state: PromotionRunState; plan?: PromotionPlan },
     effects?: PromotionStepEffect[],
   ): Promise<void> {
     const { promotions } = this.options.stores;
-    const progress = { id: claimed.id, workerId: this.options.workerId, state };
+    const progress = {
+      id: claimed.id,
+      workerId: this.options.workerId,
+      plan,
+      state,
+    };
     if (!effects) {
       await promotions.saveProgress(progress);
       return;

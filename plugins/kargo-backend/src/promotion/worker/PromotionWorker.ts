@@ -92,6 +92,8 @@ class DefaultPromotionWorker implements PromotionWorker {
   private stopController = new AbortController();
   private loop?: Promise<void>;
   private wake: () => void = () => {};
+  /** Set by a wake-up; a wake-up that comes while the loop is claiming makes it look again at once. */
+  private woken = false;
 
   constructor(private readonly options: PromotionWorkerOptions) {
     this.workerId =
@@ -127,6 +129,11 @@ class DefaultPromotionWorker implements PromotionWorker {
   }
 
   notify(): void {
+    this.poke();
+  }
+
+  private poke(): void {
+    this.woken = true;
     this.wake();
   }
 
@@ -138,7 +145,7 @@ class DefaultPromotionWorker implements PromotionWorker {
 
   async stop(): Promise<void> {
     this.stopController.abort();
-    this.wake();
+    this.poke();
     await this.loop;
     this.loop = undefined;
     const runs = [...this.active.values()];
@@ -171,6 +178,7 @@ class DefaultPromotionWorker implements PromotionWorker {
     );
     const stopped = this.stopController.signal;
     while (!stopped.aborted) {
+      this.woken = false;
       try {
         await this.claimAndLaunch();
       } catch (error) {
@@ -178,6 +186,8 @@ class DefaultPromotionWorker implements PromotionWorker {
           `Looking for promotions to run failed: ${stringifyError(error)}`,
         );
       }
+      // A promotion created, or a run ended, while claiming: look again now rather than at the next poll.
+      if (this.woken) continue;
       // Jitter spreads the replicas' polls.
       const delay = this.settings.pollIntervalMs * (0.8 + Math.random() * 0.4);
       await new Promise<void>(resolve => {
@@ -231,7 +241,7 @@ class DefaultPromotionWorker implements PromotionWorker {
         stopHeartbeat();
         this.active.delete(claimed.id);
         this.options.onStageActivity?.(claimed.project, claimed.stage);
-        this.wake();
+        this.poke();
       });
     const run = { hard, done };
     this.active.set(claimed.id, run);
