@@ -60,6 +60,12 @@ export interface PipelineStage {
    * origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off.
    */
   autoPromotion: StageAutoPromotion;
+  /**
+   * The caller's permissions on the stage's actions when the pipeline was read, by permission name
+   * (`kargo.stage.promote`, `kargo.freight.approve`, `kargo.promotion.abort`), so that the card shows its actions
+   * from the one request. The backend decides again on each action.
+   */
+  permissions?: Record<string, boolean>;
 }
 
 /** The phases of a verification, as those of Argo Rollouts' AnalysisRun. @public */

@@ -219,6 +219,7 @@ export function StageNode(props: StageNodeProps) {
             color="primary"
             permission={kargoStagePromotePermission}
             resourceRef={resourceRef}
+            decided={stage.permissions?.[kargoStagePromotePermission.name]}
             actionText={`promote to stage ${stage.name}`}
             unavailableReason={
               stage.eligibleFreightCount === 0
@@ -234,6 +235,7 @@ export function StageNode(props: StageNodeProps) {
             size="small"
             permission={kargoFreightApprovePermission}
             resourceRef={resourceRef}
+            decided={stage.permissions?.[kargoFreightApprovePermission.name]}
             actionText={`approve freight for stage ${stage.name}`}
             aria-label={`Approve freight for ${stage.name}`}
             onClick={() => setDialog('approve')}
@@ -244,6 +246,7 @@ export function StageNode(props: StageNodeProps) {
             size="small"
             permission={kargoStagePromotePermission}
             resourceRef={resourceRef}
+            decided={stage.permissions?.[kargoStagePromotePermission.name]}
             actionText={`promote to stage ${stage.name}`}
             unavailableReason={
               currentFreight
@@ -261,6 +264,7 @@ export function StageNode(props: StageNodeProps) {
               color="secondary"
               permission={kargoPromotionAbortPermission}
               resourceRef={resourceRef}
+              decided={stage.permissions?.[kargoPromotionAbortPermission.name]}
               actionText={`abort promotions of stage ${stage.name}`}
               aria-label={`Abort the promotion to ${stage.name}`}
               onClick={() => {
