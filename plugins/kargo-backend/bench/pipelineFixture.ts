@@ -19,24 +19,40 @@ export function upstreamOf(i: number): string[] {
   return up;
 }
 
-/** The project's manifests: a warehouse and `stages` stages, each promoting with one failing step. */
-export function pipelineManifests(stages: number, repoURL: string): string {
+/**
+ * The project's manifests: `stages` stages fed by warehouse `bench` (the first of `repoURLs`, one warehouse per
+ * repository, polled every `interval`), each promoting with one failing step.
+ */
+export function pipelineManifests(
+  stages: number,
+  repoURLs: string | string[],
+  options: { interval?: string; owner?: string } = {},
+): string {
+  const repos = typeof repoURLs === 'string' ? [repoURLs] : repoURLs;
   const docs = [
     `apiVersion: kargo.akuity.io/v1alpha1
 kind: Project
 metadata:
-  name: ${PROJECT}`,
-    `apiVersion: kargo.akuity.io/v1alpha1
+  name: ${PROJECT}${
+      options.owner
+        ? `
+  annotations:
+    kargo-portal/owners: ${options.owner}`
+        : ''
+    }`,
+    ...repos.map(
+      (repoURL, i) => `apiVersion: kargo.akuity.io/v1alpha1
 kind: Warehouse
 metadata:
-  name: ${WAREHOUSE}
+  name: ${i === 0 ? WAREHOUSE : `${WAREHOUSE}-${i}`}
   namespace: ${PROJECT}
 spec:
-  interval: 24h
+  interval: ${options.interval ?? '24h'}
   subscriptions:
     - git:
         repoURL: ${repoURL}
         branch: main`,
+    ),
   ];
   for (let i = 0; i < stages; i++) {
     const up = upstreamOf(i);
