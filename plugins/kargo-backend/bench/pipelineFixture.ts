@@ -94,7 +94,10 @@ function dialect(knex: Knex) {
       pg
         ? `to_char(to_timestamp(${T0} + ${seconds}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
         : `strftime('%Y-%m-%dT%H:%M:%fZ', ${T0} + ${seconds}, 'unixepoch')`,
-    bool: (b: boolean) => (pg ? String(b) : b ? '1' : '0'),
+    bool: (b: boolean) => {
+      if (pg) return String(b);
+      return b ? '1' : '0';
+    },
     seq: (n: number) =>
       pg
         ? `(select generate_series(0::bigint, ${n - 1}) as i) as seq`
