@@ -10,7 +10,8 @@
 //
 // Environment: KARGO_BENCH_FREIGHT (100000), KARGO_BENCH_STAGES (50), KARGO_BENCH_WAREHOUSES (10),
 // KARGO_BENCH_WARMUP_S (60), KARGO_BENCH_PORT (7079), KARGO_BENCH_HEAP_SNAPSHOT (a directory: the backend with
-// Kargo writes a heap snapshot there after the measurement, to find what holds memory).
+// Kargo writes a heap snapshot there after the measurement, to find what holds memory), KARGO_BENCH_ALLOCATIONS
+// (1: print where the backend with Kargo allocates, collected or not, during 30 s after the warm-up).
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,6 +40,8 @@ const WAREHOUSES = Number(process.env.KARGO_BENCH_WAREHOUSES ?? 10);
 const PROMOTIONS = 10_000;
 const WARMUP_S = Number(process.env.KARGO_BENCH_WARMUP_S ?? 60);
 const HEAP_SNAPSHOT_DIR = process.env.KARGO_BENCH_HEAP_SNAPSHOT;
+/** Print where the backend with Kargo allocates during 30 s after the warm-up (a sampling heap profile). */
+const ALLOCATIONS = process.env.KARGO_BENCH_ALLOCATIONS === '1';
 const SAMPLES = 10;
 /** Where the backends' inspectors listen (loopback only), for full garbage collections before measuring. */
 const INSPECT_PORT = Number(process.env.KARGO_BENCH_INSPECT_PORT ?? 9239);
@@ -182,6 +185,77 @@ async function inspect(method: string, params: object = {}): Promise<any> {
   }
 }
 
+/** A sampling profile of what the backend allocates (collected or not) while `during` runs: top sites, printed. */
+async function printAllocations(during: () => Promise<void>) {
+  const [target] = await (
+    await fetch(`http://127.0.0.1:${INSPECT_PORT}/json/list`)
+  ).json();
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => {
+    socket.onopen = resolve;
+    socket.onerror = reject;
+  });
+  let next = 0;
+  const pending = new Map<number, (result: any) => void>();
+  socket.onmessage = event => {
+    const message = JSON.parse(String(event.data));
+    pending.get(message.id)?.(message.result);
+    pending.delete(message.id);
+  };
+  const call = (method: string, params: object = {}) =>
+    new Promise<any>(resolve => {
+      const id = ++next;
+      pending.set(id, resolve);
+      socket.send(JSON.stringify({ id, method, params }));
+    });
+  try {
+    await call('HeapProfiler.enable');
+    await call('HeapProfiler.startSampling', {
+      samplingInterval: 32768,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
+    const start = Date.now();
+    await during();
+    const seconds = (Date.now() - start) / 1000;
+    const { profile } = await call('HeapProfiler.stopSampling');
+    // Inclusive size per frame (function and place), each counted once per stack.
+    const inclusive = new Map<string, number>();
+    const walk = (node: any, stack: Set<string>) => {
+      const { functionName, url, lineNumber } = node.callFrame;
+      const frame = `${functionName || '(anonymous)'} ${String(url)
+        .replace(/^.*\/node_modules\//, '')
+        .replace(/^.*\/plugins\//, 'plugins/')}:${lineNumber + 1}`;
+      const here = new Set(stack).add(frame);
+      for (const f of here) {
+        inclusive.set(f, (inclusive.get(f) ?? 0) + node.selfSize);
+      }
+      for (const child of node.children ?? []) walk(child, here);
+    };
+    walk(profile.head, new Set());
+    const sorted = [...inclusive]
+      .filter(([f]) => !f.startsWith('(root)'))
+      .sort((a, b) => b[1] - a[1]);
+    const print = (title: string, frames: Array<[string, number]>) => {
+      console.error(
+        `${title}, allocations in ${seconds.toFixed(
+          0,
+        )} s (MB, inclusive, sampled):`,
+      );
+      for (const [frame, bytes] of frames) {
+        console.error(`${(bytes / 1048576).toFixed(1).padStart(8)} ${frame}`);
+      }
+    };
+    print('all code', sorted.slice(0, 25));
+    print(
+      "the portal's plugins (plugins/)",
+      sorted.filter(([f]) => f.includes(' plugins/')).slice(0, 30),
+    );
+  } finally {
+    socket.close();
+  }
+}
+
 /**
  * Warms the backend up with visits, then samples its RSS (median, MB) as it runs; then, after full garbage
  * collections (through its inspector), its RSS and V8 heap: what it holds, rather than garbage V8 has not collected
@@ -193,6 +267,14 @@ async function measureRss(backend: ChildProcess, kargo: boolean) {
   while (Date.now() < until) {
     await visit(token, kargo);
     await sleep(2000);
+  }
+  if (ALLOCATIONS && kargo) {
+    await printAllocations(async () => {
+      for (let i = 0; i < 15; i++) {
+        await visit(token, kargo);
+        await sleep(2000);
+      }
+    });
   }
   const samples: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
