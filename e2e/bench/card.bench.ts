@@ -1,8 +1,8 @@
 /* eslint-disable no-console */
 // Benchmark of the Kargo pipeline card in Chromium, against the real backend serving the built app, with a
 // seeded database: a project of 50 stages (a DAG of 5 lanes, 10 deep) and 20,000 freight (configurable).
-// It measures the time from navigating to the entity page until the card is interactive (every stage shown and
-// every Promote button's permission decided) and, in the same page load, until the entity page's own About card
+// It measures, in the page (at every frame, from the start of the navigation), the time until the card is
+// interactive (every stage shown and every Promote button's permission decided) and, in the same page load, until the entity page's own About card
 // shows the entity (its baseline: the goal is the card within 200 ms of it), and counts the API requests the page
 // makes meanwhile. The Kargo tab is measured the same way (until its freight timeline shows). It asserts nothing:
 // it prints a table.
@@ -87,6 +87,7 @@ async function measure(
     if (u.pathname.startsWith('/api/')) requests.push(u.pathname);
   };
   // When each API response ended, from the navigation: the page's critical path.
+  let start = Date.now();
   const finished: string[] = [];
   const onFinished = (r: { url(): string }) => {
     const u = new URL(r.url());
@@ -96,14 +97,60 @@ async function measure(
   };
   page.on('request', onRequest);
   page.on('requestfinished', onFinished);
-  const start = Date.now();
+  // In the page, at every frame: when the card became interactive and the About card showed, in ms since the
+  // navigation started (no test-driver round trip in the measure). The waits below check the same conditions.
+  await page.addInitScript(
+    ({ stages, description }) => {
+      const marks: Record<string, number> = {};
+      (window as any).__kargoBenchMarks = marks;
+      const check = () => {
+        if (marks.card === undefined) {
+          const list = document.querySelector(
+            '[aria-label="Kargo stages in pipeline order"]',
+          );
+          if (
+            list &&
+            list.querySelectorAll('[role="listitem"]').length >= stages &&
+            !document.querySelector('[title="Checking your permissions…"]') &&
+            document.querySelectorAll('button[aria-label^="Promote to "]')
+              .length > 0
+          ) {
+            marks.card = performance.now();
+          }
+        }
+        if (
+          marks.about === undefined &&
+          document.evaluate(
+            `//*[text()[contains(., ${JSON.stringify(description)})]]`,
+            document,
+            null,
+            XPathResult.BOOLEAN_TYPE,
+          ).booleanValue
+        ) {
+          marks.about = performance.now();
+        }
+        if (marks.card === undefined || marks.about === undefined) {
+          requestAnimationFrame(check);
+        }
+      };
+      requestAnimationFrame(check);
+    },
+    { stages: STAGES, description: ENTITY_DESCRIPTION },
+  );
+  start = Date.now();
   await page.goto(`${baseUrl}${url}`);
-  const [ms, aboutMs] = await Promise.all([
+  const [waited, aboutWaited] = await Promise.all([
     ready(page).then(() => Date.now() - start),
     url === ENTITY_URL
       ? aboutReady(page).then(() => Date.now() - start)
       : undefined,
   ]);
+  const marks: { card?: number; about?: number } = await page.evaluate(
+    () => (window as any).__kargoBenchMarks ?? {},
+  );
+  const inPage = url === ENTITY_URL;
+  const ms = inPage && marks.card ? Math.round(marks.card) : waited;
+  const aboutMs = inPage && marks.about ? Math.round(marks.about) : aboutWaited;
   await page.waitForTimeout(2000);
   page.off('request', onRequest);
   page.off('requestfinished', onFinished);

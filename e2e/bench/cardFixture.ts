@@ -186,6 +186,14 @@ export async function startBackend(
   options: { entry?: string; readyPath?: string; nodeOptions?: string[] } = {},
 ): Promise<ChildProcess> {
   const configs = typeof configFiles === 'string' ? [configFiles] : configFiles;
+  // Another backend on the port (one a crashed run left) would answer in this one's place.
+  const listening = await fetch(baseUrl).then(
+    () => true,
+    () => false,
+  );
+  if (listening) {
+    throw new Error(`something already listens on ${baseUrl}: stop it first`);
+  }
   // Run the backend's entry point directly, not `yarn workspace backend start`: that one restarts on every
   // source change in the repository, which would break a measurement in progress.
   const child = spawn(
