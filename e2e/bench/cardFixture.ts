@@ -15,6 +15,7 @@ export const LANES = 5;
 const PROJECT = 'bench';
 const WAREHOUSE = 'bench';
 export const ENTITY_URL = '/catalog/default/component/kargo-bench';
+export const ENTITY_DESCRIPTION = 'The Kargo project of the card benchmark';
 
 export const root = path.resolve(__dirname, '../..');
 export const baseUrl = `http://localhost:${PORT}`;
@@ -96,7 +97,7 @@ export const entities = `apiVersion: backstage.io/v1alpha1
 kind: Component
 metadata:
   name: kargo-bench
-  description: The Kargo project of the card benchmark
+  description: ${ENTITY_DESCRIPTION}
   annotations:
     kargo/project: ${PROJECT}
 spec:
@@ -176,19 +177,35 @@ export function appRepository(dir: string): string {
   return bare;
 }
 
-export async function startBackend(configFile: string): Promise<ChildProcess> {
+/**
+ * Starts the portal's backend with the repository's app-config.yaml and `configFiles`, and waits until it serves
+ * `readyPath`. `entry` is its entry point (the backend's own by default).
+ */
+export async function startBackend(
+  configFiles: string | string[],
+  options: { entry?: string; readyPath?: string; nodeOptions?: string[] } = {},
+): Promise<ChildProcess> {
+  const configs = typeof configFiles === 'string' ? [configFiles] : configFiles;
+  // Another backend on the port (one a crashed run left) would answer in this one's place.
+  const listening = await fetch(baseUrl).then(
+    () => true,
+    () => false,
+  );
+  if (listening) {
+    throw new Error(`something already listens on ${baseUrl}: stop it first`);
+  }
   // Run the backend's entry point directly, not `yarn workspace backend start`: that one restarts on every
   // source change in the repository, which would break a measurement in progress.
   const child = spawn(
     process.execPath,
     [
+      ...(options.nodeOptions ?? []),
       '--require',
       require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      'src/index.ts',
+      options.entry ?? 'src/index.ts',
       '--config',
       '../../app-config.yaml',
-      '--config',
-      configFile,
+      ...configs.flatMap(c => ['--config', c]),
     ],
     {
       cwd: path.join(root, 'packages/backend'),
@@ -208,7 +225,9 @@ export async function startBackend(configFile: string): Promise<ChildProcess> {
       throw new Error(`the backend exited (${child.exitCode}): ${stderr}`);
     }
     try {
-      const res = await fetch(`${baseUrl}/api/kargo/health`);
+      const res = await fetch(
+        `${baseUrl}${options.readyPath ?? '/api/kargo/health'}`,
+      );
       if (res.ok) return child;
     } catch {
       // not listening yet

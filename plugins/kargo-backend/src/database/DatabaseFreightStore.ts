@@ -18,7 +18,11 @@ import {
   freightStageStateFromRow,
   freightStatusFromRows,
 } from './mappers';
-import { countFreight, whereMatches } from './operations/countFreight';
+import {
+  countFreight,
+  countFreightMany,
+  whereMatches,
+} from './operations/countFreight';
 import { approveFreight, markVerified } from './operations/freightStages';
 import { metadataByName } from './operations/metadata';
 import { chunks, newestFirst, pageOf } from './operations/paging';
@@ -222,6 +226,14 @@ export class DatabaseFreightStore implements FreightStore {
     max?: number;
   }): Promise<number> {
     return countFreight(this.db, options);
+  }
+
+  countFreightMany(options: {
+    project: string;
+    matches: FreightMatch[];
+    max?: number;
+  }): Promise<number[]> {
+    return countFreightMany(this.db, options);
   }
 
   async listFreightCandidates(options: {

@@ -418,6 +418,34 @@ describe.each(databases.eachSupportedId())('HTTP API on %p', databaseId => {
     }
   });
 
+  it('serves with the pipeline the caller’s permissions on each stage’s actions, as the backend decides them', async () => {
+    await prepare(fx);
+    // Promote: only on prod (a condition applied per stage); abort: denied; approve: allowed.
+    fx.permissions.decisions[kargoStagePromotePermission.name] = {
+      ...stage('prod*'),
+      pluginId: 'kargo',
+    };
+    fx.permissions.decisions[kargoPromotionAbortPermission.name] = {
+      result: AuthorizeResult.DENY,
+    };
+    const res = await request(fx.app).get('/projects/guestbook/pipeline');
+    expect(res.status).toBe(200);
+    const decided = (promote: boolean) => ({
+      [kargoStagePromotePermission.name]: promote,
+      [kargoFreightApprovePermission.name]: true,
+      [kargoPromotionAbortPermission.name]: false,
+    });
+    expect(
+      Object.fromEntries(
+        res.body.stages.map((s: any) => [s.name, s.permissions]),
+      ),
+    ).toEqual({
+      dev: decided(false),
+      staging: decided(false),
+      prod: decided(true),
+    });
+  });
+
   it('resumes auto-promotion only with the promote permission on the stage, and only of a stage that auto-promotes', async () => {
     await prepare(fx);
     const path = '/projects/guestbook/stages/dev/auto-promotion/resume';

@@ -2,13 +2,23 @@ import {
   DefinitionSourceStatus,
   Pipeline,
   StageHealth,
+  kargoFreightApprovePermission,
   kargoProjectCreatePermission,
   kargoProjectReadPermission,
   kargoProjectUpdatePermission,
+  kargoPromotionAbortPermission,
+  kargoStagePromotePermission,
 } from '@kargo-portal/plugin-kargo-common';
 import { KargoAuthorizer } from './KargoAuthorizer';
 import { ProjectService, ProjectSummary } from './ProjectService';
 import { Caller, originOf } from './types';
+
+/** The permissions of the actions a client offers on each stage of the pipeline, decided with it. */
+const STAGE_ACTION_PERMISSIONS = [
+  kargoStagePromotePermission,
+  kargoFreightApprovePermission,
+  kargoPromotionAbortPermission,
+];
 
 /**
  * {@link ProjectService} for callers with credentials. Creating needs `kargo.project.create`; replacing and
@@ -45,9 +55,23 @@ export class AuthorizedProjectService {
     return this.inner.getProject(name);
   }
 
+  /** The pipeline, each stage with the caller's permissions on its actions (see `PipelineStage.permissions`). */
   async getPipeline(name: string, caller: Caller): Promise<Pipeline> {
     await this.requireRead(name, caller);
-    return this.inner.getPipeline(name);
+    const pipeline = await this.inner.getPipeline(name);
+    const decided = await this.authorizer.decideForStages(
+      STAGE_ACTION_PERMISSIONS,
+      name,
+      pipeline.stages.map(s => s.name),
+      caller.credentials,
+    );
+    return {
+      ...pipeline,
+      stages: pipeline.stages.map(stage => ({
+        ...stage,
+        permissions: decided[stage.name],
+      })),
+    };
   }
 
   async getStageHealth(

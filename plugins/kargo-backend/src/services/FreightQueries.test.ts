@@ -145,6 +145,7 @@ describe.each(databases.eachSupportedId())(
         ]);
       }
 
+      const expectedCounts: number[] = [];
       for (const s of stages) {
         // What the rules say, applied to every freight.
         const expected = listEligibleFreight({
@@ -171,6 +172,7 @@ describe.each(databases.eachSupportedId())(
         expect(await queries.countEligible('shop', s, NOW)).toBe(
           expected.length,
         );
+        expectedCounts.push(expected.length);
         // A capped count stops one past the cap.
         for (const max of [0, 5, 40]) {
           expect(await queries.countEligible('shop', s, NOW, max)).toBe(
@@ -180,6 +182,24 @@ describe.each(databases.eachSupportedId())(
         // Not a vacuous comparison: the table has both eligible and ineligible freight for each stage.
         expect(expected.length).toBeGreaterThan(0);
         expect(expected.length).toBeLessThan(all.length);
+      }
+      // Counted together, as the pipeline counts every stage: the same counts, capped the same way.
+      const matches = [];
+      for (const s of stages) {
+        matches.push(await queries.eligibleMatch('shop', s, NOW));
+      }
+      for (const max of [undefined, 0, 5, 40]) {
+        expect(
+          await stores.freight.countFreightMany({
+            project: 'shop',
+            matches,
+            max,
+          }),
+        ).toEqual(
+          expectedCounts.map(n =>
+            max === undefined ? n : Math.min(n, max + 1),
+          ),
+        );
       }
       await knex.destroy();
     });

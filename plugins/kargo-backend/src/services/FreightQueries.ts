@@ -226,16 +226,24 @@ export class FreightQueries {
     } catch (error) {
       windows = error as Error;
     }
+    const ordered = orderStages(project.stages);
+    // The eligible freight of every stage, counted in a few queries (not one or more per stage).
+    const matches: FreightMatch[] = [];
+    for (const node of ordered) {
+      matches.push(
+        await this.eligibleMatch(project.name, manifests.get(node.name)!, now),
+      );
+    }
+    const counts = await this.stores.freight.countFreightMany({
+      project: project.name,
+      matches,
+      max: ELIGIBLE_FREIGHT_COUNT_LIMIT,
+    });
     const stages = [];
-    for (const node of orderStages(project.stages)) {
+    for (const [index, node] of ordered.entries()) {
       const manifest = manifests.get(node.name)!;
       const summary = summaries.get(node.name);
-      const eligible = await this.countEligible(
-        project.name,
-        manifest,
-        now,
-        ELIGIBLE_FREIGHT_COUNT_LIMIT,
-      );
+      const eligible = counts[index];
       stages.push({
         ...node,
         color: manifest.metadata.annotations?.[KARGO_COLOR_ANNOTATION],

@@ -156,6 +156,41 @@ export class KargoAuthorizer {
     );
   }
 
+  /**
+   * The caller's decision on each of `permissions` for each of `stages` of `project`, by stage and permission
+   * name: one request to the permission framework for all of them, its conditions applied to each stage here.
+   */
+  async decideForStages(
+    permissions: ResourcePermission[],
+    project: string,
+    stages: string[],
+    credentials: BackstageCredentials,
+  ): Promise<Record<string, Record<string, boolean>>> {
+    const decisions =
+      permissions.length > 0
+        ? await this.options.permissions.authorizeConditional(
+            permissions.map(permission => ({ permission })),
+            { credentials },
+          )
+        : [];
+    const result: Record<string, Record<string, boolean>> = {};
+    for (const stage of stages) {
+      const decided: Record<string, boolean> = {};
+      for (const [i, permission] of permissions.entries()) {
+        const decision = decisions[i];
+        decided[permission.name] =
+          decision.result === AuthorizeResult.CONDITIONAL
+            ? applyStageConditions(
+                decision,
+                await this.stageResource(project, stage),
+              )
+            : decision.result === AuthorizeResult.ALLOW;
+      }
+      result[stage] = decided;
+    }
+    return result;
+  }
+
   async requireProject(
     permission: ResourcePermission,
     project: string,

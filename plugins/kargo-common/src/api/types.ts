@@ -65,6 +65,12 @@ export interface PipelineStage {
    * promotions to it are refused, and auto-promotion waits, until `nextOpen`.
    */
   promotionWindow?: StagePromotionWindow;
+  /**
+   * The caller's permissions on the stage's actions when the pipeline was read, by permission name
+   * (`kargo.stage.promote`, `kargo.freight.approve`, `kargo.promotion.abort`), so that the card shows its actions
+   * from the one request. The backend decides again on each action.
+   */
+  permissions?: Record<string, boolean>;
 }
 
 /** Why promotions to a stage are closed now, and when they next open. @public */

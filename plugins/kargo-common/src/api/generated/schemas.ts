@@ -241,6 +241,10 @@ export type PipelineStage = {
     reason: string;
     nextOpen?: string;
   };
+  /** The caller's permissions on the stage's actions when the pipeline was read, by permission name (kargo.stage.promote, kargo.freight.approve, kargo.promotion.abort), so that a client shows the actions without asking the permission backend again. The backend decides again on each action. */
+  permissions?: {
+    [key: string]: boolean;
+  };
 };
 
 /** Auto-promotion of the stage: whether the project's promotion policies enable it, and the holds, per origin, that a user's promotion of other freight (or a rollback, a policy's automatic rollback included) put on it, each stopping auto-promotion of that origin until the user promotes the freight auto-promotion would, or auto-promotion is switched off. */

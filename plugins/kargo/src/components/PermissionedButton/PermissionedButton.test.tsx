@@ -107,4 +107,37 @@ describe('PermissionedButton', () => {
     );
     expect(button).toBeDisabled();
   });
+
+  it('shows the decision served with the data at once, without asking the permission backend', async () => {
+    const authorize = jest.fn().mockRejectedValue(new Error('not asked'));
+    const button = (decided: boolean) => (
+      <PermissionedButton
+        permission={kargoStagePromotePermission}
+        resourceRef={stageResourceRef(testProject(), decided ? 'dev' : 'prod')}
+        actionText={`promote to stage ${decided ? 'dev' : 'prod'}`}
+        decided={decided}
+        aria-label={decided ? 'allowed' : 'denied'}
+      >
+        Promote
+      </PermissionedButton>
+    );
+    await renderInTestApp(
+      <>
+        {button(true)}
+        {button(false)}
+      </>,
+      { apis: [mockApis.permission.mock({ authorize })] },
+    );
+    const allowed = screen.getByRole('button', { name: 'allowed' });
+    const denied = screen.getByRole('button', { name: 'denied' });
+    // Decided from the first render: never "Checking your permissions…".
+    expect(allowed).toBeEnabled();
+    expect(allowed.parentElement).toHaveAttribute('title', '');
+    expect(denied).toBeDisabled();
+    expect(denied.parentElement).toHaveAttribute(
+      'title',
+      `You are not allowed to promote to stage prod (permission kargo.stage.promote on ${testProject()}/prod).`,
+    );
+    expect(authorize).not.toHaveBeenCalled();
+  });
 });

@@ -26,6 +26,11 @@ export interface PermissionedButtonProps
   actionText: string;
   /** Set when the action is unavailable for another reason than permissions; shown as the tooltip. */
   unavailableReason?: string;
+  /**
+   * The user's permission as the backend already decided it for this resource (a pipeline stage's
+   * `permissions`): when given, the permission backend is not asked.
+   */
+  decided?: boolean;
   children: ReactNode;
 }
 
@@ -35,18 +40,43 @@ export interface PermissionedButtonProps
  * anyway; this only mirrors its decision.
  */
 export function PermissionedButton(props: PermissionedButtonProps) {
+  const { decided, ...rest } = props;
+  return decided === undefined ? (
+    <CheckedButton {...rest} />
+  ) : (
+    <ButtonFor {...rest} allowed={decided} loading={false} />
+  );
+}
+
+/** Asks the permission backend, then shows the button. */
+function CheckedButton(props: Omit<PermissionedButtonProps, 'decided'>) {
+  const { allowed, loading, error } = usePermission({
+    permission: props.permission,
+    resourceRef: props.resourceRef,
+  });
+  return (
+    <ButtonFor {...props} allowed={allowed} loading={loading} error={error} />
+  );
+}
+
+function ButtonFor(
+  props: Omit<PermissionedButtonProps, 'decided'> & {
+    allowed: boolean;
+    loading: boolean;
+    error?: Error;
+  },
+) {
   const {
     permission,
     resourceRef,
     actionText,
     unavailableReason,
     children,
+    allowed,
+    loading,
+    error,
     ...buttonProps
   } = props;
-  const { allowed, loading, error } = usePermission({
-    permission,
-    resourceRef,
-  });
   let reason: string | undefined;
   if (loading) {
     reason = 'Checking your permissions…';

@@ -319,6 +319,38 @@ describe('StageNode', () => {
     expect(stageItem('dev')).toHaveTextContent('soaked 1h');
   });
 
+  it('gates the actions on the permissions the pipeline served, without asking the permission backend', () => {
+    const allowed = {
+      'kargo.stage.promote': true,
+      'kargo.freight.approve': true,
+      'kargo.promotion.abort': true,
+    };
+    renderStages(
+      guestbookPipeline({
+        dev: { eligibleFreightCount: 1, permissions: allowed },
+        staging: { eligibleFreightCount: 1, permissions: allowed },
+        // The permission backend would allow everything (the default grants): the served decision wins.
+        prod: {
+          eligibleFreightCount: 1,
+          permissions: { ...allowed, 'kargo.stage.promote': false },
+        },
+      }).stages,
+    );
+    // Decided at the first render: no "Checking your permissions…".
+    expect(
+      screen.getByRole('button', { name: 'Promote to dev' }),
+    ).toBeEnabled();
+    expect(
+      screen.getByRole('button', { name: 'Approve freight for prod' }),
+    ).toBeEnabled();
+    const prod = screen.getByRole('button', { name: 'Promote to prod' });
+    expect(prod).toBeDisabled();
+    expect(prod.parentElement).toHaveAttribute(
+      'title',
+      `You are not allowed to promote to stage prod (permission kargo.stage.promote on ${testProject()}/prod).`,
+    );
+  });
+
   it('gates the actions on the stage permissions and gives the reason', async () => {
     renderStages(
       guestbookPipeline({

@@ -264,6 +264,7 @@ export function StageNode(props: StageNodeProps) {
             color="primary"
             permission={kargoStagePromotePermission}
             resourceRef={resourceRef}
+            decided={stage.permissions?.[kargoStagePromotePermission.name]}
             actionText={`promote to stage ${stage.name}`}
             unavailableReason={
               stage.eligibleFreightCount === 0
@@ -279,6 +280,7 @@ export function StageNode(props: StageNodeProps) {
             size="small"
             permission={kargoFreightApprovePermission}
             resourceRef={resourceRef}
+            decided={stage.permissions?.[kargoFreightApprovePermission.name]}
             actionText={`approve freight for stage ${stage.name}`}
             aria-label={`Approve freight for ${stage.name}`}
             onClick={() => setDialog('approve')}
@@ -289,6 +291,7 @@ export function StageNode(props: StageNodeProps) {
             size="small"
             permission={kargoStagePromotePermission}
             resourceRef={resourceRef}
+            decided={stage.permissions?.[kargoStagePromotePermission.name]}
             actionText={`promote to stage ${stage.name}`}
             unavailableReason={
               currentFreight
@@ -306,6 +309,7 @@ export function StageNode(props: StageNodeProps) {
               color="secondary"
               permission={kargoPromotionAbortPermission}
               resourceRef={resourceRef}
+              decided={stage.permissions?.[kargoPromotionAbortPermission.name]}
               actionText={`abort promotions of stage ${stage.name}`}
               aria-label={`Abort the promotion to ${stage.name}`}
               onClick={() => {

@@ -787,6 +787,14 @@ export const spec = {
             required: ['reason'],
             additionalProperties: false,
           },
+          permissions: {
+            type: 'object',
+            additionalProperties: {
+              type: 'boolean',
+            },
+            description:
+              "The caller's permissions on the stage's actions when the pipeline was read, by permission name (kargo.stage.promote, kargo.freight.approve, kargo.promotion.abort), so that a client shows the actions without asking the permission backend again. The backend decides again on each action.",
+          },
         },
         required: [
           'name',
