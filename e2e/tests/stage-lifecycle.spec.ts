@@ -449,6 +449,10 @@ spec:
       const choice = dialog.getByRole('radio');
       await expect(choice).toHaveCount(1);
       await choice.check();
+      // The freight staging verified: the first commit.
+      await expect(
+        dialog.getByRole('table', { name: 'What changes' }),
+      ).toContainText(first.slice(0, 7));
       const answer = manager.waitForResponse(
         response =>
           response.request().method() === 'POST' &&
