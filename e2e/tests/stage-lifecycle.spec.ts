@@ -5,11 +5,16 @@ import { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, Locator, Page, test } from '@playwright/test';
-import { pipelineCard, signInAsGuest } from '../fixtures/portal';
+import {
+  pipelineCard,
+  signInAsGuest,
+  signInAsReleaseManager,
+} from '../fixtures/portal';
 
 // The seeds' story (issue 12): a new commit makes freight; dev auto-promotes it and verifies it with a web check;
 // staging auto-promotes what dev verified (MatchUpstream), its verification fails and it rolls back by itself to
-// its previous freight; prod waits for a manual promotion, and a deny window keeps it closed, with the reason.
+// its previous freight; prod waits for a manual promotion, and a deny window keeps it closed: a release manager's
+// Promote is refused by the backend with the window and when it next opens.
 // Discovery, auto-promotion and verification each take a few seconds.
 test.setTimeout(300_000);
 
@@ -212,6 +217,7 @@ async function refreshWarehouse(page: Page) {
 
 test('the seed story: auto-promotion with verification, an automatic rollback, a manual prod behind a deny window', async ({
   page,
+  browser,
 }, testInfo) => {
   const project = `story-${Date.now().toString(36)}`;
   const checks = await startChecks();
@@ -392,8 +398,8 @@ spec:
     });
 
     // prod still waits for a manual promotion. The guest may not promote to production (the demo policy: only
-    // release managers, whom the browser tests cannot sign in as), so Promote stays disabled for them; the deny
-    // window that keeps prod closed is shown all the same, with its reason and next opening.
+    // release managers), so Promote stays disabled for them; the deny window that keeps prod closed is shown all
+    // the same, with its reason and next opening.
     await expect(prod).toContainText('no freight yet');
     await expect(prod).toContainText('1 freight eligible');
     const promoteProd = prod.getByRole('button', { name: 'Promote to prod' });
@@ -413,6 +419,70 @@ spec:
       contentType: 'image/png',
     });
     await prodDrawer.getByRole('button', { name: 'Close' }).click();
+
+    // A release manager may promote to prod, and tries, in a browser of her own: Promote is enabled for her, she
+    // chooses the eligible freight, and the backend refuses the promotion inside the deny window (409), naming the
+    // window and when promotions next open (the window's end: its dtend, whole seconds); the dialog shows the
+    // backend's message as is.
+    const nextOpen = new Date(
+      Math.floor(freezeUntil.getTime() / 1000) * 1000,
+    ).toISOString();
+    const refusal = `Promotions to stage "prod" are closed: promotion window "release-freeze" (Deny) is active; they next open at ${nextOpen}`;
+    const managerContext = await browser.newContext({
+      baseURL: testInfo.project.use.baseURL,
+    });
+    try {
+      const manager = await managerContext.newPage();
+      await signInAsReleaseManager(manager);
+      await manager.goto(`/catalog/default/component/${project}`);
+      const managerProd = stageItem(manager, 'prod');
+      await expect(managerProd).toContainText(
+        'promotions closed · opens in 3 days',
+      );
+      await expect(managerProd).toContainText('1 freight eligible');
+      const promote = managerProd.getByRole('button', {
+        name: 'Promote to prod',
+      });
+      await expect(promote).toBeEnabled();
+      await promote.click();
+      const dialog = manager.getByRole('dialog', { name: 'Promote to prod' });
+      const choice = dialog.getByRole('radio');
+      await expect(choice).toHaveCount(1);
+      await choice.check();
+      // The freight staging verified: the first commit.
+      await expect(
+        dialog.getByRole('table', { name: 'What changes' }),
+      ).toContainText(first.slice(0, 7));
+      const answer = manager.waitForResponse(
+        response =>
+          response.request().method() === 'POST' &&
+          response
+            .url()
+            .endsWith(`/api/kargo/projects/${project}/stages/prod/promotions`),
+      );
+      await dialog.getByRole('button', { name: 'Promote' }).click();
+      const refused = await answer;
+      expect(refused.status()).toBe(409);
+      expect((await refused.json()).error.message).toBe(refusal);
+      await expect(dialog.getByRole('alert')).toHaveText(
+        `Promotion refused: Conflict (409): ${refusal}`,
+      );
+      const refusedShot = testInfo.outputPath(
+        'kargo-promote-dialog-window-refused.png',
+      );
+      await dialog.screenshot({ path: refusedShot });
+      await testInfo.attach('kargo-promote-dialog-window-refused.png', {
+        path: refusedShot,
+        contentType: 'image/png',
+      });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await expect(dialog).toBeHidden();
+      // Nothing moved in, for her as for the guest.
+      await expect(managerProd).toContainText('no freight yet');
+    } finally {
+      await managerContext.close();
+    }
+    await expect(prod).toContainText('no freight yet');
 
     // The Kargo tab: the promotion history marks the automatic rollback, and the timeline opens the same drawer.
     await page.getByRole('link', { name: 'Kargo', exact: true }).click();

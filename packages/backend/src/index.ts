@@ -11,6 +11,8 @@ backend.add(import('@backstage/plugin-app-backend'));
 // auth: the guest provider lets the demo sign in without an identity provider
 backend.add(import('@backstage/plugin-auth-backend'));
 backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
+// browser tests only: a second guest identity (a release manager), set up only where auth.providers configures it
+backend.add(import('./modules/testGuestProvider'));
 
 // catalog
 backend.add(import('@backstage/plugin-catalog-backend'));
