@@ -22,14 +22,21 @@ async function alive(pid: number): Promise<boolean> {
 
 async function waitUntil(
   check: () => Promise<boolean>,
-  what: string,
+  what: string | (() => Promise<string>),
   timeoutMs = 10_000,
 ) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const name = typeof what === 'string' ? what : await what();
+      throw new Error(`timed out waiting for ${name}`);
+    }
     await new Promise(resolve => setTimeout(resolve, 20));
   }
+}
+
+async function procState(pid: number): Promise<string> {
+  return fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => 'gone');
 }
 
 async function readPid(file: string): Promise<number> {
@@ -169,6 +176,11 @@ describe('ProcessSpawner', () => {
       { env, cwd: dir, command: 'sh sleep' },
     );
     const command = await readPid(pidFile);
+    // The helper tells its commands' process ids as it starts them: once told, they never outlive it.
+    await waitUntil(
+      async () => spawner.runningPids.includes(command),
+      'the process id',
+    );
     const helper = spawner.helperPid!;
     process.kill(helper, 'SIGKILL');
     const error = await run.catch(e => e);
@@ -201,7 +213,10 @@ describe('ProcessSpawner', () => {
     await spawner.close();
     expect(await alive(helper)).toBe(false);
     await expect(run).rejects.toBeInstanceOf(GitSpawnerExitedError);
-    await waitUntil(async () => !(await alive(command)), 'the command');
+    await waitUntil(
+      async () => !(await alive(command)),
+      async () => `the command (${await procState(command)})`,
+    );
   });
 
   it('runs commands directly when the spawner process cannot be started, and says so once', async () => {

@@ -53,12 +53,16 @@ const killGroup = (entry, signal) => {
   if (entry.child.pid === undefined) return;
   try { process.kill(-entry.child.pid, signal); } catch (e) { /* already gone */ }
 };
-const send = message => { if (process.connected) process.send(message); };
+// A write to a closed channel fails in the callback (the 'disconnect' handler then ends everything).
+const send = message => { if (process.connected) process.send(message, undefined, undefined, () => {}); };
+const endAll = () => { for (const entry of running.values()) killGroup(entry, 'SIGKILL'); };
+// Whatever happens to the helper, the commands it started do not outlive it.
+process.on('uncaughtException', () => { endAll(); process.exit(70); });
 // Interrupts from a terminal reach the backend's whole process group: the backend decides, and the helper goes
 // when its channel closes.
 process.on('SIGINT', () => {});
 process.on('disconnect', () => {
-  for (const entry of running.values()) killGroup(entry, 'SIGKILL');
+  endAll();
   process.exit(0);
 });
 process.on('message', message => {
@@ -109,6 +113,8 @@ send({ t: 'ready' });
 `;
 
 interface Pending {
+  /** The helper running the command. */
+  helper: ChildProcess;
   binary: string;
   args: string[];
   options: SpawnOptions;
@@ -164,6 +170,13 @@ export class ProcessSpawner {
     return this.#helper?.pid;
   }
 
+  /** The process ids of the commands running through the helper (for tests and diagnostics). */
+  get runningPids(): number[] {
+    return [...this.#pending.values()].flatMap(p =>
+      p.pid === undefined ? [] : [p.pid],
+    );
+  }
+
   /** Runs a command; rejects with {@link GitAbortedError} when aborted. */
   run(
     binary: string,
@@ -177,6 +190,7 @@ export class ProcessSpawner {
     return new Promise<SpawnResult>((resolve, reject) => {
       const id = this.#nextId++;
       const pending: Pending = {
+        helper,
         binary,
         args,
         options,
@@ -266,6 +280,7 @@ export class ProcessSpawner {
         this.#useDirect(error);
         // The commands sent to it never ran: they run directly.
         for (const [id, pending] of this.#pending) {
+          if (pending.helper !== helper) continue;
           this.#pending.delete(id);
           pending.options.signal?.removeEventListener('abort', pending.onAbort);
           if (pending.aborted) {
@@ -282,16 +297,38 @@ export class ProcessSpawner {
       }
     });
     helper.on('exit', (code, signal) => {
-      if (this.#helper === helper) this.#helper = undefined;
-      const reason = signal ? `signal ${signal}` : `exit code ${code}`;
-      for (const [id, pending] of this.#pending) {
-        // Its commands are orphans now: end them, as the helper would have.
-        if (pending.pid !== undefined) killGroup(pending.pid, 'SIGKILL');
-        this.#fail(id, helperGone(pending.options.command, reason));
-      }
+      // The channel's last messages are read before it disconnects: every command's process id is known then.
+      const state: { handled: boolean; fallback?: NodeJS.Timeout } = {
+        handled: false,
+      };
+      const handle = () => {
+        if (state.handled) return;
+        state.handled = true;
+        clearTimeout(state.fallback);
+        this.#helperExited(helper, code, signal);
+      };
+      state.fallback = setTimeout(handle, 1000);
+      state.fallback.unref();
+      if (helper.connected) helper.once('disconnect', handle);
+      else handle();
     });
     this.#updateRef();
     return helper;
+  }
+
+  #helperExited(
+    helper: ChildProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ) {
+    if (this.#helper === helper) this.#helper = undefined;
+    const reason = signal ? `signal ${signal}` : `exit code ${code}`;
+    for (const [id, pending] of this.#pending) {
+      if (pending.helper !== helper) continue;
+      // Its commands are orphans now: end them, as the helper would have.
+      if (pending.pid !== undefined) killGroup(pending.pid, 'SIGKILL');
+      this.#fail(id, helperGone(pending.options.command, reason));
+    }
   }
 
   #useDirect(error: unknown) {
