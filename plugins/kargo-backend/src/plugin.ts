@@ -226,13 +226,15 @@ export const kargoPlugin = createBackendPlugin({
         // backend modules (a duplicate name fails the startup).
         const gitCredentials = credentialsFromIntegrations(config);
         const argoCdClusters = ArgoCdClusters.fromConfig(config);
+        // Its spawner process (which starts the git processes) ends with the worker, below.
+        const promotionGit = await GitClient.create({
+          logger,
+          sshKeys: readGitSshKeys(config),
+        });
         const registry = StepRegistry.create(
           builtinPromotionSteps({
             config,
-            git: await GitClient.create({
-              logger,
-              sshKeys: readGitSshKeys(config),
-            }),
+            git: promotionGit,
             evaluateExpression,
             argoCdClusters,
           }),
@@ -281,7 +283,10 @@ export const kargoPlugin = createBackendPlugin({
           },
         });
         deps.lifecycle.addStartupHook(() => worker.start());
-        deps.lifecycle.addShutdownHook(() => worker.stop());
+        deps.lifecycle.addShutdownHook(async () => {
+          await worker.stop();
+          await promotionGit.close();
+        });
         // The first pass runs in the background: health is served as last stored meanwhile.
         deps.lifecycle.addStartupHook(() => {
           void healthMonitor.start();

@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LoggerService } from '@backstage/backend-plugin-api';
 import type { BasicCredentials } from '../discovery/types';
 import { redact } from './redact';
+import { ProcessSpawner, SpawnOptions, SpawnResult } from './spawner';
 import { GitSshKey, sshCommand, sshKeyFor } from './sshKeys';
 
 /** Author and committer of the commits and tags git makes. @public */
@@ -37,6 +37,11 @@ export interface GitClientOptions {
   gitBinary?: string;
   /** SSH private keys for SSH repository URLs (`kargo.gitSshKeys`, see `readGitSshKeys`). */
   sshKeys?: GitSshKey[];
+  /**
+   * Starts commands from the backend process itself rather than through the client's spawner process (a small
+   * helper started on first use, so that starting a process never forks the large backend process).
+   */
+  spawnDirectly?: boolean;
 }
 
 /** Options of one git command. @public */
@@ -109,10 +114,7 @@ export class GitCommandError extends Error {
   }
 }
 
-/** A git command that was aborted through its signal. @public */
-export class GitAbortedError extends Error {
-  override name = 'AbortError';
-}
+export { GitAbortedError, GitSpawnerExitedError } from './spawner';
 
 const ASKPASS_USERNAME = 'KARGO_PORTAL_GIT_USERNAME';
 const ASKPASS_PASSWORD = 'KARGO_PORTAL_GIT_PASSWORD';
@@ -152,9 +154,6 @@ const INHERITED_ENV = [
 // Transports git may use: never ext:: (arbitrary commands) or others a URL could name.
 const ALLOWED_PROTOCOLS = 'file:git:http:https:ssh';
 
-const KILL_GRACE_MS = 5000;
-const MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
-
 /**
  * Runs the `git` CLI safely: arguments as an array (never a shell string), no user or system configuration
  * (a private home directory with its own global config), no prompts, only the transports Kargo uses, and
@@ -169,6 +168,7 @@ export class GitClient {
   readonly #logger?: LoggerService;
   readonly #gnupgHomes: string[] = [];
   readonly #sshKeys: GitSshKey[];
+  readonly #spawner: ProcessSpawner;
   readonly identity: GitIdentity;
 
   static async create(options: GitClientOptions = {}): Promise<GitClient> {
@@ -188,6 +188,10 @@ export class GitClient {
       gitBinary: options.gitBinary ?? 'git',
       logger: options.logger,
       sshKeys: options.sshKeys ?? [],
+      spawner: new ProcessSpawner({
+        logger: options.logger,
+        direct: options.spawnDirectly,
+      }),
     });
     const globalConfig: Array<[string, string]> = [
       ['user.name', identity.name],
@@ -211,8 +215,10 @@ export class GitClient {
     gitBinary: string;
     logger?: LoggerService;
     sshKeys: GitSshKey[];
+    spawner: ProcessSpawner;
   }) {
     this.#sshKeys = options.sshKeys;
+    this.#spawner = options.spawner;
     this.#home = options.home;
     this.#askpass = options.askpass;
     this.identity = options.identity;
@@ -220,13 +226,17 @@ export class GitClient {
     this.#logger = options.logger;
   }
 
-  /** Removes the client's private home directory and the GnuPG homes of imported signing keys. */
+  /**
+   * Removes the client's private home directory and the GnuPG homes of imported signing keys, and ends its
+   * spawner process.
+   */
   async close(): Promise<void> {
     for (const gnupgHome of this.#gnupgHomes.splice(0)) {
       await this.#stopGpgAgent(gnupgHome);
       await fs.rm(gnupgHome, { recursive: true, force: true });
     }
     await fs.rm(this.#home, { recursive: true, force: true });
+    await this.#spawner.close();
   }
 
   /**
@@ -444,94 +454,9 @@ export class GitClient {
   #spawn(
     binary: string,
     args: string[],
-    options: {
-      cwd?: string;
-      env: NodeJS.ProcessEnv;
-      input?: string | Buffer;
-      signal?: AbortSignal;
-      command: string;
-    },
-  ): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-    return new Promise((resolve, reject) => {
-      // A process group of its own, so that aborting also ends the helpers git starts (remote-https, ssh).
-      const child = spawn(binary, args, {
-        cwd: options.cwd,
-        env: options.env,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        detached: true,
-      });
-      const stdout: Buffer[] = [];
-      const stderr: Buffer[] = [];
-      let size = 0;
-      let aborted = false;
-      let tooLarge = false;
-      let killTimer: NodeJS.Timeout | undefined;
-
-      const killGroup = (signal: NodeJS.Signals) => {
-        if (child.pid === undefined) return;
-        try {
-          process.kill(-child.pid, signal);
-        } catch {
-          // Already gone.
-        }
-      };
-      const onAbort = () => {
-        aborted = true;
-        killGroup('SIGTERM');
-        killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
-        killTimer.unref();
-      };
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-
-      const collect = (chunks: Buffer[]) => (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_OUTPUT_BYTES) {
-          if (!tooLarge) {
-            tooLarge = true;
-            killGroup('SIGKILL');
-          }
-          return;
-        }
-        chunks.push(chunk);
-      };
-      child.stdout.on('data', collect(stdout));
-      child.stderr.on('data', collect(stderr));
-      child.stdin.on('error', () => {
-        // git may exit before reading its input; the exit code tells what happened.
-      });
-      child.stdin.end(options.input ?? '');
-
-      child.on('error', error => {
-        options.signal?.removeEventListener('abort', onAbort);
-        reject(
-          new Error(
-            `${options.command} could not be started: ${error.message}`,
-          ),
-        );
-      });
-      child.on('close', (code, signal) => {
-        options.signal?.removeEventListener('abort', onAbort);
-        if (killTimer) clearTimeout(killTimer);
-        if (aborted) {
-          reject(new GitAbortedError(`${options.command} was aborted`));
-          return;
-        }
-        if (tooLarge) {
-          reject(
-            new Error(
-              `${options.command} printed more than ${MAX_OUTPUT_BYTES} bytes`,
-            ),
-          );
-          return;
-        }
-        resolve({
-          stdout: Buffer.concat(stdout).toString('utf8'),
-          stderr: Buffer.concat(stderr).toString('utf8'),
-          exitCode:
-            code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1),
-        });
-      });
-    });
+    options: SpawnOptions,
+  ): Promise<SpawnResult> {
+    return this.#spawner.run(binary, args, options);
   }
 }
 

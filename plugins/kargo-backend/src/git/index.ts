@@ -3,6 +3,7 @@ export {
   GitAbortedError,
   GitClient,
   GitCommandError,
+  GitSpawnerExitedError,
 } from './GitClient';
 export type {
   GitClientOptions,
