@@ -36,7 +36,7 @@ export interface PipelineStage {
    * {@link PipelineStage.eligibleFreightCountCapped} is true there are more.
    */
   eligibleFreightCount: number;
-  /** True when more than `eligibleFreightCount` freight are eligible (shown as "1000+"). */
+  /** True when more than `eligibleFreightCount` freight are eligible (shown as "100+"). */
   eligibleFreightCountCapped?: boolean;
   /** The warehouses the stage requests freight from. */
   origins?: string[];
@@ -216,11 +216,13 @@ export interface StageHealth {
 export const FREIGHT_HISTORY_LIMIT = 10;
 
 /**
- * The pipeline counts eligible freight up to this number, so that it stays fast with a long history.
+ * The pipeline counts eligible freight up to this number (more shows as "100+"), so that its cost stays the same
+ * whatever the length of the history: deciding whether more are eligible reads up to this many index entries per
+ * stage, which at 1,000 was about a third of the pipeline's time with 50 stages.
  *
  * @public
  */
-export const ELIGIBLE_FREIGHT_COUNT_LIMIT = 1000;
+export const ELIGIBLE_FREIGHT_COUNT_LIMIT = 100;
 
 /** A project's stages in pipeline order. @public */
 export interface Pipeline {

@@ -242,10 +242,10 @@ describe('StageNode', () => {
 
   it('marks a capped eligible count with a plus', async () => {
     const [dev] = guestbookPipeline({
-      dev: { eligibleFreightCount: 1000, eligibleFreightCountCapped: true },
+      dev: { eligibleFreightCount: 100, eligibleFreightCountCapped: true },
     }).stages;
     renderStages([dev]);
-    expect(stageItem('dev')).toHaveTextContent('1000+ freight eligible');
+    expect(stageItem('dev')).toHaveTextContent('100+ freight eligible');
   });
 
   it('shows the soak of the current freight the API reports, and no health or verification it does not', async () => {
