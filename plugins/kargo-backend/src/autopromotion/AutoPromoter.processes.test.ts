@@ -1,10 +1,14 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { kargoTestDatabases } from '../__testUtils__/databases';
+import {
+  TestProcess,
+  killGroup,
+  startTestProcess,
+} from '../__testUtils__/testProcesses';
 import type { AutoPromoterProcessConfig } from '../__testUtils__/autoPromoterProcess';
 import { freight, uniqueAlias } from '../__testUtils__/storeFixtures';
 import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
@@ -19,45 +23,16 @@ import { AUTO_PROMOTION_ACTOR, AUTO_ROLLBACK_ACTOR } from './policies';
 jest.setTimeout(120_000);
 
 const databases = kargoTestDatabases();
-const packageDir = path.resolve(__dirname, '../..');
 const childScript = 'src/__testUtils__/autoPromoterProcess.ts';
 
-interface PromoterProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: string[];
-}
-
-function startPromoter(config: AutoPromoterProcessConfig): PromoterProcess {
-  const child = spawn(
-    process.execPath,
-    ['--require', '@backstage/cli/config/nodeTransform.cjs', childScript],
-    {
-      cwd: packageDir,
-      env: { ...process.env, KARGO_TEST_AUTO_PROMOTER: JSON.stringify(config) },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output: string[] = [];
-  child.stdout!.on('data', d => output.push(String(d)));
-  child.stderr!.on('data', d => output.push(String(d)));
-  const exited = new Promise<number | null>(resolve =>
-    child.on('exit', code => resolve(code)),
-  );
-  return { child, exited, output };
-}
-
-function killGroup(p: PromoterProcess) {
-  try {
-    process.kill(-p.child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
+function startPromoter(config: AutoPromoterProcessConfig): TestProcess {
+  return startTestProcess(childScript, {
+    KARGO_TEST_AUTO_PROMOTER: JSON.stringify(config),
+  });
 }
 
 /** The promotions a process printed it created. */
-const createdBy = (p: PromoterProcess) =>
+const createdBy = (p: TestProcess) =>
   p.output
     .join('')
     .split('\n')
@@ -92,7 +67,7 @@ spec:
 `;
 
 let tmp: string;
-const running: PromoterProcess[] = [];
+const running: TestProcess[] = [];
 const opened: Knex[] = [];
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-autopromoter-test-'));
@@ -127,7 +102,7 @@ async function openDatabase(id: TestDatabaseId | 'SQLITE_FILE') {
   return { knex, stores: DatabaseKargoStores.fromKnex(knex) };
 }
 
-async function waitForFile(file: string, p: PromoterProcess) {
+async function waitForFile(file: string, p: TestProcess) {
   const deadline = Date.now() + 60_000;
   while (!fs.existsSync(file)) {
     if (Date.now() > deadline) {

@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
@@ -7,6 +6,11 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { kargoTestDatabases } from '../__testUtils__/databases';
+import {
+  TestProcess,
+  killGroup,
+  startTestProcess,
+} from '../__testUtils__/testProcesses';
 import { freight, uniqueAlias } from '../__testUtils__/storeFixtures';
 import type { VerifierProcessConfig } from '../__testUtils__/verificationWorkerProcess';
 import { DatabaseKargoStores } from '../database/DatabaseKargoStores';
@@ -18,41 +22,12 @@ import { applyDatabaseMigrations } from '../database/migrations';
 jest.setTimeout(120_000);
 
 const databases = kargoTestDatabases();
-const packageDir = path.resolve(__dirname, '../..');
 const childScript = 'src/__testUtils__/verificationWorkerProcess.ts';
 
-interface VerifierProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: string[];
-}
-
-function startVerifier(config: VerifierProcessConfig): VerifierProcess {
-  const child = spawn(
-    process.execPath,
-    ['--require', '@backstage/cli/config/nodeTransform.cjs', childScript],
-    {
-      cwd: packageDir,
-      env: { ...process.env, KARGO_TEST_VERIFIER: JSON.stringify(config) },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output: string[] = [];
-  child.stdout!.on('data', d => output.push(String(d)));
-  child.stderr!.on('data', d => output.push(String(d)));
-  const exited = new Promise<number | null>(resolve =>
-    child.on('exit', code => resolve(code)),
-  );
-  return { child, exited, output };
-}
-
-function killGroup(p: VerifierProcess) {
-  try {
-    process.kill(-p.child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
+function startVerifier(config: VerifierProcessConfig): TestProcess {
+  return startTestProcess(childScript, {
+    KARGO_TEST_VERIFIER: JSON.stringify(config),
+  });
 }
 
 const manifests = (url: string) => `
@@ -87,7 +62,7 @@ spec:
 `;
 
 let tmp: string;
-const running: VerifierProcess[] = [];
+const running: TestProcess[] = [];
 const opened: Knex[] = [];
 let server: http.Server | undefined;
 beforeEach(() => {

@@ -1,10 +1,15 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { TestDatabaseId } from '@backstage/backend-test-utils';
 import { kargoTestDatabases } from '../../__testUtils__/databases';
+import {
+  TestProcess,
+  killGroup,
+  startTestProcess,
+} from '../../__testUtils__/testProcesses';
 import {
   promotionManifests,
   promotionTestBed,
@@ -21,34 +26,14 @@ const postgres = databases
   .eachSupportedId()
   .map(([id]) => id)
   .find(id => id.startsWith('POSTGRES'));
-const packageDir = path.resolve(__dirname, '../../..');
 const childScript = 'src/__testUtils__/promotionWorkerProcess.ts';
 
-interface WorkerProcess {
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  output: string[];
-}
-
-function startWorker(config: WorkerProcessConfig): WorkerProcess {
-  const child = spawn(
-    process.execPath,
-    ['--require', '@backstage/cli/config/nodeTransform.cjs', childScript],
-    {
-      cwd: packageDir,
-      env: { ...process.env, KARGO_TEST_WORKER: JSON.stringify(config) },
-      // Its own process group, so that a kill takes its git processes and hooks down with it, like a crash.
-      detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
+function startWorker(config: WorkerProcessConfig): TestProcess {
+  return startTestProcess(
+    childScript,
+    { KARGO_TEST_WORKER: JSON.stringify(config) },
+    { stdin: 'pipe' },
   );
-  const output: string[] = [];
-  child.stdout!.on('data', d => output.push(String(d)));
-  child.stderr!.on('data', d => output.push(String(d)));
-  const exited = new Promise<number | null>(resolve =>
-    child.on('exit', code => resolve(code)),
-  );
-  return { child, exited, output };
 }
 
 async function within<T>(
@@ -72,16 +57,8 @@ async function within<T>(
   }
 }
 
-function killGroup(worker: WorkerProcess) {
-  try {
-    process.kill(-worker.child.pid!, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 let tmp: string;
-const running: WorkerProcess[] = [];
+const running: TestProcess[] = [];
 const opened: Knex[] = [];
 beforeEach(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kargo-processes-test-'));
