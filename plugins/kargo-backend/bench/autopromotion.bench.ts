@@ -5,7 +5,7 @@
 // the backend's own timestamps. Goal: auto-promotion takes at most 1 s more than the manual promotion.
 // Run with `./portal bench` or `yarn bench:autopromotion`. It prints a table and asserts nothing about time.
 import request from 'supertest';
-import { startGitBench } from './gitBench';
+import { benchWarehouseAndTask, startGitBench } from './gitBench';
 
 const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 10);
 const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
@@ -35,31 +35,7 @@ spec:
   promotionPolicies:
     - stage: auto
       autoPromotionEnabled: true`,
-    `apiVersion: kargo.akuity.io/v1alpha1
-kind: Warehouse
-metadata: { name: app, namespace: bench }
-spec:
-  subscriptions:
-    - git: { repoURL: 'file://${root}/app.git', branch: main }`,
-    `apiVersion: kargo.akuity.io/v1alpha1
-kind: PromotionTask
-metadata: { name: promote, namespace: bench }
-spec:
-  steps:
-    - uses: git-clone
-      config:
-        repoURL: file://${root}/gitops.git
-        checkout: [{ branch: main, path: ./out }]
-    - uses: yaml-update
-      config:
-        path: ./out/env/\${{ ctx.stage }}/values.yaml
-        updates:
-          - key: app.commit
-            value: \${{ commitFrom("file://${root}/app.git").ID }}
-    - uses: git-commit
-      config: { path: ./out, message: 'promote \${{ ctx.targetFreight.alias }} to \${{ ctx.stage }}' }
-    - uses: git-push
-      config: { path: ./out }`,
+    ...benchWarehouseAndTask(root),
     stage('auto'),
     stage('manual'),
   ].join('\n---\n');

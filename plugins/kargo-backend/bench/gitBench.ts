@@ -109,3 +109,37 @@ export async function startGitBench(options: {
     },
   };
 }
+
+/**
+ * The warehouse (`app`, the bench's app repository) and the PromotionTask (`promote`: git-clone, yaml-update,
+ * git-commit, git-push into the gitops repository) that the promotion and auto-promotion benches' stages use.
+ */
+export function benchWarehouseAndTask(root: string): string[] {
+  return [
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: Warehouse
+metadata: { name: app, namespace: bench }
+spec:
+  subscriptions:
+    - git: { repoURL: 'file://${root}/app.git', branch: main }`,
+    `apiVersion: kargo.akuity.io/v1alpha1
+kind: PromotionTask
+metadata: { name: promote, namespace: bench }
+spec:
+  steps:
+    - uses: git-clone
+      config:
+        repoURL: file://${root}/gitops.git
+        checkout: [{ branch: main, path: ./out }]
+    - uses: yaml-update
+      config:
+        path: ./out/env/\${{ ctx.stage }}/values.yaml
+        updates:
+          - key: app.commit
+            value: \${{ commitFrom("file://${root}/app.git").ID }}
+    - uses: git-commit
+      config: { path: ./out, message: 'promote \${{ ctx.targetFreight.alias }} to \${{ ctx.stage }}' }
+    - uses: git-push
+      config: { path: ./out }`,
+  ];
+}

@@ -12,7 +12,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import request from 'supertest';
-import { git, startGitBench } from './gitBench';
+import { benchWarehouseAndTask, git, startGitBench } from './gitBench';
 import { printTable } from './support';
 import { DEFAULT_PROMOTION_WORKER_SETTINGS } from '../src/promotion/worker/config';
 
@@ -34,31 +34,7 @@ function manifests(root: string): string {
     `apiVersion: kargo.akuity.io/v1alpha1
 kind: Project
 metadata: { name: bench }`,
-    `apiVersion: kargo.akuity.io/v1alpha1
-kind: Warehouse
-metadata: { name: app, namespace: bench }
-spec:
-  subscriptions:
-    - git: { repoURL: 'file://${root}/app.git', branch: main }`,
-    `apiVersion: kargo.akuity.io/v1alpha1
-kind: PromotionTask
-metadata: { name: promote, namespace: bench }
-spec:
-  steps:
-    - uses: git-clone
-      config:
-        repoURL: file://${root}/gitops.git
-        checkout: [{ branch: main, path: ./out }]
-    - uses: yaml-update
-      config:
-        path: ./out/env/\${{ ctx.stage }}/values.yaml
-        updates:
-          - key: app.commit
-            value: \${{ commitFrom("file://${root}/app.git").ID }}
-    - uses: git-commit
-      config: { path: ./out, message: 'promote \${{ ctx.targetFreight.alias }} to \${{ ctx.stage }}' }
-    - uses: git-push
-      config: { path: ./out }`,
+    ...benchWarehouseAndTask(root),
   ];
   for (let i = 0; i < STAGES; i++) {
     docs.push(`apiVersion: kargo.akuity.io/v1alpha1
