@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { decodeBody, newestPullRequest, ScmApiClient } from './apiClient';
 import {
   BranchHead,
+  checkMergeMethod,
   MergeResult,
   OpenPullRequestOptions,
   PullRequest,
@@ -122,16 +123,11 @@ export class AzurePullRequestProvider implements PullRequestProvider {
     number: number,
     options: { mergeMethod?: string } = {},
   ): Promise<MergeResult> {
-    if (
-      options.mergeMethod &&
-      !AZURE_MERGE_STRATEGIES.includes(options.mergeMethod)
-    ) {
-      throw new Error(
-        `unsupported merge method "${
-          options.mergeMethod
-        }" (Azure DevOps supports ${AZURE_MERGE_STRATEGIES.join(', ')})`,
-      );
-    }
+    checkMergeMethod(
+      options.mergeMethod,
+      AZURE_MERGE_STRATEGIES,
+      'Azure DevOps',
+    );
     const pull = await this.getPull(number);
     if (pull.status === 'completed') {
       return { merged: true, pullRequest: toPullRequest(pull) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decodeBody, newestPullRequest, ScmApiClient } from './apiClient';
 import {
   BranchHead,
+  checkMergeMethod,
   MergeResult,
   OpenPullRequestOptions,
   PullRequest,
@@ -119,16 +120,11 @@ export class BitbucketPullRequestProvider implements PullRequestProvider {
     number: number,
     options: { mergeMethod?: string } = {},
   ): Promise<MergeResult> {
-    if (
-      options.mergeMethod &&
-      !BITBUCKET_MERGE_STRATEGIES.includes(options.mergeMethod)
-    ) {
-      throw new Error(
-        `unsupported merge method "${
-          options.mergeMethod
-        }" (Bitbucket supports ${BITBUCKET_MERGE_STRATEGIES.join(', ')})`,
-      );
-    }
+    checkMergeMethod(
+      options.mergeMethod,
+      BITBUCKET_MERGE_STRATEGIES,
+      'Bitbucket',
+    );
     const pull = await this.getPull(number);
     if (pull.state === 'MERGED') {
       return { merged: true, pullRequest: await this.toPullRequest(pull) };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { decodeBody, newestPullRequest, ScmApiClient } from './apiClient';
 import {
   BranchHead,
+  checkMergeMethod,
   MergeResult,
   OpenPullRequestOptions,
   PullRequest,
@@ -181,16 +182,11 @@ export class BitbucketServerPullRequestProvider implements PullRequestProvider {
     number: number,
     options: { mergeMethod?: string } = {},
   ): Promise<MergeResult> {
-    if (
-      options.mergeMethod &&
-      !SERVER_MERGE_STRATEGIES.includes(options.mergeMethod)
-    ) {
-      throw new Error(
-        `unsupported merge method "${
-          options.mergeMethod
-        }" (Bitbucket Server supports ${SERVER_MERGE_STRATEGIES.join(', ')})`,
-      );
-    }
+    checkMergeMethod(
+      options.mergeMethod,
+      SERVER_MERGE_STRATEGIES,
+      'Bitbucket Server',
+    );
     const pull = await this.getPull(number);
     if (pull.state === 'MERGED') {
       return { merged: true, pullRequest: toPullRequest(pull) };

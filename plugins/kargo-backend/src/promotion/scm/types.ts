@@ -102,3 +102,21 @@ export class ScmApiError extends Error {
       options.retryable ?? (options.status === 429 || options.status >= 500);
   }
 }
+
+/**
+ * Refuses a merge method the provider does not have, naming the ones it has; no method (the provider's default)
+ * is fine.
+ */
+export function checkMergeMethod(
+  method: string | undefined,
+  supported: readonly string[],
+  provider: string,
+): void {
+  if (method && !supported.includes(method)) {
+    throw new Error(
+      `unsupported merge method "${method}" (${provider} supports ${supported.join(
+        ', ',
+      )})`,
+    );
+  }
+}
