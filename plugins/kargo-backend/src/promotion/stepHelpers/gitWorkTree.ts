@@ -13,6 +13,7 @@ import {
   GitRunResult,
 } from '../../git/GitClient';
 import { KeyedLock } from '../../git/KeyedLock';
+import { gitDirsOf, readConfig, readHead } from '../../git/repositoryFiles';
 import { resolveInWorkDir } from './paths';
 
 /*
@@ -127,6 +128,45 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+const CONFIG_KEYS = ['remote.origin.url', GNUPG_HOME_KEY];
+
+/** The working tree's origin URL and GnuPG home from its repository's config file, when a plain reading can tell. */
+async function configFromFiles(
+  dir: string,
+): Promise<Map<string, string> | undefined> {
+  const dirs = await gitDirsOf(dir);
+  return dirs ? readConfig(dirs, CONFIG_KEYS) : undefined;
+}
+
+/** The same from git. */
+async function configFromGit(
+  git: GitClient,
+  dir: string,
+  env: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  // Both keys in one git process: `-z` ends each entry with NUL and puts a newline between key and value, so
+  // that no value can be mistaken for another key. No match at all is exit code 1; a `.git` that names no
+  // repository is exit code 128.
+  const { stdout } = await git.run(
+    [
+      'config',
+      '-z',
+      '--get-regexp',
+      `^(remote\\.origin\\.url|${GNUPG_HOME_KEY.replace('.', '\\.')})$`,
+    ],
+    { cwd: dir, env, signal, okExitCodes: [1] },
+  );
+  const values = new Map<string, string>();
+  for (const entry of stdout.split('\0')) {
+    const newline = entry.indexOf('\n');
+    // The last value of a key wins, as `git config --get` reads it.
+    if (newline > 0)
+      values.set(entry.slice(0, newline), entry.slice(newline + 1));
+  }
+  return values;
+}
+
 /** A working tree made by `git-clone`, with its remote's URL and credentials. */
 export class WorkTree {
   private constructor(
@@ -177,31 +217,12 @@ export class WorkTree {
         throw failed(`${relative} is not the top of a Git working tree`);
       }
     }
-    // Both keys in one git process: `-z` ends each entry with NUL and puts a newline between key and value,
-    // so that no value can be mistaken for another key. No match at all is exit code 1; a `.git` that names
-    // no repository is exit code 128.
-    let stdout: string;
-    try {
-      ({ stdout } = await git.run(
-        [
-          'config',
-          '-z',
-          '--get-regexp',
-          `^(remote\\.origin\\.url|${GNUPG_HOME_KEY.replace('.', '\\.')})$`,
-        ],
-        { cwd: dir, env, signal: context.signal, okExitCodes: [1] },
-      ));
-    } catch (error) {
-      if (error instanceof GitAbortedError) throw error;
-      throw failed(messageOf(error));
-    }
-    const values = new Map<string, string>();
-    for (const entry of stdout.split('\0')) {
-      const newline = entry.indexOf('\n');
-      // The last value of a key wins, as `git config --get` reads it.
-      if (newline > 0)
-        values.set(entry.slice(0, newline), entry.slice(newline + 1));
-    }
+    const values =
+      (await configFromFiles(dir)) ??
+      (await configFromGit(git, dir, env, context.signal).catch(error => {
+        if (error instanceof GitAbortedError) throw error;
+        throw failed(messageOf(error));
+      }));
     const repoURL = (values.get('remote.origin.url') ?? '').trim();
     if (!repoURL) {
       throw new TerminalStepError(
@@ -236,13 +257,20 @@ export class WorkTree {
 
   /** The commit HEAD points at. */
   async head(): Promise<string> {
+    const read = await readHead(this.dir);
+    if (read) return read.head;
     return (
       await this.run(['rev-parse', '--verify', 'HEAD^{commit}'])
     ).stdout.trim();
   }
 
-  /** The commit HEAD points at and the checked out branch (undefined when HEAD is detached), by one git process. */
+  /**
+   * The commit HEAD points at and the checked out branch (undefined when HEAD is detached): from the repository's
+   * files when they are plain, otherwise by one git process.
+   */
   async headAndBranch(): Promise<{ head: string; branch?: string }> {
+    const read = await readHead(this.dir);
+    if (read) return read;
     const [head, ref] = (
       await this.run([
         'rev-parse',

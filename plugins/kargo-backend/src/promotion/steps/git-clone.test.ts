@@ -203,6 +203,62 @@ describe('git-clone', () => {
     ]);
   });
 
+  it('clones one branch into one working tree whose repository is beside the others, with the clone’s config', async () => {
+    const ctx = await context();
+    const result = await run(ctx, {
+      repoURL: url,
+      insecureSkipTLSVerify: true,
+      author: { name: 'Release Bot', email: 'release@example.com' },
+      checkout: [{ branch: 'stage/dev', path: 'out', as: 'dev' }],
+    });
+    expect(result.output).toEqual({
+      commits: { dev: shas[2] },
+      commit: shas[2],
+    });
+    const out = path.join(ctx.workDir, 'out');
+    expect(await fs.readFile(path.join(out, 'out.yaml'), 'utf8')).toBe(
+      'rendered\n',
+    );
+    // The working tree's .git names a repository under .kargo-git, as for the working trees of a bare clone.
+    const gitFile = await fs.readFile(path.join(out, '.git'), 'utf8');
+    expect(
+      path.relative(ctx.workDir, gitFile.replace(/^gitdir: /, '').trim()),
+    ).toMatch(/^\.kargo-git\//);
+    const get = (key: string) =>
+      runGit(['config', '--get', key], { cwd: out }).then(v => v.trim());
+    expect(await get('user.name')).toBe('Release Bot');
+    expect(await get('user.email')).toBe('release@example.com');
+    expect(await get('http.sslVerify')).toBe('false');
+    expect(await get('remote.origin.url')).toBe(url);
+    expect(
+      (
+        await runGit(['rev-parse', '--abbrev-ref', 'HEAD'], { cwd: out })
+      ).trim(),
+    ).toBe('stage/dev');
+  });
+
+  it('writes the clone’s config with several working trees too', async () => {
+    const ctx = await context();
+    await run(ctx, {
+      repoURL: url,
+      insecureSkipTLSVerify: true,
+      author: { name: 'Release Bot', email: 'release@example.com' },
+      checkout: [
+        { branch: 'main', path: 'a' },
+        { branch: 'stage/dev', path: 'b' },
+      ],
+    });
+    for (const tree of ['a', 'b']) {
+      const cwd = path.join(ctx.workDir, tree);
+      expect(
+        (await runGit(['config', '--get', 'http.sslVerify'], { cwd })).trim(),
+      ).toBe('false');
+      expect(
+        (await runGit(['config', '--get', 'user.name'], { cwd })).trim(),
+      ).toBe('Release Bot');
+    }
+  });
+
   it('starts over when run again in the same work directory', async () => {
     const ctx = await context();
     const config = {
@@ -252,26 +308,38 @@ describe('git-clone', () => {
     expect(name.trim()).toBe('Release Bot');
   });
 
-  it('treats a URL that looks like an option as a repository', async () => {
-    const marker = path.join(await server.tempDir('marker-'), 'pwned');
-    await expect(
-      run(await context(), {
-        repoURL: `--upload-pack=touch ${marker}`,
-        checkout: [{ path: 'out' }],
-      }),
-    ).rejects.toThrow(/error cloning/);
-    await expect(fs.stat(marker)).rejects.toThrow(/ENOENT/);
-  });
+  it.each([
+    ['the default branch', { path: 'out' }],
+    ['one branch', { branch: 'main', path: 'out' }],
+  ])(
+    'treats a URL that looks like an option as a repository (%s)',
+    async (_, checkout) => {
+      const marker = path.join(await server.tempDir('marker-'), 'pwned');
+      await expect(
+        run(await context(), {
+          repoURL: `--upload-pack=touch ${marker}`,
+          checkout: [checkout],
+        }),
+      ).rejects.toThrow(/error cloning/);
+      await expect(fs.stat(marker)).rejects.toThrow(/ENOENT/);
+    },
+  );
 
-  it('reports a clone failure as a retryable error', async () => {
-    const error = await run(await context(), {
-      repoURL: server.fileUrl('does-not-exist'),
-      checkout: [{ path: 'out' }],
-    }).catch(e => e);
-    expect(error).toBeInstanceOf(Error);
-    expect(isTerminalStepError(error)).toBe(false);
-    expect(error.message).toMatch(/error cloning/);
-  });
+  it.each([
+    ['the default branch', { path: 'out' }],
+    ['one branch', { branch: 'main', path: 'out' }],
+  ])(
+    'reports a clone failure as a retryable error (%s)',
+    async (_, checkout) => {
+      const error = await run(await context(), {
+        repoURL: server.fileUrl('does-not-exist'),
+        checkout: [checkout],
+      }).catch(e => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(isTerminalStepError(error)).toBe(false);
+      expect(error.message).toMatch(/error cloning/);
+    },
+  );
 
   it('stops when aborted', async () => {
     const controller = new AbortController();

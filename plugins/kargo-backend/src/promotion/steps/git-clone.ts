@@ -13,6 +13,7 @@ import {
 import { normalizeGit } from '../../freight/normalize';
 import { GitClient, GitCommandError, GitRunOptions } from '../../git/GitClient';
 import { redactUrl } from '../../git/redact';
+import { readHead, readRef } from '../../git/repositoryFiles';
 import {
   authorSchema,
   ceilingEnv,
@@ -283,32 +284,79 @@ async function clone(
   const inBare = (args: string[], options: GitRunOptions = {}) =>
     run(args, { cwd: bare, ...options });
 
-  const cloneArgs = ['clone', '--quiet', '--bare'];
-  if (config.blobless) cloneArgs.push('--filter=blob:none');
-  try {
-    await run([...cloneArgs, '--', repoURL, bare], {
-      config: config.blobless ? { 'uploadpack.allowFilter': 'true' } : {},
-    });
-  } catch (error) {
-    throw new Error(`error cloning ${redactUrl(repoURL)}: ${messageOf(error)}`);
-  }
-  if (config.insecureSkipTLSVerify) {
-    await inBare(['config', 'http.sslVerify', 'false']);
-  }
+  // The clone's own config (`--config` writes it into the new repository): one git process instead of one per key.
+  const cloneConfig: string[] = [];
+  if (config.insecureSkipTLSVerify) cloneConfig.push('http.sslVerify=false');
   if (config.author) {
-    await inBare(['config', 'user.name', config.author.name]);
-    await inBare(['config', 'user.email', config.author.email]);
-    if (config.author.signingKey) {
-      const fingerprint = await configureSigning({
-        git,
-        signingKey: config.author.signingKey,
-        field: 'author',
-        signal: context.signal,
-        runInRepo: args => inBare(args),
-      });
-      context.logger.info(`commits will be signed with GPG key ${fingerprint}`);
+    cloneConfig.push(`user.name=${config.author.name}`);
+    cloneConfig.push(`user.email=${config.author.email}`);
+  }
+  const cloneArgs = ['clone', '--quiet'];
+  if (config.blobless) cloneArgs.push('--filter=blob:none');
+  for (const entry of cloneConfig) cloneArgs.push('--config', entry);
+  const cloneOptions: GitRunOptions = {
+    config: config.blobless ? { 'uploadpack.allowFilter': 'true' } : {},
+  };
+  const cloneFailed = (error: unknown) =>
+    new Error(`error cloning ${redactUrl(repoURL)}: ${messageOf(error)}`);
+
+  // One branch into one working tree, the usual case, is one git process: a clone that checks the branch out at
+  // the checkout's path, its repository at the same place as the bare one (so that everything else, from a
+  // re-run's clean-up to signing, finds it there). A branch the remote lacks takes the general way below, which
+  // creates it or fails as Kargo does.
+  const [only] = config.checkout;
+  if (
+    config.checkout.length === 1 &&
+    only.branch &&
+    !only.sparse &&
+    !commitIds[0]
+  ) {
+    try {
+      await run(
+        [
+          ...cloneArgs,
+          '--branch',
+          only.branch,
+          `--separate-git-dir=${bare}`,
+          '--',
+          repoURL,
+          targets[0],
+        ],
+        cloneOptions,
+      );
+    } catch (error) {
+      if (!isMissingBranch(error)) throw cloneFailed(error);
+      await fs.rm(targets[0], { recursive: true, force: true });
+      await fs.rm(bare, { recursive: true, force: true });
+    }
+    if (await exists(targets[0])) {
+      await configureAuthor(git, context, config, inBare);
+      try {
+        if (config.recurseSubmodules) await updateSubmodules(run, targets[0]);
+      } catch (error) {
+        throw new Error(
+          `error adding work tree ${only.path} to repo ${redactUrl(
+            repoURL,
+          )}: ${messageOf(error)}`,
+        );
+      }
+      const head =
+        (await readHead(targets[0]))?.head ??
+        (await run(['rev-parse', 'HEAD'], { cwd: targets[0] })).stdout.trim();
+      context.logger.info(`checked out ${head} at ${only.path}`);
+      return {
+        status: 'Succeeded',
+        output: { commits: { [only.as || only.path]: head }, commit: head },
+      };
     }
   }
+
+  try {
+    await run([...cloneArgs, '--bare', '--', repoURL, bare], cloneOptions);
+  } catch (error) {
+    throw cloneFailed(error);
+  }
+  await configureAuthor(git, context, config, inBare);
 
   const commits: Record<string, string> = {};
   let first: string | undefined;
@@ -323,6 +371,7 @@ async function clone(
       if (checkout.branch) {
         head = await ensureBranch(
           inBare,
+          bare,
           checkout.branch,
           !!checkout.create,
           repoURL,
@@ -355,11 +404,7 @@ async function clone(
         );
         await run(['checkout', '--quiet'], { cwd: target });
       }
-      if (config.recurseSubmodules) {
-        await run(['submodule', 'update', '--init', '--recursive', '--quiet'], {
-          cwd: target,
-        });
-      }
+      if (config.recurseSubmodules) await updateSubmodules(run, target);
     } catch (error) {
       if (error instanceof TerminalStepError) throw error;
       throw new Error(
@@ -374,6 +419,45 @@ async function clone(
     context.logger.info(`checked out ${head} at ${checkout.path}`);
   }
   return { status: 'Succeeded', output: { commits, commit: first } };
+}
+
+/** Makes the repository sign its commits with the author's signing key, when there is one. */
+async function configureAuthor(
+  git: GitClient,
+  context: PromotionStepContext,
+  config: GitCloneConfig,
+  inBare: BareRunner,
+): Promise<void> {
+  if (!config.author?.signingKey) return;
+  const fingerprint = await configureSigning({
+    git,
+    signingKey: config.author.signingKey,
+    field: 'author',
+    signal: context.signal,
+    runInRepo: args => inBare(args),
+  });
+  context.logger.info(`commits will be signed with GPG key ${fingerprint}`);
+}
+
+function updateSubmodules(run: BareRunner, target: string) {
+  return run(['submodule', 'update', '--init', '--recursive', '--quiet'], {
+    cwd: target,
+  });
+}
+
+/** Whether a clone of one branch failed because the remote has no such branch (or no branch at all). */
+function isMissingBranch(error: unknown): boolean {
+  return (
+    error instanceof GitCommandError &&
+    /Remote branch .* not found in upstream origin/.test(error.stderr)
+  );
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 type BareRunner = (
@@ -419,12 +503,16 @@ async function ensureCommit(
  */
 async function ensureBranch(
   inBare: BareRunner,
+  bare: string,
   branch: string,
   create: boolean,
   repoURL: string,
 ): Promise<string> {
   const ref = `refs/heads/${branch}`;
-  const known = await commitOf(inBare, ref);
+  // A fresh clone's branches are in its packed-refs: read there, or asked of git when the files are unusual.
+  const known =
+    (await readRef({ gitDir: bare, commonDir: bare }, ref)) ??
+    (await commitOf(inBare, ref));
   if (known) return known;
   if (!create) {
     throw new Error(
