@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
+import knexFactory, { Knex } from 'knex';
 import { Server } from 'node:http';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
@@ -34,6 +34,8 @@ export interface GitBench {
   /** Commits version `n` to the application repository and returns the commit id. */
   commitApp(n: number): string;
   server: Server;
+  /** The plugin's database (SQLite), for reads that must not go through the HTTP API. */
+  knex: Knex;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,7 @@ export async function startGitBench(options: {
     appWork,
     commitApp,
     server: backend.server,
+    knex,
     stop: async () => {
       await backend.stop();
       await knex.destroy();

@@ -24,8 +24,12 @@ const RUNS = Number(process.env.KARGO_BENCH_RUNS ?? 20);
 const TERMINAL = ['Succeeded', 'Failed', 'Errored', 'Aborted'];
 /** The worker's default concurrency, which the bench's backend runs with: the shell scripts run as many at once. */
 const PARALLEL = DEFAULT_PROMOTION_WORKER_SETTINGS.concurrency;
-/** How often the bench asks for a single promotion's phase: the time it reports is late by half of this. */
-const POLL_MS = 5;
+/**
+ * How often the bench reads a single promotion's phase, from the database itself: an HTTP request would run on the
+ * event loop of the backend it measures (every 5 ms, that added about a third to the time it measured), a read
+ * of one row by its key costs a fraction of a millisecond. The time it reports is late by up to this.
+ */
+const POLL_MS = 2;
 
 const stageName = (i: number) => `s${String(i).padStart(2, '0')}`;
 
@@ -60,15 +64,37 @@ function median(values: number[]): number {
     : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** Durations of named parts over several runs, in the order first seen. */
+class Parts {
+  private readonly values = new Map<string, number[]>();
+
+  add(name: string, ms: number): void {
+    const list = this.values.get(name) ?? [];
+    list.push(ms);
+    this.values.set(name, list);
+  }
+
+  names(): string[] {
+    return [...this.values.keys()];
+  }
+
+  median(name: string): number {
+    return median(this.values.get(name) ?? [NaN]);
+  }
+}
+
 async function main() {
   const bench = await startGitBench({
     prefix: 'kargo-bench-promotion-',
     stages: Array.from({ length: STAGES }, (_, i) => stageName(i)),
     manifests,
   });
-  const { root, appWork, commitApp, server } = bench;
+  const { root, appWork, commitApp, server, knex } = bench;
   const api = '/api/kargo/projects/bench';
-  const wait = () => new Promise(r => setTimeout(r, POLL_MS));
+  const wait = () =>
+    new Promise(r =>
+      setTimeout(r, process.env.KARGO_BENCH_POLL === 'http' ? 5 : POLL_MS),
+    );
 
   /** Refreshes the warehouse and waits for the freight of the app's newest commit. */
   const freightOf = async (commit: string): Promise<string> => {
@@ -87,9 +113,6 @@ async function main() {
         .send({ freight })
         .expect(201)
     ).body.id;
-  const phaseOf = async (id: string): Promise<string> =>
-    (await request(server).get(`${api}/promotions/${id}`)).body.phase;
-
   try {
     let freight = await freightOf(git(appWork, 'rev-parse', 'HEAD'));
 
@@ -100,12 +123,18 @@ async function main() {
     fs.writeFileSync(
       script,
       `set -euo pipefail
+echo "start $EPOCHREALTIME"
 dir=$(mktemp -d)
 git clone -q --branch main "file://${root}/gitops.git" "$dir/out"
+echo "clone $EPOCHREALTIME"
 sed -i "s/^  commit: .*/  commit: $2/" "$dir/out/env/$1/values.yaml"
+echo "edit $EPOCHREALTIME"
 git -C "$dir/out" -c user.name=Bench -c user.email=bench@example.invalid commit -q -am "promote to $1"
+echo "commit $EPOCHREALTIME"
 flock "${root}/push.lock" bash -c 'git -C "$0" push -q origin main 2>/dev/null || { git -C "$0" -c user.name=Bench -c user.email=bench@example.invalid pull -q --rebase origin main && git -C "$0" push -q origin main; }' "$dir/out"
+echo "push $EPOCHREALTIME"
 rm -rf "$dir"
+echo "clean $EPOCHREALTIME"
 `,
     );
     // One promotion at a time, each into another stage (so each makes a commit), and the script doing the same,
@@ -113,22 +142,74 @@ rm -rf "$dir"
     // warm-up of each.
     const single: number[] = [];
     const shell: number[] = [];
+    const promotionParts = new Parts();
+    const scriptParts = new Parts();
+    // KARGO_BENCH_POLL=http reads the phase through the API instead, every 5 ms, as this bench did before: to
+    // see what such reads cost the backend they measure.
+    const pollOverHttp = process.env.KARGO_BENCH_POLL === 'http';
+    const phaseInDatabase = async (id: string): Promise<string> =>
+      pollOverHttp
+        ? (await request(server).get(`${api}/promotions/${id}`)).body.phase
+        : (await knex('kargo_promotions').where({ id }).first('phase')).phase;
     const promoteOnce = async (i: number) => {
       const start = performance.now();
+      const requested = Date.now();
       const id = await promote(stageName(i % STAGES), freight);
-      let phase = await phaseOf(id);
+      let phase = await phaseInDatabase(id);
       while (!TERMINAL.includes(phase)) {
         await wait();
-        phase = await phaseOf(id);
+        phase = await phaseInDatabase(id);
       }
+      const end = performance.now();
       if (phase !== 'Succeeded')
         throw new Error(`promotion ${id} ended ${phase}`);
-      if (i > 0) single.push(performance.now() - start);
+      if (i === 0) return;
+      // The end and where the time went, from the promotion's own timestamps (milliseconds, the clock of the
+      // backend, which runs in this process). A step's time includes the write of its state.
+      const { steps, finishedAt } = (
+        await request(server).get(`${api}/promotions/${id}`)
+      ).body as {
+        finishedAt: string;
+        steps: Array<{ uses: string; startedAt: string; finishedAt: string }>;
+      };
+      const at = (iso: string) => new Date(iso).getTime();
+      single.push(end - start);
+      promotionParts.add(
+        'request, claim, run set-up',
+        at(steps[0].startedAt) - requested,
+      );
+      let between = 0;
+      steps.forEach((step, n) => {
+        promotionParts.add(step.uses, at(step.finishedAt) - at(step.startedAt));
+        if (n > 0) between += at(step.startedAt) - at(steps[n - 1].finishedAt);
+      });
+      promotionParts.add('between steps', between);
+      // From the last step's end to the promotion's Succeeded in the database, as the bench reads it.
+      promotionParts.add(
+        'end written',
+        requested + (end - start) - at(finishedAt),
+      );
     };
     const scriptOnce = (i: number) => {
       const start = performance.now();
-      execFileSync('bash', [script, stageName(i % STAGES), `shell-${i}`]);
-      if (i > 0) shell.push(performance.now() - start);
+      const startWall = Date.now();
+      const out = execFileSync(
+        'bash',
+        [script, stageName(i % STAGES), `shell-${i}`],
+        { encoding: 'utf8' },
+      );
+      if (i === 0) return;
+      shell.push(performance.now() - start);
+      // Where the script's time went, from bash's clock between its commands.
+      const marks = out
+        .trim()
+        .split('\n')
+        .map(line => line.split(' '))
+        .map(([name, seconds]) => ({ name, ms: Number(seconds) * 1000 }));
+      scriptParts.add('bash start', marks[0].ms - startWall);
+      marks.slice(1).forEach((mark, n) => {
+        scriptParts.add(mark.name, mark.ms - marks[n].ms);
+      });
     };
     for (let i = 0; i <= RUNS; i++) {
       if (i % 2 === 0) {
@@ -194,7 +275,13 @@ rm -rf "$dir"
     const rate = ids.length / seconds;
     const shellRate = jobs.length / shellSeconds;
     console.log(
-      `promotions: ${RUNS} runs each after a warm-up (phase read every ${POLL_MS} ms); ${ids.length} promotions over ${STAGES} stages, ${PARALLEL} at a time`,
+      `promotions: ${RUNS} runs each after a warm-up (phase read ${
+        process.env.KARGO_BENCH_POLL === 'http'
+          ? 'through the API every 5 ms'
+          : `from the database every ${POLL_MS} ms`
+      }); ${
+        ids.length
+      } promotions over ${STAGES} stages, ${PARALLEL} at a time`,
     );
     printTable(
       ['measure', 'value', 'baseline (same run)', 'ratio', 'goal'],
@@ -218,6 +305,41 @@ rm -rf "$dir"
       ],
     );
     console.log(`(${failed} of ${ids.length} promotions not Succeeded)`);
+    // The promotion's steps beside the script's commands that do the same (medians of the same runs; the parts
+    // of one side need not add up to its median total).
+    const sameWork: Record<string, string> = {
+      'git-clone': 'clone',
+      'yaml-update': 'edit',
+      'git-commit': 'commit',
+      'git-push': 'push',
+    };
+    console.log('where one promotion spends its time (median of each part):');
+    printTable(
+      ['part of one promotion', 'promotion', 'script'],
+      [
+        ...promotionParts
+          .names()
+          .map(name => [
+            name,
+            `${promotionParts.median(name).toFixed(1)} ms`,
+            sameWork[name]
+              ? `${scriptParts.median(sameWork[name]).toFixed(1)} ms ${
+                  sameWork[name]
+                }`
+              : '-',
+          ]),
+        [
+          '(script only)',
+          '-',
+          `${scriptParts
+            .median('bash start')
+            .toFixed(1)} ms bash start, ${scriptParts
+            .median('clean')
+            .toFixed(1)} ms clean-up`,
+        ],
+        ['total', `${promotionMs.toFixed(1)} ms`, `${shellMs.toFixed(1)} ms`],
+      ],
+    );
   } finally {
     await bench.stop();
   }
