@@ -80,6 +80,23 @@ export interface PromotionRow {
   rollback: boolean | number;
 }
 
+/** The columns of a {@link PromotionRow}: a promotion without its run's lease, plan and state. */
+export const PROMOTION_COLUMNS = [
+  'id',
+  'project',
+  'stage',
+  'freight_id',
+  'phase',
+  'message',
+  'steps',
+  'created_by',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'abort_requested_by',
+  'rollback',
+] as const satisfies ReadonlyArray<keyof PromotionRow>;
+
 export interface StageHealthRow {
   project: string;
   stage: string;

@@ -1,3 +1,4 @@
+import type { Verification } from '../stores/VerificationStore';
 import { stageVerificationOf } from './VerificationService';
 import {
   FreightView,
@@ -190,34 +191,40 @@ export class FreightQueries {
 
   async getPipeline(project: ProjectDefinition, now: Date): Promise<Pipeline> {
     const manifests = new Map(project.stages.map(s => [s.metadata.name, s]));
-    const summaries = new Map(
-      (
-        await this.stores.stages.getStageSummaries(
+    const ordered = orderStages(project.stages);
+    // The reads are independent: on PostgreSQL they run at once on the pool's connections.
+    const [summaryList, metadata, health, verifications, holds, matches] =
+      await Promise.all([
+        this.stores.stages.getStageSummaries(
           project.name,
           project.stages.map(s => s.metadata.name),
-        )
-      ).map(s => [s.stage, s]),
-    );
-    // The metadata of every stage in one query.
-    const metadata = await this.stores.stages.getMetadata({
-      project: project.name,
-      kind: 'Stage',
-    });
-    // The health of every stage in one query, as the stage health monitor last stored it.
-    const health = await this.stores.stages.getStageHealth({
-      project: project.name,
-    });
-    // The newest verification of each stage that verifies, one indexed lookup each.
-    const verifications = this.stores.verifications
-      ? await this.stores.verifications.getCurrent(
-          project.name,
-          project.stages
-            .filter(s => s.spec.verification)
-            .map(s => s.metadata.name),
-        )
-      : {};
-    // Auto-promotion holds of every stage in one query.
-    const holds = await this.stores.autoPromotions.getHolds(project.name);
+        ),
+        // The metadata of every stage in one query.
+        this.stores.stages.getMetadata({
+          project: project.name,
+          kind: 'Stage',
+        }),
+        // The health of every stage in one query, as the stage health monitor last stored it.
+        this.stores.stages.getStageHealth({ project: project.name }),
+        // The newest verification of each stage that verifies, one indexed lookup each.
+        this.stores.verifications
+          ? this.stores.verifications.getCurrent(
+              project.name,
+              project.stages
+                .filter(s => s.spec.verification)
+                .map(s => s.metadata.name),
+            )
+          : ({} as Record<string, Verification>),
+        // Auto-promotion holds of every stage in one query.
+        this.stores.autoPromotions.getHolds(project.name),
+        // What each stage may receive, counted below in a few queries (not one or more per stage).
+        Promise.all(
+          ordered.map(node =>
+            this.eligibleMatch(project.name, manifests.get(node.name)!, now),
+          ),
+        ),
+      ]);
+    const summaries = new Map(summaryList.map(s => [s.stage, s]));
     // Windows are validated when manifests load; one that still fails to compile refuses every promotion, so
     // every stage shows it as closed with that error.
     let windows: CompiledPromotionWindow[] | Error;
@@ -225,14 +232,6 @@ export class FreightQueries {
       windows = compileProjectWindows(project);
     } catch (error) {
       windows = error as Error;
-    }
-    const ordered = orderStages(project.stages);
-    // The eligible freight of every stage, counted in a few queries (not one or more per stage).
-    const matches: FreightMatch[] = [];
-    for (const node of ordered) {
-      matches.push(
-        await this.eligibleMatch(project.name, manifests.get(node.name)!, now),
-      );
     }
     const counts = await this.stores.freight.countFreightMany({
       project: project.name,
