@@ -128,10 +128,23 @@ export async function benchmarkDiscovery(
       registry: repository.registry.host,
       repository: 'bench/app',
     });
+  // What a poll does after listing: the manifests of the 20 newest tags, read again because a tag may move.
+  const client = OciRegistryClient.create();
+  const newest = found.references.map(reference => reference.tag);
+  const manifests = () =>
+    Promise.all(
+      newest.map(tag =>
+        client.getManifest(
+          { registry: repository.registry.host, repository: 'bench/app' },
+          tag,
+        ),
+      ),
+    );
   const rows: BenchRow[] = [await benchmarkRefreshToFreight(repository, runs)];
   for (const [name, fn] of [
     ['discoverImages (SemVer, limit 20)', discover],
     ['OciRegistryClient.listTags', listTags],
+    ['20 newest manifests (in parallel)', manifests],
     ['skopeo list-tags', skopeo],
   ] as const) {
     const runsMs = await timeRuns(runs, fn);
