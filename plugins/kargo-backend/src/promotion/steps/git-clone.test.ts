@@ -142,6 +142,15 @@ describe('git-clone', () => {
     );
   });
 
+  it('refuses a tag named as the branch to check out, as for a missing branch', async () => {
+    const ctx = await context();
+    const error = await run(ctx, {
+      repoURL: url,
+      checkout: [{ branch: 'v1.0.0', path: 'out' }],
+    }).catch(e => e);
+    expect(error.message).toMatch(/remote branch "v1.0.0" .* does not exist/);
+  });
+
   it('takes the commit from the freight with fromFreight (legacy), matching normalized URLs', async () => {
     const ctx = await context({
       freight: [

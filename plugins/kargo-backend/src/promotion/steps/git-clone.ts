@@ -302,8 +302,9 @@ async function clone(
 
   // One branch into one working tree, the usual case, is one git process: a clone that checks the branch out at
   // the checkout's path, its repository at the same place as the bare one (so that everything else, from a
-  // re-run's clean-up to signing, finds it there). A branch the remote lacks takes the general way below, which
-  // creates it or fails as Kargo does.
+  // re-run's clean-up to signing, finds it there). A branch the remote lacks, or a tag of that name (which
+  // `clone --branch` would check out), takes the general way below, which creates the branch or fails as Kargo
+  // does.
   const [only] = config.checkout;
   if (
     config.checkout.length === 1 &&
@@ -311,25 +312,15 @@ async function clone(
     !only.sparse &&
     !commitIds[0]
   ) {
-    try {
-      await run(
-        [
-          ...cloneArgs,
-          '--branch',
-          only.branch,
-          `--separate-git-dir=${bare}`,
-          '--',
-          repoURL,
-          targets[0],
-        ],
-        cloneOptions,
-      );
-    } catch (error) {
-      if (!isMissingBranch(error)) throw cloneFailed(error);
-      await fs.rm(targets[0], { recursive: true, force: true });
-      await fs.rm(bare, { recursive: true, force: true });
-    }
-    if (await exists(targets[0])) {
+    const head = await cloneOneBranch(
+      run,
+      [...cloneArgs, '--branch', only.branch, `--separate-git-dir=${bare}`],
+      cloneOptions,
+      { repoURL, target: targets[0], bare, branch: only.branch },
+    ).catch(error => {
+      throw cloneFailed(error);
+    });
+    if (head) {
       await configureAuthor(git, context, config, inBare);
       try {
         if (config.recurseSubmodules) await updateSubmodules(run, targets[0]);
@@ -340,9 +331,6 @@ async function clone(
           )}: ${messageOf(error)}`,
         );
       }
-      const head =
-        (await readHead(targets[0]))?.head ??
-        (await run(['rev-parse', 'HEAD'], { cwd: targets[0] })).stdout.trim();
       context.logger.info(`checked out ${head} at ${only.path}`);
       return {
         status: 'Succeeded',
@@ -443,6 +431,53 @@ function updateSubmodules(run: BareRunner, target: string) {
   return run(['submodule', 'update', '--init', '--recursive', '--quiet'], {
     cwd: target,
   });
+}
+
+/**
+ * Clones with `args` (a `--branch` clone) into `target`; resolves with the commit checked out, or undefined, with
+ * nothing left behind, when the remote has no such branch (or `--branch` named a tag).
+ */
+async function cloneOneBranch(
+  run: BareRunner,
+  args: string[],
+  options: GitRunOptions,
+  where: { repoURL: string; target: string; bare: string; branch: string },
+): Promise<string | undefined> {
+  const removeClone = async () => {
+    await fs.rm(where.target, { recursive: true, force: true });
+    await fs.rm(where.bare, { recursive: true, force: true });
+  };
+  try {
+    await run([...args, '--', where.repoURL, where.target], options);
+  } catch (error) {
+    if (!isMissingBranch(error)) throw error;
+    await removeClone();
+    return undefined;
+  }
+  const read =
+    (await readHead(where.target)) ?? (await headFromGit(run, where.target));
+  if (read.branch === where.branch) return read.head;
+  await removeClone();
+  return undefined;
+}
+
+async function headFromGit(
+  run: BareRunner,
+  target: string,
+): Promise<{ head: string; branch?: string }> {
+  const [head, ref] = (
+    await run(['rev-parse', 'HEAD', '--symbolic-full-name', 'HEAD'], {
+      cwd: target,
+    })
+  ).stdout
+    .trim()
+    .split('\n');
+  return {
+    head,
+    branch: ref?.startsWith('refs/heads/')
+      ? ref.slice('refs/heads/'.length)
+      : undefined,
+  };
 }
 
 /** Whether a clone of one branch failed because the remote has no such branch (or no branch at all). */
