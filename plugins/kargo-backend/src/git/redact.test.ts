@@ -1,4 +1,9 @@
-import { redact, redactUrl, withoutCredentials } from './redact';
+import {
+  redact,
+  redactUrl,
+  withoutCredentials,
+  withoutRepoCredentials,
+} from './redact';
 
 describe('redact', () => {
   it('removes a secret in every form git may print it', () => {
@@ -79,5 +84,41 @@ describe('withoutCredentials', () => {
     ['file:///tmp/repo.git', 'file:///tmp/repo.git'],
   ])('%s is stored as %s', (url, expected) => {
     expect(withoutCredentials(url)).toBe(expected);
+  });
+});
+
+describe('withoutRepoCredentials', () => {
+  it('removes credentials from every repoURL at any depth, copying what changes and never the input', () => {
+    const input = {
+      commits: [{ repoURL: 'https://token@git.example/app.git', id: 'a' }],
+      images: [{ repoURL: 'ghcr.io/example/app', tag: 'v1' }],
+      artifacts: [
+        { kind: 'Other', nested: { repoURL: 'oci://u:p@registry/chart' } },
+      ],
+      createdAt: '2026-01-01T00:00:00Z',
+    };
+    const snapshot = JSON.parse(JSON.stringify(input));
+    const clean = withoutRepoCredentials(input);
+    expect(clean).toEqual({
+      ...snapshot,
+      commits: [{ repoURL: 'https://git.example/app.git', id: 'a' }],
+      artifacts: [
+        { kind: 'Other', nested: { repoURL: 'oci://registry/chart' } },
+      ],
+    });
+    // The input is unchanged; the parts without credentials are shared, the others copied.
+    expect(input).toEqual(snapshot);
+    expect(clean.images).toBe(input.images);
+    expect(clean.commits).not.toBe(input.commits);
+  });
+
+  it('returns a value without credentials as it is', () => {
+    const value = { commits: [{ repoURL: 'https://git.example/a.git' }], n: 1 };
+    expect(withoutRepoCredentials(value)).toBe(value);
+    expect(withoutRepoCredentials([value, null, 'x'])).toEqual([
+      value,
+      null,
+      'x',
+    ]);
   });
 });

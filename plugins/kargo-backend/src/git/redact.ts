@@ -109,22 +109,36 @@ export function withoutCredentials(url: string): string {
 }
 
 /**
- * A copy of discovered artifacts or freight artifacts with the credentials of every `repoURL` removed (see
+ * Discovered artifacts or freight artifacts with the credentials of every `repoURL` removed (see
  * {@link withoutCredentials}): what is stored is served to every reader of the project. Used before storing and
  * when reading rows (which covers rows stored before credentials were refused). Walks any shape, as artifact
- * sources of modules record their own.
+ * sources of modules record their own. The value itself is never changed: what differs is copied.
  */
 export function withoutRepoCredentials<T>(value: T): T {
+  // Copies only what changes: the parts without credentials (nearly always all of it) are the value's own, so
+  // that reading a page of freight does not copy every object of it again.
   if (Array.isArray(value)) {
-    return value.map(item => withoutRepoCredentials(item)) as T;
+    let copy: unknown[] | undefined;
+    value.forEach((item, i) => {
+      const clean = withoutRepoCredentials(item);
+      if (clean !== item) {
+        copy ??= [...value];
+        copy[i] = clean;
+      }
+    });
+    return (copy ?? value) as T;
   }
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const clean =
       key === 'repoURL' && typeof item === 'string'
         ? withoutCredentials(item)
-        : withoutRepoCredentials(item),
-    ]),
-  ) as T;
+        : withoutRepoCredentials(item);
+    if (clean !== item) {
+      copy ??= { ...value };
+      copy[key] = clean;
+    }
+  }
+  return (copy ?? value) as T;
 }
