@@ -223,7 +223,7 @@ describe('KargoAuthorizer.decideForStages', () => {
   it('checks a condition only when it is reached, as the condition authorizer does', async () => {
     const unknownRule = {
       rule: 'NO_SUCH_RULE',
-      resourceType: 'kargo-stage',
+      resourceType: 'kargo-stage' as const,
       params: {},
     };
     const shortCircuited = new KargoAuthorizer({
