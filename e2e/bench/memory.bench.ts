@@ -13,7 +13,9 @@
 // Kargo writes a heap snapshot there after the measurement, to find what holds memory), KARGO_BENCH_ALLOCATIONS
 // (1: print where the backend with Kargo allocates, collected or not, during 30 s after the warm-up, and where both
 // backends' memory is, running and after full GC; `promoted`: the same, counting only what survived the young
-// generation's collections), KARGO_BENCH_ALLOCATIONS_PROFILE (a file: the sampling profile, for Chrome DevTools).
+// generation's collections), KARGO_BENCH_ALLOCATIONS_PROFILE (a file: the sampling profile, for Chrome DevTools),
+// KARGO_BENCH_KARGO_VISITS (0: the visits to the backend with Kargo ask for the entity page only, as for the
+// baseline, not for the Kargo card's and tab's pipeline, warehouses, freight and promotions).
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -53,6 +55,8 @@ const ALLOCATIONS =
 const PROMOTED_ONLY = process.env.KARGO_BENCH_ALLOCATIONS === 'promoted';
 /** With ALLOCATIONS, where to write the sampling heap profile too (a .heapprofile for Chrome DevTools). */
 const ALLOCATIONS_PROFILE = process.env.KARGO_BENCH_ALLOCATIONS_PROFILE;
+/** 0: the visits ask for the entity page only, not the Kargo card and tab (what the plugin costs when nobody looks). */
+const KARGO_VISITS = process.env.KARGO_BENCH_KARGO_VISITS !== '0';
 const SAMPLES = 10;
 /** Where the backends' inspectors listen (loopback only), for full garbage collections before measuring. */
 const INSPECT_PORT = Number(process.env.KARGO_BENCH_INSPECT_PORT ?? 9239);
@@ -164,7 +168,7 @@ async function visit(token: string, kargo: boolean) {
     if (!res.ok) throw new Error(`${p}: ${res.status}`);
   };
   await get('/api/catalog/entities/by-name/component/default/kargo-bench');
-  if (!kargo) return;
+  if (!kargo || !KARGO_VISITS) return;
   await get(`/api/kargo/projects/${PROJECT}/pipeline`);
   await get(`/api/kargo/projects/${PROJECT}/warehouses`);
   await get(`/api/kargo/projects/${PROJECT}/freight?limit=50`);
