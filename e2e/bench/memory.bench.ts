@@ -11,7 +11,11 @@
 // Environment: KARGO_BENCH_FREIGHT (100000), KARGO_BENCH_STAGES (50), KARGO_BENCH_WAREHOUSES (10),
 // KARGO_BENCH_WARMUP_S (60), KARGO_BENCH_PORT (7079), KARGO_BENCH_HEAP_SNAPSHOT (a directory: the backend with
 // Kargo writes a heap snapshot there after the measurement, to find what holds memory), KARGO_BENCH_ALLOCATIONS
-// (1: print where the backend with Kargo allocates, collected or not, during 30 s after the warm-up).
+// (1: print where the backend with Kargo allocates, collected or not, during 30 s after the warm-up, and where both
+// backends' memory is, running and after full GC; `promoted`: the same, counting only what survived the young
+// generation's collections), KARGO_BENCH_ALLOCATIONS_PROFILE (a file: the sampling profile, for Chrome DevTools),
+// KARGO_BENCH_KARGO_VISITS (0: the visits to the backend with Kargo ask for the entity page only, as for the
+// baseline, not for the Kargo card's and tab's pipeline, warehouses, freight and promotions).
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,7 +45,18 @@ const PROMOTIONS = 10_000;
 const WARMUP_S = Number(process.env.KARGO_BENCH_WARMUP_S ?? 60);
 const HEAP_SNAPSHOT_DIR = process.env.KARGO_BENCH_HEAP_SNAPSHOT;
 /** Print where the backend with Kargo allocates during 30 s after the warm-up (a sampling heap profile). */
-const ALLOCATIONS = process.env.KARGO_BENCH_ALLOCATIONS === '1';
+const ALLOCATIONS =
+  process.env.KARGO_BENCH_ALLOCATIONS === '1' ||
+  process.env.KARGO_BENCH_ALLOCATIONS === 'promoted';
+/**
+ * `promoted`: only what survives the young generation's collections (what grows the old space, collected or not by
+ * a later full collection), rather than everything allocated.
+ */
+const PROMOTED_ONLY = process.env.KARGO_BENCH_ALLOCATIONS === 'promoted';
+/** With ALLOCATIONS, where to write the sampling heap profile too (a .heapprofile for Chrome DevTools). */
+const ALLOCATIONS_PROFILE = process.env.KARGO_BENCH_ALLOCATIONS_PROFILE;
+/** 0: the visits ask for the entity page only, not the Kargo card and tab (what the plugin costs when nobody looks). */
+const KARGO_VISITS = process.env.KARGO_BENCH_KARGO_VISITS !== '0';
 const SAMPLES = 10;
 /** Where the backends' inspectors listen (loopback only), for full garbage collections before measuring. */
 const INSPECT_PORT = Number(process.env.KARGO_BENCH_INSPECT_PORT ?? 9239);
@@ -153,7 +168,7 @@ async function visit(token: string, kargo: boolean) {
     if (!res.ok) throw new Error(`${p}: ${res.status}`);
   };
   await get('/api/catalog/entities/by-name/component/default/kargo-bench');
-  if (!kargo) return;
+  if (!kargo || !KARGO_VISITS) return;
   await get(`/api/kargo/projects/${PROJECT}/pipeline`);
   await get(`/api/kargo/projects/${PROJECT}/warehouses`);
   await get(`/api/kargo/projects/${PROJECT}/freight?limit=50`);
@@ -185,6 +200,25 @@ async function inspect(method: string, params: object = {}): Promise<any> {
   }
 }
 
+/**
+ * Where the backend's memory is: its V8 heap spaces, its external memory (ArrayBuffers and what native code
+ * reports to V8), and its resident memory by kind (/proc). Name -> [used MB, committed MB].
+ */
+async function heapSpaces(
+  pid: number,
+): Promise<Record<string, [number, number]>> {
+  const { result } = await inspect('Runtime.evaluate', {
+    expression: `JSON.stringify([...process.getBuiltinModule('v8').getHeapSpaceStatistics().map(s => [s.space_name, [s.space_used_size / 1048576, s.space_size / 1048576]]), ...(m => [['heap (all spaces)', [m.heapUsed / 1048576, m.heapTotal / 1048576]], ['external', [m.external / 1048576, m.external / 1048576]], ['arrayBuffers', [m.arrayBuffers / 1048576, m.arrayBuffers / 1048576]]])(process.memoryUsage())])`,
+  });
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return Object.fromEntries([
+    ...JSON.parse(String(result.value)),
+    ...['VmRSS', 'RssAnon', 'RssFile'].map(f => [f, [kb(f), kb(f)]]),
+  ]);
+}
+
 /** A sampling profile of what the backend allocates (collected or not) while `during` runs: top sites, printed. */
 async function printAllocations(during: () => Promise<void>) {
   const [target] = await (
@@ -213,12 +247,16 @@ async function printAllocations(during: () => Promise<void>) {
     await call('HeapProfiler.startSampling', {
       samplingInterval: 32768,
       includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMinorGC: !PROMOTED_ONLY,
     });
     const start = Date.now();
     await during();
     const seconds = (Date.now() - start) / 1000;
     const { profile } = await call('HeapProfiler.stopSampling');
+    if (ALLOCATIONS_PROFILE) {
+      fs.writeFileSync(ALLOCATIONS_PROFILE, JSON.stringify(profile));
+      console.error(`allocation profile written to ${ALLOCATIONS_PROFILE}`);
+    }
     // Inclusive size per frame (function and place), each counted once per stack.
     const inclusive = new Map<string, number>();
     const walk = (node: any, stack: Set<string>) => {
@@ -282,6 +320,7 @@ async function measureRss(backend: ChildProcess, kargo: boolean) {
     samples.push(rssMb(backend.pid!));
     await sleep(1000);
   }
+  const running = ALLOCATIONS ? await heapSpaces(backend.pid!) : undefined;
   const afterGc: number[] = [];
   let heapMb = 0;
   for (let i = 0; i < 3; i++) {
@@ -292,6 +331,24 @@ async function measureRss(backend: ChildProcess, kargo: boolean) {
       expression: 'process.memoryUsage().heapUsed',
     });
     heapMb = Number(result.value) / 1048576;
+  }
+  if (running) {
+    const collected = await heapSpaces(backend.pid!);
+    console.error(
+      `V8 heap spaces of the backend ${
+        kargo ? 'with' : 'without'
+      } Kargo, used / committed MB, running -> after full GC:`,
+    );
+    for (const [space, [used, size]] of Object.entries(running)) {
+      const [usedGc, sizeGc] = collected[space] ?? [0, 0];
+      console.error(
+        `  ${space.padEnd(26)} ${used.toFixed(0).padStart(5)} / ${size
+          .toFixed(0)
+          .padStart(5)} -> ${usedGc.toFixed(0).padStart(5)} / ${sizeGc
+          .toFixed(0)
+          .padStart(5)}`,
+      );
+    }
   }
   return { rss: median(samples), rssAfterGc: median(afterGc), heapMb, token };
 }

@@ -174,13 +174,14 @@ export class DatabaseStageStore implements StageStore {
     for (const row of current) {
       const summary = summaryOf(row.stage);
       const since = row.current_since ?? undefined;
-      summary.current.push({ freight: freightFromRow(row), since });
+      const freight = freightFromRow(row);
+      summary.current.push({ freight, since });
       // The freight most recently moved in.
       if (
         !summary.currentFreight ||
         (since ?? '') > (summary.currentSince ?? '')
       ) {
-        summary.currentFreight = freightFromRow(row);
+        summary.currentFreight = freight;
         summary.currentSince = since;
       }
     }

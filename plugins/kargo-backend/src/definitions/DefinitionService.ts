@@ -105,6 +105,14 @@ interface ReadSource {
  */
 export class DefinitionService {
   private cached?: { revision: number; catalog: DefinitionCatalog };
+  /**
+   * What each configured file or URL held at the last sync and what it parsed to: a source whose text did not
+   * change is not parsed again (parsing the YAML and checking every manifest is most of a sync's work).
+   */
+  private readonly parsed = new Map<
+    string,
+    { text: string; contents: ManifestSourceContents }
+  >();
 
   static fromConfig(options: {
     config: Config;
@@ -200,6 +208,9 @@ export class DefinitionService {
       }
       await this.syncLocation(sources, stored);
     }
+    for (const key of this.parsed.keys()) {
+      if (!seen.has(key)) this.parsed.delete(key);
+    }
     for (const source of await store.listDefinitionSources()) {
       if (source.kind !== 'api' && !seen.has(source.key) && source.version) {
         logger.info(
@@ -226,14 +237,15 @@ export class DefinitionService {
       );
       return { kind, target, key };
     }
+    const last = this.parsed.get(key);
+    if (last?.text === text)
+      return { kind, target, key, contents: last.contents };
     try {
-      return {
-        kind,
-        target,
-        key,
-        contents: readManifestSource({ source: target, text }),
-      };
+      const contents = readManifestSource({ source: target, text });
+      this.parsed.set(key, { text, contents });
+      return { kind, target, key, contents };
     } catch (error) {
+      this.parsed.delete(key);
       // Whatever goes wrong with one source is that source's error: the sources after it are still synced.
       await this.recordError(
         { kind, target, key },

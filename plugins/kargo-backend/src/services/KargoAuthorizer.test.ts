@@ -3,8 +3,12 @@ import path from 'node:path';
 import { mockServices } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Entity } from '@backstage/catalog-model';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { createConditionAuthorizer } from '@backstage/plugin-permission-node';
 import {
+  kargoFreightApprovePermission,
   kargoProjectUpdatePermission,
+  kargoPromotionAbortPermission,
   kargoStagePromotePermission,
   parseManifests,
 } from '@kargo-portal/plugin-kargo-common';
@@ -13,6 +17,7 @@ import {
   createKargoStageConditionalDecision,
   kargoProjectConditions,
   kargoStageConditions,
+  kargoStageRules,
 } from '@kargo-portal/plugin-kargo-node';
 import { BackstageCredentials } from '@backstage/backend-plugin-api';
 import { examplesDir } from '../__testUtils__/apiFixture';
@@ -139,5 +144,137 @@ metadata:
         credentials,
       ),
     ).resolves.toBe(false);
+  });
+});
+
+describe('KargoAuthorizer.decideForStages', () => {
+  const stages = ['test', 'uat', 'prod-east', 'prod-west'];
+  const claims = ['group:default/guests'];
+  const decisions = [
+    createKargoStageConditionalDecision(
+      kargoStagePromotePermission,
+      kargoStageConditions.isStage({ stages: ['prod*'] }),
+    ),
+    createKargoStageConditionalDecision(kargoFreightApprovePermission, {
+      anyOf: [
+        { not: kargoStageConditions.isProjectOwner({ claims }) },
+        {
+          allOf: [
+            kargoStageConditions.isInProject({ projects: ['guestbook'] }),
+            { not: kargoStageConditions.isStage({ stages: ['u?t'] }) },
+          ],
+        },
+      ],
+    }),
+    { result: AuthorizeResult.DENY } as const,
+  ];
+  const permissions = [
+    kargoStagePromotePermission,
+    kargoFreightApprovePermission,
+    kargoPromotionAbortPermission,
+  ];
+
+  function stageAuthorizer(owners: string[]) {
+    return new KargoAuthorizer({
+      permissions: mockServices.permissions.mock({
+        authorizeConditional: async () => decisions,
+      }),
+      catalog: catalogServiceMock({ entities }),
+      auth: mockServices.auth(),
+      declaredOwners: async () => owners,
+    });
+  }
+
+  it("decides each stage as the permission framework's condition authorizer does", async () => {
+    const apply = createConditionAuthorizer(Object.values(kargoStageRules));
+    for (const owners of [['group:default/guests'], ['user:default/someone']]) {
+      const decided = await stageAuthorizer(owners).decideForStages(
+        permissions,
+        'guestbook',
+        stages,
+        credentials,
+      );
+      const expected = Object.fromEntries(
+        stages.map(stage => [
+          stage,
+          Object.fromEntries(
+            permissions.map((permission, i) => [
+              permission.name,
+              apply(decisions[i], { project: 'guestbook', stage, owners }),
+            ]),
+          ),
+        ]),
+      );
+      expect(decided).toEqual(expected);
+    }
+    // Not every stage is allowed or refused the same: the stage's name counts.
+    const decided = await stageAuthorizer(claims).decideForStages(
+      permissions,
+      'guestbook',
+      stages,
+      credentials,
+    );
+    expect(decided['prod-east'][kargoStagePromotePermission.name]).toBe(true);
+    expect(decided.test[kargoStagePromotePermission.name]).toBe(false);
+    expect(decided.test[kargoFreightApprovePermission.name]).toBe(true);
+    expect(decided.uat[kargoFreightApprovePermission.name]).toBe(false);
+  });
+
+  it('checks a condition only when it is reached, as the condition authorizer does', async () => {
+    const unknownRule = {
+      rule: 'NO_SUCH_RULE',
+      resourceType: 'kargo-stage' as const,
+      params: {},
+    };
+    const shortCircuited = new KargoAuthorizer({
+      permissions: mockServices.permissions.mock({
+        authorizeConditional: async () => [
+          createKargoStageConditionalDecision(kargoStagePromotePermission, {
+            anyOf: [
+              kargoStageConditions.isStage({ stages: ['*'] }),
+              unknownRule,
+            ],
+          }),
+        ],
+      }),
+      catalog: catalogServiceMock({ entities }),
+      auth: mockServices.auth(),
+      declaredOwners: async () => [],
+    });
+    await expect(
+      shortCircuited.decideForStages(
+        [kargoStagePromotePermission],
+        'guestbook',
+        stages,
+        credentials,
+      ),
+    ).resolves.toEqual(
+      Object.fromEntries(
+        stages.map(s => [s, { [kargoStagePromotePermission.name]: true }]),
+      ),
+    );
+    const reached = new KargoAuthorizer({
+      permissions: mockServices.permissions.mock({
+        authorizeConditional: async () => [
+          createKargoStageConditionalDecision(kargoStagePromotePermission, {
+            allOf: [
+              kargoStageConditions.isStage({ stages: ['*'] }),
+              unknownRule,
+            ],
+          }),
+        ],
+      }),
+      catalog: catalogServiceMock({ entities }),
+      auth: mockServices.auth(),
+      declaredOwners: async () => [],
+    });
+    await expect(
+      reached.decideForStages(
+        [kargoStagePromotePermission],
+        'guestbook',
+        stages,
+        credentials,
+      ),
+    ).rejects.toThrow(/NO_SUCH_RULE/);
   });
 });
