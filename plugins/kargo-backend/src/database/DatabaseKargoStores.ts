@@ -10,7 +10,6 @@ import { DatabaseStageStore } from './DatabaseStageStore';
 import { DatabaseVerificationStore } from './DatabaseVerificationStore';
 import { DatabaseWarehouseStore } from './DatabaseWarehouseStore';
 import { applyDatabaseMigrations } from './migrations';
-import { reuseSqliteStatements } from './sqliteStatements';
 import { KnexTransactionRunner } from './transaction';
 
 /**
@@ -44,7 +43,6 @@ export class DatabaseKargoStores implements KargoStores {
   private readonly transactions: KnexTransactionRunner;
 
   private constructor(knex: Knex) {
-    reuseSqliteStatements(knex);
     this.definitions = DatabaseDefinitionStore.create({ knex });
     this.freight = DatabaseFreightStore.create({ knex });
     this.stages = DatabaseStageStore.create({ knex });
