@@ -136,7 +136,7 @@ export function withoutRepoCredentials<T>(value: T): T {
         ? withoutCredentials(item)
         : withoutRepoCredentials(item);
     if (clean !== item) {
-      copy ??= { ...value };
+      copy ??= { ...(value as Record<string, unknown>) };
       copy[key] = clean;
     }
   }

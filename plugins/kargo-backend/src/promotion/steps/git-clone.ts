@@ -488,13 +488,6 @@ function isMissingBranch(error: unknown): boolean {
   );
 }
 
-async function exists(file: string): Promise<boolean> {
-  return fs.stat(file).then(
-    () => true,
-    () => false,
-  );
-}
-
 type BareRunner = (
   args: string[],
   options?: GitRunOptions,
