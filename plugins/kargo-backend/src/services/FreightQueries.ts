@@ -193,7 +193,7 @@ export class FreightQueries {
     const manifests = new Map(project.stages.map(s => [s.metadata.name, s]));
     const ordered = orderStages(project.stages);
     // The reads are independent: on PostgreSQL they run at once on the pool's connections.
-    const [summaryList, metadata, health, verifications, holds, matches] =
+    const [summaryList, metadata, health, verifications, holds, counts] =
       await Promise.all([
         this.stores.stages.getStageSummaries(
           project.name,
@@ -217,11 +217,17 @@ export class FreightQueries {
           : ({} as Record<string, Verification>),
         // Auto-promotion holds of every stage in one query.
         this.stores.autoPromotions.getHolds(project.name),
-        // What each stage may receive, counted below in a few queries (not one or more per stage).
+        // How many freight each stage may receive, counted in a few queries (not one or more per stage).
         Promise.all(
           ordered.map(node =>
             this.eligibleMatch(project.name, manifests.get(node.name)!, now),
           ),
+        ).then(matches =>
+          this.stores.freight.countFreightMany({
+            project: project.name,
+            matches,
+            max: ELIGIBLE_FREIGHT_COUNT_LIMIT,
+          }),
         ),
       ]);
     const summaries = new Map(summaryList.map(s => [s.stage, s]));
@@ -233,11 +239,6 @@ export class FreightQueries {
     } catch (error) {
       windows = error as Error;
     }
-    const counts = await this.stores.freight.countFreightMany({
-      project: project.name,
-      matches,
-      max: ELIGIBLE_FREIGHT_COUNT_LIMIT,
-    });
     const stages = [];
     for (const [index, node] of ordered.entries()) {
       const manifest = manifests.get(node.name)!;
