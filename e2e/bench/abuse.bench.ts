@@ -1,6 +1,7 @@
 /* eslint-disable no-console */
 // Abuse benchmark: replays the floods of issue 15 against the real backend (started here, on SQLite, with the
-// card benchmark's project) and prints, per flood, the backend's RSS growth and the latency of /health meanwhile,
+// card benchmark's project) and prints, per flood, the backend's RSS growth (its peak over the higher of its RSS
+// just before and its peak at rest) and the latency of /health meanwhile,
 // each beside its goal. A signed-in guest sends every flood. It asserts nothing: it prints a table.
 //
 //   node --require @backstage/cli/config/nodeTransform.cjs e2e/bench/abuse.bench.ts
@@ -114,7 +115,7 @@ interface Row {
   flood: string;
   statuses: string;
   rssBefore: number;
-  rssGrowth: number;
+  rssPeak: number;
   healthP50: number;
   healthP99: number;
   healthSamples: number;
@@ -171,7 +172,7 @@ async function flood(
     flood: name,
     statuses: [...statuses].map(([s, n]) => `${n}x${s}`).join(' '),
     rssBefore,
-    rssGrowth: peak - rssBefore,
+    rssPeak: peak,
     healthP50: percentile(health, 50),
     healthP99: percentile(health, 99),
     healthSamples: health.length,
@@ -254,17 +255,25 @@ async function main() {
         ),
       ),
     ];
+    // What a flood adds is its peak over the higher of the RSS just before it and the peak of the backend at rest
+    // (the first row): RSS just before a flood may be low because a full collection just ran, and the backend's
+    // own garbage brings it back up during any 10 s, flood or not (at rest too).
+    const restPeak = rows[0].rssPeak;
+    const growth = (r: Row) =>
+      Math.max(0, r.rssPeak - Math.max(r.rssBefore, restPeak));
     console.log(
-      `\nAbuse benchmark (${PARALLEL} at once, ${SECONDS} s per flood; goals: RSS growth <= ${RSS_GOAL_MB} MB, /health p99 < ${HEALTH_P99_GOAL_MS} ms)\n`,
+      `\nAbuse benchmark (${PARALLEL} at once, ${SECONDS} s per flood; goals: RSS growth <= ${RSS_GOAL_MB} MB over the backend at rest, /health p99 < ${HEALTH_P99_GOAL_MS} ms)\n`,
     );
     console.table(
-      rows.map(r => ({
+      rows.map((r, i) => ({
         flood: r.flood,
         answers: r.statuses,
         's total': r.seconds.toFixed(1),
         'RSS before MB': r.rssBefore.toFixed(0),
-        'RSS growth MB': r.rssGrowth.toFixed(0),
-        'RSS goal': r.rssGrowth <= RSS_GOAL_MB ? 'met' : 'MISSED',
+        'RSS peak MB': r.rssPeak.toFixed(0),
+        'RSS growth MB':
+          i === 0 ? (r.rssPeak - r.rssBefore).toFixed(0) : growth(r).toFixed(0),
+        'RSS goal': i === 0 || growth(r) <= RSS_GOAL_MB ? 'met' : 'MISSED',
         '/health p50 ms': r.healthP50.toFixed(1),
         '/health p99 ms': r.healthP99.toFixed(1),
         '/health samples': r.healthSamples,
