@@ -174,10 +174,13 @@ describe('KargoAuthorizer.decideForStages', () => {
     kargoPromotionAbortPermission,
   ];
 
-  function stageAuthorizer(owners: string[]) {
+  function stageAuthorizer(
+    owners: string[],
+    conditional: typeof decisions = decisions,
+  ) {
     return new KargoAuthorizer({
       permissions: mockServices.permissions.mock({
-        authorizeConditional: async () => decisions,
+        authorizeConditional: async () => conditional,
       }),
       catalog: catalogServiceMock({ entities }),
       auth: mockServices.auth(),
@@ -226,20 +229,20 @@ describe('KargoAuthorizer.decideForStages', () => {
       resourceType: 'kargo-stage' as const,
       params: {},
     };
-    const shortCircuited = new KargoAuthorizer({
-      permissions: mockServices.permissions.mock({
-        authorizeConditional: async () => [
-          createKargoStageConditionalDecision(kargoStagePromotePermission, {
-            anyOf: [
-              kargoStageConditions.isStage({ stages: ['*'] }),
-              unknownRule,
-            ],
-          }),
+    const promoteWhen = (
+      criteria: Parameters<typeof createKargoStageConditionalDecision>[1],
+    ) =>
+      stageAuthorizer(
+        [],
+        [
+          createKargoStageConditionalDecision(
+            kargoStagePromotePermission,
+            criteria,
+          ),
         ],
-      }),
-      catalog: catalogServiceMock({ entities }),
-      auth: mockServices.auth(),
-      declaredOwners: async () => [],
+      );
+    const shortCircuited = promoteWhen({
+      anyOf: [kargoStageConditions.isStage({ stages: ['*'] }), unknownRule],
     });
     await expect(
       shortCircuited.decideForStages(
@@ -253,20 +256,8 @@ describe('KargoAuthorizer.decideForStages', () => {
         stages.map(s => [s, { [kargoStagePromotePermission.name]: true }]),
       ),
     );
-    const reached = new KargoAuthorizer({
-      permissions: mockServices.permissions.mock({
-        authorizeConditional: async () => [
-          createKargoStageConditionalDecision(kargoStagePromotePermission, {
-            allOf: [
-              kargoStageConditions.isStage({ stages: ['*'] }),
-              unknownRule,
-            ],
-          }),
-        ],
-      }),
-      catalog: catalogServiceMock({ entities }),
-      auth: mockServices.auth(),
-      declaredOwners: async () => [],
+    const reached = promoteWhen({
+      allOf: [kargoStageConditions.isStage({ stages: ['*'] }), unknownRule],
     });
     await expect(
       reached.decideForStages(
