@@ -1,8 +1,9 @@
 /* eslint-disable no-console */
 // Abuse benchmark: replays the floods of issue 15 against the real backend (started here, on SQLite, with the
 // card benchmark's project) and prints, per flood, the backend's RSS growth (its peak over the higher of its RSS
-// just before and its peak at rest) and the latency of /health meanwhile,
-// each beside its goal. A signed-in guest sends every flood. It asserts nothing: it prints a table.
+// just before and its peak at rest), the V8 heap it left held (after a full garbage collection, through the
+// backend's inspector, against the same before it) and the latency of /health meanwhile, each beside its goal. A
+// signed-in guest sends every flood. It asserts nothing: it prints a table.
 //
 //   node --require @backstage/cli/config/nodeTransform.cjs e2e/bench/abuse.bench.ts
 //
@@ -10,7 +11,7 @@
 // that /health is sampled often enough for its p99 to mean something.
 //
 // Environment: KARGO_BENCH_PORT (7079), KARGO_BENCH_FLOOD (40 bodies per round), KARGO_BENCH_PARALLEL (20 at
-// once), KARGO_BENCH_SECONDS (10 per flood).
+// once), KARGO_BENCH_SECONDS (10 per flood), KARGO_BENCH_INSPECT_PORT (9240).
 import { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,6 +23,7 @@ import {
   baseUrl,
   entities,
   manifests,
+  heapAfterFullGc,
   startBackend,
   stopBackend,
   stageName,
@@ -33,6 +35,8 @@ const SECONDS = Number(process.env.KARGO_BENCH_SECONDS ?? 10);
 const RSS_GOAL_MB = 100;
 const HEALTH_P99_GOAL_MS = 100;
 const BODY_BYTES = 2 * 1024 * 1024;
+/** Where the backend's inspector listens (loopback only), for full garbage collections around each flood. */
+const INSPECT_PORT = Number(process.env.KARGO_BENCH_INSPECT_PORT ?? 9240);
 
 /** The resident memory of a process, in MB, from /proc. */
 function rssMb(pid: number): number {
@@ -116,6 +120,8 @@ interface Row {
   statuses: string;
   rssBefore: number;
   rssPeak: number;
+  /** The V8 heap after a full collection after the flood, minus the same before it: what the flood left held. */
+  heapHeld: number;
   healthP50: number;
   healthP99: number;
   healthSamples: number;
@@ -132,6 +138,7 @@ async function flood(
   const pid = backend.pid!;
   // Let the previous flood's garbage go.
   await new Promise(r => setTimeout(r, 3000));
+  const heapBefore = await heapAfterFullGc(INSPECT_PORT);
   const rssBefore = rssMb(pid);
   let peak = rssBefore;
   const health: number[] = [];
@@ -168,11 +175,13 @@ async function flood(
   running = false;
   await sampler;
   peak = Math.max(peak, rssMb(pid));
+  const heapHeld = (await heapAfterFullGc(INSPECT_PORT)) - heapBefore;
   return {
     flood: name,
     statuses: [...statuses].map(([s, n]) => `${n}x${s}`).join(' '),
     rssBefore,
     rssPeak: peak,
+    heapHeld,
     healthP50: percentile(health, 50),
     healthP99: percentile(health, 99),
     healthSamples: health.length,
@@ -210,7 +219,9 @@ async function main() {
   const configFile = path.join(dir, 'app-config.yaml');
   fs.writeFileSync(configFile, appConfig(dir, 'sqlite'));
   console.log('Starting the backend (SQLite)...');
-  const backend = await startBackend(configFile);
+  const backend = await startBackend(configFile, {
+    nodeOptions: [`--inspect=127.0.0.1:${INSPECT_PORT}`],
+  });
   try {
     const token = await guestToken();
     const approvals = `/api/kargo/projects/bench/stages/${stageName(
@@ -274,6 +285,7 @@ async function main() {
         'RSS growth MB':
           i === 0 ? (r.rssPeak - r.rssBefore).toFixed(0) : growth(r).toFixed(0),
         'RSS goal': i === 0 || growth(r) <= RSS_GOAL_MB ? 'met' : 'MISSED',
+        'heap held after GC MB': r.heapHeld.toFixed(1),
         '/health p50 ms': r.healthP50.toFixed(1),
         '/health p99 ms': r.healthP99.toFixed(1),
         '/health samples': r.healthSamples,

@@ -237,6 +237,47 @@ export async function startBackend(
   throw new Error(`the backend did not start in 3 minutes: ${stderr}`);
 }
 
+/**
+ * One Chrome DevTools Protocol call to the inspector of a backend started with `--inspect=127.0.0.1:<port>` (the
+ * memory and flood benches collect its garbage and read its heap this way).
+ */
+export async function inspectBackend(
+  port: number,
+  method: string,
+  params: object = {},
+): Promise<any> {
+  const [target] = await (
+    await fetch(`http://127.0.0.1:${port}/json/list`)
+  ).json();
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  try {
+    await new Promise((resolve, reject) => {
+      socket.onopen = resolve;
+      socket.onerror = reject;
+    });
+    return await new Promise((resolve, reject) => {
+      socket.onmessage = event => {
+        const message = JSON.parse(String(event.data));
+        if (message.id !== 1) return;
+        if (message.error) reject(new Error(message.error.message));
+        else resolve(message.result);
+      };
+      socket.send(JSON.stringify({ id: 1, method, params }));
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+/** The V8 heap the backend holds after a full garbage collection, in MB (through its inspector). */
+export async function heapAfterFullGc(port: number): Promise<number> {
+  await inspectBackend(port, 'HeapProfiler.collectGarbage');
+  const { result } = await inspectBackend(port, 'Runtime.evaluate', {
+    expression: 'process.memoryUsage().heapUsed',
+  });
+  return Number(result.value) / 1048576;
+}
+
 export function stopBackend(child: ChildProcess) {
   // End the process group we started (the backend and anything it spawned), nothing else.
   if (child.pid && child.exitCode === null) {

@@ -33,6 +33,7 @@ import {
   appRepository,
   baseUrl,
   entities,
+  inspectBackend,
   root,
   startBackend,
   stopBackend,
@@ -176,29 +177,8 @@ async function visit(token: string, kargo: boolean) {
 }
 
 /** The backend's inspector (started with `--inspect` on INSPECT_PORT): one Chrome DevTools Protocol call. */
-async function inspect(method: string, params: object = {}): Promise<any> {
-  const [target] = await (
-    await fetch(`http://127.0.0.1:${INSPECT_PORT}/json/list`)
-  ).json();
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
-  try {
-    await new Promise((resolve, reject) => {
-      socket.onopen = resolve;
-      socket.onerror = reject;
-    });
-    return await new Promise((resolve, reject) => {
-      socket.onmessage = event => {
-        const message = JSON.parse(String(event.data));
-        if (message.id !== 1) return;
-        if (message.error) reject(new Error(message.error.message));
-        else resolve(message.result);
-      };
-      socket.send(JSON.stringify({ id: 1, method, params }));
-    });
-  } finally {
-    socket.close();
-  }
-}
+const inspect = (method: string, params: object = {}) =>
+  inspectBackend(INSPECT_PORT, method, params);
 
 /**
  * Where the backend's memory is: its V8 heap spaces, its external memory (ArrayBuffers and what native code
