@@ -39,6 +39,7 @@ import {
   startBackend,
   stopBackend,
 } from './cardFixture';
+import { printTable } from '../../plugins/kargo-backend/bench/table';
 
 async function signIn(page: Page) {
   await page.goto(`${baseUrl}/`);
@@ -338,14 +339,7 @@ async function main() {
     'permission requests',
     'other API requests',
   ];
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map(r => r[i].length)),
-  );
-  const line = (r: string[]) =>
-    `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map(w => '-'.repeat(w + 2)).join('|')}|`);
-  rows.forEach(r => console.log(line(r)));
+  printTable(header, rows);
 }
 
 main().then(

@@ -38,6 +38,7 @@ import {
   startBackend,
   stopBackend,
 } from './cardFixture';
+import { printTable } from '../../plugins/kargo-backend/bench/table';
 
 const FREIGHT = Number(process.env.KARGO_BENCH_FREIGHT ?? 100_000);
 const STAGES = Number(process.env.KARGO_BENCH_STAGES ?? 50);
@@ -502,14 +503,7 @@ async function main() {
       'RSS MB after full GC',
       'V8 heap used MB after GC',
     ];
-    const widths = header.map((h, i) =>
-      Math.max(h.length, ...rows.map(r => r[i].length)),
-    );
-    const line = (r: string[]) =>
-      `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-    console.log(line(header));
-    console.log(`|${widths.map(w => '-'.repeat(w + 2)).join('|')}|`);
-    rows.forEach(r => console.log(line(r)));
+    printTable(header, rows);
     console.log(
       `\nRSS growth from the Kargo plugin after full GC: ${growth.toFixed(
         0,
